@@ -1,0 +1,61 @@
+// The project's own compact model-catalog schema. The built-in catalog is generated into this
+// shape from LiteLLM's price map (see docs/catalog.md); nothing else in the gateway needs to know
+// the source format.
+
+export type ModelMode =
+  | 'chat'
+  | 'completion'
+  | 'embedding'
+  | 'image'
+  | 'audio-transcription'
+  | 'audio-speech'
+  | 'moderation'
+  | 'rerank'
+  | 'search'
+  | 'video'
+  | 'other';
+
+export interface ModelPricing {
+  /** USD per million tokens */
+  input?: number;
+  output?: number;
+  cachedInput?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+  /** USD per generated image (image models only) */
+  perImage?: number;
+}
+
+export interface ModelCapabilities {
+  tools: boolean;
+  vision: boolean;
+  reasoning: boolean;
+  promptCaching: boolean;
+  jsonSchema: boolean;
+}
+
+export interface CatalogEntry {
+  /** Switchyard provider id (e.g. `openai`, `vertex-ai`), or the source's provider key when not routable */
+  provider: string;
+  /** false for providers Switchyard does not serve natively (kept as metadata) */
+  routable: boolean;
+  /** model id as that provider's API expects it */
+  model: string;
+  mode: ModelMode;
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  pricing: ModelPricing;
+  capabilities: ModelCapabilities;
+  /** YYYY-MM-DD */
+  deprecationDate?: string;
+}
+
+export interface TokenUsage {
+  /** all input tokens, INCLUDING cached reads and cache writes */
+  inputTokens: number;
+  cachedInputTokens?: number;
+  cacheWriteInputTokens?: number;
+  /** all output tokens, INCLUDING reasoning tokens */
+  outputTokens: number;
+  reasoningTokens?: number;
+}

@@ -1,0 +1,95 @@
+/**
+ * Every failure the gateway reports is a GatewayError: an HTTP status, a stable machine-readable
+ * code, and a message safe to show a client (it never contains a credential). The server turns
+ * these into the client's own error shape in one place (server/error-response.ts).
+ */
+export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'api_error' | 'upstream_error';
+
+export class GatewayError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly type: ErrorType = status >= 500 ? 'api_error' : 'invalid_request_error',
+    readonly param: string | null = null,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidRequestError extends GatewayError {
+  constructor(code: string, message: string, param: string | null = null) {
+    super(400, code, message, 'invalid_request_error', param);
+  }
+}
+
+export class RouteNotFoundError extends GatewayError {
+  constructor(method: string, path: string) {
+    super(404, 'route_not_found', `No route for ${method} ${path}.`, 'not_found_error');
+  }
+}
+
+export class MethodNotAllowedError extends GatewayError {
+  constructor(
+    method: string,
+    path: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(405, 'method_not_allowed', `${method} is not allowed on ${path}; use ${allowed.join(', ')}.`, 'invalid_request_error');
+  }
+}
+
+export class PayloadTooLargeError extends GatewayError {
+  constructor(limit: number) {
+    super(413, 'payload_too_large', `Request body exceeds MAX_BODY_BYTES (${limit} bytes).`, 'invalid_request_error');
+  }
+}
+
+export class ProviderNotFoundError extends GatewayError {
+  constructor(requested: string, active: readonly string[], reason: 'unknown' | 'inactive') {
+    const why = reason === 'unknown' ? `Unknown provider '${requested}'.` : `Provider '${requested}' is not active (its environment variables are not set).`;
+    super(404, 'provider_not_found', `${why} Active providers: ${active.length ? active.join(', ') : 'none'}.`, 'not_found_error');
+  }
+}
+
+export class NoProviderSelectedError extends GatewayError {
+  constructor(model: string | undefined, active: readonly string[]) {
+    const what = model === undefined ? 'this request' : `model '${model}'`;
+    const message = active.length
+      ? `Cannot choose a provider for ${what}. Send an X-Provider header, prefix the model with a provider id ` +
+        `(e.g. '${active[0]}/<model>'), or set DEFAULT_PROVIDER. Active providers: ${active.join(', ')}.`
+      : `No provider is active. Set a provider's environment variables (e.g. OPENAI_API_KEY) and restart the gateway.`;
+    super(400, 'provider_not_selected', message, 'invalid_request_error');
+  }
+}
+
+export class FormatNotSupportedError extends GatewayError {
+  constructor(provider: string, format: string) {
+    super(
+      501,
+      'format_not_supported',
+      `Provider '${provider}' speaks the '${format}' wire format, which this gateway version does not translate yet.`,
+      'invalid_request_error',
+    );
+  }
+}
+
+export class UpstreamUnreachableError extends GatewayError {
+  constructor(provider: string, detail: string) {
+    super(502, 'upstream_unreachable', `Provider '${provider}' could not be reached: ${detail}.`, 'upstream_error');
+  }
+}
+
+export class UpstreamTimeoutError extends GatewayError {
+  constructor(provider: string, timeoutMs: number, phase: 'headers' | 'stream') {
+    const what = phase === 'headers' ? `did not answer within ${timeoutMs} ms (REQUEST_TIMEOUT_MS)` : `sent nothing for ${timeoutMs} ms (STREAM_IDLE_TIMEOUT_MS)`;
+    super(504, 'upstream_timeout', `Provider '${provider}' ${what}.`, 'upstream_error');
+  }
+}
+
+export class UpstreamStreamError extends GatewayError {
+  constructor(provider: string, detail: string) {
+    super(502, 'upstream_stream_error', `The stream from provider '${provider}' broke off: ${detail}.`, 'upstream_error');
+  }
+}

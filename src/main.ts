@@ -1,0 +1,45 @@
+import { ConfigError, loadConfig } from './config/config.ts';
+import { environmentWithEnvFile } from './config/env-file.ts';
+import { createLogger } from './observability/logger.ts';
+import { createGateway } from './server/server.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(environmentWithEnvFile(process.env, '.env'));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`switchyard: ${error.message}\n`);
+    process.exit(1);
+  }
+
+  const logger = createLogger(config.logLevel);
+  const gateway = createGateway(config, logger);
+  const address = await gateway.listen();
+  const providers = [...config.providers.keys()];
+  logger.info({ address: `${address.address}:${address.port}`, providers }, 'switchyard listening');
+  if (providers.length === 0) logger.warn('no provider is active: set a provider key such as OPENAI_API_KEY');
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    gateway.close().then(
+      () => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        logger.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+await main();

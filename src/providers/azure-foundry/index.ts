@@ -1,0 +1,37 @@
+import { hideSecrets, joinUrl, withQuery } from '../define.ts';
+import type { ProviderSpec } from '../types.ts';
+
+const DEFAULT_API_VERSION = '2024-05-01-preview';
+
+const provider: ProviderSpec = {
+  id: 'azure-foundry',
+  displayName: 'Azure AI Foundry',
+  wireFormat: 'openai',
+  defaultBaseUrl: 'https://{resource}.services.ai.azure.com/models',
+  envPrefix: 'AZURE_FOUNDRY',
+  capabilities: { chat: true, embeddings: true, images: false },
+  activation: [
+    ['AZURE_FOUNDRY_API_KEY', 'AZURE_FOUNDRY_ENDPOINT'],
+    ['AZURE_FOUNDRY_API_KEY', 'AZURE_FOUNDRY_BASE_URL'],
+  ],
+  env: [
+    { name: 'AZURE_FOUNDRY_API_KEY', description: 'Azure AI Foundry key (sent as the api-key header); with the endpoint it activates the provider.' },
+    { name: 'AZURE_FOUNDRY_ENDPOINT', description: 'Model inference endpoint, e.g. https://myres.services.ai.azure.com/models.', url: true },
+    { name: 'AZURE_FOUNDRY_API_VERSION', description: `api-version query parameter (default ${DEFAULT_API_VERSION}).` },
+    { name: 'AZURE_FOUNDRY_BASE_URL', description: 'Overrides AZURE_FOUNDRY_ENDPOINT.', url: true },
+  ],
+  create(env) {
+    const baseUrl = env.AZURE_FOUNDRY_BASE_URL || env.AZURE_FOUNDRY_ENDPOINT || '';
+    const apiVersion = env.AZURE_FOUNDRY_API_VERSION || DEFAULT_API_VERSION;
+    return hideSecrets({
+      id: this.id,
+      wireFormat: this.wireFormat,
+      baseUrl,
+      authHeaders: { 'api-key': env.AZURE_FOUNDRY_API_KEY ?? '' },
+      // One endpoint for every deployment: the body's model picks it, so the model stays in the body.
+      url: (path, search) => withQuery(joinUrl(baseUrl, path), search, { 'api-version': apiVersion }),
+    });
+  },
+};
+
+export default provider;

@@ -1,0 +1,71 @@
+import type { Capabilities, Env, Provider, ProviderSpec, WireFormat } from './types.ts';
+
+/** Joins a base URL and a path without doubling or dropping the slash between them. */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
+}
+
+/** The base URL: `<PREFIX>_BASE_URL` when set, else the given default. */
+export function baseUrlFrom(env: Env, envPrefix: string, fallback: string): string {
+  return env[`${envPrefix}_BASE_URL`] || fallback;
+}
+
+/** A provider whose key travels as `Authorization: Bearer <key>` and whose paths follow OpenAI's. */
+export function bearerProvider(options: {
+  id: string;
+  displayName: string;
+  envPrefix: string;
+  defaultBaseUrl: string;
+  capabilities: Capabilities;
+  wireFormat?: WireFormat;
+  keyVar?: string;
+}): ProviderSpec {
+  const keyVar = options.keyVar ?? `${options.envPrefix}_API_KEY`;
+  const wireFormat = options.wireFormat ?? 'openai';
+  return {
+    id: options.id,
+    displayName: options.displayName,
+    wireFormat,
+    defaultBaseUrl: options.defaultBaseUrl,
+    envPrefix: options.envPrefix,
+    capabilities: options.capabilities,
+    activation: [[keyVar]],
+    env: [
+      { name: keyVar, description: `${options.displayName} API key; setting it activates the provider.` },
+      { name: `${options.envPrefix}_BASE_URL`, description: `Overrides ${options.defaultBaseUrl}.`, url: true },
+    ],
+    create(env: Env): Provider {
+      const baseUrl = baseUrlFrom(env, options.envPrefix, options.defaultBaseUrl);
+      return simpleProvider(options.id, wireFormat, baseUrl, { authorization: `Bearer ${env[keyVar]}` });
+    },
+  };
+}
+
+/** A runtime provider whose URLs are the base URL plus the path. */
+export function simpleProvider(id: string, wireFormat: WireFormat, baseUrl: string, authHeaders: Record<string, string>): Provider {
+  return hideSecrets({
+    id,
+    wireFormat,
+    baseUrl,
+    authHeaders,
+    url: (path, search) => joinUrl(baseUrl, path) + search,
+  });
+}
+
+/** Keeps credentials out of anything that serialises or inspects the provider (logs, errors). */
+export function hideSecrets(provider: Provider): Provider {
+  Object.defineProperty(provider, 'authHeaders', { enumerable: false });
+  Object.defineProperty(provider, 'toJSON', { enumerable: false, value: () => ({ id: provider.id, baseUrl: provider.baseUrl }) });
+  return provider;
+}
+
+/** Appends query parameters to a URL that may already carry some. */
+export function withQuery(url: string, search: string, extra: Record<string, string>): string {
+  const params = new URLSearchParams(search);
+  for (const [key, value] of Object.entries(extra)) if (!params.has(key)) params.set(key, value);
+  const query = params.toString();
+  return query ? `${url}?${query}` : url;
+}
+
+export const CHAT_ONLY: Capabilities = { chat: true, embeddings: false, images: false };
+export const CHAT_AND_EMBEDDINGS: Capabilities = { chat: true, embeddings: true, images: false };

@@ -1,0 +1,9 @@
+import { bearerProvider, CHAT_AND_EMBEDDINGS } from '../define.ts';
+
+export default bearerProvider({
+  id: 'mistral',
+  displayName: 'Mistral',
+  envPrefix: 'MISTRAL',
+  defaultBaseUrl: 'https://api.mistral.ai/v1',
+  capabilities: CHAT_AND_EMBEDDINGS,
+});

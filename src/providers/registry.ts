@@ -1,0 +1,56 @@
+import ai21 from './ai21/index.ts';
+import anthropic from './anthropic/index.ts';
+import azureFoundry from './azure-foundry/index.ts';
+import azureOpenai from './azure-openai/index.ts';
+import bedrock from './bedrock/index.ts';
+import cohere from './cohere/index.ts';
+import deepseek from './deepseek/index.ts';
+import fireworks from './fireworks/index.ts';
+import gemini from './gemini/index.ts';
+import groq from './groq/index.ts';
+import huggingFace from './hugging-face/index.ts';
+import mistral from './mistral/index.ts';
+import ollama from './ollama/index.ts';
+import openai from './openai/index.ts';
+import perplexity from './perplexity/index.ts';
+import replicate from './replicate/index.ts';
+import together from './together/index.ts';
+import vertexAi from './vertex-ai/index.ts';
+import xai from './xai/index.ts';
+import type { Env, Provider, ProviderSpec } from './types.ts';
+
+/** Every built-in provider, in registry order (the order used when nothing else decides). */
+export const PROVIDERS: readonly ProviderSpec[] = [
+  openai,
+  anthropic,
+  gemini,
+  mistral,
+  groq,
+  cohere,
+  deepseek,
+  together,
+  perplexity,
+  fireworks,
+  ai21,
+  xai,
+  azureOpenai,
+  azureFoundry,
+  ollama,
+  bedrock,
+  replicate,
+  vertexAi,
+  huggingFace,
+];
+
+export const PROVIDER_IDS: readonly string[] = PROVIDERS.map((p) => p.id);
+
+export function isActive(spec: ProviderSpec, env: Env): boolean {
+  return spec.activation.some((group) => group.every((name) => Boolean(env[name])));
+}
+
+/** The providers whose variables are set, keyed by id, in registry order. */
+export function activeProviders(env: Env, specs: readonly ProviderSpec[] = PROVIDERS): Map<string, Provider> {
+  const active = new Map<string, Provider>();
+  for (const spec of specs) if (isActive(spec, env)) active.set(spec.id, spec.create(env));
+  return active;
+}

@@ -1,0 +1,55 @@
+/**
+ * The one interface every provider folder implements. A provider describes itself: which
+ * variables switch it on, where its API lives, how it authenticates, which wire format it
+ * speaks. Nothing outside the folder knows these details.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The request/response format a provider's API speaks. Translation between them lives in src/formats. */
+export type WireFormat = 'openai' | 'anthropic' | 'gemini' | 'cohere' | 'bedrock' | 'replicate';
+
+export interface Capabilities {
+  chat: boolean;
+  embeddings: boolean;
+  images: boolean;
+}
+
+/** One environment variable a provider reads; README and .env.example list them. */
+export interface EnvVar {
+  name: string;
+  description: string;
+  /** Validated as an http(s) URL at start-up. */
+  url?: boolean;
+}
+
+export interface ProviderSpec {
+  /** The X-Provider value and model prefix, e.g. `azure-openai`. */
+  id: string;
+  displayName: string;
+  wireFormat: WireFormat;
+  /** Upstream base URL, in the same form as the base URL of the provider's official SDK. */
+  defaultBaseUrl: string;
+  /** `<envPrefix>_BASE_URL` overrides the base URL. */
+  envPrefix: string;
+  capabilities: Capabilities;
+  /** Variables that switch the provider on: it is active when any one group is fully set. */
+  activation: readonly (readonly string[])[];
+  /** Every variable the provider reads, activation ones included. */
+  env: readonly EnvVar[];
+  /** Builds the runtime provider. Only called when the provider is active. */
+  create(env: Env): Provider;
+}
+
+/** A configured, active provider. Holds its credential: never log or serialise it whole. */
+export interface Provider {
+  readonly id: string;
+  readonly wireFormat: WireFormat;
+  readonly baseUrl: string;
+  /** Headers carrying the provider's credential, in its own style (Bearer, api-key, …). */
+  readonly authHeaders: Readonly<Record<string, string>>;
+  /**
+   * The upstream URL for an OpenAI-style API path relative to `/v1` (e.g. `/chat/completions`),
+   * the client's query string (`?a=b` or empty) and the request's model, if any.
+   */
+  url(path: string, search: string, model: string | undefined): string;
+}

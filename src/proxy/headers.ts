@@ -1,0 +1,51 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+/** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus framing ones. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
+
+/** Client credentials: the provider's own key is injected instead, so these never travel upstream. */
+const CLIENT_CREDENTIALS = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key']);
+
+/** The gateway's own request headers. */
+const GATEWAY_HEADERS = new Set(['x-provider', 'x-request-id']);
+
+function isGatewayHeader(name: string): boolean {
+  return GATEWAY_HEADERS.has(name) || name.startsWith('x-gateway-');
+}
+
+/** The headers to send upstream: the client's, minus hop-by-hop, credentials and ours, plus the provider's auth. */
+export function upstreamRequestHeaders(client: IncomingHttpHeaders, auth: Readonly<Record<string, string>>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name in client) {
+    if (HOP_BY_HOP.has(name) || CLIENT_CREDENTIALS.has(name) || isGatewayHeader(name)) continue;
+    const value = client[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  // The gateway reads bodies (stream framing, errors), so it asks for them uncompressed.
+  headers['accept-encoding'] = 'identity';
+  Object.assign(headers, auth);
+  return headers;
+}
+
+/** The upstream's response headers as the client should get them. */
+export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  for (const name in upstream) {
+    if (HOP_BY_HOP.has(name) && name !== 'content-length') continue;
+    // Our x-request-id identifies the request at the gateway; keep the provider's under another name.
+    headers[name === 'x-request-id' ? 'x-upstream-request-id' : name] = upstream[name];
+  }
+  return headers;
+}

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { GatewayError } from '../errors.ts';
+
+/** What the gateway learns about one request as it handles it; it becomes the request's log line. */
+export interface RequestContext {
+  readonly id: string;
+  readonly startedAt: number;
+  readonly method: string;
+  /** Path without the query string. */
+  readonly path: string;
+  /** Query string including its `?`, or empty. */
+  readonly search: string;
+  provider?: string;
+  model?: string;
+  selectedBy?: string;
+  stream: boolean;
+  bytesIn: number;
+  bytesOut: number;
+  firstByteAt?: number;
+  error?: GatewayError;
+}
+
+const MAX_CLIENT_REQUEST_ID = 200;
+
+export function createContext(req: IncomingMessage): RequestContext {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const clientId = req.headers['x-request-id'];
+  // A client's id is echoed only when it is a sane token: it ends up in headers and logs.
+  const id =
+    typeof clientId === 'string' && clientId.length <= MAX_CLIENT_REQUEST_ID && /^[\w.:@\-]+$/.test(clientId) ? clientId : randomUUID();
+  return {
+    id,
+    startedAt: performance.now(),
+    method: req.method ?? 'GET',
+    path: q < 0 ? url : url.slice(0, q),
+    search: q < 0 ? '' : url.slice(q),
+    stream: false,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
+}

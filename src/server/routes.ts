@@ -1,0 +1,88 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config/config.ts';
+import { InvalidRequestError, MethodNotAllowedError, RouteNotFoundError } from '../errors.ts';
+import { parseJsonBody, proxyRequest, type ProxyDeps } from '../proxy/proxy.ts';
+import type { RequestContext } from './context.ts';
+import { readBody } from './read-body.ts';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void>;
+
+export interface RouteDeps extends ProxyDeps {
+  config: Config;
+}
+
+/** OpenAI endpoints the gateway understands; `model` is required where the API requires it. */
+const OPENAI_ENDPOINTS: Readonly<Record<string, { requiresModel: boolean }>> = {
+  '/v1/chat/completions': { requiresModel: true },
+  '/v1/completions': { requiresModel: true },
+  '/v1/embeddings': { requiresModel: true },
+  '/v1/images/generations': { requiresModel: false },
+};
+
+const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+/** Finds the handler of a request, or throws the 404/405 that explains why there is none. */
+export function route(ctx: RequestContext, deps: RouteDeps): Handler {
+  const { method, path } = ctx;
+  if (path === '/health') return allow(method, path, ['GET', 'HEAD'], health(deps.config));
+  if (path === '/v1/models') return allow(method, path, ['GET'], listModels(deps.config));
+
+  const endpoint = OPENAI_ENDPOINTS[path];
+  if (endpoint) return allow(method, path, ['POST'], openAIEndpoint(deps, endpoint.requiresModel));
+  if (path.startsWith('/v1/')) return passThrough(deps);
+  throw new RouteNotFoundError(method, path);
+}
+
+function allow(method: string, path: string, methods: readonly string[], handler: Handler): Handler {
+  if (!methods.includes(method)) throw new MethodNotAllowedError(method, path, methods);
+  return handler;
+}
+
+function health(config: Config): Handler {
+  const body = JSON.stringify({ status: 'ok', providers: [...config.providers.keys()] });
+  return async (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+}
+
+function listModels(_config: Config): Handler {
+  return async (_req, res, ctx) => {
+    const body = JSON.stringify({ object: 'list', data: [] });
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': ctx.id });
+    res.end(body);
+  };
+}
+
+function openAIEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
+  return async (req, res, ctx) => {
+    const raw = await readBody(req, deps.config.maxBodyBytes);
+    ctx.bytesIn = raw.length;
+    const json = parseJsonBody(raw);
+    if (requiresModel && (typeof json.model !== 'string' || json.model === '')) {
+      throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
+    }
+    await proxyRequest(req, res, ctx, { apiPath: ctx.path.slice(3), raw, json }, deps);
+  };
+}
+
+/** Any other `/v1/*` call goes to the selected provider unchanged (files, batches, moderations…). */
+function passThrough(deps: RouteDeps): Handler {
+  return async (req, res, ctx) => {
+    // Dot segments would let a client step outside the provider's API root with the gateway's key.
+    if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(ctx.path)) throw new InvalidRequestError('invalid_path', 'The path must not contain dot segments.');
+    const raw = BODYLESS.has(ctx.method) ? undefined : await readBody(req, deps.config.maxBodyBytes);
+    ctx.bytesIn = raw?.length ?? 0;
+    const isJson = raw !== undefined && raw.length > 0 && String(req.headers['content-type'] ?? '').includes('json');
+    const json = isJson ? tryParseJson(raw) : undefined;
+    await proxyRequest(req, res, ctx, { apiPath: ctx.path.slice(3), raw, json }, deps);
+  };
+}
+
+function tryParseJson(raw: Buffer): Record<string, unknown> | undefined {
+  try {
+    return parseJsonBody(raw);
+  } catch {
+    return undefined; // not ours to judge: the provider answers malformed bodies on unknown routes
+  }
+}
