@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { chatCompletionChunks, MockUpstream, sleep, streamEvents } from '../helpers/mock-upstream.ts';
+
+const body = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [] });
+
+describe('graceful shutdown', () => {
+  let upstream: MockUpstream;
+  let gw: TestGateway;
+  afterEach(async () => upstream?.close());
+
+  async function setUp(env: Record<string, string> = {}) {
+    upstream = await new MockUpstream().start();
+    upstream.handle((_req, res) => streamEvents(res, chatCompletionChunks(['1', '2', '3', '4', '5', '6']), 80));
+    gw = await startGateway({ OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${upstream.url}/v1`, ...env });
+  }
+
+  it('lets a stream in flight finish, and refuses new connections', async () => {
+    await setUp();
+    const response = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const textPromise = response.text();
+    await sleep(100);
+    const closing = gw.close();
+    await sleep(20);
+    await expect(fetch(`${gw.url}/health`)).rejects.toThrow();
+    expect(await textPromise).toBe(chatCompletionChunks(['1', '2', '3', '4', '5', '6']).join(''));
+    await closing;
+  });
+
+  it('cuts what is left after SHUTDOWN_TIMEOUT_MS', async () => {
+    await setUp({ SHUTDOWN_TIMEOUT_MS: '150' });
+    const response = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const textPromise = response.text().catch((error: Error) => error);
+    await sleep(50);
+    const started = performance.now();
+    await gw.close();
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(await textPromise).toBeInstanceOf(Error);
+  });
+
+  it('the process exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, [resolve('dist/switchyard.mjs')], {
+      cwd: mkdtempSync(join(tmpdir(), 'switchyard-sig-')),
+      env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    for (let i = 0; i < 200 && !out.includes('switchyard listening'); i++) await sleep(10);
+    expect(out).toContain('switchyard listening');
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
