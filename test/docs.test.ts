@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { PROVIDERS } from '../src/providers/registry.ts';
+
+const GATEWAY_VARIABLES = ['PORT', 'HOST', 'LOG_LEVEL', 'DEFAULT_PROVIDER', 'REQUEST_TIMEOUT_MS', 'STREAM_IDLE_TIMEOUT_MS', 'MAX_BODY_BYTES', 'SHUTDOWN_TIMEOUT_MS'];
+const variables = [...GATEWAY_VARIABLES, ...PROVIDERS.flatMap((p) => p.env.map((v) => v.name))];
+
+describe('documentation stays true', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const envExample = readFileSync('.env.example', 'utf8');
+
+  it.each(variables)('%s is in the README and in .env.example', (name) => {
+    expect(readme).toContain(`\`${name}\``);
+    expect(envExample).toMatch(new RegExp(`^# ${name}=`, 'm'));
+  });
+
+  it('every provider id is in the README', () => {
+    for (const p of PROVIDERS) expect(readme).toContain(`| \`${p.id}\` |`);
+  });
+});
