@@ -59,3 +59,21 @@ export interface TokenUsage {
   outputTokens: number;
   reasoningTokens?: number;
 }
+
+/** Where the built-in catalog came from (recorded in src/catalog/data/catalog.json). */
+export interface CatalogSourceInfo {
+  name: string;
+  url?: string;
+  /** YYYY-MM-DD */
+  date: string;
+  /** hex SHA-256 of the source file's bytes */
+  sha256: string;
+  license: string;
+}
+
+/** The generated file src/catalog/data/catalog.json. */
+export interface CatalogDocument {
+  source: CatalogSourceInfo;
+  count: number;
+  entries: CatalogEntry[];
+}
