@@ -1,23 +1,31 @@
+import { loadCatalog } from './catalog/load.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { environmentWithEnvFile } from './config/env-file.ts';
 import { createLogger } from './observability/logger.ts';
 import { createGateway } from './server/server.ts';
 
 async function main(): Promise<void> {
+  const startedAt = performance.now();
   let config;
+  let logger;
+  let catalog;
   try {
     config = loadConfig(environmentWithEnvFile(process.env, '.env'));
+    logger = createLogger(config.logLevel);
+    catalog = await loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`switchyard: ${error.message}\n`);
     process.exit(1);
   }
 
-  const logger = createLogger(config.logLevel);
-  const gateway = createGateway(config, logger);
+  const gateway = createGateway({ config, logger, catalog });
   const address = await gateway.listen();
   const providers = [...config.providers.keys()];
-  logger.info({ address: `${address.address}:${address.port}`, providers }, 'switchyard listening');
+  logger.info(
+    { address: `${address.address}:${address.port}`, providers, catalogModels: catalog.size, startupMs: Math.round(performance.now() - startedAt) },
+    'switchyard listening',
+  );
   if (providers.length === 0) logger.warn('no provider is active: set a provider key such as OPENAI_API_KEY');
 
   let stopping = false;

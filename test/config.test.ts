@@ -79,4 +79,20 @@ describe('configuration', () => {
     expect(result.stderr).toMatch(/^ {2}PORT: must be at most 65535 \(got '99999'\)$/m);
     expect(result.stderr).toMatch(/^ {2}STREAM_IDLE_TIMEOUT_MS: must be a whole number/m);
   });
+
+  it('start-up with an unreadable or malformed CATALOG_FILE exits 1 naming it', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'switchyard-catalog-'));
+    writeFileSync(join(cwd, 'bad.json'), '{not json');
+    for (const [file, reason] of [['missing.json', /cannot read/], ['bad.json', /not valid JSON/]] as const) {
+      const result = spawnSync(process.execPath, [resolve('dist/switchyard.mjs')], {
+        cwd,
+        env: { PATH: process.env.PATH, PORT: '0', CATALOG_FILE: file },
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^ {2}CATALOG_FILE: /m);
+      expect(result.stderr).toMatch(reason);
+    }
+  });
 });

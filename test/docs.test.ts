@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PROVIDERS } from '../src/providers/registry.ts';
 
-const GATEWAY_VARIABLES = ['PORT', 'HOST', 'LOG_LEVEL', 'DEFAULT_PROVIDER', 'REQUEST_TIMEOUT_MS', 'STREAM_IDLE_TIMEOUT_MS', 'MAX_BODY_BYTES', 'SHUTDOWN_TIMEOUT_MS'];
+const GATEWAY_VARIABLES = ['PORT', 'HOST', 'LOG_LEVEL', 'DEFAULT_PROVIDER', 'REQUEST_TIMEOUT_MS', 'STREAM_IDLE_TIMEOUT_MS', 'MAX_BODY_BYTES', 'SHUTDOWN_TIMEOUT_MS', 'CATALOG_FILE', 'CATALOG_URL'];
 const variables = [...GATEWAY_VARIABLES, ...PROVIDERS.flatMap((p) => p.env.map((v) => v.name))];
 
 describe('documentation stays true', () => {

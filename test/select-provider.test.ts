@@ -4,7 +4,7 @@ import { activeProviders, PROVIDER_IDS } from '../src/providers/registry.ts';
 import { selectProvider, splitModelPrefix, type SelectionContext } from '../src/routing/select-provider.ts';
 
 function context(env: Record<string, string>, defaultProvider?: string): SelectionContext {
-  return { knownIds: PROVIDER_IDS, active: activeProviders(env), defaultProvider };
+  return { knownIds: PROVIDER_IDS, active: activeProviders(env), defaultProvider, catalog: { providersFor: () => [] } };
 }
 
 const MANY = context({ OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k', GROQ_API_KEY: 'k', OLLAMA_HOST: 'localhost:11434', TOGETHER_API_KEY: 'k', MISTRAL_API_KEY: 'k' });

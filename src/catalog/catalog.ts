@@ -44,6 +44,11 @@ export class Catalog {
     return this.#entries;
   }
 
+  /** Every entry of one provider. */
+  entriesOf(provider: string): IterableIterator<CatalogEntry> {
+    return (this.#byProvider.get(provider) ?? new Map<string, CatalogEntry>()).values();
+  }
+
   find(provider: string, model: string): CatalogEntry | undefined {
     return this.#byProvider.get(provider)?.get(model);
   }

@@ -15,6 +15,10 @@ export interface Config {
   readonly streamIdleTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly shutdownTimeoutMs: number;
+  /** JSON file in LiteLLM's price-map format whose entries add to or replace built-in ones. */
+  readonly catalogFile: string | undefined;
+  /** Where to fetch a fresh copy of the whole catalog source at start-up. */
+  readonly catalogUrl: string | undefined;
   /** Active providers by id, in registry order. */
   readonly providers: ReadonlyMap<string, Provider>;
 }
@@ -53,6 +57,8 @@ const gatewaySchema = z.object({
   STREAM_IDLE_TIMEOUT_MS: optional(integer(1, MS_PER_DAY)),
   MAX_BODY_BYTES: optional(integer(1, 2 ** 31)),
   SHUTDOWN_TIMEOUT_MS: optional(integer(0, MS_PER_DAY)),
+  CATALOG_FILE: optional(z.string()),
+  CATALOG_URL: optional(httpUrl),
 });
 
 /** Reads and validates the whole configuration; throws ConfigError naming every bad variable. */
@@ -96,6 +102,8 @@ export function loadConfig(env: Env): Config {
     streamIdleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS ?? 120_000,
     maxBodyBytes: settings.MAX_BODY_BYTES ?? 20 * 1024 * 1024,
     shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS ?? 30_000,
+    catalogFile: settings.CATALOG_FILE,
+    catalogUrl: settings.CATALOG_URL,
     providers,
   });
 }

@@ -20,6 +20,8 @@ export function logRequest(logger: Logger, ctx: RequestContext, res: ServerRespo
     ttfbMs: ctx.firstByteAt === undefined ? undefined : round(ctx.firstByteAt - ctx.startedAt),
     bytesIn: ctx.bytesIn,
     bytesOut: ctx.bytesOut,
+    usage: ctx.usage,
+    costUsd: ctx.costUsd,
     clientAborted: !res.writableFinished || undefined,
     error: ctx.error ? { code: ctx.error.code, message: ctx.error.message } : undefined,
   };

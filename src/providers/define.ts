@@ -19,6 +19,8 @@ export function bearerProvider(options: {
   capabilities: Capabilities;
   wireFormat?: WireFormat;
   keyVar?: string;
+  /** False for APIs that always send usage in streams or refuse `stream_options`. */
+  acceptsStreamOptions?: boolean;
 }): ProviderSpec {
   const keyVar = options.keyVar ?? `${options.envPrefix}_API_KEY`;
   const wireFormat = options.wireFormat ?? 'openai';
@@ -36,18 +38,25 @@ export function bearerProvider(options: {
     ],
     create(env: Env): Provider {
       const baseUrl = baseUrlFrom(env, options.envPrefix, options.defaultBaseUrl);
-      return simpleProvider(options.id, wireFormat, baseUrl, { authorization: `Bearer ${env[keyVar]}` });
+      return simpleProvider(options.id, wireFormat, baseUrl, { authorization: `Bearer ${env[keyVar]}` }, options.acceptsStreamOptions);
     },
   };
 }
 
 /** A runtime provider whose URLs are the base URL plus the path. */
-export function simpleProvider(id: string, wireFormat: WireFormat, baseUrl: string, authHeaders: Record<string, string>): Provider {
+export function simpleProvider(
+  id: string,
+  wireFormat: WireFormat,
+  baseUrl: string,
+  authHeaders: Record<string, string>,
+  acceptsStreamOptions = wireFormat === 'openai',
+): Provider {
   return hideSecrets({
     id,
     wireFormat,
     baseUrl,
     authHeaders,
+    acceptsStreamOptions,
     url: (path, search) => joinUrl(baseUrl, path) + search,
   });
 }

@@ -48,8 +48,16 @@ export interface Provider {
   /** Headers carrying the provider's credential, in its own style (Bearer, api-key, …). */
   readonly authHeaders: Readonly<Record<string, string>>;
   /**
+   * Whether the API takes OpenAI's `stream_options: {include_usage: true}`. The gateway sets it
+   * to learn the usage of every stream; providers that always report usage (or reject the field)
+   * say false.
+   */
+  readonly acceptsStreamOptions: boolean;
+  /**
    * The upstream URL for an OpenAI-style API path relative to `/v1` (e.g. `/chat/completions`),
    * the client's query string (`?a=b` or empty) and the request's model, if any.
    */
   url(path: string, search: string, model: string | undefined): string;
+  /** Models served but absent from the catalog, listed live (e.g. what an Ollama server has pulled). */
+  listModels?(): Promise<string[]>;
 }

@@ -14,6 +14,8 @@ export interface SelectionContext {
   knownIds: readonly string[];
   active: ReadonlyMap<string, Provider>;
   defaultProvider: string | undefined;
+  /** Which providers serve a model, by the catalog. */
+  catalog: { providersFor(model: string): readonly string[] };
 }
 
 export interface Selection {
@@ -21,7 +23,7 @@ export interface Selection {
   /** The model to send upstream: the request's model with any provider prefix removed. */
   model: string | undefined;
   /** What decided the provider; logged, and useful when debugging a surprising route. */
-  reason: 'header' | 'prefix' | 'model-family' | 'default' | 'only-active';
+  reason: 'header' | 'prefix' | 'catalog' | 'model-family' | 'default' | 'only-active';
 }
 
 /** Splits `provider/model` or `provider:model` when the head is a known provider id. */
@@ -34,8 +36,10 @@ export function splitModelPrefix(model: string, knownIds: readonly string[]): { 
 
 /**
  * Chooses the provider of a request, in this order: the X-Provider header; a `provider/` or
- * `provider:` model prefix; the model's well-known family when that provider is active;
- * DEFAULT_PROVIDER; the only active provider. Anything else is a 400 that says how to choose.
+ * `provider:` model prefix; the active providers that serve the model by the catalog (the first in
+ * registry order); the model's well-known family when that provider is active (for models newer
+ * than the catalog); DEFAULT_PROVIDER; the only active provider. Anything else is a 400 that says
+ * how to choose.
  */
 export function selectProvider(input: SelectionInput, context: SelectionContext): Selection {
   const { active } = context;
@@ -56,6 +60,12 @@ export function selectProvider(input: SelectionInput, context: SelectionContext)
     return { provider, model, reason: 'header' };
   }
   if (prefixed) return { provider: require(prefixed.provider), model: prefixed.model, reason: 'prefix' };
+
+  if (input.model !== undefined) {
+    const serving = context.catalog.providersFor(input.model);
+    const first = serving.length ? activeIds.find((id) => serving.includes(id)) : undefined;
+    if (first) return { provider: active.get(first) as Provider, model: input.model, reason: 'catalog' };
+  }
 
   const family = input.model === undefined ? undefined : providerForModelFamily(input.model);
   const familyProvider = family === undefined ? undefined : active.get(family);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { TokenUsage } from '../catalog/types.ts';
 import type { GatewayError } from '../errors.ts';
 
 /** What the gateway learns about one request as it handles it; it becomes the request's log line. */
@@ -19,6 +20,9 @@ export interface RequestContext {
   bytesOut: number;
   firstByteAt?: number;
   error?: GatewayError;
+  usage?: TokenUsage;
+  /** USD by catalog prices; null when the model has no price. */
+  costUsd?: number | null;
 }
 
 const MAX_CLIENT_REQUEST_ID = 200;

@@ -1,14 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/config.ts';
-import { InvalidRequestError, MethodNotAllowedError, RouteNotFoundError } from '../errors.ts';
+import { GatewayError, InvalidRequestError, MethodNotAllowedError, RouteNotFoundError } from '../errors.ts';
 import { parseJsonBody, proxyRequest, type ProxyDeps } from '../proxy/proxy.ts';
 import type { RequestContext } from './context.ts';
+import type { ModelDirectory } from './models.ts';
 import { readBody } from './read-body.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void>;
 
 export interface RouteDeps extends ProxyDeps {
   config: Config;
+  models: ModelDirectory;
 }
 
 /** OpenAI endpoints the gateway understands; `model` is required where the API requires it. */
@@ -25,7 +27,8 @@ const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 export function route(ctx: RequestContext, deps: RouteDeps): Handler {
   const { method, path } = ctx;
   if (path === '/health') return allow(method, path, ['GET', 'HEAD'], health(deps.config));
-  if (path === '/v1/models') return allow(method, path, ['GET'], listModels(deps.config));
+  if (path === '/v1/models') return allow(method, path, ['GET'], listModels(deps.models));
+  if (path.startsWith('/v1/models/')) return allow(method, path, ['GET'], getModel(deps.models));
 
   const endpoint = OPENAI_ENDPOINTS[path];
   if (endpoint) return allow(method, path, ['POST'], openAIEndpoint(deps, endpoint.requiresModel));
@@ -46,11 +49,32 @@ function health(config: Config): Handler {
   };
 }
 
-function listModels(_config: Config): Handler {
+function sendJson(res: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** `GET /v1/models[?provider=…&mode=…]`: the models of the active providers. */
+function listModels(models: ModelDirectory): Handler {
   return async (_req, res, ctx) => {
-    const body = JSON.stringify({ object: 'list', data: [] });
-    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': ctx.id });
-    res.end(body);
+    const query = new URLSearchParams(ctx.search);
+    sendJson(res, { object: 'list', data: await models.list({ provider: query.get('provider'), mode: query.get('mode') }) });
+  };
+}
+
+/** `GET /v1/models/{id}`: ids contain `/` and `:` and may arrive percent-encoded (the SDKs encode them). */
+function getModel(models: ModelDirectory): Handler {
+  return async (_req, res, ctx) => {
+    let id: string;
+    try {
+      id = decodeURIComponent(ctx.path.slice('/v1/models/'.length));
+    } catch {
+      throw new InvalidRequestError('invalid_path', 'The model id is not valid percent-encoding.');
+    }
+    const model = await models.find(id);
+    if (!model) throw new GatewayError(404, 'model_not_found', `The model '${id}' is not served by any active provider.`, 'not_found_error', 'model');
+    sendJson(res, model);
   };
 }
 

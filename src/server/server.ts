@@ -1,11 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Catalog } from '../catalog/catalog.ts';
+import { Pricer } from '../catalog/pricer.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { logRequest } from '../observability/request-log.ts';
 import { UpstreamClient } from '../upstream/client.ts';
 import { createContext } from './context.ts';
 import { asGatewayError, sendError } from './error-response.ts';
+import { ModelDirectory } from './models.ts';
 import { route, type RouteDeps } from './routes.ts';
 
 export interface Gateway {
@@ -19,12 +22,26 @@ export interface Gateway {
   readonly server: Server;
 }
 
-export function createGateway(config: Config, logger: Logger): Gateway {
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  catalog: Catalog;
+}
+
+export function createGateway({ config, logger, catalog }: GatewayOptions): Gateway {
   const upstream = new UpstreamClient({
     requestTimeoutMs: config.requestTimeoutMs,
     streamIdleTimeoutMs: config.streamIdleTimeoutMs,
   });
-  const deps: RouteDeps = { config, upstream };
+  const deps: RouteDeps = {
+    config,
+    upstream,
+    catalog,
+    pricer: new Pricer(catalog, (provider, model) => logger.warn({ provider, model }, 'no price in the catalog for this model; its cost is logged as null')),
+    models: new ModelDirectory(catalog, config.providers, (provider, error) =>
+      logger.warn({ provider, reason: error.message }, 'could not list the live models of a provider'),
+    ),
+  };
   let inFlight = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {

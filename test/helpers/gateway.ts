@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
+import { loadCatalog } from '../../src/catalog/load.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Env } from '../../src/providers/types.ts';
@@ -22,7 +23,9 @@ export async function startGateway(env: Env): Promise<TestGateway> {
     },
   });
   const config = loadConfig({ LOG_LEVEL: 'info', ...env });
-  const gateway = createGateway(config, createLogger(config.logLevel, sink));
+  const logger = createLogger(config.logLevel, sink);
+  const catalog = await loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger);
+  const gateway = createGateway({ config, logger, catalog });
   const address = await gateway.listen(0, '127.0.0.1');
   return { url: `http://127.0.0.1:${address.port}`, gateway, logs, close: () => gateway.close() };
 }

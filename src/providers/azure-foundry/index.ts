@@ -27,6 +27,7 @@ const provider: ProviderSpec = {
       id: this.id,
       wireFormat: this.wireFormat,
       baseUrl,
+      acceptsStreamOptions: true,
       authHeaders: { 'api-key': env.AZURE_FOUNDRY_API_KEY ?? '' },
       // One endpoint for every deployment: the body's model picks it, so the model stays in the body.
       url: (path, search) => withQuery(joinUrl(baseUrl, path), search, { 'api-version': apiVersion }),

@@ -30,6 +30,7 @@ const provider: ProviderSpec = {
       id: this.id,
       wireFormat: this.wireFormat,
       baseUrl,
+      acceptsStreamOptions: true,
       authHeaders: { 'api-key': env.AZURE_OPENAI_API_KEY ?? '' },
       url(path, search, model) {
         const target = deployment ?? model;

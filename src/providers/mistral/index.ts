@@ -5,5 +5,7 @@ export default bearerProvider({
   displayName: 'Mistral',
   envPrefix: 'MISTRAL',
   defaultBaseUrl: 'https://api.mistral.ai/v1',
+  // Reports usage in the last chunk of every stream without being asked.
+  acceptsStreamOptions: false,
   capabilities: CHAT_AND_EMBEDDINGS,
 });

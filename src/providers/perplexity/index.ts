@@ -6,5 +6,7 @@ export default bearerProvider({
   envPrefix: 'PERPLEXITY',
   // Perplexity serves /chat/completions at the root, without /v1.
   defaultBaseUrl: 'https://api.perplexity.ai',
+  // Reports usage in the last chunk of every stream without being asked.
+  acceptsStreamOptions: false,
   capabilities: CHAT_ONLY,
 });
