@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OpenAIStreamUsage, tokenUsageOf } from '../src/proxy/openai-usage.ts';
+import { OpenAIStreamUsage, tokenUsageOf, usageOfAnswer } from '../src/proxy/openai-usage.ts';
 
 const chunk = (body: object) => `data: ${JSON.stringify(body)}\n\n`;
 
@@ -54,5 +54,32 @@ describe('OpenAIStreamUsage', () => {
     const tap = new OpenAIStreamUsage(true);
     const crlf = usageOnly.replace('\n\n', '\r\n\r\n');
     expect(tap.events(Buffer.from(crlf + 'data: [DONE]')).toString()).toBe('data: [DONE]');
+  });
+});
+
+describe('usageOfAnswer', () => {
+  const answer = (extra: object) =>
+    Buffer.from(
+      JSON.stringify({
+        id: 'x',
+        model: 'gpt-4o-2024-08-06',
+        choices: [{ message: { role: 'assistant', content: 'a "usage":{"prompt_tokens":999} trap {' } }],
+        ...extra,
+      }),
+    );
+
+  it("reads the answer's own usage and model, not look-alikes inside strings", () => {
+    const read = usageOfAnswer(answer({ usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 2 } } }));
+    expect(read).toEqual({ model: 'gpt-4o-2024-08-06', usage: { inputTokens: 7, cachedInputTokens: 2, outputTokens: 3, reasoningTokens: 0 } });
+  });
+
+  it('finds none in an answer without usage, or with usage null', () => {
+    expect(usageOfAnswer(answer({}))).toBeUndefined();
+    expect(usageOfAnswer(answer({ usage: null }))).toBeUndefined();
+  });
+
+  it('reads embeddings usage', () => {
+    const body = Buffer.from('{"object":"list","data":[],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}');
+    expect(usageOfAnswer(body)?.usage).toMatchObject({ inputTokens: 8, outputTokens: 0 });
   });
 });

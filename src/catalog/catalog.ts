@@ -4,6 +4,8 @@
 import data from './data/catalog.json' with { type: 'json' };
 import type { CatalogDocument, CatalogEntry } from './types.ts';
 
+const NONE: readonly string[] = Object.freeze([]);
+
 export class Catalog {
   readonly size: number;
   readonly #entries: readonly CatalogEntry[];
@@ -36,6 +38,7 @@ export class Catalog {
     for (const entry of unique) {
       if (entry.routable) this.#addRoutableProvider(entry.model, entry.provider);
     }
+    for (const providers of this.#routableProvidersByModel.values()) Object.freeze(providers);
     this.#entries = Object.freeze(unique);
     this.size = unique.length;
   }
@@ -54,8 +57,8 @@ export class Catalog {
   }
 
   /** routable providers having an entry for this exact model id, in first-seen order */
-  providersFor(model: string): string[] {
-    return [...(this.#routableProvidersByModel.get(model) ?? [])];
+  providersFor(model: string): readonly string[] {
+    return this.#routableProvidersByModel.get(model) ?? NONE;
   }
 
   /** new Catalog where the given entries add to or replace (same provider+model) the existing ones */

@@ -6,6 +6,8 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** Writes the one log line of a request, once it is over (finished or abandoned by the client). */
 export function logRequest(logger: Logger, ctx: RequestContext, res: ServerResponse): void {
+  const failed = ctx.error !== undefined && ctx.error.status >= 500;
+  if (!logger.isLevelEnabled(failed ? 'warn' : 'info')) return;
   const now = performance.now();
   const line = {
     requestId: ctx.id,
@@ -25,6 +27,6 @@ export function logRequest(logger: Logger, ctx: RequestContext, res: ServerRespo
     clientAborted: !res.writableFinished || undefined,
     error: ctx.error ? { code: ctx.error.code, message: ctx.error.message } : undefined,
   };
-  if (ctx.error && ctx.error.status >= 500) logger.warn(line, 'request failed');
+  if (failed) logger.warn(line, 'request failed');
   else logger.info(line, 'request');
 }

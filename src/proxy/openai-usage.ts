@@ -18,18 +18,75 @@ export function tokenUsageOf(body: { usage?: unknown; x_groq?: { usage?: unknown
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
 const USAGE_KEY = Buffer.from('"usage":');
+const MODEL_KEY = Buffer.from('"model":"');
 
-/** True when the bytes hold a `"usage":` key with an object value (not `"usage":null`). */
-function hasUsageObject(bytes: Buffer): boolean {
-  for (let at = bytes.indexOf(USAGE_KEY); at >= 0; at = bytes.indexOf(USAGE_KEY, at + 1)) {
-    let next = at + USAGE_KEY.length;
-    while (bytes[next] === 0x20) next++;
-    if (bytes[next] === 0x7b /* { */) return true;
-  }
-  return false;
+/**
+ * The usage (and model) of a whole JSON answer, reading only those two fields rather than parsing
+ * the whole body: this runs on every answer. Keys inside string values are escaped (`\"usage\"`),
+ * so the last unescaped `"usage":` is the answer's own.
+ */
+export function usageOfAnswer(body: Buffer): { usage: TokenUsage; model: string | undefined } | undefined {
+  const key = body.lastIndexOf(USAGE_KEY);
+  if (key < 0) return undefined;
+  let start = key + USAGE_KEY.length;
+  while (body[start] === 0x20) start++;
+  const end = endOfJsonObject(body, start);
+  if (end < 0) return undefined;
+  const usage = tokenUsageOf({ usage: JSON.parse(body.subarray(start, end).toString('utf8')) });
+  if (!usage) return undefined;
+  const modelAt = body.indexOf(MODEL_KEY);
+  const modelEnd = modelAt < 0 ? -1 : body.indexOf(0x22 /* " */, modelAt + MODEL_KEY.length);
+  const model = modelEnd < 0 ? undefined : body.subarray(modelAt + MODEL_KEY.length, modelEnd).toString('utf8');
+  return { usage, model };
 }
 
-const EVENT = /[\s\S]*?(?:\r\n\r\n|\n\n|\r\r)/g;
+/** The index just past the JSON object starting at `start`, or -1 when there is none. */
+function endOfJsonObject(bytes: Buffer, start: number): number {
+  if (bytes[start] !== 0x7b /* { */) return -1;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === 0x5c /* \ */) i++;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b) depth++;
+    else if (byte === 0x7d /* } */ && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+const SEPARATORS = ['\n\n', '\r\n\r\n', '\r\r'].map((s) => Buffer.from(s));
+
+/** Where the next `"usage":` key with an object value (not `"usage":null`) is, or -1. */
+function usageObjectAt(bytes: Buffer, from: number): number {
+  for (let at = bytes.indexOf(USAGE_KEY, from); at >= 0; at = bytes.indexOf(USAGE_KEY, at + 1)) {
+    let next = at + USAGE_KEY.length;
+    while (bytes[next] === 0x20) next++;
+    if (bytes[next] === 0x7b /* { */) return at;
+  }
+  return -1;
+}
+
+/** Start of the SSE event holding byte `at`: just after the previous blank line. */
+function eventStart(bytes: Buffer, at: number): number {
+  let start = 0;
+  for (const separator of SEPARATORS) {
+    const found = bytes.lastIndexOf(separator, at);
+    if (found >= 0) start = Math.max(start, found + separator.length);
+  }
+  return start;
+}
+
+/** End of the SSE event holding byte `at`: just after its blank line (or the end of the bytes). */
+function eventEnd(bytes: Buffer, at: number): number {
+  let end = bytes.length;
+  for (const separator of SEPARATORS) {
+    const found = bytes.indexOf(separator, at);
+    if (found >= 0) end = Math.min(end, found + separator.length);
+  }
+  return end;
+}
 
 /**
  * Watches an OpenAI-format SSE stream for its usage, given whole events at a time. When the
@@ -47,26 +104,27 @@ export class OpenAIStreamUsage {
 
   /** Takes whole SSE events; returns the bytes to pass on. */
   events(bytes: Buffer): Buffer {
-    if (!hasUsageObject(bytes)) return bytes; // the hot path: most chunks carry no usage
-    const text = bytes.toString('utf8');
-    const events = text.match(EVENT) ?? [];
-    // A final event without its blank line (stream end) is kept as it is.
-    const rest = text.slice(events.reduce((length, event) => length + event.length, 0));
-    let kept = '';
-    let dropped = false;
-    for (const event of events) {
-      const chunk = hasUsageObject(Buffer.from(event)) ? parseData(event) : undefined;
+    let at = usageObjectAt(bytes, 0);
+    if (at < 0) return bytes; // the hot path: most chunks carry no usage
+    const kept: Buffer[] = [];
+    let keptUpTo = 0;
+    while (at >= 0) {
+      const start = eventStart(bytes, at);
+      const end = eventEnd(bytes, at);
+      const chunk = parseData(bytes.subarray(start, end).toString('utf8'));
       if (chunk) {
         this.usage = tokenUsageOf(chunk) ?? this.usage;
         if (typeof chunk.model === 'string') this.model = chunk.model;
         if (this.#stripUsageChunk && Array.isArray(chunk.choices) && chunk.choices.length === 0) {
-          dropped = true;
-          continue;
+          kept.push(bytes.subarray(keptUpTo, start));
+          keptUpTo = end;
         }
       }
-      kept += event;
+      at = usageObjectAt(bytes, end);
     }
-    return dropped ? Buffer.from(kept + rest) : bytes;
+    if (keptUpTo === 0) return bytes;
+    kept.push(bytes.subarray(keptUpTo));
+    return Buffer.concat(kept);
   }
 }
 

@@ -10,8 +10,8 @@ import type { RequestContext } from '../server/context.ts';
 import { openAIErrorBody } from '../server/error-response.ts';
 import { upstreamFailure, type UpstreamClient } from '../upstream/client.ts';
 import { upstreamRequestHeaders } from './headers.ts';
-import { OpenAIStreamUsage, tokenUsageOf } from './openai-usage.ts';
-import { relayResponse } from './relay.ts';
+import { OpenAIStreamUsage, usageOfAnswer } from './openai-usage.ts';
+import { ResponseRelay } from './relay.ts';
 
 /** A request about to be proxied: its parsed JSON body (if any) and the raw bytes. */
 export interface ProxyRequest {
@@ -48,38 +48,9 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
   ctx.stream = request.json?.stream === true;
   if (provider.wireFormat !== 'openai') throw new FormatNotSupportedError(provider.id, provider.wireFormat);
 
-  let body = request.raw;
-  let rewrite = false;
-  if (request.json && model !== requestedModel) {
-    request.json.model = model;
-    rewrite = true;
-  }
   const clientAskedForUsage = isObject(request.json?.stream_options) && request.json.stream_options.include_usage === true;
-  if (request.json && ctx.stream && !clientAskedForUsage && provider.acceptsStreamOptions) {
-    request.json.stream_options = { ...(isObject(request.json.stream_options) ? request.json.stream_options : {}), include_usage: true };
-    rewrite = true;
-  }
-  if (rewrite) body = Buffer.from(JSON.stringify(request.json));
-
-  const abort = new AbortController();
-  // The client hanging up cancels the upstream request, whatever stage it is in.
-  res.once('close', () => {
-    if (!res.writableFinished) abort.abort();
-  });
-
-  let response;
-  try {
-    response = await upstream.send({
-      url: provider.url(request.apiPath, ctx.search, model),
-      method: ctx.method,
-      headers: upstreamRequestHeaders(req.headers, provider.authHeaders),
-      body,
-      signal: abort.signal,
-    });
-  } catch (error) {
-    if (abort.signal.aborted) return;
-    throw upstreamFailure(error, provider.id, upstream.timeouts, 'headers');
-  }
+  const askForUsage = ctx.stream && !clientAskedForUsage && provider.acceptsStreamOptions;
+  const body = upstreamBody(request, model !== requestedModel ? model : undefined, askForUsage);
 
   const price = (usage: TokenUsage, answeredModel: unknown) => {
     ctx.usage = usage;
@@ -87,21 +58,46 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
     return ctx.costUsd;
   };
   const streamUsage = new OpenAIStreamUsage(provider.acceptsStreamOptions && !clientAskedForUsage);
-  const stats = await relayResponse(response, res, {
+  const relay = new ResponseRelay(res, {
     extraHeaders: { 'x-request-id': ctx.id, 'x-gateway-provider': provider.id },
-    onBodyError: (error) => upstreamFailure(error, provider.id, upstream.timeouts, 'body'),
+    failure: (error, phase) => upstreamFailure(error, provider.id, upstream.timeouts, phase),
     sseErrorEvent: (error) => `data: ${openAIErrorBody(error)}\n\n`,
     inspectJson: (bytes) => {
-      const answer = JSON.parse(bytes.toString('utf8'));
-      const usage = isObject(answer) ? tokenUsageOf(answer) : undefined;
-      return usage ? usageHeaders(usage, price(usage, answer.model)) : {};
+      const answer = usageOfAnswer(bytes);
+      return answer ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {};
     },
     inspectSse: (events) => streamUsage.events(events),
+    onFinish: (stats) => {
+      if (streamUsage.usage) price(streamUsage.usage, streamUsage.model);
+      ctx.firstByteAt = stats.firstByteAt;
+      ctx.bytesOut = stats.bytesOut;
+      ctx.error = stats.error;
+    },
   });
-  if (streamUsage.usage) price(streamUsage.usage, streamUsage.model);
-  ctx.firstByteAt = stats.firstByteAt;
-  ctx.bytesOut = stats.bytesOut;
-  ctx.error = stats.error;
+  upstream.dispatch(
+    { url: provider.url(request.apiPath, ctx.search, model), method: ctx.method, headers: upstreamRequestHeaders(req.headers, provider.authHeaders), body },
+    relay,
+  );
+  await relay.done;
+}
+
+const INCLUDE_USAGE = Buffer.from('{"stream_options":{"include_usage":true},');
+
+/**
+ * The body to send upstream: the client's bytes when nothing changes. Asking a stream for its
+ * usage splices one key into the bytes (cheaper than re-serialising a long conversation); a new
+ * model name or existing stream_options mean serialising the parsed body again.
+ */
+function upstreamBody(request: ProxyRequest, newModel: string | undefined, askForUsage: boolean): Buffer | undefined {
+  const { raw, json } = request;
+  if (!json || !raw || (newModel === undefined && !askForUsage)) return raw;
+  if (newModel === undefined && !('stream_options' in json)) {
+    const open = raw.indexOf(0x7b /* { */);
+    return Buffer.concat([INCLUDE_USAGE, raw.subarray(open + 1)]);
+  }
+  if (newModel !== undefined) json.model = newModel;
+  if (askForUsage) json.stream_options = { ...(isObject(json.stream_options) ? json.stream_options : {}), include_usage: true };
+  return Buffer.from(JSON.stringify(json));
 }
 
 /** Response headers reporting a priced answer's token counts and cost. */

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../errors.ts';
-import type { UpstreamResponse } from '../upstream/client.ts';
 import { clientResponseHeaders } from './headers.ts';
 import { SseBoundary } from './sse-boundary.ts';
 
@@ -17,112 +17,168 @@ export interface RelayStats {
 
 export interface RelayOptions {
   extraHeaders: Record<string, string>;
-  /** Maps a failure while reading the upstream body to the error reported to the client. */
-  onBodyError: (error: unknown) => GatewayError;
+  /** Maps a failure talking to the provider to the error reported to the client. */
+  failure: (error: unknown, phase: 'headers' | 'body') => GatewayError;
   /** Renders a mid-stream error as one SSE event in the client's format. */
   sseErrorEvent: (error: GatewayError) => string;
   /** Sees a successful whole-JSON answer before it is sent, and returns headers to add to it. */
   inspectJson?: (body: Buffer) => Record<string, string>;
   /** Sees whole SSE events before they are sent, and returns the bytes to send instead. */
   inspectSse?: (events: Buffer) => Buffer;
+  /**
+   * Called once the exchange is over, before the response is ended: the request's log line is
+   * written when the response closes, so what it reports must be known by then.
+   */
+  onFinish: (stats: RelayStats) => void;
 }
 
+type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
+
 /**
- * Streams an upstream response to the client as it arrives: status and headers at once, then each
- * chunk, honouring the client's back-pressure. A break in an SSE stream becomes a final error
- * event; a break in any other body aborts the client connection (its length would lie).
- * A successful JSON answer is the exception: it is read whole first (it is small, and its usage
- * goes into a response header).
+ * An undici dispatch handler that streams the provider's response to the client as it arrives:
+ * status and headers at once, then each chunk, pausing the provider while the client is slow.
+ * A break in an SSE stream becomes a final error event; a break in any other body aborts the
+ * client connection (its length would lie). A successful JSON answer is the exception: it is read
+ * whole first (it is small, and its usage goes into a response header).
+ *
+ * `done` settles once the exchange is over: resolved with the stats, or rejected with the error to
+ * answer when nothing has been sent to the client yet.
  */
-export async function relayResponse(upstream: UpstreamResponse, res: ServerResponse, options: RelayOptions): Promise<RelayStats> {
-  const stats: RelayStats = { firstByteAt: undefined, bytesOut: 0, error: undefined };
-  const headers = clientResponseHeaders(upstream.headers);
-  const contentType = String(headers['content-type'] ?? '');
-  const isSse = contentType.startsWith('text/event-stream');
-  if (isSse) {
-    // An SSE body may end differently from the upstream's if it breaks off (error event appended).
-    delete headers['content-length'];
-    headers['cache-control'] ??= 'no-cache';
-    headers['x-accel-buffering'] = 'no';
-  }
-  Object.assign(headers, options.extraHeaders);
+export class ResponseRelay implements Dispatcher.DispatchHandler {
+  readonly done: Promise<RelayStats>;
+  readonly #res: ServerResponse;
+  readonly #options: RelayOptions;
+  readonly #stats: RelayStats = { firstByteAt: undefined, bytesOut: 0, error: undefined };
+  #resolve!: (stats: RelayStats) => void;
+  #reject!: (error: GatewayError) => void;
+  #controller: Controller | undefined;
+  #clientGone = false;
+  #started = false;
+  #sse = false;
+  #boundary: SseBoundary | undefined;
+  #held: Buffer[] | undefined;
+  #heldBytes = 0;
+  #status = 0;
+  #headers: Record<string, string | string[] | number | undefined> = {};
 
-  const write = async (bytes: Buffer) => {
-    if (bytes.length === 0) return;
-    stats.firstByteAt ??= performance.now();
-    stats.bytesOut += bytes.length;
-    if (!res.write(bytes)) await drained(res);
-  };
-
-  const boundary = isSse ? new SseBoundary() : undefined;
-  const inspectSse = isSse ? options.inspectSse : undefined;
-  const inspectJson =
-    options.inspectJson && contentType.includes('json') && upstream.statusCode < 300 && Number(headers['content-length'] ?? 0) <= MAX_INSPECTED_JSON_BYTES
-      ? options.inspectJson
-      : undefined;
-  let held: Buffer[] | undefined = inspectJson ? [] : undefined;
-  let heldBytes = 0;
-
-  if (!held) {
-    res.writeHead(upstream.statusCode, headers);
-    if (isSse) res.flushHeaders();
+  constructor(res: ServerResponse, options: RelayOptions) {
+    this.#res = res;
+    this.#options = options;
+    this.done = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    // The client hanging up cancels the upstream request, whatever stage it is in.
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      this.#clientGone = true;
+      this.#controller?.abort(new Error('client disconnected'));
+    });
   }
 
-  try {
-    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-      if (held) {
-        held.push(chunk);
-        heldBytes += chunk.length;
-        if (heldBytes <= MAX_INSPECTED_JSON_BYTES) continue;
-        // Too big to hold: send what we have and stream the rest, unpriced.
-        res.writeHead(upstream.statusCode, headers);
-        await write(Buffer.concat(held));
-        held = undefined;
-        continue;
-      }
-      let bytes = boundary ? boundary.push(chunk) : chunk;
-      if (inspectSse && bytes.length) bytes = inspectSse(bytes);
-      await write(bytes);
-      if (res.destroyed) break;
+  onRequestStart(controller: Controller): void {
+    this.#controller = controller;
+    if (this.#clientGone) controller.abort(new Error('client disconnected'));
+  }
+
+  onResponseStart(_controller: Controller, statusCode: number, upstreamHeaders: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // 1xx informational
+    this.#started = true;
+    const headers = clientResponseHeaders(upstreamHeaders);
+    const contentType = String(headers['content-type'] ?? '');
+    this.#sse = contentType.startsWith('text/event-stream');
+    if (this.#sse) {
+      // An SSE body may end differently from the upstream's if it breaks off (error event appended).
+      delete headers['content-length'];
+      headers['cache-control'] ??= 'no-cache';
+      headers['x-accel-buffering'] = 'no';
+      this.#boundary = new SseBoundary();
     }
-    if (held && inspectJson) {
-      const body = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held);
+    Object.assign(headers, this.#options.extraHeaders);
+    this.#status = statusCode;
+    this.#headers = headers;
+
+    if (
+      this.#options.inspectJson &&
+      !this.#sse &&
+      statusCode < 300 &&
+      contentType.includes('json') &&
+      Number(headers['content-length'] ?? 0) <= MAX_INSPECTED_JSON_BYTES
+    ) {
+      this.#held = [];
+      return;
+    }
+    this.#res.writeHead(statusCode, headers);
+    // Headers go out at once; when the first event follows in the same tick, with it.
+    if (this.#sse) setImmediate(() => this.#stats.firstByteAt === undefined && !this.#res.destroyed && this.#res.flushHeaders());
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    if (this.#held) {
+      this.#held.push(chunk);
+      this.#heldBytes += chunk.length;
+      if (this.#heldBytes <= MAX_INSPECTED_JSON_BYTES) return;
+      // Too big to hold: send what we have and stream the rest, unpriced.
+      this.#res.writeHead(this.#status, this.#headers);
+      const held = Buffer.concat(this.#held);
+      this.#held = undefined;
+      this.#write(held, controller);
+      return;
+    }
+    let bytes = this.#boundary ? this.#boundary.push(chunk) : chunk;
+    if (this.#boundary && this.#options.inspectSse && bytes.length) bytes = this.#options.inspectSse(bytes);
+    this.#write(bytes, controller);
+  }
+
+  onResponseEnd(controller: Controller): void {
+    if (this.#held) {
+      const body = this.#held.length === 1 ? (this.#held[0] as Buffer) : Buffer.concat(this.#held, this.#heldBytes);
       let added: Record<string, string> = {};
       try {
-        added = inspectJson(body);
+        added = this.#options.inspectJson?.(body) ?? {};
       } catch {
         // A body that does not parse is still the provider's answer: send it on unpriced.
       }
-      res.writeHead(upstream.statusCode, { ...headers, ...added, 'content-length': body.length });
-      await write(body);
-    }
-    const tail = boundary?.flush();
-    if (tail) await write(inspectSse ? inspectSse(tail) : tail);
-    res.end();
-  } catch (error) {
-    if (res.destroyed) return stats; // the client left: its abort is what broke the upstream body
-    stats.error = options.onBodyError(error);
-    if (!res.headersSent) throw stats.error; // nothing sent yet (a held JSON body): a plain error response
-    if (isSse) {
-      const event = options.sseErrorEvent(stats.error);
-      stats.bytesOut += event.length;
-      res.end(event);
+      this.#res.writeHead(this.#status, { ...this.#headers, ...added, 'content-length': body.length });
+      this.#write(body, controller);
     } else {
-      res.destroy();
+      const tail = this.#boundary?.flush();
+      if (tail) this.#write(this.#options.inspectSse ? this.#options.inspectSse(tail) : tail, controller);
     }
+    this.#finish();
+    this.#res.end();
   }
-  return stats;
-}
 
-/** Resolves once the client can take more data, or has gone. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+  onResponseError(_controller: Controller, error: Error): void {
+    if (this.#clientGone || this.#res.destroyed) {
+      this.#finish(); // the client left: its abort is what broke the exchange
+      return;
+    }
+    const failure = this.#options.failure(error, this.#started ? 'body' : 'headers');
+    if (!this.#res.headersSent) {
+      this.#reject(failure); // nothing sent yet: a plain error response
+      return;
+    }
+    this.#stats.error = failure;
+    const event = this.#sse ? this.#options.sseErrorEvent(failure) : undefined;
+    if (event) this.#stats.bytesOut += event.length;
+    this.#finish();
+    if (event) this.#res.end(event);
+    else this.#res.destroy();
+  }
+
+  #finish(): void {
+    this.#options.onFinish(this.#stats);
+    this.#resolve(this.#stats);
+  }
+
+  #write(bytes: Buffer, controller: Controller): void {
+    if (bytes.length === 0 || this.#res.destroyed) return;
+    this.#stats.firstByteAt ??= performance.now();
+    this.#stats.bytesOut += bytes.length;
+    if (this.#res.write(bytes) || controller.paused) return;
+    // The client reads slower than the provider writes: hold the provider until it catches up.
+    controller.pause();
+    this.#res.once('drain', () => controller.resume());
+  }
 }

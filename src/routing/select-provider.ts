@@ -43,11 +43,10 @@ export function splitModelPrefix(model: string, knownIds: readonly string[]): { 
  */
 export function selectProvider(input: SelectionInput, context: SelectionContext): Selection {
   const { active } = context;
-  const activeIds = [...active.keys()];
   const require = (id: string): Provider => {
     const provider = active.get(id);
     if (provider) return provider;
-    throw new ProviderNotFoundError(id, activeIds, context.knownIds.includes(id) ? 'inactive' : 'unknown');
+    throw new ProviderNotFoundError(id, [...active.keys()], context.knownIds.includes(id) ? 'inactive' : 'unknown');
   };
 
   const prefixed = input.model === undefined ? undefined : splitModelPrefix(input.model, context.knownIds);
@@ -63,8 +62,11 @@ export function selectProvider(input: SelectionInput, context: SelectionContext)
 
   if (input.model !== undefined) {
     const serving = context.catalog.providersFor(input.model);
-    const first = serving.length ? activeIds.find((id) => serving.includes(id)) : undefined;
-    if (first) return { provider: active.get(first) as Provider, model: input.model, reason: 'catalog' };
+    if (serving.length) {
+      for (const provider of active.values()) {
+        if (serving.includes(provider.id)) return { provider, model: input.model, reason: 'catalog' };
+      }
+    }
   }
 
   const family = input.model === undefined ? undefined : providerForModelFamily(input.model);
@@ -73,5 +75,5 @@ export function selectProvider(input: SelectionInput, context: SelectionContext)
 
   if (context.defaultProvider) return { provider: require(context.defaultProvider), model: input.model, reason: 'default' };
   if (active.size === 1) return { provider: active.values().next().value as Provider, model: input.model, reason: 'only-active' };
-  throw new NoProviderSelectedError(input.model, activeIds);
+  throw new NoProviderSelectedError(input.model, [...active.keys()]);
 }

@@ -12,12 +12,13 @@ export function asGatewayError(error: unknown): GatewayError {
 }
 
 /** Sends a JSON error response, unless the response has already started. */
-export function sendError(res: ServerResponse, error: GatewayError): void {
+export function sendError(res: ServerResponse, error: GatewayError, requestId: string): void {
   if (res.headersSent) return;
   const body = openAIErrorBody(error);
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
+    'x-request-id': requestId,
   };
   if (error instanceof MethodNotAllowedError) headers.allow = error.allowed.join(', ');
   // The rest of an oversized body is not worth reading: close the connection after answering.

@@ -43,15 +43,15 @@ function allow(method: string, path: string, methods: readonly string[], handler
 
 function health(config: Config): Handler {
   const body = JSON.stringify({ status: 'ok', providers: [...config.providers.keys()] });
-  return async (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  return async (_req, res, ctx) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': ctx.id });
     res.end(body);
   };
 }
 
-function sendJson(res: ServerResponse, body: unknown): void {
+function sendJson(res: ServerResponse, ctx: RequestContext, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': ctx.id });
   res.end(text);
 }
 
@@ -59,7 +59,7 @@ function sendJson(res: ServerResponse, body: unknown): void {
 function listModels(models: ModelDirectory): Handler {
   return async (_req, res, ctx) => {
     const query = new URLSearchParams(ctx.search);
-    sendJson(res, { object: 'list', data: await models.list({ provider: query.get('provider'), mode: query.get('mode') }) });
+    sendJson(res, ctx, { object: 'list', data: await models.list({ provider: query.get('provider'), mode: query.get('mode') }) });
   };
 }
 
@@ -74,7 +74,7 @@ function getModel(models: ModelDirectory): Handler {
     }
     const model = await models.find(id);
     if (!model) throw new GatewayError(404, 'model_not_found', `The model '${id}' is not served by any active provider.`, 'not_found_error', 'model');
-    sendJson(res, model);
+    sendJson(res, ctx, model);
   };
 }
 

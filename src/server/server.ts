@@ -47,7 +47,6 @@ export function createGateway({ config, logger, catalog }: GatewayOptions): Gate
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
     const ctx = createContext(req);
-    res.setHeader('x-request-id', ctx.id);
     res.once('close', () => {
       inFlight--;
       logRequest(logger, ctx, res);
@@ -58,7 +57,7 @@ export function createGateway({ config, logger, catalog }: GatewayOptions): Gate
       const gatewayError = asGatewayError(error);
       if (gatewayError.status === 500) logger.error({ requestId: ctx.id, err: error }, 'unhandled error');
       ctx.error = gatewayError;
-      sendError(res, gatewayError);
+      sendError(res, gatewayError, ctx.id);
     }
   };
 

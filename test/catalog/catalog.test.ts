@@ -127,7 +127,7 @@ describe('Catalog', () => {
   });
 
   it('does not expose its internals to mutation', () => {
-    base.providersFor('gpt-4o').push('evil');
+    expect(() => (base.providersFor('gpt-4o') as string[]).push('evil')).toThrow(TypeError);
     expect(base.providersFor('gpt-4o')).toStrictEqual(['openai', 'azure-openai']);
     expect(Object.isFrozen(base.entries())).toBe(true);
   });

@@ -49,6 +49,7 @@ describe('errors in the OpenAI shape', () => {
     expect(result.status).toBe(400);
     expectOpenAIError(result, 'invalid_json');
     expect(result.text).not.toContain('SECRET');
+    expect(result.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('400 for a body that is not an object, or has no model', async () => {
