@@ -67,15 +67,23 @@ describe.skipIf(!haveRecordings)('recorded OpenAI-format responses replayed thro
       return;
     }
 
-    // The raw bytes arrive unchanged.
-    const raw = await fetch(`${gw.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-provider': provider },
-      body: JSON.stringify({ model: first.model, messages: [{ role: 'user', content: 'x' }], stream: recording.kind === 'chunks' }),
-    });
+    // The raw bytes arrive unchanged when the client asks for what the recording holds…
+    const stream = recording.kind === 'chunks';
+    const post = (body: object) =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-provider': provider },
+        body: JSON.stringify({ model: first.model, messages: [{ role: 'user', content: 'x' }], ...body }),
+      });
+    const raw = await post(stream ? { stream, stream_options: { include_usage: true } } : {});
     expect(raw.status).toBe(200);
-    const expected = recording.kind === 'chunks' ? openAISseFrames(recording.text).join('') : recording.text;
-    expect(await raw.text()).toBe(expected);
+    const frames = stream ? openAISseFrames(recording.text) : [recording.text];
+    expect(await raw.text()).toBe(frames.join(''));
+    if (stream) {
+      // …and without the usage-only chunk when it did not ask for usage (the gateway did).
+      const plain = await (await post({ stream })).text();
+      expect(plain).toBe(frames.filter((frame) => !/"choices":\[\],/.test(frame) || !frame.includes('"usage":{')).join(''));
+    }
 
     // And the official SDK reads them.
     if (recording.kind === 'json') {
@@ -83,9 +91,14 @@ describe.skipIf(!haveRecordings)('recorded OpenAI-format responses replayed thro
       expect(completion.choices[0]?.message.content).toEqual(first.choices[0].message.content);
       return;
     }
-    const stream = await client.chat.completions.create({ model: first.model, messages: [{ role: 'user', content: 'x' }], stream: true });
+    const sdkStream = await client.chat.completions.create({
+      model: first.model,
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const deltas: unknown[] = [];
-    for await (const chunk of stream) deltas.push(chunk.choices[0]?.delta);
+    for await (const chunk of sdkStream) deltas.push(chunk.choices[0]?.delta);
     const lines = recording.text.split('\n').filter((l) => l.trim());
     expect(deltas).toEqual(lines.map((l) => JSON.parse(l).choices?.[0]?.delta));
   });
