@@ -3,7 +3,7 @@
  * code, and a message safe to show a client (it never contains a credential). The server turns
  * these into the client's own error shape in one place (server/error-response.ts).
  */
-export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'api_error' | 'upstream_error';
+export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'rate_limit_error' | 'api_error' | 'upstream_error';
 
 export class GatewayError extends Error {
   constructor(
@@ -65,13 +65,34 @@ export class NoProviderSelectedError extends GatewayError {
 }
 
 export class FormatNotSupportedError extends GatewayError {
-  constructor(provider: string, format: string) {
+  constructor(provider: string, providerFormat: string, clientFormat: string) {
     super(
       501,
       'format_not_supported',
-      `Provider '${provider}' speaks the '${format}' wire format, which this gateway version does not translate yet.`,
+      `Provider '${provider}' speaks the '${providerFormat}' wire format; this gateway version does not translate ` +
+        `'${clientFormat}'-format requests into it yet.`,
       'invalid_request_error',
     );
+  }
+}
+
+export class AuthenticationError extends GatewayError {
+  constructor() {
+    super(
+      401,
+      'invalid_api_key',
+      'A valid gateway key is required: send it as Authorization: Bearer <key>, x-api-key: <key> or X-Gateway-Key: <key>.',
+      'authentication_error',
+    );
+  }
+}
+
+export class RateLimitError extends GatewayError {
+  constructor(
+    message: string,
+    readonly headers: Record<string, string>,
+  ) {
+    super(429, 'rate_limit_exceeded', message, 'rate_limit_error');
   }
 }
 

@@ -27,6 +27,9 @@ async function main(): Promise<void> {
     'switchyard listening',
   );
   if (providers.length === 0) logger.warn('no provider is active: set a provider key such as OPENAI_API_KEY');
+  if (!config.gatewayKeys) {
+    logger.warn('GATEWAY_API_KEYS is not set: anyone who can reach this port can spend the configured provider keys');
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

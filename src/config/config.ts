@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { activeProviders, PROVIDER_IDS, PROVIDERS } from '../providers/registry.ts';
+import type { CatalogEntry } from '../catalog/types.ts';
+import { GatewayKeys } from '../limits/gateway-keys.ts';
+import { createCustomProvider, customModelEntries, parseCustomProviders } from '../providers/custom.ts';
+import { activeProviders, authModeVariable, PROVIDER_IDS, PROVIDERS } from '../providers/registry.ts';
 import type { Env, Provider } from '../providers/types.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -19,8 +23,18 @@ export interface Config {
   readonly catalogFile: string | undefined;
   /** Where to fetch a fresh copy of the whole catalog source at start-up. */
   readonly catalogUrl: string | undefined;
-  /** Active providers by id, in registry order. */
+  /** Active providers by id: built-in ones in registry order, then custom ones. */
   readonly providers: ReadonlyMap<string, Provider>;
+  /** Every provider id a header or model prefix may name: built-in and custom. */
+  readonly providerIds: readonly string[];
+  /** Catalog entries for the models custom providers list. */
+  readonly customModels: readonly CatalogEntry[];
+  /** Keys clients must present; undefined when the gateway is open. */
+  readonly gatewayKeys: GatewayKeys | undefined;
+  /** Origins allowed to call from a browser (`*` for any); empty when CORS is off. */
+  readonly corsOrigins: readonly string[];
+  readonly limits: { requestsPerMinute?: number; tokensPerMinute?: number; dailyBudgetUsd?: number };
+  readonly redisUrl: string | undefined;
 }
 
 /** Start-up configuration is invalid; `problems` holds one line per variable. */
@@ -42,8 +56,18 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
 
+const positiveNumber = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, { message: 'must be a positive number' })
+  .transform(Number)
+  .pipe(z.number().positive({ message: 'must be a positive number' }));
+
 const httpUrl = z.string().refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
   message: 'must be an http:// or https:// URL',
+});
+
+const redisUrl = z.string().refine((value) => URL.canParse(value) && /^rediss?:$/.test(new URL(value).protocol), {
+  message: 'must be a redis:// or rediss:// URL',
 });
 
 const MS_PER_DAY = 86_400_000;
@@ -59,6 +83,15 @@ const gatewaySchema = z.object({
   SHUTDOWN_TIMEOUT_MS: optional(integer(0, MS_PER_DAY)),
   CATALOG_FILE: optional(z.string()),
   CATALOG_URL: optional(httpUrl),
+  GATEWAY_API_KEYS: optional(z.string()),
+  GATEWAY_API_KEYS_FILE: optional(z.string()),
+  CUSTOM_PROVIDERS: optional(z.string()),
+  CUSTOM_PROVIDERS_FILE: optional(z.string()),
+  CORS_ORIGINS: optional(z.string()),
+  RATE_LIMIT_RPM: optional(integer(1, 10_000_000)),
+  RATE_LIMIT_TPM: optional(integer(1, 10_000_000_000)),
+  BUDGET_USD_DAILY: optional(positiveNumber),
+  REDIS_URL: optional(redisUrl),
 });
 
 /** Reads and validates the whole configuration; throws ConfigError naming every bad variable. */
@@ -68,7 +101,7 @@ export function loadConfig(env: Env): Config {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0]);
-      problems.push(`${name}: ${issue.message} (got '${env[name]}')`);
+      problems.push(`${name}: ${issue.message}${SECRET_SETTINGS.has(name) ? '' : ` (got '${env[name]}')`}`);
     }
   }
 
@@ -79,18 +112,26 @@ export function loadConfig(env: Env): Config {
         problems.push(`${variable.name}: must be an http:// or https:// URL (got '${value}')`);
       }
     }
+    const mode = env[authModeVariable(spec)];
+    if (mode && mode !== 'key' && mode !== 'passthrough') problems.push(`${authModeVariable(spec)}: must be 'key' or 'passthrough' (got '${mode}')`);
   }
 
-  const providers = activeProviders(env);
   const settings = parsed.success ? parsed.data : undefined;
+  const providers = activeProviders(env);
+  const custom = readCustomProviders(settings?.CUSTOM_PROVIDERS, settings?.CUSTOM_PROVIDERS_FILE, problems);
+  for (const config of custom) providers.set(config.name, createCustomProvider(config));
+  const providerIds = [...PROVIDER_IDS, ...custom.map((c) => c.name)];
+
   const defaultProvider = env.DEFAULT_PROVIDER || undefined;
   if (defaultProvider !== undefined) {
-    if (!PROVIDER_IDS.includes(defaultProvider)) {
-      problems.push(`DEFAULT_PROVIDER: unknown provider '${defaultProvider}'; expected one of ${PROVIDER_IDS.join(', ')}`);
+    if (!providerIds.includes(defaultProvider)) {
+      problems.push(`DEFAULT_PROVIDER: unknown provider '${defaultProvider}'; expected one of ${providerIds.join(', ')}`);
     } else if (!providers.has(defaultProvider)) {
       problems.push(`DEFAULT_PROVIDER: provider '${defaultProvider}' is not active; set its environment variables`);
     }
   }
+
+  const gatewayKeys = readGatewayKeys(settings?.GATEWAY_API_KEYS, settings?.GATEWAY_API_KEYS_FILE, problems);
 
   if (problems.length || !settings) throw new ConfigError(problems);
   return Object.freeze({
@@ -105,5 +146,49 @@ export function loadConfig(env: Env): Config {
     catalogFile: settings.CATALOG_FILE,
     catalogUrl: settings.CATALOG_URL,
     providers,
+    providerIds,
+    customModels: custom.flatMap(customModelEntries),
+    gatewayKeys,
+    corsOrigins: (settings.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    limits: {
+      requestsPerMinute: settings.RATE_LIMIT_RPM,
+      tokensPerMinute: settings.RATE_LIMIT_TPM,
+      dailyBudgetUsd: settings.BUDGET_USD_DAILY,
+    },
+    redisUrl: settings.REDIS_URL,
   });
+}
+
+/** Settings whose values must never be echoed in an error message. */
+const SECRET_SETTINGS = new Set(['GATEWAY_API_KEYS', 'CUSTOM_PROVIDERS', 'REDIS_URL']);
+
+/** The text of a setting given inline or as a file (the file variable names the problem). */
+function inlineOrFile(inline: string | undefined, file: string | undefined, fileVariable: string, problems: string[]): string | undefined {
+  if (inline !== undefined || file === undefined) return inline;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    problems.push(`${fileVariable}: cannot read '${file}' (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
+function readCustomProviders(inline: string | undefined, file: string | undefined, problems: string[]) {
+  const text = inlineOrFile(inline, file, 'CUSTOM_PROVIDERS_FILE', problems);
+  if (text === undefined) return [];
+  const { providers, problems: found } = parseCustomProviders(text, PROVIDER_IDS);
+  const variable = inline !== undefined ? 'CUSTOM_PROVIDERS' : 'CUSTOM_PROVIDERS_FILE';
+  for (const problem of found) problems.push(`${variable}: ${problem}`);
+  return found.length ? [] : providers;
+}
+
+function readGatewayKeys(inline: string | undefined, file: string | undefined, problems: string[]): GatewayKeys | undefined {
+  const text = inlineOrFile(inline, file, 'GATEWAY_API_KEYS_FILE', problems);
+  if (text === undefined) return undefined;
+  const keys = GatewayKeys.parse(text);
+  if (keys.size === 0) problems.push(`${inline !== undefined ? 'GATEWAY_API_KEYS' : 'GATEWAY_API_KEYS_FILE'}: holds no key`);
+  return keys;
 }

@@ -16,6 +16,7 @@ export function logRequest(logger: Logger, ctx: RequestContext, res: ServerRespo
     provider: ctx.provider,
     model: ctx.model,
     selectedBy: ctx.selectedBy,
+    subject: ctx.subject,
     status: res.statusCode,
     stream: ctx.stream,
     latencyMs: round(now - ctx.startedAt),

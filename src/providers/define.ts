@@ -33,7 +33,7 @@ export function bearerProvider(options: {
     capabilities: options.capabilities,
     activation: [[keyVar]],
     env: [
-      { name: keyVar, description: `${options.displayName} API key; setting it activates the provider.` },
+      { name: keyVar, description: `${options.displayName} API key; setting it activates the provider.`, secret: true },
       { name: `${options.envPrefix}_BASE_URL`, description: `Overrides ${options.defaultBaseUrl}.`, url: true },
     ],
     create(env: Env): Provider {

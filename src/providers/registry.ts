@@ -17,6 +17,7 @@ import replicate from './replicate/index.ts';
 import together from './together/index.ts';
 import vertexAi from './vertex-ai/index.ts';
 import xai from './xai/index.ts';
+import { hideSecrets } from './define.ts';
 import type { Env, Provider, ProviderSpec } from './types.ts';
 
 /** Every built-in provider, in registry order (the order used when nothing else decides). */
@@ -44,13 +45,40 @@ export const PROVIDERS: readonly ProviderSpec[] = [
 
 export const PROVIDER_IDS: readonly string[] = PROVIDERS.map((p) => p.id);
 
+/** `<PREFIX>_AUTH_MODE`: `key` (default: the gateway injects the provider's key) or `passthrough`. */
+export const authModeVariable = (spec: ProviderSpec) => `${spec.envPrefix}_AUTH_MODE`;
+
+const isPassthrough = (spec: ProviderSpec, env: Env) => env[authModeVariable(spec)] === 'passthrough';
+
+/** Active when one activation group is fully set; in pass-through mode the client brings the credentials. */
 export function isActive(spec: ProviderSpec, env: Env): boolean {
-  return spec.activation.some((group) => group.every((name) => Boolean(env[name])));
+  const passthrough = isPassthrough(spec, env);
+  const isSecret = (name: string) => spec.env.some((v) => v.name === name && v.secret);
+  return spec.activation.some((group) => group.every((name) => Boolean(env[name]) || (passthrough && isSecret(name))));
 }
 
 /** The providers whose variables are set, keyed by id, in registry order. */
 export function activeProviders(env: Env, specs: readonly ProviderSpec[] = PROVIDERS): Map<string, Provider> {
   const active = new Map<string, Provider>();
-  for (const spec of specs) if (isActive(spec, env)) active.set(spec.id, spec.create(env));
+  for (const spec of specs) {
+    if (!isActive(spec, env)) continue;
+    const provider = spec.create(env);
+    active.set(spec.id, isPassthrough(spec, env) ? withPassthrough(provider) : provider);
+  }
   return active;
+}
+
+/** The same provider, forwarding the client's credentials instead of injecting its own key. */
+export function withPassthrough(provider: Provider): Provider {
+  return hideSecrets({
+    id: provider.id,
+    wireFormat: provider.wireFormat,
+    baseUrl: provider.baseUrl,
+    acceptsStreamOptions: provider.acceptsStreamOptions,
+    defaultHeaders: provider.defaultHeaders,
+    listModels: provider.listModels?.bind(provider),
+    url: provider.url.bind(provider),
+    authHeaders: {},
+    passthrough: true,
+  });
 }

@@ -20,6 +20,8 @@ export interface EnvVar {
   description: string;
   /** Validated as an http(s) URL at start-up. */
   url?: boolean;
+  /** A credential: never logged; not required when the provider is in pass-through mode. */
+  secret?: boolean;
 }
 
 export interface ProviderSpec {
@@ -58,6 +60,13 @@ export interface Provider {
    * the client's query string (`?a=b` or empty) and the request's model, if any.
    */
   url(path: string, search: string, model: string | undefined): string;
+  /**
+   * Pass-through mode (`<PREFIX>_AUTH_MODE=passthrough`): the client's own credential headers go
+   * to the provider untouched and no key is injected.
+   */
+  readonly passthrough?: boolean;
+  /** Headers sent when the client did not send them (lowercase names), e.g. an API version. */
+  readonly defaultHeaders?: Readonly<Record<string, string>>;
   /** Models served but absent from the catalog, listed live (e.g. what an Ollama server has pulled). */
   listModels?(): Promise<string[]>;
 }

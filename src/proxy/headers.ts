@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Provider } from '../providers/types.ts';
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus framing ones. */
 const HOP_BY_HOP = new Set([
@@ -25,17 +26,23 @@ function isGatewayHeader(name: string): boolean {
   return GATEWAY_HEADERS.has(name) || name.startsWith('x-gateway-');
 }
 
-/** The headers to send upstream: the client's, minus hop-by-hop, credentials and ours, plus the provider's auth. */
-export function upstreamRequestHeaders(client: IncomingHttpHeaders, auth: Readonly<Record<string, string>>): Record<string, string> {
+/**
+ * The headers to send upstream: the client's, minus hop-by-hop and the gateway's own; the client's
+ * credentials are replaced by the provider's key, unless the provider is in pass-through mode,
+ * where they travel untouched. The provider's defaults fill in what the client did not send.
+ */
+export function upstreamRequestHeaders(client: IncomingHttpHeaders, provider: Provider): Record<string, string> {
   const headers: Record<string, string> = {};
+  const keepCredentials = provider.passthrough === true;
   for (const name in client) {
-    if (HOP_BY_HOP.has(name) || CLIENT_CREDENTIALS.has(name) || isGatewayHeader(name)) continue;
+    if (HOP_BY_HOP.has(name) || isGatewayHeader(name) || (!keepCredentials && CLIENT_CREDENTIALS.has(name))) continue;
     const value = client[name];
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   // The gateway reads bodies (stream framing, errors), so it asks for them uncompressed.
   headers['accept-encoding'] = 'identity';
-  Object.assign(headers, auth);
+  if (provider.defaultHeaders) for (const name in provider.defaultHeaders) headers[name] ??= provider.defaultHeaders[name] as string;
+  Object.assign(headers, provider.authHeaders);
   return headers;
 }
 

@@ -3,14 +3,14 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { Pricer } from '../catalog/pricer.ts';
 import type { TokenUsage } from '../catalog/types.ts';
 import type { Config } from '../config/config.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
 import { FormatNotSupportedError, InvalidRequestError } from '../errors.ts';
-import { PROVIDER_IDS } from '../providers/registry.ts';
 import { selectProvider } from '../routing/select-provider.ts';
 import type { RequestContext } from '../server/context.ts';
-import { openAIErrorBody } from '../server/error-response.ts';
+import { codecOf } from '../formats/index.ts';
+import { isObject } from '../formats/sse.ts';
 import { upstreamFailure, type UpstreamClient } from '../upstream/client.ts';
 import { upstreamRequestHeaders } from './headers.ts';
-import { OpenAIStreamUsage, usageOfAnswer } from './openai-usage.ts';
 import { ResponseRelay } from './relay.ts';
 
 /** A request about to be proxied: its parsed JSON body (if any) and the raw bytes. */
@@ -26,12 +26,14 @@ export interface ProxyDeps {
   upstream: UpstreamClient;
   catalog: Catalog;
   pricer: Pricer;
+  metrics: GatewayMetrics;
 }
 
 /**
- * Sends an OpenAI-format request to the provider it selects and relays the answer. The body is
- * forwarded byte for byte unless the model had a provider prefix to strip, or a stream needs
- * `stream_options.include_usage` so that its usage (and cost) is known.
+ * Sends a request to the provider it selects and relays the answer, when the provider speaks the
+ * client's wire format. The body is forwarded byte for byte unless the model had a provider prefix
+ * to strip, or an OpenAI-format stream needs `stream_options.include_usage` so that its usage
+ * (and cost) is known.
  */
 export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, request: ProxyRequest, deps: ProxyDeps): Promise<void> {
   const { config, upstream } = deps;
@@ -39,31 +41,33 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
   const header = req.headers['x-provider'];
   const selection = selectProvider(
     { header: typeof header === 'string' ? header : undefined, model: requestedModel },
-    { knownIds: PROVIDER_IDS, active: config.providers, defaultProvider: config.defaultProvider, catalog: deps.catalog },
+    { knownIds: config.providerIds, active: config.providers, defaultProvider: config.defaultProvider, catalog: deps.catalog },
   );
   const { provider, model } = selection;
   ctx.provider = provider.id;
   ctx.model = model;
   ctx.selectedBy = selection.reason;
   ctx.stream = request.json?.stream === true;
-  if (provider.wireFormat !== 'openai') throw new FormatNotSupportedError(provider.id, provider.wireFormat);
+  const codec = provider.wireFormat === ctx.clientFormat ? codecOf(provider.wireFormat) : undefined;
+  if (!codec) throw new FormatNotSupportedError(provider.id, provider.wireFormat, ctx.clientFormat);
+  if (ctx.stream) res.once('close', deps.metrics.streamOpened());
 
   const clientAskedForUsage = isObject(request.json?.stream_options) && request.json.stream_options.include_usage === true;
-  const askForUsage = ctx.stream && !clientAskedForUsage && provider.acceptsStreamOptions;
+  const askForUsage = ctx.stream && provider.wireFormat === 'openai' && !clientAskedForUsage && provider.acceptsStreamOptions;
   const body = upstreamBody(request, model !== requestedModel ? model : undefined, askForUsage);
 
-  const price = (usage: TokenUsage, answeredModel: unknown) => {
+  const price = (usage: TokenUsage, answeredModel: string | undefined) => {
     ctx.usage = usage;
-    ctx.costUsd = deps.pricer.cost(provider.id, [model, typeof answeredModel === 'string' ? answeredModel : undefined], usage);
+    ctx.costUsd = deps.pricer.cost(provider.id, [model, answeredModel], usage);
     return ctx.costUsd;
   };
-  const streamUsage = new OpenAIStreamUsage(provider.acceptsStreamOptions && !clientAskedForUsage);
+  const streamUsage = codec.streamUsage(askForUsage);
   const relay = new ResponseRelay(res, {
-    extraHeaders: { 'x-request-id': ctx.id, 'x-gateway-provider': provider.id },
+    extraHeaders: { ...ctx.responseHeaders, 'x-request-id': ctx.id, 'x-gateway-provider': provider.id },
     failure: (error, phase) => upstreamFailure(error, provider.id, upstream.timeouts, phase),
-    sseErrorEvent: (error) => `data: ${openAIErrorBody(error)}\n\n`,
+    sseErrorEvent: codec.sseErrorEvent,
     inspectJson: (bytes) => {
-      const answer = usageOfAnswer(bytes);
+      const answer = codec.usageOfAnswer(bytes);
       return answer ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {};
     },
     inspectSse: (events) => streamUsage.events(events),
@@ -75,7 +79,12 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
     },
   });
   upstream.dispatch(
-    { url: provider.url(request.apiPath, ctx.search, model), method: ctx.method, headers: upstreamRequestHeaders(req.headers, provider.authHeaders), body },
+    {
+      url: provider.url(request.apiPath, ctx.search, model),
+      method: ctx.method,
+      headers: upstreamRequestHeaders(req.headers, provider),
+      body,
+    },
     relay,
   );
   await relay.done;
@@ -112,7 +121,6 @@ function usageHeaders(usage: TokenUsage, cost: number | null): Record<string, st
   return headers;
 }
 
-const isObject = (value: unknown): value is Record<string, any> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Parses a JSON request body into an object, or explains why it is not one. */
 export function parseJsonBody(raw: Buffer): Record<string, unknown> {

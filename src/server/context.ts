@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TokenUsage } from '../catalog/types.ts';
 import type { GatewayError } from '../errors.ts';
+import type { ClientFormat } from '../formats/index.ts';
 
 /** What the gateway learns about one request as it handles it; it becomes the request's log line. */
 export interface RequestContext {
@@ -12,6 +13,12 @@ export interface RequestContext {
   readonly path: string;
   /** Query string including its `?`, or empty. */
   readonly search: string;
+  /** The wire format the client speaks, by route: it decides the shape of errors. */
+  clientFormat: ClientFormat;
+  /** The gateway key's name (or the client's address when keys are off): whom limits count against. */
+  subject?: string;
+  /** Headers the gateway adds to whatever response this request gets (rate-limit state, CORS). */
+  responseHeaders?: Record<string, string>;
   provider?: string;
   model?: string;
   selectedBy?: string;
@@ -40,6 +47,7 @@ export function createContext(req: IncomingMessage): RequestContext {
     method: req.method ?? 'GET',
     path: q < 0 ? url : url.slice(0, q),
     search: q < 0 ? '' : url.slice(q),
+    clientFormat: 'openai',
     stream: false,
     bytesIn: 0,
     bytesOut: 0,

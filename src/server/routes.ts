@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/config.ts';
 import { GatewayError, InvalidRequestError, MethodNotAllowedError, RouteNotFoundError } from '../errors.ts';
 import { parseJsonBody, proxyRequest, type ProxyDeps } from '../proxy/proxy.ts';
+import type { ClientFormat } from '../formats/index.ts';
 import type { RequestContext } from './context.ts';
 import type { ModelDirectory } from './models.ts';
 import { readBody } from './read-body.ts';
@@ -11,47 +12,76 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestCo
 export interface RouteDeps extends ProxyDeps {
   config: Config;
   models: ModelDirectory;
+  /** Renders `/metrics`. */
+  metricsText: () => Promise<{ contentType: string; body: string }>;
 }
 
-/** OpenAI endpoints the gateway understands; `model` is required where the API requires it. */
-const OPENAI_ENDPOINTS: Readonly<Record<string, { requiresModel: boolean }>> = {
+/**
+ * A matched route. `name` is a fixed label (never the raw path) for metrics; `guarded` routes need
+ * a gateway key when keys are configured; `metered` ones also count against rate limits and budgets.
+ */
+export interface Route {
+  name: string;
+  handler: Handler;
+  guarded: boolean;
+  metered: boolean;
+}
+
+/** Endpoints whose body the gateway understands; `model` is required where the API requires it. */
+const MODEL_ENDPOINTS: Readonly<Record<string, { requiresModel: boolean }>> = {
   '/v1/chat/completions': { requiresModel: true },
   '/v1/completions': { requiresModel: true },
   '/v1/embeddings': { requiresModel: true },
   '/v1/images/generations': { requiresModel: false },
+  '/v1/messages': { requiresModel: true },
+  '/v1/messages/count_tokens': { requiresModel: true },
 };
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 
-/** Finds the handler of a request, or throws the 404/405 that explains why there is none. */
-export function route(ctx: RequestContext, deps: RouteDeps): Handler {
-  const { method, path } = ctx;
-  if (path === '/health') return allow(method, path, ['GET', 'HEAD'], health(deps.config));
-  if (path === '/v1/models') return allow(method, path, ['GET'], listModels(deps.models));
-  if (path.startsWith('/v1/models/')) return allow(method, path, ['GET'], getModel(deps.models));
+/** The wire format a client speaks, by the path it calls: Anthropic's Messages API, else OpenAI's. */
+export const clientFormatOf = (path: string): ClientFormat => (path === '/v1/messages' || path.startsWith('/v1/messages/') ? 'anthropic' : 'openai');
 
-  const endpoint = OPENAI_ENDPOINTS[path];
-  if (endpoint) return allow(method, path, ['POST'], openAIEndpoint(deps, endpoint.requiresModel));
-  if (path.startsWith('/v1/')) return passThrough(deps);
+/** Finds the route of a request, or throws the 404/405 that explains why there is none. */
+export function route(ctx: RequestContext, deps: RouteDeps): Route {
+  const { method, path } = ctx;
+  if (path === '/health') return open('/health', allow(method, path, ['GET', 'HEAD'], health(deps.config)));
+  if (path === '/metrics') return { name: '/metrics', handler: allow(method, path, ['GET'], metrics(deps)), guarded: true, metered: false };
+  if (path === '/v1/models') return { name: '/v1/models', handler: allow(method, path, ['GET'], listModels(deps.models)), guarded: true, metered: false };
+  if (path.startsWith('/v1/models/')) return { name: '/v1/models', handler: allow(method, path, ['GET'], getModel(deps.models)), guarded: true, metered: false };
+
+  const endpoint = MODEL_ENDPOINTS[path];
+  if (endpoint) return { name: path, handler: allow(method, path, ['POST'], modelEndpoint(deps, endpoint.requiresModel)), guarded: true, metered: true };
+  if (path.startsWith('/v1/')) return { name: 'passthrough', handler: passThrough(deps), guarded: true, metered: true };
   throw new RouteNotFoundError(method, path);
 }
+
+const open = (name: string, handler: Handler): Route => ({ name, handler, guarded: false, metered: false });
 
 function allow(method: string, path: string, methods: readonly string[], handler: Handler): Handler {
   if (!methods.includes(method)) throw new MethodNotAllowedError(method, path, methods);
   return handler;
 }
 
+function metrics(deps: RouteDeps): Handler {
+  return async (_req, res, ctx) => {
+    const { contentType, body } = await deps.metricsText();
+    res.writeHead(200, { ...ctx.responseHeaders, 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-request-id': ctx.id });
+    res.end(body);
+  };
+}
+
 function health(config: Config): Handler {
   const body = JSON.stringify({ status: 'ok', providers: [...config.providers.keys()] });
   return async (_req, res, ctx) => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': ctx.id });
+    res.writeHead(200, { ...ctx.responseHeaders, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': ctx.id });
     res.end(body);
   };
 }
 
 function sendJson(res: ServerResponse, ctx: RequestContext, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': ctx.id });
+  res.writeHead(200, { ...ctx.responseHeaders, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': ctx.id });
   res.end(text);
 }
 
@@ -78,7 +108,7 @@ function getModel(models: ModelDirectory): Handler {
   };
 }
 
-function openAIEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
+function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
   return async (req, res, ctx) => {
     const raw = await readBody(req, deps.config.maxBodyBytes);
     ctx.bytesIn = raw.length;

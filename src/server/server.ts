@@ -5,11 +5,15 @@ import { Pricer } from '../catalog/pricer.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { logRequest } from '../observability/request-log.ts';
+import { AuthenticationError, RateLimitError } from '../errors.ts';
+import { createRateLimiter } from '../limits/rate-limiter.ts';
+import { GatewayMetrics } from '../observability/metrics.ts';
 import { UpstreamClient } from '../upstream/client.ts';
-import { createContext } from './context.ts';
+import { createContext, type RequestContext } from './context.ts';
+import { Cors } from './cors.ts';
 import { asGatewayError, sendError } from './error-response.ts';
 import { ModelDirectory } from './models.ts';
-import { route, type RouteDeps } from './routes.ts';
+import { clientFormatOf, route, type Route, type RouteDeps } from './routes.ts';
 
 export interface Gateway {
   /** Starts listening; resolves with the bound address. */
@@ -28,11 +32,19 @@ export interface GatewayOptions {
   catalog: Catalog;
 }
 
-export function createGateway({ config, logger, catalog }: GatewayOptions): Gateway {
+export function createGateway({ config, logger, catalog: builtinCatalog }: GatewayOptions): Gateway {
+  // Models that custom providers list are selectable by name and shown in /v1/models like any other.
+  const catalog = config.customModels.length ? builtinCatalog.withOverrides(config.customModels) : builtinCatalog;
   const upstream = new UpstreamClient({
     requestTimeoutMs: config.requestTimeoutMs,
     streamIdleTimeoutMs: config.streamIdleTimeoutMs,
   });
+  const metrics = new GatewayMetrics({ isKnownModel: (provider, model) => catalog.find(provider, model) !== undefined });
+  const limiter = createRateLimiter(config.limits, {
+    redisUrl: config.redisUrl,
+    onWarning: (message, detail) => logger.warn({ ...detail }, message),
+  });
+  const cors = config.corsOrigins.length ? new Cors(config.corsOrigins) : undefined;
   const deps: RouteDeps = {
     config,
     upstream,
@@ -41,23 +53,88 @@ export function createGateway({ config, logger, catalog }: GatewayOptions): Gate
     models: new ModelDirectory(catalog, config.providers, (provider, error) =>
       logger.warn({ provider, reason: error.message }, 'could not list the live models of a provider'),
     ),
+    metrics,
+    metricsText: () => metrics.render(),
   };
   let inFlight = 0;
+
+  /** Gateway key, then rate limits and budget: who is asking, and may they. */
+  const admit = async (req: IncomingMessage, ctx: RequestContext, route: Route) => {
+    if (route.guarded && config.gatewayKeys) {
+      const name = config.gatewayKeys.authenticate(req.headers);
+      if (name === undefined) throw new AuthenticationError();
+      ctx.subject = name;
+    }
+    if (!route.metered) return;
+    ctx.subject ??= req.socket.remoteAddress ?? 'unknown';
+    const admission = await limiter.admit(ctx.subject);
+    if (Object.keys(admission.headers).length) ctx.responseHeaders = { ...ctx.responseHeaders, ...admission.headers };
+    if (!admission.allowed) {
+      metrics.rateLimited({ limit: admission.limit });
+      throw new RateLimitError(admission.message, admission.headers);
+    }
+  };
+
+  /** Bookkeeping once a request is over, whichever way it ended. */
+  const finish = (ctx: RequestContext, res: ServerResponse, routeName: string) => {
+    inFlight--;
+    logRequest(logger, ctx, res);
+    metrics.requestFinished({
+      route: routeName,
+      provider: ctx.provider,
+      model: ctx.model,
+      status: res.statusCode,
+      durationMs: performance.now() - ctx.startedAt,
+      ttfbMs: ctx.firstByteAt === undefined ? undefined : ctx.firstByteAt - ctx.startedAt,
+      streamed: ctx.stream,
+    });
+    if (ctx.error && ctx.error.status >= 500 && ctx.provider) metrics.upstreamError({ provider: ctx.provider, kind: ctx.error.code });
+    if (ctx.usage && ctx.provider && ctx.model) {
+      const { usage } = ctx;
+      metrics.tokens({
+        provider: ctx.provider,
+        model: ctx.model,
+        input: usage.inputTokens,
+        cachedInput: usage.cachedInputTokens ?? 0,
+        cacheWrite: usage.cacheWriteInputTokens ?? 0,
+        output: usage.outputTokens,
+        reasoning: usage.reasoningTokens ?? 0,
+      });
+      if (ctx.costUsd) metrics.cost({ provider: ctx.provider, model: ctx.model, usd: ctx.costUsd });
+      if (ctx.subject) void limiter.record(ctx.subject, usage.inputTokens + usage.outputTokens, ctx.costUsd ?? null);
+    }
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
     const ctx = createContext(req);
+    ctx.clientFormat = clientFormatOf(ctx.path);
+    const requestDone = metrics.requestStarted();
+    let routeName = 'unknown';
     res.once('close', () => {
-      inFlight--;
-      logRequest(logger, ctx, res);
+      requestDone();
+      finish(ctx, res, routeName);
     });
     try {
-      await route(ctx, deps)(req, res, ctx);
+      if (cors) {
+        const preflight = cors.preflight(ctx.method, req.headers);
+        if (preflight) {
+          res.writeHead(preflight.status, { ...preflight.headers, 'x-request-id': ctx.id });
+          res.end();
+          return;
+        }
+        const headers = cors.headersFor(req.headers);
+        if (headers) ctx.responseHeaders = headers;
+      }
+      const matched = route(ctx, deps);
+      routeName = matched.name;
+      await admit(req, ctx, matched);
+      await matched.handler(req, res, ctx);
     } catch (error) {
       const gatewayError = asGatewayError(error);
       if (gatewayError.status === 500) logger.error({ requestId: ctx.id, err: error }, 'unhandled error');
       ctx.error = gatewayError;
-      sendError(res, gatewayError, ctx.id);
+      sendError(res, gatewayError, ctx.id, ctx.clientFormat, ctx.responseHeaders);
     }
   };
 
@@ -84,7 +161,7 @@ export function createGateway({ config, logger, catalog }: GatewayOptions): Gate
       if (inFlight > 0) logger.warn({ inFlight }, 'shutdown timeout reached; closing remaining connections');
       server.closeAllConnections();
       await closed;
-      await upstream.destroy();
+      await Promise.all([upstream.destroy(), limiter.close()]);
     },
   };
 }

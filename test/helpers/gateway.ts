@@ -14,20 +14,57 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/**
+ * Values that must never appear in a log line or a response: every credential a test configures.
+ * Tests run the gateway at LOG_LEVEL=debug, and each gateway's logs are scanned when it closes.
+ */
+function secretsOf(env: Env): string[] {
+  const secrets: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!value) continue;
+    if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name)) secrets.push(value);
+    if (name === 'GATEWAY_API_KEYS') secrets.push(...value.split(',').map((entry) => entry.trim().replace(/^[\w.-]+:/, '')));
+    if (name === 'REDIS_URL') secrets.push(new URL(value).password);
+    if (name === 'CUSTOM_PROVIDERS') secrets.push(...[...value.matchAll(/"api_key"\s*:\s*"([^"]+)"/g)].map((m) => m[1] as string));
+  }
+  // A key like "k" would match everywhere: only distinctive values are scanned for.
+  return secrets.filter((secret) => secret.length >= 6);
+}
+
+/** Secrets of the gateways running now; every response read through these helpers is checked against them. */
+const liveSecrets = new Set<string>();
+
+function assertNoSecret(text: string): void {
+  for (const secret of liveSecrets) if (text.includes(secret)) throw new Error(`a configured secret appeared in a response: ${secret.slice(0, 3)}…`);
+}
+
 export async function startGateway(env: Env): Promise<TestGateway> {
   const logs: Record<string, unknown>[] = [];
+  const secrets = secretsOf(env);
+  for (const secret of secrets) liveSecrets.add(secret);
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line));
       done();
     },
   });
-  const config = loadConfig({ LOG_LEVEL: 'info', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'debug', ...env });
   const logger = createLogger(config.logLevel, sink);
   const catalog = await loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger);
   const gateway = createGateway({ config, logger, catalog });
   const address = await gateway.listen(0, '127.0.0.1');
-  return { url: `http://127.0.0.1:${address.port}`, gateway, logs, close: () => gateway.close() };
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    gateway,
+    logs,
+    async close() {
+      await gateway.close();
+      for (const secret of secrets) liveSecrets.delete(secret);
+      const text = JSON.stringify(logs);
+      const leaked = secrets.filter((secret) => text.includes(secret));
+      if (leaked.length) throw new Error(`a configured secret appeared in the gateway's logs: ${leaked.map((s) => `${s.slice(0, 3)}…`).join(', ')}`);
+    },
+  };
 }
 
 /** POSTs JSON to the gateway with plain fetch and returns status, headers and parsed body. */
@@ -38,6 +75,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
+  assertNoSecret(text + JSON.stringify([...response.headers]));
   let json: any;
   try {
     json = JSON.parse(text);
@@ -67,7 +105,11 @@ export function rawRequest(
     const req = request(url, { method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        assertNoSecret(text + JSON.stringify(res.headers));
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
+      });
       res.on('error', reject);
     });
     req.on('error', reject);

@@ -1,5 +1,22 @@
-import { baseUrlFrom, simpleProvider } from '../define.ts';
-import type { ProviderSpec } from '../types.ts';
+import { baseUrlFrom, hideSecrets, joinUrl } from '../define.ts';
+import type { Provider, ProviderSpec } from '../types.ts';
+
+/**
+ * A provider speaking the Anthropic Messages API at `baseUrl` (the SDK's form, without `/v1`).
+ * Shared with Anthropic-format custom providers.
+ */
+export function anthropicProvider(id: string, baseUrl: string, authHeaders: Record<string, string>, apiRoot = '/v1'): Provider {
+  return hideSecrets({
+    id,
+    wireFormat: 'anthropic',
+    baseUrl,
+    authHeaders,
+    acceptsStreamOptions: false,
+    // The API refuses requests without a version; clients such as Claude Code send their own.
+    defaultHeaders: { 'anthropic-version': '2023-06-01' },
+    url: (path, search) => joinUrl(baseUrl, apiRoot + path) + search,
+  });
+}
 
 const provider: ProviderSpec = {
   id: 'anthropic',
@@ -10,12 +27,12 @@ const provider: ProviderSpec = {
   capabilities: { chat: true, embeddings: false, images: false },
   activation: [['ANTHROPIC_API_KEY']],
   env: [
-    { name: 'ANTHROPIC_API_KEY', description: 'Anthropic API key; setting it activates the provider.' },
+    { name: 'ANTHROPIC_API_KEY', description: 'Anthropic API key; setting it activates the provider.', secret: true },
     { name: 'ANTHROPIC_BASE_URL', description: 'Overrides https://api.anthropic.com.', url: true },
   ],
   create(env) {
     const baseUrl = baseUrlFrom(env, 'ANTHROPIC', this.defaultBaseUrl);
-    return simpleProvider(this.id, this.wireFormat, baseUrl, { 'x-api-key': env.ANTHROPIC_API_KEY ?? '' });
+    return anthropicProvider(this.id, baseUrl, { 'x-api-key': env.ANTHROPIC_API_KEY ?? '' });
   },
 };
 

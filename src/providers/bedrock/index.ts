@@ -12,8 +12,8 @@ const provider: ProviderSpec = {
   env: [
     { name: 'AWS_REGION', description: 'AWS region of Bedrock (default us-east-1 when only keys are set); activates the provider.' },
     { name: 'AWS_ACCESS_KEY_ID', description: 'AWS access key id; activates the provider.' },
-    { name: 'AWS_SECRET_ACCESS_KEY', description: 'AWS secret access key.' },
-    { name: 'AWS_SESSION_TOKEN', description: 'AWS session token, for temporary credentials.' },
+    { name: 'AWS_SECRET_ACCESS_KEY', description: 'AWS secret access key.', secret: true },
+    { name: 'AWS_SESSION_TOKEN', description: 'AWS session token, for temporary credentials.', secret: true },
     { name: 'BEDROCK_BASE_URL', description: 'Overrides https://bedrock-runtime.{region}.amazonaws.com.', url: true },
   ],
   create(env) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OpenAIStreamUsage, tokenUsageOf, usageOfAnswer } from '../src/proxy/openai-usage.ts';
+import { OpenAIStreamUsage, tokenUsageOf, usageOfAnswer } from '../src/formats/openai/usage.ts';
 
 const chunk = (body: object) => `data: ${JSON.stringify(body)}\n\n`;
 

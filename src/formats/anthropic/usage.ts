@@ -1,0 +1,45 @@
+import { anthropicUsageToTokenUsage, type AnthropicUsage } from '../../catalog/cost.ts';
+import type { TokenUsage } from '../../catalog/types.ts';
+import { eventData, eventEnd, eventStart, firstStringValue, isObject, lastObjectValue, objectKeyAt } from '../sse.ts';
+import type { AnswerUsage, StreamUsage } from '../types.ts';
+
+const USAGE_KEY = Buffer.from('"usage":');
+const MODEL_KEY = Buffer.from('"model":"');
+
+/** The usage of a whole Messages API answer (its last `usage` object is the message's own). */
+export function usageOfAnswer(body: Buffer): AnswerUsage | undefined {
+  const usage = lastObjectValue(body, USAGE_KEY);
+  return usage ? { usage: anthropicUsageToTokenUsage(usage as AnthropicUsage), model: firstStringValue(body, MODEL_KEY) } : undefined;
+}
+
+/**
+ * Reads a Messages API stream's usage: `message_start` carries the input side (and the model),
+ * each `message_delta` the running totals, which replace what came before. Events pass unchanged.
+ */
+export class AnthropicStreamUsage implements StreamUsage {
+  model: string | undefined;
+  #usage: AnthropicUsage | undefined;
+
+  get usage(): TokenUsage | undefined {
+    return this.#usage ? anthropicUsageToTokenUsage(this.#usage) : undefined;
+  }
+
+  events(bytes: Buffer): Buffer {
+    for (let at = objectKeyAt(bytes, USAGE_KEY, 0); at >= 0; ) {
+      const end = eventEnd(bytes, at);
+      const event = eventData(bytes.subarray(eventStart(bytes, at), end).toString('utf8'));
+      if (event?.type === 'message_start' && isObject(event.message)) {
+        if (typeof event.message.model === 'string') this.model = event.message.model;
+        if (isObject(event.message.usage)) this.#usage = { ...event.message.usage };
+      } else if (event?.type === 'message_delta' && isObject(event.usage)) {
+        this.#usage = { ...this.#usage, ...stripNulls(event.usage) };
+      }
+      at = objectKeyAt(bytes, USAGE_KEY, end);
+    }
+    return bytes;
+  }
+}
+
+function stripNulls(usage: Record<string, unknown>): AnthropicUsage {
+  return Object.fromEntries(Object.entries(usage).filter(([, value]) => value !== null)) as AnthropicUsage;
+}

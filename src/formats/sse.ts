@@ -1,0 +1,90 @@
+/** Byte-level helpers for reading a few fields out of SSE events and JSON bodies without parsing them whole. */
+
+const SEPARATORS = ['\n\n', '\r\n\r\n', '\r\r'].map((s) => Buffer.from(s));
+
+/** Where the next `"<key>":` with an object value (not null) is, at or after `from`, or -1. */
+export function objectKeyAt(bytes: Buffer, key: Buffer, from: number): number {
+  for (let at = bytes.indexOf(key, from); at >= 0; at = bytes.indexOf(key, at + 1)) {
+    let next = at + key.length;
+    while (bytes[next] === 0x20) next++;
+    if (bytes[next] === 0x7b /* { */) return at;
+  }
+  return -1;
+}
+
+/** Start of the SSE event holding byte `at`: just after the previous blank line. */
+export function eventStart(bytes: Buffer, at: number): number {
+  let start = 0;
+  for (const separator of SEPARATORS) {
+    const found = bytes.lastIndexOf(separator, at);
+    if (found >= 0) start = Math.max(start, found + separator.length);
+  }
+  return start;
+}
+
+/** End of the SSE event holding byte `at`: just after its blank line (or the end of the bytes). */
+export function eventEnd(bytes: Buffer, at: number): number {
+  let end = bytes.length;
+  for (const separator of SEPARATORS) {
+    const found = bytes.indexOf(separator, at);
+    if (found >= 0) end = Math.min(end, found + separator.length);
+  }
+  return end;
+}
+
+/** The JSON object of an event's `data:` lines, if it has one and it parses. */
+export function eventData(event: string): Record<string, any> | undefined {
+  const data = event
+    .split(/\r\n|\n|\r/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+    .join('\n');
+  try {
+    const value: unknown = JSON.parse(data);
+    return isObject(value) ? (value as Record<string, any>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The JSON object value of the last `"<key>":{…}` in `body`, parsed alone. Keys inside strings are escaped, so never match. */
+export function lastObjectValue(body: Buffer, key: Buffer): Record<string, any> | undefined {
+  const at = body.lastIndexOf(key);
+  if (at < 0) return undefined;
+  let start = at + key.length;
+  while (body[start] === 0x20) start++;
+  const end = endOfJsonObject(body, start);
+  if (end < 0) return undefined;
+  try {
+    return JSON.parse(body.subarray(start, end).toString('utf8')) as Record<string, any>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first `"<key>":"…"` string value in `body` (no escapes expected: model ids). */
+export function firstStringValue(body: Buffer, key: Buffer): string | undefined {
+  const at = body.indexOf(key);
+  if (at < 0) return undefined;
+  const end = body.indexOf(0x22 /* " */, at + key.length);
+  return end < 0 ? undefined : body.subarray(at + key.length, end).toString('utf8');
+}
+
+/** The index just past the JSON object starting at `start`, or -1 when there is none. */
+function endOfJsonObject(bytes: Buffer, start: number): number {
+  if (bytes[start] !== 0x7b /* { */) return -1;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === 0x5c /* \ */) i++;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b) depth++;
+    else if (byte === 0x7d /* } */ && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+export const isObject = (value: unknown): value is Record<string, any> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,0 +1,142 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, startGateway } from '../helpers/gateway.ts';
+import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { freePort, HAS_REDIS, RedisServer } from '../helpers/redis-server.ts';
+
+const chat = { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] };
+
+/** Limits count in one-minute windows: start a counting test early enough in one to finish in it. */
+async function awayFromMinuteEnd(): Promise<void> {
+  const second = new Date().getUTCSeconds();
+  if (second >= 55) await sleep((61 - second) * 1000);
+}
+
+describe('rate limits and budgets at the gateway', () => {
+  let upstream: MockUpstream;
+  beforeAll(async () => {
+    upstream = await new MockUpstream().start();
+    upstream.handle((req, res) => {
+      if (req.url.startsWith('/v1/messages')) {
+        return json(res, 200, { id: 'm', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } });
+      }
+      json(res, 200, { ...chatCompletion('ok', 'gpt-4o'), usage: { prompt_tokens: 100_000, completion_tokens: 50_000, total_tokens: 150_000 } });
+    });
+  });
+  afterAll(() => upstream.close());
+
+  it('RATE_LIMIT_RPM: per key, 429 with Retry-After and x-ratelimit headers in the client shape', async () => {
+    await awayFromMinuteEnd();
+    const gw = await startGateway({ GATEWAY_API_KEYS: 'a:key-a,b:key-b', RATE_LIMIT_RPM: '2', OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${upstream.url}/v1` });
+    try {
+      const a = { authorization: 'Bearer key-a' };
+      const first = await postJson(`${gw.url}/v1/chat/completions`, chat, a);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('x-ratelimit-limit-requests')).toBe('2');
+      expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+      expect((await postJson(`${gw.url}/v1/chat/completions`, chat, a)).status).toBe(200);
+      const refused = await postJson(`${gw.url}/v1/chat/completions`, chat, a);
+      expect(refused.status).toBe(429);
+      expect(refused.json.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+      expect(refused.json.error.message).toContain('RATE_LIMIT_RPM');
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(refused.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+      // Another key has its own allowance; the Anthropic route answers in Anthropic's shape.
+      expect((await postJson(`${gw.url}/v1/chat/completions`, chat, { authorization: 'Bearer key-b' })).status).toBe(200);
+      const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'key-a', maxRetries: 0 });
+      const error = await anthropic.messages.create({ model: 'gpt-4o', max_tokens: 1, messages: [] }).catch((e) => e);
+      expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+      expect(error.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('BUDGET_USD_DAILY: refuses once the day’s spend reaches the budget, until midnight UTC', async () => {
+    // Each answer costs 100k × $2.5/M + 50k × $10/M = $0.75.
+    const gw = await startGateway({ BUDGET_USD_DAILY: '1', OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${upstream.url}/v1` });
+    try {
+      const first = await postJson(`${gw.url}/v1/chat/completions`, chat);
+      expect(first.headers.get('x-gateway-cost-usd')).toBe('0.75');
+      await sleep(20); // spend is recorded when the request completes
+      expect((await postJson(`${gw.url}/v1/chat/completions`, chat)).status).toBe(200); // spent 0.75 < 1
+      await sleep(20);
+      const refused = await postJson(`${gw.url}/v1/chat/completions`, chat);
+      expect(refused.status).toBe(429);
+      expect(refused.json.error.message).toContain('BUDGET_USD_DAILY');
+      const now = new Date();
+      const secondsToMidnight = (Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000;
+      expect(Math.abs(Number(refused.headers.get('retry-after')) - secondsToMidnight)).toBeLessThan(5);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe.skipIf(!HAS_REDIS)('limits shared through Redis by two gateway processes', () => {
+  let upstream: MockUpstream;
+  let redis: RedisServer;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    upstream = await new MockUpstream().start();
+    upstream.handle((_req, res) => json(res, 200, chatCompletion('ok')));
+    redis = new RedisServer(await freePort(), 'gateway-test-SECRET');
+    await redis.start();
+  });
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await redis.stop();
+    await upstream.close();
+  });
+
+  async function startProcess(port: number, logs: string[]): Promise<string> {
+    const child = spawn(process.execPath, [resolve('dist/switchyard.mjs')], {
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        OPENAI_API_KEY: 'k',
+        OPENAI_BASE_URL: `${upstream.url}/v1`,
+        RATE_LIMIT_RPM: '5',
+        REDIS_URL: `redis://:gateway-test-SECRET@127.0.0.1:${redis.port}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    child.stdout!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 300; i++) {
+      if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return url;
+      await sleep(10);
+    }
+    throw new Error(`gateway did not start: ${logs.join('')}`);
+  }
+
+  it('together they admit exactly the limit; with Redis stopped requests keep succeeding', async () => {
+    const logs: string[] = [];
+    const urls = [await startProcess(await freePort(), logs), await startProcess(await freePort(), logs)];
+    await awayFromMinuteEnd();
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => postJson(`${urls[i % 2]}/v1/chat/completions`, chat).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 200).length).toBe(5);
+    expect(statuses.filter((s) => s === 429).length).toBe(15);
+
+    await redis.stop();
+    const started = performance.now();
+    const afterOutage = await Promise.all([0, 1].map((i) => postJson(`${urls[i]!}/v1/chat/completions`, chat, { 'x-gateway-ignored': String(i) })));
+    // Counting is local now: each process has a fresh window of its own and serves.
+    expect(afterOutage.map((r) => r.status)).toEqual([200, 200]);
+    expect(performance.now() - started).toBeLessThan(2000);
+    await sleep(50);
+    const output = logs.join('');
+    expect(output).toContain('Redis unreachable: counting locally');
+    expect(output).not.toContain('gateway-test-SECRET');
+  });
+});
