@@ -88,7 +88,11 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       ttfbMs: ctx.firstByteAt === undefined ? undefined : ctx.firstByteAt - ctx.startedAt,
       streamed: ctx.stream,
     });
-    if (ctx.error && ctx.error.status >= 500 && ctx.provider) metrics.upstreamError({ provider: ctx.provider, kind: ctx.error.code });
+    if (ctx.provider) {
+      // The gateway's own failures talking to the provider, or the provider's own error answers.
+      if (ctx.error && ctx.error.status >= 500) metrics.upstreamError({ provider: ctx.provider, kind: ctx.error.code });
+      else if (!ctx.error && (res.statusCode >= 500 || res.statusCode === 429)) metrics.upstreamError({ provider: ctx.provider, kind: `http_${res.statusCode}` });
+    }
     if (ctx.usage && ctx.provider && ctx.model) {
       const { usage } = ctx;
       metrics.tokens({

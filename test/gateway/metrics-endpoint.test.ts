@@ -62,4 +62,11 @@ describe('GET /metrics', () => {
     expect(after.get('switchyard_requests_in_flight')).toBe(1); // the scrape itself
     expect(text).not.toMatch(/SECRET|no-such-model/);
   });
+
+  it('counts upstream errors by kind', async () => {
+    upstream.handle((_req, res) => json(res, 503, { error: { message: 'overloaded', type: 'server_error' } }));
+    expect((await postJson(`${gw.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [] }, auth)).status).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(samples(await scrape()).get('switchyard_upstream_errors_total{provider="openai",kind="http_503"}')).toBe(1);
+  });
 });
