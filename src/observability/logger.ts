@@ -3,6 +3,9 @@ import type { LogLevel } from '../config/config.ts';
 
 export type { Logger };
 
+/** Every line carries it, so a shared log pipeline can tell the gateway's lines apart. */
+export const SERVICE = 'switchyard';
+
 /**
  * The gateway's JSON logger. Log lines are built from chosen fields, never from whole requests,
  * headers or providers (whose credentials are hidden from serialisation anyway), so nothing needs
@@ -13,7 +16,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   return pino(
     {
       level,
-      base: { service: 'switchyard' },
+      base: { service: SERVICE },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

@@ -126,6 +126,10 @@ describe('streaming', () => {
     await sleep(50);
     const line = gw.logs.find((l) => l.requestId === id)!;
     expect(line).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', status: 200, stream: true, bytesOut: Buffer.byteLength(text) });
+    // Same envelope as every other log line.
+    expect(line).toMatchObject({ level: 'info', service: 'switchyard', msg: 'request' });
+    expect(new Date(line.time as string).toISOString()).toBe(line.time);
+    expect(Object.keys(gw.logs[0]!).slice(0, 3)).toEqual(['level', 'time', 'service']);
     expect(line.ttfbMs).toBeTypeOf('number');
     expect(line.latencyMs as number).toBeGreaterThanOrEqual(line.ttfbMs as number);
   });
