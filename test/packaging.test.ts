@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,4 +47,65 @@ describe('packaging', () => {
       await upstream.close();
     }
   });
+});
+
+/** Starts `command` on a free loopback port, proxies one chat completion through it, then stops it. */
+async function serveOneCompletion(command: string, args: string[], env: Record<string, string>, cwd: string): Promise<string> {
+  const upstream = await new MockUpstream().start();
+  upstream.handle((_req, res) => json(res, 200, chatCompletion('through the artifact')));
+  const port = await new Promise<number>((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1', OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${upstream.url}/v1` },
+    stdio: 'ignore',
+  });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    let healthy = false;
+    for (let i = 0; i < 500 && !healthy; i++) {
+      healthy = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+      if (!healthy) await sleep(10);
+    }
+    expect(healthy).toBe(true);
+    const response = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
+    });
+    return (await response.json()).choices[0].message.content as string;
+  } finally {
+    child.kill('SIGTERM');
+    await upstream.close();
+  }
+}
+
+describe('release artifacts', () => {
+  it('the packed npm tarball installs into an empty folder and runs through its bin', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-pack-'));
+    const packed = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    const tarball = join(dir, packed);
+    const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' });
+    expect(listing).toContain('package/dist/switchyard.mjs');
+    expect(listing).not.toMatch(/package\/(src|test|conformance|bench)\//);
+    const app = join(dir, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), '{"name":"app","private":true}');
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: app, stdio: 'ignore' });
+    const bin = join(app, 'node_modules/.bin/switchyard');
+    expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+    expect(await serveOneCompletion(bin, [], { PATH: process.env.PATH ?? '' }, app)).toBe('through the artifact');
+  }, 60_000);
+
+  it('the single executable runs alone, with no node on PATH', async () => {
+    execFileSync(process.execPath, ['scripts/build-binary.mjs'], { stdio: 'ignore' });
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-sea-'));
+    copyFileSync('dist/switchyard', join(dir, 'switchyard'));
+    chmodSync(join(dir, 'switchyard'), 0o755);
+    expect(await serveOneCompletion(join(dir, 'switchyard'), [], { PATH: '/nonexistent' }, dir)).toBe('through the artifact');
+  }, 120_000);
 });
