@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sleep } from './helpers/mock-upstream.ts';
+import { freePort } from './helpers/ports.ts';
 
 const BUNDLE = resolve('dist/switchyard.mjs');
 const version = JSON.parse(readFileSync('package.json', 'utf8')).version as string;
@@ -12,14 +13,6 @@ const version = JSON.parse(readFileSync('package.json', 'utf8')).version as stri
 function run(args: string[], env: Record<string, string> = {}) {
   const cwd = mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
   return spawnSync(process.execPath, [BUNDLE, ...args], { cwd, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 10_000 });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 describe('command line', () => {

@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chatCompletion, json, MockUpstream, sleep } from './helpers/mock-upstream.ts';
+import { freePort } from './helpers/ports.ts';
 
 describe('packaging', () => {
   it("the file the Dockerfile's CMD runs exists after the build", () => {
@@ -53,12 +53,7 @@ describe('packaging', () => {
 async function serveOneCompletion(command: string, args: string[], env: Record<string, string>, cwd: string): Promise<string> {
   const upstream = await new MockUpstream().start();
   upstream.handle((_req, res) => json(res, 200, chatCompletion('through the artifact')));
-  const port = await new Promise<number>((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
+  const port = await freePort();
   const child = spawn(command, args, {
     cwd,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1', OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${upstream.url}/v1` },

@@ -1,15 +1,7 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, rawRequest, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../helpers/ports.ts';
 
 const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
 
@@ -34,7 +26,7 @@ describe('errors in the OpenAI shape', () => {
       OPENAI_API_KEY: 'sk-live-SECRET-openai',
       OPENAI_BASE_URL: `${upstream.url}/v1`,
       GROQ_API_KEY: 'gsk-SECRET-groq',
-      GROQ_BASE_URL: `http://127.0.0.1:${await closedPort()}/openai/v1`,
+      GROQ_BASE_URL: `http://127.0.0.1:${await freePort()}/openai/v1`,
       REQUEST_TIMEOUT_MS: '300',
       MAX_BODY_BYTES: '2000',
     });

@@ -1,21 +1,11 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { withoutCredentials } from '../../src/limits/redis-counters.ts';
 import { createRateLimiter } from '../../src/limits/rate-limiter.ts';
-
-/** A loopback port nobody listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+import { freePort } from '../helpers/ports.ts';
 
 describe('Redis never reachable', () => {
   it('counts locally from the first request, warns once, and never shows the password', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const warnings: { message: string; detail?: object }[] = [];
     const limiter = createRateLimiter(
       { requestsPerMinute: 2, dailyBudgetUsd: 1 },
