@@ -53,7 +53,7 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
   if (ctx.stream) res.once('close', deps.metrics.streamOpened());
 
   const clientAskedForUsage = isObject(request.json?.stream_options) && request.json.stream_options.include_usage === true;
-  const askForUsage = ctx.stream && provider.wireFormat === 'openai' && !clientAskedForUsage && provider.acceptsStreamOptions;
+  const askForUsage = ctx.stream && !clientAskedForUsage && provider.acceptsStreamOptions;
   const body = upstreamBody(request, model !== requestedModel ? model : undefined, askForUsage);
 
   const price = (usage: TokenUsage, answeredModel: string | undefined) => {
