@@ -54,10 +54,10 @@ export class ProviderNotFoundError extends GatewayError {
 }
 
 export class NoProviderSelectedError extends GatewayError {
-  constructor(model: string | undefined, active: readonly string[]) {
+  constructor(model: string | undefined, active: readonly string[], why?: string) {
     const what = model === undefined ? 'this request' : `model '${model}'`;
     const message = active.length
-      ? `Cannot choose a provider for ${what}. Send an X-Provider header, prefix the model with a provider id ` +
+      ? `Cannot choose a provider for ${what}${why ? ` (${why})` : ''}. Send an X-Provider header, prefix the model with a provider id ` +
         `(e.g. '${active[0]}/<model>'), or set DEFAULT_PROVIDER. Active providers: ${active.join(', ')}.`
       : `No provider is active. Set a provider's environment variables (e.g. OPENAI_API_KEY) and restart the gateway.`;
     super(400, 'provider_not_selected', message, 'invalid_request_error');

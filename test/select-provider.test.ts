@@ -12,12 +12,12 @@ const MANY = context({ OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k', GROQ_API_KEY
 describe('selectProvider', () => {
   it('the X-Provider header wins over prefix and family', () => {
     const s = selectProvider({ header: 'groq', model: 'gpt-4o' }, MANY);
-    expect([s.provider.id, s.model, s.reason]).toEqual(['groq', 'gpt-4o', 'header']);
+    expect([s.candidates[0]!.provider.id, s.candidates[0]!.model, s.reason]).toEqual(['groq', 'gpt-4o', 'header']);
   });
 
   it('strips a prefix naming the header provider, keeps other slashes', () => {
-    expect(selectProvider({ header: 'groq', model: 'groq/llama-3.3-70b' }, MANY).model).toBe('llama-3.3-70b');
-    expect(selectProvider({ header: 'together', model: 'meta-llama/Llama-3.3-70B' }, MANY).model).toBe('meta-llama/Llama-3.3-70B');
+    expect(selectProvider({ header: 'groq', model: 'groq/llama-3.3-70b' }, MANY).candidates[0]!.model).toBe('llama-3.3-70b');
+    expect(selectProvider({ header: 'together', model: 'meta-llama/Llama-3.3-70B' }, MANY).candidates[0]!.model).toBe('meta-llama/Llama-3.3-70B');
   });
 
   it.each([
@@ -29,7 +29,7 @@ describe('selectProvider', () => {
     ['openai/gpt-4o', 'openai', 'gpt-4o'],
   ])('prefix %s → %s, model %s', (model, provider, upstreamModel) => {
     const s = selectProvider({ header: undefined, model }, MANY);
-    expect([s.provider.id, s.model, s.reason]).toEqual([provider, upstreamModel, 'prefix']);
+    expect([s.candidates[0]!.provider.id, s.candidates[0]!.model, s.reason]).toEqual([provider, upstreamModel, 'prefix']);
   });
 
   it.each([
@@ -42,18 +42,18 @@ describe('selectProvider', () => {
     ['codestral-latest', 'mistral'],
   ])('model family %s → %s', (model, provider) => {
     const s = selectProvider({ header: undefined, model }, MANY);
-    expect([s.provider.id, s.model, s.reason]).toEqual([provider, model, 'model-family']);
+    expect([s.candidates[0]!.provider.id, s.candidates[0]!.model, s.reason]).toEqual([provider, model, 'model-family']);
   });
 
   it('skips a family whose provider is inactive and uses DEFAULT_PROVIDER', () => {
     const ctx = context({ GROQ_API_KEY: 'k', TOGETHER_API_KEY: 'k' }, 'together');
     const s = selectProvider({ header: undefined, model: 'gemini-2.5-pro' }, ctx);
-    expect([s.provider.id, s.reason]).toEqual(['together', 'default']);
+    expect([s.candidates[0]!.provider.id, s.reason]).toEqual(['together', 'default']);
   });
 
   it('uses the only active provider', () => {
     const s = selectProvider({ header: undefined, model: 'some-model' }, context({ GROQ_API_KEY: 'k' }));
-    expect([s.provider.id, s.reason]).toEqual(['groq', 'only-active']);
+    expect([s.candidates[0]!.provider.id, s.reason]).toEqual(['groq', 'only-active']);
   });
 
   it('400 with guidance when nothing decides', () => {
@@ -74,5 +74,29 @@ describe('selectProvider', () => {
   it('a model name whose head is not a provider id is not a prefix', () => {
     expect(splitModelPrefix('llama3:8b', PROVIDER_IDS)).toBeUndefined();
     expect(splitModelPrefix('meta-llama/Llama-3', PROVIDER_IDS)).toBeUndefined();
+  });
+});
+
+describe('selectProvider candidates', () => {
+  const catalog = { providersFor: (model: string) => (model === 'gpt-4o' ? ['openai', 'azure-openai'] : []) };
+  const active = activeProviders({ OPENAI_API_KEY: 'k', AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', GROQ_API_KEY: 'k' });
+  const routes = new Map([['smart', [{ provider: 'groq', model: 'llama' }, { provider: 'xai', model: 'grok-4' }, { provider: 'openai', model: 'gpt-5' }]]]);
+  const ctx = { knownIds: PROVIDER_IDS, active, defaultProvider: undefined, catalog, routes };
+
+  it('a catalog model yields every active provider serving it, in registry order', () => {
+    const s = selectProvider({ header: undefined, model: 'gpt-4o' }, ctx);
+    expect(s.reason).toBe('catalog');
+    expect(s.candidates.map((c) => c.provider.id)).toEqual(['openai', 'azure-openai']);
+  });
+
+  it('a virtual model of ROUTES yields its active targets, with their own models', () => {
+    const s = selectProvider({ header: undefined, model: 'smart' }, ctx);
+    expect(s.reason).toBe('route');
+    expect(s.candidates.map((c) => `${c.provider.id}/${c.model}`)).toEqual(['groq/llama', 'openai/gpt-5']);
+  });
+
+  it('a route none of whose providers is active is a 400 saying so', () => {
+    const only = new Map([['lonely', [{ provider: 'xai', model: 'grok-4' }]]]);
+    expect(() => selectProvider({ header: undefined, model: 'lonely' }, { ...ctx, routes: only })).toThrow(/none of the providers of route 'lonely' is active/);
   });
 });

@@ -35,6 +35,25 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly limits: { requestsPerMinute?: number; tokensPerMinute?: number; dailyBudgetUsd?: number };
   readonly redisUrl: string | undefined;
+  readonly routing: RoutingConfig;
+}
+
+export type StrategyName = 'priority' | 'round-robin' | 'weighted' | 'least-latency' | 'cost';
+
+export interface RoutingConfig {
+  strategy: StrategyName;
+  /** PROVIDER_PRIORITY, for the priority strategy. */
+  priority: readonly string[];
+  /** PROVIDER_WEIGHTS, for the weighted strategy. */
+  weights: ReadonlyMap<string, number>;
+  /** ROUTES: virtual model names → targets as `provider/model`. */
+  routes: ReadonlyMap<string, readonly { provider: string; model: string }[]>;
+  /** FALLBACK: try the next candidate on a retryable failure. */
+  fallback: boolean;
+  /** MAX_RETRIES: further attempts on the same target before moving on. */
+  maxRetries: number;
+  cooldownFailures: number;
+  cooldownMs: number;
 }
 
 /** Start-up configuration is invalid; `problems` holds one line per variable. */
@@ -92,6 +111,15 @@ const gatewaySchema = z.object({
   RATE_LIMIT_TPM: optional(integer(1, 10_000_000_000)),
   BUDGET_USD_DAILY: optional(positiveNumber),
   REDIS_URL: optional(redisUrl),
+  ROUTING_STRATEGY: optional(z.enum(['priority', 'round-robin', 'weighted', 'least-latency', 'cost'])),
+  PROVIDER_PRIORITY: optional(z.string()),
+  PROVIDER_WEIGHTS: optional(z.string()),
+  ROUTES: optional(z.string()),
+  ROUTES_FILE: optional(z.string()),
+  FALLBACK: optional(z.enum(['on', 'off', 'true', 'false', '1', '0'])),
+  MAX_RETRIES: optional(integer(0, 10)),
+  COOLDOWN_FAILURES: optional(integer(1, 1000)),
+  COOLDOWN_MS: optional(integer(1, MS_PER_DAY)),
 });
 
 /** Reads and validates the whole configuration; throws ConfigError naming every bad variable. */
@@ -132,6 +160,7 @@ export function loadConfig(env: Env): Config {
   }
 
   const gatewayKeys = readGatewayKeys(settings?.GATEWAY_API_KEYS, settings?.GATEWAY_API_KEYS_FILE, problems);
+  const routing = readRouting(settings, providerIds, problems);
 
   if (problems.length || !settings) throw new ConfigError(problems);
   return Object.freeze({
@@ -159,6 +188,7 @@ export function loadConfig(env: Env): Config {
       dailyBudgetUsd: settings.BUDGET_USD_DAILY,
     },
     redisUrl: settings.REDIS_URL,
+    routing,
   });
 }
 
@@ -191,4 +221,69 @@ function readGatewayKeys(inline: string | undefined, file: string | undefined, p
   const keys = GatewayKeys.parse(text);
   if (keys.size === 0) problems.push(`${inline !== undefined ? 'GATEWAY_API_KEYS' : 'GATEWAY_API_KEYS_FILE'}: holds no key`);
   return keys;
+}
+
+type Settings = z.infer<typeof gatewaySchema>;
+
+function readRouting(settings: Settings | undefined, providerIds: readonly string[], problems: string[]): RoutingConfig {
+  const known = (variable: string, id: string) => {
+    if (providerIds.includes(id)) return true;
+    problems.push(`${variable}: unknown provider '${id}'; expected one of ${providerIds.join(', ')}`);
+    return false;
+  };
+  const list = (text: string | undefined) =>
+    (text ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+
+  const priority = list(settings?.PROVIDER_PRIORITY).filter((id) => known('PROVIDER_PRIORITY', id));
+
+  const weights = new Map<string, number>();
+  for (const item of list(settings?.PROVIDER_WEIGHTS)) {
+    const [id = '', weight = ''] = item.split('=').map((part) => part.trim());
+    if (!/^\d+(\.\d+)?$/.test(weight) || Number(weight) <= 0) problems.push(`PROVIDER_WEIGHTS: weight of '${id}' must be a positive number (got '${weight}')`);
+    else if (known('PROVIDER_WEIGHTS', id)) weights.set(id, Number(weight));
+  }
+
+  const routes = new Map<string, { provider: string; model: string }[]>();
+  const variable = settings?.ROUTES !== undefined ? 'ROUTES' : 'ROUTES_FILE';
+  const text = inlineOrFile(settings?.ROUTES, settings?.ROUTES_FILE, 'ROUTES_FILE', problems);
+  if (text !== undefined) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      problems.push(`${variable}: not valid JSON`);
+    }
+    if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      problems.push(`${variable}: must be a JSON object of virtual model name → ["provider/model", …]`);
+    } else if (value !== undefined) {
+      for (const [name, targets] of Object.entries(value as Record<string, unknown>)) {
+        if (!Array.isArray(targets) || targets.length === 0 || !targets.every((t) => typeof t === 'string')) {
+          problems.push(`${variable}: route '${name}' must be a non-empty array of "provider/model" strings`);
+          continue;
+        }
+        const parsed: { provider: string; model: string }[] = [];
+        for (const target of targets as string[]) {
+          const cut = target.search(/[/:]/);
+          const provider = cut > 0 ? target.slice(0, cut) : '';
+          if (cut <= 0 || cut === target.length - 1) problems.push(`${variable}: route '${name}': '${target}' is not "provider/model"`);
+          else if (known(variable, provider)) parsed.push({ provider, model: target.slice(cut + 1) });
+        }
+        routes.set(name, parsed);
+      }
+    }
+  }
+
+  return {
+    strategy: settings?.ROUTING_STRATEGY ?? 'priority',
+    priority,
+    weights,
+    routes,
+    fallback: !['off', 'false', '0'].includes(settings?.FALLBACK ?? 'on'),
+    maxRetries: settings?.MAX_RETRIES ?? 1,
+    cooldownFailures: settings?.COOLDOWN_FAILURES ?? 3,
+    cooldownMs: settings?.COOLDOWN_MS ?? 30_000,
+  };
 }

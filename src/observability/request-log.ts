@@ -35,6 +35,7 @@ export function logRequest(logger: Logger, ctx: RequestContext, res: ServerRespo
     ttfbMs: ctx.firstByteAt === undefined ? undefined : round(ctx.firstByteAt - ctx.startedAt),
     bytesIn: ctx.bytesIn,
     bytesOut: ctx.bytesOut,
+    attempts: ctx.attempts && ctx.attempts.length > 1 ? ctx.attempts : undefined,
     clientAborted: !res.writableFinished || undefined,
     error: ctx.error ? { code: ctx.error.code, message: ctx.error.message } : undefined,
     msg: failed ? 'request failed' : 'request',

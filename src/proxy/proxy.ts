@@ -4,14 +4,18 @@ import type { Pricer } from '../catalog/pricer.ts';
 import type { TokenUsage } from '../catalog/types.ts';
 import type { Config } from '../config/config.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { FormatNotSupportedError, InvalidRequestError } from '../errors.ts';
-import { selectProvider } from '../routing/select-provider.ts';
+import { FormatNotSupportedError, GatewayError, InvalidRequestError } from '../errors.ts';
+import type { Router } from '../routing/router.ts';
+import { selectProvider, splitModelPrefix, type Candidate } from '../routing/select-provider.ts';
+import type { RequestEstimate } from '../routing/strategies.ts';
 import type { RequestContext } from '../server/context.ts';
 import { codecOf } from '../formats/index.ts';
+import type { WireFormatCodec } from '../formats/types.ts';
 import { isObject } from '../formats/sse.ts';
 import { upstreamFailure, type UpstreamClient } from '../upstream/client.ts';
 import { upstreamRequestHeaders } from './headers.ts';
-import { ResponseRelay } from './relay.ts';
+import { ResponseRelay, RetryableAnswer } from './relay.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A request about to be proxied: its parsed JSON body (if any) and the raw bytes. */
 export interface ProxyRequest {
@@ -27,31 +31,117 @@ export interface ProxyDeps {
   catalog: Catalog;
   pricer: Pricer;
   metrics: GatewayMetrics;
+  router: Router;
+}
+
+/** Statuses worth another attempt: rate limited, overloaded, failing, timed out (never 400/401/403/404/422). */
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+/** Gateway-side failures before any answer that another attempt may not meet: unreachable, no headers in time. */
+const RETRYABLE_CODES = new Set(['upstream_unreachable', 'upstream_timeout']);
+
+/** What one attempt recorded, for the request's log line. */
+export interface Attempt {
+  provider: string;
+  model: string | undefined;
+  outcome: string;
+  ms: number;
 }
 
 /**
- * Sends a request to the provider it selects and relays the answer, when the provider speaks the
- * client's wire format. The body is forwarded byte for byte unless the model had a provider prefix
- * to strip, or an OpenAI-format stream needs `stream_options.include_usage` so that its usage
- * (and cost) is known.
+ * Sends a request to the candidates it selects, in the routing strategy's order, and relays the
+ * first answer worth relaying. A retryable failure (429, 5xx, 408, unreachable, no headers in time)
+ * is retried on the same target (MAX_RETRIES, with backoff honouring Retry-After) and then on the
+ * next candidate (FALLBACK) — never once a byte has reached the client, and never beyond
+ * REQUEST_TIMEOUT_MS in all. The last attempt's answer is relayed whatever it is.
+ *
+ * Candidates must speak the client's wire format (translation between formats lands later); the
+ * body is forwarded byte for byte unless the model changes or an OpenAI-format stream needs
+ * `stream_options.include_usage` so that its usage (and cost) is known.
  */
 export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, request: ProxyRequest, deps: ProxyDeps): Promise<void> {
-  const { config, upstream } = deps;
+  const { config, router } = deps;
   const requestedModel = typeof request.json?.model === 'string' ? request.json.model : undefined;
   const header = req.headers['x-provider'];
   const selection = selectProvider(
     { header: typeof header === 'string' ? header : undefined, model: requestedModel },
-    { knownIds: config.providerIds, active: config.providers, defaultProvider: config.defaultProvider, catalog: deps.catalog },
+    { knownIds: config.providerIds, active: config.providers, defaultProvider: config.defaultProvider, catalog: deps.catalog, routes: config.routing.routes },
   );
-  const { provider, model } = selection;
-  ctx.provider = provider.id;
-  ctx.model = model;
   ctx.selectedBy = selection.reason;
   ctx.stream = request.json?.stream === true;
-  const codec = provider.wireFormat === ctx.clientFormat ? codecOf(provider.wireFormat) : undefined;
-  if (!codec) throw new FormatNotSupportedError(provider.id, provider.wireFormat, ctx.clientFormat);
   if (ctx.stream) res.once('close', deps.metrics.streamOpened());
 
+  // X-Provider pins the provider: no strategy, no fallback. Otherwise X-Gateway-Fallback adds targets.
+  const pinned = selection.reason === 'header';
+  const extra = pinned ? [] : fallbackTargets(req.headers['x-gateway-fallback'], config);
+  const usable = [...selection.candidates, ...extra].filter((c) => c.provider.wireFormat === ctx.clientFormat);
+  if (usable.length === 0) {
+    const first = selection.candidates[0] as Candidate;
+    ctx.provider = first.provider.id;
+    ctx.model = first.model;
+    throw new FormatNotSupportedError(first.provider.id, first.provider.wireFormat, ctx.clientFormat);
+  }
+  const candidates = pinned ? usable : router.order(usable, estimateTokens(request));
+  const maxAttempts = (router.fallback && !pinned ? candidates.length : 1) * (router.maxRetries + 1);
+
+  const deadline = ctx.startedAt + config.requestTimeoutMs;
+  const attempts: Attempt[] = (ctx.attempts = []);
+  let previous: Candidate | undefined;
+  let failure: GatewayError | undefined;
+  for (let index = 0; index < candidates.length; index++) {
+    const candidate = candidates[index] as Candidate;
+    const isLastCandidate = index === candidates.length - 1 || !router.fallback || pinned;
+    if (previous) deps.metrics.fallback({ from: previous.provider.id, to: candidate.provider.id });
+    previous = candidate;
+    for (let retry = 0; retry <= router.maxRetries; retry++) {
+      const lastChance = attempts.length + 1 >= maxAttempts || (isLastCandidate && retry === router.maxRetries);
+      const remaining = deadline - performance.now();
+      // A hung provider must leave time for the others: each remaining candidate gets its share.
+      const share = lastChance ? remaining : remaining / (candidates.length - index);
+      const result = await attempt(req, res, ctx, request, deps, candidate, lastChance || remaining <= 0, share);
+      if (result.done || res.destroyed) return;
+      failure = result.failure;
+      if (!result.retrySameTarget) break; // e.g. unreachable: the next candidate may do better
+      if (retry === router.maxRetries) break;
+      const wait = Math.min(router.retryDelay(retry, result.retryAfter), deadline - performance.now());
+      if (wait < 0) break;
+      await sleep(wait);
+      if (res.destroyed) return;
+    }
+    if (deadline - performance.now() <= 0) break;
+  }
+  // Every attempt failed with something retryable, and time or candidates ran out.
+  throw failure ?? new GatewayError(502, 'upstream_failed', `Every attempt failed (${attempts.map((a) => `${a.provider}: ${a.outcome}`).join(', ')}).`, 'upstream_error');
+}
+
+interface AttemptResult {
+  /** The answer (or an error) reached the client; nothing more to do. */
+  done: boolean;
+  retrySameTarget?: boolean;
+  retryAfter?: string;
+  /** The gateway-side failure, to report should no other attempt succeed. */
+  failure?: GatewayError;
+}
+
+/**
+ * One attempt at one candidate, recorded in `ctx.attempts` (before the response ends, so the log
+ * line has it). Resolves `done` once something reached the client; otherwise says why not.
+ */
+async function attempt(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+  request: ProxyRequest,
+  deps: ProxyDeps,
+  candidate: Candidate,
+  lastChance: boolean,
+  timeoutMs: number,
+): Promise<AttemptResult> {
+  const { upstream, router } = deps;
+  const { provider, model } = candidate;
+  ctx.provider = provider.id;
+  ctx.model = model;
+  const codec = codecOf(provider.wireFormat) as WireFormatCodec;
+  const requestedModel = typeof request.json?.model === 'string' ? request.json.model : undefined;
   const clientAskedForUsage = isObject(request.json?.stream_options) && request.json.stream_options.include_usage === true;
   const askForUsage = ctx.stream && !clientAskedForUsage && provider.acceptsStreamOptions;
   const body = upstreamBody(request, model !== requestedModel ? model : undefined, askForUsage);
@@ -62,9 +152,19 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
     return ctx.costUsd;
   };
   const streamUsage = codec.streamUsage(askForUsage);
+  const started = performance.now();
+  const attempts = (ctx.attempts ??= []);
+  const number = attempts.length + 1;
+  const record = (outcome: string) => attempts.push({ provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) });
   const relay = new ResponseRelay(res, {
-    extraHeaders: { ...ctx.responseHeaders, 'x-request-id': ctx.id, 'x-gateway-provider': provider.id },
-    failure: (error, phase) => upstreamFailure(error, provider.id, upstream.timeouts, phase),
+    extraHeaders: {
+      ...ctx.responseHeaders,
+      'x-request-id': ctx.id,
+      'x-gateway-provider': provider.id,
+      ...(model === undefined ? {} : { 'x-gateway-model': model }),
+      'x-gateway-attempts': String(number),
+    },
+    failure: (error, phase) => upstreamFailure(error, provider.id, { ...upstream.timeouts, requestTimeoutMs: Math.round(timeoutMs) }, phase),
     sseErrorEvent: codec.sseErrorEvent,
     inspectJson: (bytes) => {
       const answer = codec.usageOfAnswer(bytes);
@@ -72,11 +172,14 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
     },
     inspectSse: (events) => streamUsage.events(events),
     onFinish: (stats) => {
+      record(String(res.statusCode));
       if (streamUsage.usage) price(streamUsage.usage, streamUsage.model);
       ctx.firstByteAt = stats.firstByteAt;
       ctx.bytesOut = stats.bytesOut;
       ctx.error = stats.error;
     },
+    retryable: lastChance ? undefined : (status) => RETRYABLE_STATUS.has(status),
+    headersTimeoutMs: Math.max(1, Math.round(timeoutMs)),
   });
   upstream.dispatch(
     {
@@ -87,7 +190,25 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
     },
     relay,
   );
-  await relay.done;
+  try {
+    await relay.done;
+    const ttfbMs = (relay.respondedAt ?? performance.now()) - started;
+    if (res.statusCode < 400 || !RETRYABLE_STATUS.has(res.statusCode)) router.record(candidate, { ok: true, ttfbMs });
+    else router.record(candidate, { ok: false });
+    return { done: true };
+  } catch (error) {
+    if (error instanceof RetryableAnswer) {
+      record(String(error.status));
+      router.record(candidate, { ok: false, retryAfter: error.retryAfter });
+      return { done: false, retrySameTarget: true, retryAfter: error.retryAfter };
+    }
+    const failure = error as GatewayError;
+    record(failure.code);
+    router.record(candidate, { ok: false });
+    if (lastChance || !RETRYABLE_CODES.has(failure.code)) throw failure;
+    // Connection refused will be refused again; a timeout may pass on the next try.
+    return { done: false, retrySameTarget: failure.code === 'upstream_timeout', failure };
+  }
 }
 
 const INCLUDE_USAGE = Buffer.from('{"stream_options":{"include_usage":true},');
@@ -135,4 +256,29 @@ export function parseJsonBody(raw: Buffer): Record<string, unknown> {
     throw new InvalidRequestError('invalid_body', 'The request body must be a JSON object.');
   }
   return value as Record<string, unknown>;
+}
+
+/** X-Gateway-Fallback: `provider/model, provider/model` targets tried after the selected ones. */
+function fallbackTargets(header: string | string[] | undefined, config: Config): Candidate[] {
+  if (typeof header !== 'string') return [];
+  const targets: Candidate[] = [];
+  for (const item of header.split(',').map((t) => t.trim()).filter(Boolean)) {
+    const split = splitModelPrefix(item, config.providerIds);
+    const provider = split && config.providers.get(split.provider);
+    if (!split || !provider) {
+      throw new InvalidRequestError('invalid_fallback', `X-Gateway-Fallback: '${item}' is not "provider/model" with an active provider.`);
+    }
+    targets.push({ provider, model: split.model });
+  }
+  return targets;
+}
+
+/** A rough size of the request for the cost strategy: about 4 characters a token, and the output cap. */
+function estimateTokens(request: ProxyRequest): RequestEstimate {
+  const json = request.json;
+  const cap = json?.max_completion_tokens ?? json?.max_tokens;
+  return {
+    inputTokens: Math.ceil((request.raw?.length ?? 0) / 4),
+    outputTokens: typeof cap === 'number' && cap > 0 ? cap : 1000,
+  };
 }

@@ -30,6 +30,27 @@ export interface RelayOptions {
    * written when the response closes, so what it reports must be known by then.
    */
   onFinish: (stats: RelayStats) => void;
+  /**
+   * Whether an answer with this status should be given up for another attempt (fallback or
+   * retry) instead of being relayed. Decided on the status line, before any byte reaches the client.
+   */
+  retryable?: (status: number) => boolean;
+  /**
+   * Time allowed until the status line arrives. Kept here, on a plain timer, because undici's own
+   * header timeout runs on a coarse clock (observed firing ~0.5 s late), and fallback needs the
+   * share of each candidate kept to the millisecond.
+   */
+  headersTimeoutMs: number;
+}
+
+/** The provider answered with a status worth another attempt; nothing was sent to the client. */
+export class RetryableAnswer extends Error {
+  constructor(
+    readonly status: number,
+    readonly retryAfter: string | undefined,
+  ) {
+    super(`provider answered ${status}`);
+  }
 }
 
 type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
@@ -50,7 +71,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   readonly #options: RelayOptions;
   readonly #stats: RelayStats = { firstByteAt: undefined, bytesOut: 0, error: undefined };
   #resolve!: (stats: RelayStats) => void;
-  #reject!: (error: GatewayError) => void;
+  #reject!: (error: GatewayError | RetryableAnswer) => void;
   #controller: Controller | undefined;
   #clientGone = false;
   #started = false;
@@ -60,6 +81,10 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   #heldBytes = 0;
   #status = 0;
   #headers: Record<string, string | string[] | number | undefined> = {};
+  #givenUp = false;
+  #headersTimer: NodeJS.Timeout | undefined;
+  /** performance.now() when the provider's status line arrived: its time to first byte. */
+  respondedAt: number | undefined;
 
   constructor(res: ServerResponse, options: RelayOptions) {
     this.#res = res;
@@ -72,17 +97,38 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     res.once('close', () => {
       if (res.writableFinished) return;
       this.#clientGone = true;
-      this.#controller?.abort(new Error('client disconnected'));
+      this.#abort(new Error('client disconnected'));
     });
+    this.#headersTimer = setTimeout(
+      () => this.#abort(Object.assign(new Error('no response headers in time'), { code: 'UND_ERR_HEADERS_TIMEOUT' })),
+      options.headersTimeoutMs,
+    );
+  }
+
+  #pendingAbort: Error | undefined;
+
+  /** Aborts the exchange now, or as soon as undici hands over its controller. */
+  #abort(reason: Error): void {
+    if (this.#controller) this.#controller.abort(reason);
+    else this.#pendingAbort ??= reason;
   }
 
   onRequestStart(controller: Controller): void {
     this.#controller = controller;
-    if (this.#clientGone) controller.abort(new Error('client disconnected'));
+    if (this.#pendingAbort) controller.abort(this.#pendingAbort);
   }
 
-  onResponseStart(_controller: Controller, statusCode: number, upstreamHeaders: Record<string, string | string[] | undefined>): void {
+  onResponseStart(controller: Controller, statusCode: number, upstreamHeaders: Record<string, string | string[] | undefined>): void {
     if (statusCode < 200) return; // 1xx informational
+    clearTimeout(this.#headersTimer);
+    this.respondedAt = performance.now();
+    if (this.#options.retryable?.(statusCode)) {
+      this.#givenUp = true;
+      const retryAfter = upstreamHeaders['retry-after'];
+      this.#reject(new RetryableAnswer(statusCode, typeof retryAfter === 'string' ? retryAfter : undefined));
+      controller.abort(new Error('given up for another attempt'));
+      return;
+    }
     this.#started = true;
     const headers = clientResponseHeaders(upstreamHeaders);
     const contentType = String(headers['content-type'] ?? '');
@@ -150,6 +196,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Controller, error: Error): void {
+    clearTimeout(this.#headersTimer);
+    if (this.#givenUp) return;
     if (this.#clientGone || this.#res.destroyed) {
       this.#finish(); // the client left: its abort is what broke the exchange
       return;

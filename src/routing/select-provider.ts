@@ -16,14 +16,21 @@ export interface SelectionContext {
   defaultProvider: string | undefined;
   /** Which providers serve a model, by the catalog. */
   catalog: { providersFor(model: string): readonly string[] };
+  /** ROUTES: virtual model names and their targets. */
+  routes?: ReadonlyMap<string, readonly { provider: string; model: string }[]>;
+}
+
+/** A provider and the model to send it: the request's model with any provider prefix removed. */
+export interface Candidate {
+  provider: Provider;
+  model: string | undefined;
 }
 
 export interface Selection {
-  provider: Provider;
-  /** The model to send upstream: the request's model with any provider prefix removed. */
-  model: string | undefined;
-  /** What decided the provider; logged, and useful when debugging a surprising route. */
-  reason: 'header' | 'prefix' | 'catalog' | 'model-family' | 'default' | 'only-active';
+  /** Never empty; in registry (or route) order, before any routing strategy reorders them. */
+  candidates: Candidate[];
+  /** What decided; logged, and useful when debugging a surprising route. */
+  reason: 'header' | 'prefix' | 'route' | 'catalog' | 'model-family' | 'default' | 'only-active';
 }
 
 /** Splits `provider/model` or `provider:model` when the head is a known provider id. */
@@ -35,11 +42,11 @@ export function splitModelPrefix(model: string, knownIds: readonly string[]): { 
 }
 
 /**
- * Chooses the provider of a request, in this order: the X-Provider header; a `provider/` or
- * `provider:` model prefix; the active providers that serve the model by the catalog (the first in
- * registry order); the model's well-known family when that provider is active (for models newer
- * than the catalog); DEFAULT_PROVIDER; the only active provider. Anything else is a 400 that says
- * how to choose.
+ * Finds the candidates of a request, in this order: the X-Provider header; a `provider/` or
+ * `provider:` model prefix; a virtual model of ROUTES (its active targets); the active providers
+ * that serve the model by the catalog (all of them, in registry order); the model's well-known
+ * family when that provider is active (for models newer than the catalog); DEFAULT_PROVIDER; the
+ * only active provider. Anything else is a 400 that says how to choose.
  */
 export function selectProvider(input: SelectionInput, context: SelectionContext): Selection {
   const { active } = context;
@@ -56,24 +63,34 @@ export function selectProvider(input: SelectionInput, context: SelectionContext)
     // A prefix naming the same provider is redundant and removed; any other slash belongs to the
     // model's own name (e.g. `meta-llama/Llama-3.3-70B` on Together).
     const model = prefixed?.provider === provider.id ? prefixed.model : input.model;
-    return { provider, model, reason: 'header' };
+    return { candidates: [{ provider, model }], reason: 'header' };
   }
-  if (prefixed) return { provider: require(prefixed.provider), model: prefixed.model, reason: 'prefix' };
+  if (prefixed) return { candidates: [{ provider: require(prefixed.provider), model: prefixed.model }], reason: 'prefix' };
+
+  const route = input.model === undefined ? undefined : context.routes?.get(input.model);
+  if (route) {
+    const candidates = route.flatMap((t) => {
+      const provider = active.get(t.provider);
+      return provider ? [{ provider, model: t.model }] : [];
+    });
+    if (candidates.length) return { candidates, reason: 'route' };
+    throw new NoProviderSelectedError(input.model, [...active.keys()], `none of the providers of route '${input.model}' is active`);
+  }
 
   if (input.model !== undefined) {
     const serving = context.catalog.providersFor(input.model);
     if (serving.length) {
-      for (const provider of active.values()) {
-        if (serving.includes(provider.id)) return { provider, model: input.model, reason: 'catalog' };
-      }
+      const candidates: Candidate[] = [];
+      for (const provider of active.values()) if (serving.includes(provider.id)) candidates.push({ provider, model: input.model });
+      if (candidates.length) return { candidates, reason: 'catalog' };
     }
   }
 
   const family = input.model === undefined ? undefined : providerForModelFamily(input.model);
   const familyProvider = family === undefined ? undefined : active.get(family);
-  if (familyProvider) return { provider: familyProvider, model: input.model, reason: 'model-family' };
+  if (familyProvider) return { candidates: [{ provider: familyProvider, model: input.model }], reason: 'model-family' };
 
-  if (context.defaultProvider) return { provider: require(context.defaultProvider), model: input.model, reason: 'default' };
-  if (active.size === 1) return { provider: active.values().next().value as Provider, model: input.model, reason: 'only-active' };
+  if (context.defaultProvider) return { candidates: [{ provider: require(context.defaultProvider), model: input.model }], reason: 'default' };
+  if (active.size === 1) return { candidates: [{ provider: active.values().next().value as Provider, model: input.model }], reason: 'only-active' };
   throw new NoProviderSelectedError(input.model, [...active.keys()]);
 }

@@ -28,6 +28,8 @@ export interface RequestContext {
   firstByteAt?: number;
   error?: GatewayError;
   usage?: TokenUsage;
+  /** Every attempt at a provider, with its outcome (fallbacks and retries). */
+  attempts?: { provider: string; model: string | undefined; outcome: string; ms: number }[];
   /** USD by catalog prices; null when the model has no price. */
   costUsd?: number | null;
 }

@@ -47,6 +47,7 @@ export function route(ctx: RequestContext, deps: RouteDeps): Route {
   const { method, path } = ctx;
   if (path === '/health') return open('/health', allow(method, path, ['GET', 'HEAD'], health(deps.config)));
   if (path === '/metrics') return { name: '/metrics', handler: allow(method, path, ['GET'], metrics(deps)), guarded: true, metered: false };
+  if (path === '/v1/gateway/status') return { name: '/v1/gateway/status', handler: allow(method, path, ['GET'], status(deps)), guarded: true, metered: false };
   if (path === '/v1/models') return { name: '/v1/models', handler: allow(method, path, ['GET'], listModels(deps.models)), guarded: true, metered: false };
   if (path.startsWith('/v1/models/')) return { name: '/v1/models', handler: allow(method, path, ['GET'], getModel(deps.models)), guarded: true, metered: false };
 
@@ -61,6 +62,11 @@ const open = (name: string, handler: Handler): Route => ({ name, handler, guarde
 function allow(method: string, path: string, methods: readonly string[], handler: Handler): Handler {
   if (!methods.includes(method)) throw new MethodNotAllowedError(method, path, methods);
   return handler;
+}
+
+/** The routing strategy and, per target, its state (healthy, cooling down until …), latency and errors. */
+function status(deps: RouteDeps): Handler {
+  return async (_req, res, ctx) => sendJson(res, ctx, deps.router.status());
 }
 
 function metrics(deps: RouteDeps): Handler {

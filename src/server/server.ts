@@ -8,6 +8,7 @@ import { logRequest } from '../observability/request-log.ts';
 import { AuthenticationError, RateLimitError } from '../errors.ts';
 import { createRateLimiter } from '../limits/rate-limiter.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
+import { Router } from '../routing/router.ts';
 import { UpstreamClient } from '../upstream/client.ts';
 import { createContext, type RequestContext } from './context.ts';
 import { Cors } from './cors.ts';
@@ -55,6 +56,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     ),
     metrics,
     metricsText: () => metrics.render(),
+    router: new Router(config.routing, catalog),
   };
   let inFlight = 0;
 

@@ -129,7 +129,7 @@ describe('what the upstream receives', () => {
 
   it('answers a provider whose wire format is not served yet with a clear 501', async () => {
     const before = upstream.received.length;
-    const result = await postJson(`${gw.url}/v1/chat/completions`, { model: 'claude-sonnet-4-5', messages: [] });
+    const result = await postJson(`${gw.url}/v1/chat/completions`, { model: 'anthropic/claude-sonnet-4-5', messages: [] });
     expect(result.status).toBe(501);
     expect(result.json.error.code).toBe('format_not_supported');
     expect(result.json.error.message).toContain("'anthropic'");
