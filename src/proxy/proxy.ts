@@ -80,8 +80,10 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
     ctx.model = first.model;
     throw new FormatNotSupportedError(first.provider.id, first.provider.wireFormat, ctx.clientFormat);
   }
-  const candidates = pinned ? usable : router.order(usable, estimateTokens(request));
-  const maxAttempts = (router.fallback && !pinned ? candidates.length : 1) * (router.maxRetries + 1);
+  const ordered = pinned ? usable : router.order(usable, estimateTokens(request));
+  // Without fallback only the first candidate is ever tried.
+  const candidates = router.fallback && !pinned ? ordered : ordered.slice(0, 1);
+  const maxAttempts = candidates.length * (router.maxRetries + 1);
 
   const deadline = ctx.startedAt + config.requestTimeoutMs;
   const attempts: Attempt[] = (ctx.attempts = []);
@@ -89,7 +91,7 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
   let failure: GatewayError | undefined;
   for (let index = 0; index < candidates.length; index++) {
     const candidate = candidates[index] as Candidate;
-    const isLastCandidate = index === candidates.length - 1 || !router.fallback || pinned;
+    const isLastCandidate = index === candidates.length - 1;
     if (previous) deps.metrics.fallback({ from: previous.provider.id, to: candidate.provider.id });
     previous = candidate;
     for (let retry = 0; retry <= router.maxRetries; retry++) {
@@ -100,7 +102,8 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
       const result = await attempt(req, res, ctx, request, deps, candidate, lastChance || remaining <= 0, share);
       if (result.done || res.destroyed) return;
       failure = result.failure;
-      if (!result.retrySameTarget) break; // e.g. unreachable: the next candidate may do better
+      // Unreachable: the next candidate may do better; if there is none, a retry may still succeed.
+      if (!result.retrySameTarget && !isLastCandidate) break;
       if (retry === router.maxRetries) break;
       const wait = Math.min(router.retryDelay(retry, result.retryAfter), deadline - performance.now());
       if (wait < 0) break;

@@ -206,3 +206,29 @@ describe('routing, fallback and retries', () => {
     await expect(startGateway(env({ ROUTING_STRATEGY: 'fastest' }))).rejects.toThrow(/ROUTING_STRATEGY/);
   });
 });
+
+describe('FALLBACK=off', () => {
+  it('only the first candidate is tried, even when it is unreachable', async () => {
+    const upstream = await new MockUpstream().start();
+    upstream.handle((_req, res) => json(res, 200, chatCompletion('from groq')));
+    const gw = await startGateway({
+      OPENAI_API_KEY: 'k',
+      OPENAI_BASE_URL: `http://127.0.0.1:${await freePort()}/v1`,
+      GROQ_API_KEY: 'k',
+      GROQ_BASE_URL: `${upstream.url}/groq`,
+      ROUTES: JSON.stringify({ smart: ['openai/gpt-4o', 'groq/llama-3.3-70b-versatile'] }),
+      FALLBACK: 'off',
+      MAX_RETRIES: '1',
+    });
+    try {
+      const result = await postJson(`${gw.url}/v1/chat/completions`, { model: 'smart', messages: [] });
+      expect(result.status).toBe(502);
+      expect(upstream.received).toHaveLength(0);
+      const line = await waitForLog(gw, (l) => l.requestId === result.headers.get('x-request-id'));
+      expect(line.attempts).toMatchObject([{ provider: 'openai', outcome: 'upstream_unreachable' }, { provider: 'openai', outcome: 'upstream_unreachable' }]);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});
