@@ -122,8 +122,8 @@ export interface TtfbStats {
  * request by request, so that any drift of the machine affects them alike. The first `warmup`
  * rounds are discarded.
  */
-export async function measureTtfb(urls: readonly string[], body: string, rounds: number, warmup: number): Promise<TtfbStats[]> {
-  const targets = urls.map((url) => ({ url: new URL(url), client: new Client(new URL(url).origin), samples: [] as number[] }));
+export async function measureTtfb(requests: readonly { url: string; body: string }[], rounds: number, warmup: number): Promise<TtfbStats[]> {
+  const targets = requests.map(({ url, body }) => ({ url: new URL(url), body, client: new Client(new URL(url).origin), samples: [] as number[] }));
   try {
     for (let round = 0; round < warmup + rounds; round++) {
       for (const target of targets) {
@@ -132,7 +132,7 @@ export async function measureTtfb(urls: readonly string[], body: string, rounds:
           method: 'POST',
           path: target.url.pathname,
           headers: { 'content-type': 'application/json' },
-          body,
+          body: target.body,
         });
         let firstByteAt: number | undefined;
         for await (const _chunk of response.body) firstByteAt ??= performance.now();

@@ -70,7 +70,7 @@ interface Summary {
   cpuModel: string;
   settings: { connections: number; durationS: number; warmupS: number; slicesPerTarget: number; ttfbRequests: number; cpuProfile: boolean; logLevel: string };
   throughput: Record<Kind, Comparison>;
-  ttfb: { direct: TtfbStats; gateway: TtfbStats; medianDiffMs: number };
+  ttfb: { direct: TtfbStats; gateway: TtfbStats; medianDiffMs: number; routed: TtfbStats; routingDecisionMs: number };
   gatewayPeakRssMb: number;
   /** Peak RSS once ready, before any load. */
   gatewayStartRssMb: number;
@@ -117,6 +117,11 @@ async function main(): Promise<void> {
       LOG_LEVEL,
       OPENAI_API_KEY: 'sk-bench',
       OPENAI_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
+      // A virtual model over two targets (both the mock), to time the routing decision itself.
+      GROQ_API_KEY: 'gsk-bench',
+      GROQ_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
+      ROUTES: JSON.stringify({ 'bench-route': ['openai/gpt-4o-mini', 'groq/gpt-4o-mini'] }),
+      ROUTING_STRATEGY: 'least-latency',
     },
     stdio: ['ignore', gatewayLog, gatewayLog],
   });
@@ -136,7 +141,16 @@ async function main(): Promise<void> {
   }
 
   log(`TTFB: ${TTFB_REQUESTS} sequential SSE requests per target (after ${TTFB_WARMUP} warm-up)`);
-  const [ttfbDirect, ttfbGateway] = (await measureTtfb([urls.direct, urls.gateway], BODIES.sse, TTFB_REQUESTS, TTFB_WARMUP)) as [TtfbStats, TtfbStats];
+  const routedBody = JSON.stringify({ ...JSON.parse(BODIES.sse), model: 'bench-route' });
+  const [ttfbDirect, ttfbGateway, ttfbRouted] = (await measureTtfb(
+    [
+      { url: urls.direct, body: BODIES.sse },
+      { url: urls.gateway, body: BODIES.sse },
+      { url: urls.gateway, body: routedBody },
+    ],
+    TTFB_REQUESTS,
+    TTFB_WARMUP,
+  )) as [TtfbStats, TtfbStats, TtfbStats];
 
   const gatewayPeakRssMb = peakRssMb(pid(gateway));
   if (!(await stopChild(gateway, 5_000))) log('the gateway did not stop within 5 s of SIGTERM: killed it');
@@ -150,7 +164,13 @@ async function main(): Promise<void> {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     settings: { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, slicesPerTarget: ROUNDS, ttfbRequests: TTFB_REQUESTS, cpuProfile: CPU_PROF, logLevel: LOG_LEVEL },
     throughput,
-    ttfb: { direct: ttfbDirect, gateway: ttfbGateway, medianDiffMs: round(ttfbGateway.medianMs - ttfbDirect.medianMs, 3) },
+    ttfb: {
+      direct: ttfbDirect,
+      gateway: ttfbGateway,
+      medianDiffMs: round(ttfbGateway.medianMs - ttfbDirect.medianMs, 3),
+      routed: ttfbRouted,
+      routingDecisionMs: round(ttfbRouted.medianMs - ttfbGateway.medianMs, 3),
+    },
     gatewayPeakRssMb: round(gatewayPeakRssMb, 1),
     gatewayStartRssMb: round(gatewayStartRssMb, 1),
     cpuProfileTop: CPU_PROF ? profileSummary() : undefined,
@@ -315,6 +335,8 @@ function printReport(s: Summary): void {
     ['direct', s.ttfb.direct.medianMs.toFixed(3), s.ttfb.direct.p99Ms.toFixed(3)],
     ['via gateway', s.ttfb.gateway.medianMs.toFixed(3), s.ttfb.gateway.p99Ms.toFixed(3)],
     ['difference', signed(s.ttfb.medianDiffMs, 3), signed(s.ttfb.gateway.p99Ms - s.ttfb.direct.p99Ms, 3)],
+    ['via gateway, virtual model (2 targets, least-latency)', s.ttfb.routed.medianMs.toFixed(3), s.ttfb.routed.p99Ms.toFixed(3)],
+    ['routing decision (virtual vs plain)', signed(s.ttfb.routingDecisionMs, 3), signed(s.ttfb.routed.p99Ms - s.ttfb.gateway.p99Ms, 3)],
   ]));
   out.push('', `Gateway peak RSS (VmHWM): ${s.gatewayPeakRssMb.toFixed(1)} MB (${s.gatewayStartRssMb.toFixed(1)} MB when ready, before load)`);
 
