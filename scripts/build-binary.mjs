@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { build } from 'esbuild';
+import { shared } from './esbuild-options.mjs';
 
 const WORK = 'dist/sea';
 const BINARY = 'dist/switchyard';
@@ -12,17 +13,7 @@ const started = performance.now();
 
 rmSync(WORK, { recursive: true, force: true });
 mkdirSync(WORK, { recursive: true });
-await build({
-  entryPoints: ['src/main.ts'],
-  outfile: `${WORK}/switchyard.cjs`,
-  bundle: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'cjs',
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+await build({ ...shared, outfile: `${WORK}/switchyard.cjs`, target: 'node24', format: 'cjs' });
 writeFileSync(
   `${WORK}/sea-config.json`,
   JSON.stringify({ main: `${WORK}/switchyard.cjs`, output: `${WORK}/sea-prep.blob`, disableExperimentalSEAWarning: true, useCodeCache: true }),

@@ -1,18 +1,14 @@
-// Bundles the gateway into one self-contained ESM file (dependencies included) so that
-// `npm start` needs no TypeScript tooling at run time and starts fast.
+// Bundles the gateway into one self-contained ESM file (dependencies and model catalog included)
+// so that `npm start` needs no TypeScript tooling at run time and starts fast.
 import { build } from 'esbuild';
+import { shared } from './esbuild-options.mjs';
 
 const started = performance.now();
 await build({
-  entryPoints: ['src/main.ts'],
+  ...shared,
   outfile: 'dist/switchyard.mjs',
-  bundle: true,
-  platform: 'node',
   target: 'node22',
   format: 'esm',
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
   // CommonJS dependencies (pino) call require() for Node built-ins; give the ESM bundle one.
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
