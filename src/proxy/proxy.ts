@@ -8,7 +8,7 @@ import { FormatNotSupportedError, GatewayError, InvalidRequestError } from '../e
 import type { Router } from '../routing/router.ts';
 import { selectProvider, splitModelPrefix, type Candidate } from '../routing/select-provider.ts';
 import type { RequestEstimate } from '../routing/strategies.ts';
-import type { RequestContext } from '../server/context.ts';
+import type { Attempt, RequestContext } from '../server/context.ts';
 import { codecOf } from '../formats/index.ts';
 import type { WireFormatCodec } from '../formats/types.ts';
 import { isObject } from '../formats/sse.ts';
@@ -25,6 +25,12 @@ export interface ProxyRequest {
   json: Record<string, unknown> | undefined;
 }
 
+/** What every attempt needs to know of the request, read from it once. */
+interface ReadRequest extends ProxyRequest {
+  requestedModel: string | undefined;
+  clientAskedForUsage: boolean;
+}
+
 export interface ProxyDeps {
   config: Config;
   upstream: UpstreamClient;
@@ -39,14 +45,6 @@ const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 /** Gateway-side failures before any answer that another attempt may not meet: unreachable, no headers in time. */
 const RETRYABLE_CODES = new Set(['upstream_unreachable', 'upstream_timeout']);
 
-/** What one attempt recorded, for the request's log line. */
-export interface Attempt {
-  provider: string;
-  model: string | undefined;
-  outcome: string;
-  ms: number;
-}
-
 /**
  * Sends a request to the candidates it selects, in the routing strategy's order, and relays the
  * first answer worth relaying. A retryable failure (429, 5xx, 408, unreachable, no headers in time)
@@ -58,9 +56,14 @@ export interface Attempt {
  * body is forwarded byte for byte unless the model changes or an OpenAI-format stream needs
  * `stream_options.include_usage` so that its usage (and cost) is known.
  */
-export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, request: ProxyRequest, deps: ProxyDeps): Promise<void> {
+export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, proxied: ProxyRequest, deps: ProxyDeps): Promise<void> {
   const { config, router } = deps;
-  const requestedModel = typeof request.json?.model === 'string' ? request.json.model : undefined;
+  const requestedModel = typeof proxied.json?.model === 'string' ? proxied.json.model : undefined;
+  const request: ReadRequest = {
+    ...proxied,
+    requestedModel,
+    clientAskedForUsage: isObject(proxied.json?.stream_options) && proxied.json.stream_options.include_usage === true,
+  };
   const header = req.headers['x-provider'];
   const selection = selectProvider(
     { header: typeof header === 'string' ? header : undefined, model: requestedModel },
@@ -133,7 +136,7 @@ async function attempt(
   req: IncomingMessage,
   res: ServerResponse,
   ctx: RequestContext,
-  request: ProxyRequest,
+  request: ReadRequest,
   deps: ProxyDeps,
   candidate: Candidate,
   lastChance: boolean,
@@ -144,10 +147,8 @@ async function attempt(
   ctx.provider = provider.id;
   ctx.model = model;
   const codec = codecOf(provider.wireFormat) as WireFormatCodec;
-  const requestedModel = typeof request.json?.model === 'string' ? request.json.model : undefined;
-  const clientAskedForUsage = isObject(request.json?.stream_options) && request.json.stream_options.include_usage === true;
-  const askForUsage = ctx.stream && !clientAskedForUsage && provider.acceptsStreamOptions;
-  const body = upstreamBody(request, model !== requestedModel ? model : undefined, askForUsage);
+  const askForUsage = ctx.stream && !request.clientAskedForUsage && provider.acceptsStreamOptions;
+  const body = upstreamBody(request, model !== request.requestedModel ? model : undefined, askForUsage);
 
   const price = (usage: TokenUsage, answeredModel: string | undefined) => {
     ctx.usage = usage;

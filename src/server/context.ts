@@ -4,6 +4,14 @@ import type { TokenUsage } from '../catalog/types.ts';
 import type { GatewayError } from '../errors.ts';
 import type { ClientFormat } from '../formats/index.ts';
 
+/** One attempt at a provider: its outcome (a status, or the gateway's error code) and duration. */
+export interface Attempt {
+  provider: string;
+  model: string | undefined;
+  outcome: string;
+  ms: number;
+}
+
 /** What the gateway learns about one request as it handles it; it becomes the request's log line. */
 export interface RequestContext {
   readonly id: string;
@@ -29,7 +37,7 @@ export interface RequestContext {
   error?: GatewayError;
   usage?: TokenUsage;
   /** Every attempt at a provider, with its outcome (fallbacks and retries). */
-  attempts?: { provider: string; model: string | undefined; outcome: string; ms: number }[];
+  attempts?: Attempt[];
   /** USD by catalog prices; null when the model has no price. */
   costUsd?: number | null;
 }

@@ -42,26 +42,41 @@ const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 /** The wire format a client speaks, by the path it calls: Anthropic's Messages API, else OpenAI's. */
 export const clientFormatOf = (path: string): ClientFormat => (path === '/v1/messages' || path.startsWith('/v1/messages/') ? 'anthropic' : 'openai');
 
-/** Finds the route of a request, or throws the 404/405 that explains why there is none. */
-export function route(ctx: RequestContext, deps: RouteDeps): Route {
-  const { method, path } = ctx;
-  if (path === '/health') return open('/health', allow(method, path, ['GET', 'HEAD'], health(deps.config)));
-  if (path === '/metrics') return { name: '/metrics', handler: allow(method, path, ['GET'], metrics(deps)), guarded: true, metered: false };
-  if (path === '/v1/gateway/status') return { name: '/v1/gateway/status', handler: allow(method, path, ['GET'], status(deps)), guarded: true, metered: false };
-  if (path === '/v1/models') return { name: '/v1/models', handler: allow(method, path, ['GET'], listModels(deps.models)), guarded: true, metered: false };
-  if (path.startsWith('/v1/models/')) return { name: '/v1/models', handler: allow(method, path, ['GET'], getModel(deps.models)), guarded: true, metered: false };
-
-  const endpoint = MODEL_ENDPOINTS[path];
-  if (endpoint) return { name: path, handler: allow(method, path, ['POST'], modelEndpoint(deps, endpoint.requiresModel)), guarded: true, metered: true };
-  if (path.startsWith('/v1/')) return { name: 'passthrough', handler: passThrough(deps), guarded: true, metered: true };
-  throw new RouteNotFoundError(method, path);
+interface RouteSpec extends Route {
+  methods: readonly string[] | undefined;
 }
 
-const open = (name: string, handler: Handler): Route => ({ name, handler, guarded: false, metered: false });
+/**
+ * The route table, built once per gateway: the returned function finds the route of a request,
+ * or throws the 404/405 that explains why there is none.
+ */
+export function createRouter(deps: RouteDeps): (ctx: RequestContext) => Route {
+  const spec = (name: string, methods: readonly string[] | undefined, handler: Handler, guarded: boolean, metered: boolean): RouteSpec => ({
+    name,
+    methods,
+    handler,
+    guarded,
+    metered,
+  });
+  const exact = new Map<string, RouteSpec>([
+    ['/health', spec('/health', ['GET', 'HEAD'], health(deps.config), false, false)],
+    ['/metrics', spec('/metrics', ['GET'], metrics(deps), true, false)],
+    ['/v1/gateway/status', spec('/v1/gateway/status', ['GET'], status(deps), true, false)],
+    ['/v1/models', spec('/v1/models', ['GET'], listModels(deps.models), true, false)],
+  ]);
+  for (const [path, { requiresModel }] of Object.entries(MODEL_ENDPOINTS)) {
+    exact.set(path, spec(path, ['POST'], modelEndpoint(deps, requiresModel), true, true));
+  }
+  const oneModel = spec('/v1/models', ['GET'], getModel(deps.models), true, false);
+  const passthrough = spec('passthrough', undefined, passThrough(deps), true, true);
 
-function allow(method: string, path: string, methods: readonly string[], handler: Handler): Handler {
-  if (!methods.includes(method)) throw new MethodNotAllowedError(method, path, methods);
-  return handler;
+  return (ctx) => {
+    const { method, path } = ctx;
+    const found = exact.get(path) ?? (path.startsWith('/v1/models/') ? oneModel : path.startsWith('/v1/') ? passthrough : undefined);
+    if (!found) throw new RouteNotFoundError(method, path);
+    if (found.methods && !found.methods.includes(method)) throw new MethodNotAllowedError(method, path, found.methods);
+    return found;
+  };
 }
 
 /** The routing strategy and, per target, its state (healthy, cooling down until …), latency and errors. */
@@ -72,24 +87,21 @@ function status(deps: RouteDeps): Handler {
 function metrics(deps: RouteDeps): Handler {
   return async (_req, res, ctx) => {
     const { contentType, body } = await deps.metricsText();
-    res.writeHead(200, { ...ctx.responseHeaders, 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-request-id': ctx.id });
-    res.end(body);
+    send(res, ctx, contentType, body);
   };
 }
 
 function health(config: Config): Handler {
   const body = JSON.stringify({ status: 'ok', providers: [...config.providers.keys()] });
-  return async (_req, res, ctx) => {
-    res.writeHead(200, { ...ctx.responseHeaders, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': ctx.id });
-    res.end(body);
-  };
+  return async (_req, res, ctx) => send(res, ctx, 'application/json', body);
 }
 
-function sendJson(res: ServerResponse, ctx: RequestContext, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(200, { ...ctx.responseHeaders, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': ctx.id });
-  res.end(text);
+function send(res: ServerResponse, ctx: RequestContext, contentType: string, body: string): void {
+  res.writeHead(200, { ...ctx.responseHeaders, 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-request-id': ctx.id });
+  res.end(body);
 }
+
+const sendJson = (res: ServerResponse, ctx: RequestContext, body: unknown) => send(res, ctx, 'application/json', JSON.stringify(body));
 
 /** `GET /v1/models[?provider=…&mode=…]`: the models of the active providers. */
 function listModels(models: ModelDirectory): Handler {

@@ -14,7 +14,7 @@ import { createContext, type RequestContext } from './context.ts';
 import { Cors } from './cors.ts';
 import { asGatewayError, sendError } from './error-response.ts';
 import { ModelDirectory } from './models.ts';
-import { clientFormatOf, route, type Route, type RouteDeps } from './routes.ts';
+import { clientFormatOf, createRouter, type Route, type RouteDeps } from './routes.ts';
 
 export interface Gateway {
   /** Starts listening; resolves with the bound address. */
@@ -58,6 +58,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     metricsText: () => metrics.render(),
     router: new Router(config.routing, catalog),
   };
+  const route = createRouter(deps);
   let inFlight = 0;
 
   /** Gateway key, then rate limits and budget: who is asking, and may they. */
@@ -132,7 +133,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
         const headers = cors.headersFor(req.headers);
         if (headers) ctx.responseHeaders = headers;
       }
-      const matched = route(ctx, deps);
+      const matched = route(ctx);
       routeName = matched.name;
       await admit(req, ctx, matched);
       await matched.handler(req, res, ctx);
