@@ -65,12 +65,12 @@ export class NoProviderSelectedError extends GatewayError {
 }
 
 export class FormatNotSupportedError extends GatewayError {
-  constructor(provider: string, providerFormat: string, clientFormat: string) {
+  constructor(provider: string, providerFormat: string, clientFormat: string, apiPath: string) {
     super(
       501,
       'format_not_supported',
-      `Provider '${provider}' speaks the '${providerFormat}' wire format; this gateway version does not translate ` +
-        `'${clientFormat}'-format requests into it yet.`,
+      `Provider '${provider}' speaks the '${providerFormat}' wire format, and the gateway does not translate ` +
+        `'${clientFormat}'-format requests to ${apiPath} into it.`,
       'invalid_request_error',
     );
   }
@@ -112,5 +112,22 @@ export class UpstreamTimeoutError extends GatewayError {
 export class UpstreamStreamError extends GatewayError {
   constructor(provider: string, detail: string) {
     super(502, 'upstream_stream_error', `The stream from provider '${provider}' broke off: ${detail}.`, 'upstream_error');
+  }
+}
+
+/**
+ * A request parameter the target's wire format cannot express, and that would change the answer
+ * if dropped. `param` is the parameter's name in the client's format.
+ */
+export class UnsupportedParameterError extends GatewayError {
+  constructor(param: string, target: string, detail?: string) {
+    super(400, 'unsupported_parameter', `Parameter '${param}' is not supported by ${target}${detail ? `: ${detail}` : ''}.`, 'invalid_request_error', param);
+  }
+}
+
+/** A provider's answer that does not parse as its wire format says it should. */
+export class UpstreamMalformedError extends GatewayError {
+  constructor(provider: string, detail: string) {
+    super(502, 'upstream_malformed', `Provider '${provider}' sent an answer the gateway could not read: ${detail}.`, 'upstream_error');
   }
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CatalogEntry } from '../catalog/types.ts';
 import { GatewayKeys } from '../limits/gateway-keys.ts';
 import { createCustomProvider, customModelEntries, parseCustomProviders } from '../providers/custom.ts';
-import { activeProviders, authModeVariable, PROVIDER_IDS, PROVIDERS } from '../providers/registry.ts';
+import { activeProviders, authModeVariable, isActive, PROVIDER_IDS, PROVIDERS } from '../providers/registry.ts';
 import type { Env, Provider } from '../providers/types.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -140,6 +140,7 @@ export function loadConfig(env: Env): Config {
         problems.push(`${variable.name}: must be an http:// or https:// URL (got '${value}')`);
       }
     }
+    if (spec.validate && isActive(spec, env)) problems.push(...spec.validate(env));
     const mode = env[authModeVariable(spec)];
     if (mode && mode !== 'key' && mode !== 'passthrough') problems.push(`${authModeVariable(spec)}: must be 'key' or 'passthrough' (got '${mode}')`);
   }

@@ -1,5 +1,8 @@
 import type { WireFormat } from '../providers/types.ts';
+import { anthropicChat } from './anthropic/chat.ts';
 import { anthropicFormat } from './anthropic/index.ts';
+import type { ClientChatFormat, ProviderWireFormat } from './ir.ts';
+import { openAIChat } from './openai/chat.ts';
 import { openAIFormat } from './openai/index.ts';
 import type { WireFormatCodec } from './types.ts';
 
@@ -12,3 +15,12 @@ export const CODECS: Readonly<Record<ClientFormat, WireFormatCodec>> = { openai:
 export function codecOf(format: WireFormat): WireFormatCodec | undefined {
   return format === 'openai' || format === 'anthropic' ? CODECS[format] : undefined;
 }
+
+/** How clients' chat requests are read and answered, per client format. */
+export const CLIENT_CHAT_FORMATS: Readonly<Record<ClientFormat, ClientChatFormat>> = { openai: openAIChat, anthropic: anthropicChat };
+
+/** What the gateway can translate into, per provider wire format: one line per format. */
+export const PROVIDER_FORMATS: Readonly<Partial<Record<WireFormat, ProviderWireFormat>>> = {
+  openai: { chat: openAIChat },
+  anthropic: { chat: anthropicChat },
+};

@@ -38,6 +38,11 @@ export interface ProviderSpec {
   activation: readonly (readonly string[])[];
   /** Every variable the provider reads, activation ones included. */
   env: readonly EnvVar[];
+  /**
+   * Checks beyond the variables' shapes, run at start-up when the provider is active (e.g. that a
+   * credentials file reads and parses). One line per problem, naming its variable, never its secret.
+   */
+  validate?(env: Env): string[];
   /** Builds the runtime provider. Only called when the provider is active. */
   create(env: Env): Provider;
 }
@@ -69,4 +74,19 @@ export interface Provider {
   readonly defaultHeaders?: Readonly<Record<string, string>>;
   /** Models served but absent from the catalog, listed live (e.g. what an Ollama server has pulled). */
   listModels?(): Promise<string[]>;
+  /**
+   * The wire format of one model, when a provider serves several (Vertex AI: Gemini natively,
+   * Claude in Anthropic's format). Defaults to `wireFormat`.
+   */
+  wireFormatFor?(model: string | undefined): WireFormat;
+  /**
+   * Rewrites a JSON request on its way to this provider, translated or not: e.g. Vertex AI moves
+   * the model into the URL and sets `anthropic_version`. `path` is then given to `url()`.
+   */
+  adaptRequest?(request: { path: string; body: Record<string, unknown> }, target: { model: string | undefined; stream: boolean }): { path: string; body: Record<string, unknown> };
+  /**
+   * Headers computed per request from the final URL and body, for credentials that are not a
+   * fixed header (AWS SigV4 signatures, Google OAuth2 access tokens). Added after `authHeaders`.
+   */
+  authorize?(request: { method: string; url: string; headers: Record<string, string>; body: Buffer | undefined }): Promise<Record<string, string>>;
 }

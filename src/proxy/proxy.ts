@@ -5,16 +5,18 @@ import type { TokenUsage } from '../catalog/types.ts';
 import type { Config } from '../config/config.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { FormatNotSupportedError, GatewayError, InvalidRequestError } from '../errors.ts';
+import type { Provider, WireFormat } from '../providers/types.ts';
+import { translatedError, translatorFor, type Exchange } from '../formats/translate.ts';
 import type { Router } from '../routing/router.ts';
 import { selectProvider, splitModelPrefix, type Candidate } from '../routing/select-provider.ts';
 import type { RequestEstimate } from '../routing/strategies.ts';
 import type { Attempt, RequestContext } from '../server/context.ts';
-import { codecOf } from '../formats/index.ts';
+import { CODECS, codecOf } from '../formats/index.ts';
 import type { WireFormatCodec } from '../formats/types.ts';
 import { isObject } from '../formats/sse.ts';
 import { upstreamFailure, type UpstreamClient } from '../upstream/client.ts';
 import { upstreamRequestHeaders } from './headers.ts';
-import { ResponseRelay, RetryableAnswer } from './relay.ts';
+import { ResponseRelay, RetryableAnswer, type RelayStats } from './relay.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A request about to be proxied: its parsed JSON body (if any) and the raw bytes. */
@@ -29,6 +31,12 @@ export interface ProxyRequest {
 interface ReadRequest extends ProxyRequest {
   requestedModel: string | undefined;
   clientAskedForUsage: boolean;
+}
+
+/** A candidate with the wire format it is reached in, and the translated exchange when that is not the client's. */
+interface Target extends Candidate {
+  format: WireFormat;
+  exchange: Exchange | undefined;
 }
 
 export interface ProxyDeps {
@@ -52,9 +60,10 @@ const RETRYABLE_CODES = new Set(['upstream_unreachable', 'upstream_timeout']);
  * next candidate (FALLBACK) — never once a byte has reached the client, and never beyond
  * REQUEST_TIMEOUT_MS in all. The last attempt's answer is relayed whatever it is.
  *
- * Candidates must speak the client's wire format (translation between formats lands later); the
- * body is forwarded byte for byte unless the model changes or an OpenAI-format stream needs
- * `stream_options.include_usage` so that its usage (and cost) is known.
+ * A candidate speaking the client's wire format gets the body byte for byte, unless the model
+ * changes or an OpenAI-format stream needs `stream_options.include_usage` so that its usage (and
+ * cost) is known. Any other candidate gets the request translated into its format (formats/
+ * translate.ts), and its answer translated back — if the gateway can express the request there.
  */
 export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, proxied: ProxyRequest, deps: ProxyDeps): Promise<void> {
   const { config, router } = deps;
@@ -76,13 +85,7 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
   // X-Provider pins the provider: no strategy, no fallback. Otherwise X-Gateway-Fallback adds targets.
   const pinned = selection.reason === 'header';
   const extra = pinned ? [] : fallbackTargets(req.headers['x-gateway-fallback'], config);
-  const usable = [...selection.candidates, ...extra].filter((c) => c.provider.wireFormat === ctx.clientFormat);
-  if (usable.length === 0) {
-    const first = selection.candidates[0] as Candidate;
-    ctx.provider = first.provider.id;
-    ctx.model = first.model;
-    throw new FormatNotSupportedError(first.provider.id, first.provider.wireFormat, ctx.clientFormat);
-  }
+  const usable = targetsOf([...selection.candidates, ...extra], request, ctx);
   const ordered = pinned ? usable : router.order(usable, estimateTokens(request));
   // Without fallback only the first candidate is ever tried.
   const candidates = router.fallback && !pinned ? ordered : ordered.slice(0, 1);
@@ -90,10 +93,10 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
 
   const deadline = ctx.startedAt + config.requestTimeoutMs;
   const attempts: Attempt[] = (ctx.attempts = []);
-  let previous: Candidate | undefined;
+  let previous: Target | undefined;
   let failure: GatewayError | undefined;
   for (let index = 0; index < candidates.length; index++) {
-    const candidate = candidates[index] as Candidate;
+    const candidate = candidates[index] as Target;
     const isLastCandidate = index === candidates.length - 1;
     if (previous) deps.metrics.fallback({ from: previous.provider.id, to: candidate.provider.id });
     previous = candidate;
@@ -119,6 +122,36 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
   throw failure ?? new GatewayError(502, 'upstream_failed', `Every attempt failed (${attempts.map((a) => `${a.provider}: ${a.outcome}`).join(', ')}).`, 'upstream_error');
 }
 
+/**
+ * The candidates the request can be sent to: those speaking the client's format, and those the
+ * request translates into. When none is left, the reason: the first translation's refusal (a 400
+ * naming the parameter), or the format pair the gateway does not translate.
+ */
+function targetsOf(candidates: Candidate[], request: ReadRequest, ctx: RequestContext): Target[] {
+  const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json);
+  const targets: Target[] = [];
+  let refusal: unknown;
+  for (const candidate of candidates) {
+    const format = candidate.provider.wireFormatFor?.(candidate.model) ?? candidate.provider.wireFormat;
+    if (format === ctx.clientFormat) {
+      targets.push({ ...candidate, format, exchange: undefined });
+    } else if (translator?.supports(format)) {
+      try {
+        targets.push({ ...candidate, format, exchange: translator.prepare(format, candidate.model ?? request.requestedModel ?? '') });
+      } catch (error) {
+        if (!(error instanceof GatewayError)) throw error;
+        refusal ??= error;
+      }
+    }
+  }
+  if (targets.length > 0) return targets;
+  const first = candidates[0] as Candidate;
+  ctx.provider = first.provider.id;
+  ctx.model = first.model;
+  if (refusal) throw refusal;
+  throw new FormatNotSupportedError(first.provider.id, first.provider.wireFormatFor?.(first.model) ?? first.provider.wireFormat, ctx.clientFormat, request.apiPath);
+}
+
 interface AttemptResult {
   /** The answer (or an error) reached the client; nothing more to do. */
   done: boolean;
@@ -138,29 +171,24 @@ async function attempt(
   ctx: RequestContext,
   request: ReadRequest,
   deps: ProxyDeps,
-  candidate: Candidate,
+  candidate: Target,
   lastChance: boolean,
   timeoutMs: number,
 ): Promise<AttemptResult> {
   const { upstream, router } = deps;
-  const { provider, model } = candidate;
+  const { provider, model, exchange } = candidate;
   ctx.provider = provider.id;
   ctx.model = model;
-  const codec = codecOf(provider.wireFormat) as WireFormatCodec;
-  const askForUsage = ctx.stream && !request.clientAskedForUsage && provider.acceptsStreamOptions;
-  const body = upstreamBody(request, model !== request.requestedModel ? model : undefined, askForUsage);
-
   const price = (usage: TokenUsage, answeredModel: string | undefined) => {
     ctx.usage = usage;
     ctx.costUsd = deps.pricer.cost(provider.id, [model, answeredModel], usage);
     return ctx.costUsd;
   };
-  const streamUsage = codec.streamUsage(askForUsage);
   const started = performance.now();
   const attempts = (ctx.attempts ??= []);
   const number = attempts.length + 1;
   const record = (outcome: string) => attempts.push({ provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) });
-  const relay = new ResponseRelay(res, {
+  const common = {
     extraHeaders: {
       ...ctx.responseHeaders,
       'x-request-id': ctx.id,
@@ -168,33 +196,57 @@ async function attempt(
       ...(model === undefined ? {} : { 'x-gateway-model': model }),
       'x-gateway-attempts': String(number),
     },
-    failure: (error, phase) => upstreamFailure(error, provider.id, { ...upstream.timeouts, requestTimeoutMs: Math.round(timeoutMs) }, phase),
-    sseErrorEvent: codec.sseErrorEvent,
-    inspectJson: (bytes) => {
-      const answer = codec.usageOfAnswer(bytes);
-      return answer ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {};
-    },
-    inspectSse: (events) => streamUsage.events(events),
-    onFinish: (stats) => {
-      record(String(res.statusCode));
-      if (streamUsage.usage) price(streamUsage.usage, streamUsage.model);
-      ctx.firstByteAt = stats.firstByteAt;
-      ctx.bytesOut = stats.bytesOut;
-      ctx.error = stats.error;
-    },
-    retryable: lastChance ? undefined : (status) => RETRYABLE_STATUS.has(status),
+    failure: (error: unknown, phase: 'headers' | 'body') => upstreamFailure(error, provider.id, { ...upstream.timeouts, requestTimeoutMs: Math.round(timeoutMs) }, phase),
+    sseErrorEvent: CODECS[ctx.clientFormat].sseErrorEvent,
+    retryable: lastChance ? undefined : (status: number) => RETRYABLE_STATUS.has(status),
     headersTimeoutMs: Math.max(1, Math.round(timeoutMs)),
-  });
-  upstream.dispatch(
-    {
-      url: provider.url(request.apiPath, ctx.search, model),
-      method: ctx.method,
-      headers: upstreamRequestHeaders(req.headers, provider),
-      body,
-    },
-    relay,
-  );
+  };
+
+  let relay: ResponseRelay;
+  let outgoing: { url: string; body: Buffer | undefined; headers: Record<string, string> };
+  if (exchange) {
+    const transcoder = ctx.stream ? exchange.stream?.() : undefined;
+    relay = new ResponseRelay(res, {
+      ...common,
+      translate: {
+        answer: (bytes) => {
+          const answer = exchange.answer(bytes);
+          return { body: answer.body, headers: answer.usage ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {} };
+        },
+        error: (status, bytes) => CODECS[ctx.clientFormat].errorBody(translatedError(candidate.format, status, bytes)),
+        stream: transcoder,
+      },
+      onFinish: (stats) => {
+        record(String(res.statusCode));
+        if (transcoder?.usage) price(transcoder.usage, transcoder.model);
+        finishStats(ctx, stats);
+      },
+    });
+    outgoing = translatedRequest(req, exchange, provider, model, ctx.stream);
+  } else {
+    const codec = codecOf(candidate.format) as WireFormatCodec;
+    const askForUsage = ctx.stream && !request.clientAskedForUsage && provider.acceptsStreamOptions;
+    const streamUsage = codec.streamUsage(askForUsage);
+    relay = new ResponseRelay(res, {
+      ...common,
+      inspectJson: (bytes) => {
+        const answer = codec.usageOfAnswer(bytes);
+        return answer ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {};
+      },
+      inspectSse: (events) => streamUsage.events(events),
+      onFinish: (stats) => {
+        record(String(res.statusCode));
+        if (streamUsage.usage) price(streamUsage.usage, streamUsage.model);
+        finishStats(ctx, stats);
+      },
+    });
+    const body = upstreamBody(request, provider, model !== request.requestedModel ? model : undefined, askForUsage, ctx.stream);
+    outgoing = { url: provider.url(body.path, ctx.search, model), body: body.bytes, headers: upstreamRequestHeaders(req.headers, provider) };
+  }
+
   try {
+    if (provider.authorize) Object.assign(outgoing.headers, await authorize(provider, ctx.method, outgoing));
+    upstream.dispatch({ url: outgoing.url, method: ctx.method, headers: outgoing.headers, body: outgoing.body }, relay);
     await relay.done;
     const ttfbMs = (relay.respondedAt ?? performance.now()) - started;
     if (res.statusCode < 400 || !RETRYABLE_STATUS.has(res.statusCode)) router.record(candidate, { ok: true, ttfbMs });
@@ -206,6 +258,7 @@ async function attempt(
       router.record(candidate, { ok: false, retryAfter: error.retryAfter });
       return { done: false, retrySameTarget: true, retryAfter: error.retryAfter };
     }
+    relay.cancel();
     const failure = error as GatewayError;
     record(failure.code);
     router.record(candidate, { ok: false });
@@ -215,23 +268,56 @@ async function attempt(
   }
 }
 
+function finishStats(ctx: RequestContext, stats: RelayStats): void {
+  ctx.firstByteAt = stats.firstByteAt;
+  ctx.bytesOut = stats.bytesOut;
+  ctx.error = stats.error;
+}
+
+/** The translated request: the exchange's path and body (adapted by the provider), JSON headers. */
+function translatedRequest(req: IncomingMessage, exchange: Exchange, provider: Provider, model: string | undefined, stream: boolean) {
+  let { path, body } = exchange.request;
+  if (provider.adaptRequest) ({ path, body } = provider.adaptRequest({ path, body }, { model, stream }));
+  // Providers that always report stream usage refuse OpenAI's request for it.
+  if (!provider.acceptsStreamOptions && 'stream_options' in body) {
+    const { stream_options: _dropped, ...rest } = body;
+    body = rest;
+  }
+  const headers = { ...upstreamRequestHeaders(req.headers, provider), 'content-type': 'application/json', ...exchange.request.headers };
+  return { url: provider.url(path, '', model), body: Buffer.from(JSON.stringify(body)), headers };
+}
+
+/** Per-request credentials (SigV4, OAuth2 tokens); a failure to get them is the provider's failure. */
+async function authorize(provider: Provider, method: string, outgoing: { url: string; body: Buffer | undefined; headers: Record<string, string> }) {
+  try {
+    return await provider.authorize!({ method, ...outgoing });
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    throw new GatewayError(502, 'upstream_auth_failed', `Could not get credentials for provider '${provider.id}': ${(error as Error).message}.`, 'upstream_error');
+  }
+}
+
 const INCLUDE_USAGE = Buffer.from('{"stream_options":{"include_usage":true},');
 
 /**
  * The body to send upstream: the client's bytes when nothing changes. Asking a stream for its
  * usage splices one key into the bytes (cheaper than re-serialising a long conversation); a new
- * model name or existing stream_options mean serialising the parsed body again.
+ * model name, existing stream_options or a provider that rewrites requests mean serialising the
+ * parsed body again.
  */
-function upstreamBody(request: ProxyRequest, newModel: string | undefined, askForUsage: boolean): Buffer | undefined {
-  const { raw, json } = request;
-  if (!json || !raw || (newModel === undefined && !askForUsage)) return raw;
-  if (newModel === undefined && !('stream_options' in json)) {
+function upstreamBody(request: ProxyRequest, provider: Provider, newModel: string | undefined, askForUsage: boolean, stream: boolean): { path: string; bytes: Buffer | undefined } {
+  const { raw, json, apiPath } = request;
+  if (!json || !raw || (newModel === undefined && !askForUsage && !provider.adaptRequest)) return { path: apiPath, bytes: raw };
+  if (newModel === undefined && !('stream_options' in json) && !provider.adaptRequest) {
     const open = raw.indexOf(0x7b /* { */);
-    return Buffer.concat([INCLUDE_USAGE, raw.subarray(open + 1)]);
+    return { path: apiPath, bytes: Buffer.concat([INCLUDE_USAGE, raw.subarray(open + 1)]) };
   }
-  if (newModel !== undefined) json.model = newModel;
-  if (askForUsage) json.stream_options = { ...(isObject(json.stream_options) ? json.stream_options : {}), include_usage: true };
-  return Buffer.from(JSON.stringify(json));
+  let body = { ...json };
+  if (newModel !== undefined) body.model = newModel;
+  if (askForUsage) body.stream_options = { ...(isObject(json.stream_options) ? json.stream_options : {}), include_usage: true };
+  let path = apiPath;
+  if (provider.adaptRequest) ({ path, body } = provider.adaptRequest({ path, body }, { model: newModel ?? request.json?.model as string | undefined, stream }));
+  return { path, bytes: Buffer.from(JSON.stringify(body)) };
 }
 
 /** Response headers reporting a priced answer's token counts and cost. */

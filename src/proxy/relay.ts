@@ -41,6 +41,18 @@ export interface RelayOptions {
    * share of each candidate kept to the millisecond.
    */
   headersTimeoutMs: number;
+  /** Set when the provider speaks another wire format than the client: its answers are rewritten. */
+  translate?: RelayTranslation;
+}
+
+/** How a translated exchange's answers reach the client in its own format. */
+export interface RelayTranslation {
+  /** A whole successful answer → the client's body and headers to add; throws a GatewayError if unreadable. */
+  answer(body: Buffer): { body: string; headers: Record<string, string> };
+  /** An error answer → the client's error body (JSON). */
+  error(status: number, body: Buffer): string;
+  /** Set for streamed requests: the provider's stream in, whole client SSE events out. */
+  stream: { push(chunk: Buffer): string; end(): string; readonly closed: boolean; readonly error: GatewayError | undefined } | undefined;
 }
 
 /** The provider answered with a status worth another attempt; nothing was sent to the client. */
@@ -107,6 +119,12 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
 
   #pendingAbort: Error | undefined;
 
+  /** The exchange will not happen (e.g. credentials could not be had): stop the header timer. */
+  cancel(): void {
+    clearTimeout(this.#headersTimer);
+    this.#givenUp = true;
+  }
+
   /** Aborts the exchange now, or as soon as undici hands over its controller. */
   #abort(reason: Error): void {
     if (this.#controller) this.#controller.abort(reason);
@@ -130,6 +148,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
       return;
     }
     this.#started = true;
+    if (this.#options.translate) return this.#startTranslated(statusCode, upstreamHeaders, this.#options.translate);
     const headers = clientResponseHeaders(upstreamHeaders);
     const contentType = String(headers['content-type'] ?? '');
     this.#sse = contentType.startsWith('text/event-stream');
@@ -159,7 +178,77 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     if (this.#sse) setImmediate(() => this.#stats.firstByteAt === undefined && !this.#res.destroyed && this.#res.flushHeaders());
   }
 
+  /** Answers in another format: streams are rewritten event by event, whole bodies once read. */
+  #startTranslated(statusCode: number, upstreamHeaders: Record<string, string | string[] | undefined>, translate: RelayTranslation): void {
+    const headers = clientResponseHeaders(upstreamHeaders);
+    delete headers['content-type'];
+    delete headers['content-length'];
+    delete headers['content-encoding'];
+    Object.assign(headers, this.#options.extraHeaders);
+    this.#status = statusCode;
+    this.#headers = headers;
+    if (statusCode >= 300 || !translate.stream) {
+      this.#held = [];
+      return;
+    }
+    this.#sse = true;
+    this.#transcoder = translate.stream;
+    Object.assign(headers, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    this.#res.writeHead(statusCode, headers);
+    setImmediate(() => this.#stats.firstByteAt === undefined && !this.#res.destroyed && this.#res.flushHeaders());
+  }
+
+  #transcoder: RelayTranslation['stream'];
+  #finished = false;
+
+  #relayTranslated(controller: Controller, chunk: Buffer): void {
+    const transcoder = this.#transcoder as NonNullable<RelayTranslation['stream']>;
+    if (transcoder.closed) return; // the client's stream is complete; the provider's trailing bytes are moot
+    const out = transcoder.push(chunk);
+    if (out) this.#write(Buffer.from(out), controller);
+    if (transcoder.error) {
+      // The provider reported an error mid-stream: the client has its error event; stop listening.
+      this.#stats.error = transcoder.error;
+      this.#givenUp = true;
+      this.#finish();
+      this.#res.end();
+      controller.abort(new Error('stream ended by a provider error'));
+    }
+  }
+
+  #endTranslated(controller: Controller, translate: RelayTranslation): void {
+    if (this.#transcoder) {
+      const out = this.#transcoder.end();
+      if (out) this.#write(Buffer.from(out), controller);
+      this.#stats.error = this.#transcoder.error;
+      return;
+    }
+    const held = Buffer.concat(this.#held ?? [], this.#heldBytes);
+    this.#held = undefined;
+    let body: string;
+    let added: Record<string, string> = {};
+    if (this.#status >= 300) body = translate.error(this.#status, held);
+    else {
+      try {
+        ({ body, headers: added } = translate.answer(held));
+      } catch (error) {
+        this.#givenUp = true;
+        this.#reject(error as GatewayError); // nothing sent yet: answered as an error in the client's shape
+        return;
+      }
+    }
+    const bytes = Buffer.from(body);
+    this.#res.writeHead(this.#status, { ...this.#headers, ...added, 'content-type': 'application/json', 'content-length': bytes.length });
+    this.#write(bytes, controller);
+  }
+
   onResponseData(controller: Controller, chunk: Buffer): void {
+    if (this.#transcoder) return this.#relayTranslated(controller, chunk);
+    if (this.#held && this.#options.translate) {
+      this.#held.push(chunk);
+      this.#heldBytes += chunk.length;
+      return;
+    }
     if (this.#held) {
       this.#held.push(chunk);
       this.#heldBytes += chunk.length;
@@ -177,7 +266,11 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(controller: Controller): void {
-    if (this.#held) {
+    if (this.#finished) return;
+    if (this.#options.translate) {
+      this.#endTranslated(controller, this.#options.translate);
+      if (this.#givenUp) return;
+    } else if (this.#held) {
       const body = this.#held.length === 1 ? (this.#held[0] as Buffer) : Buffer.concat(this.#held, this.#heldBytes);
       let added: Record<string, string> = {};
       try {
@@ -197,7 +290,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Controller, error: Error): void {
     clearTimeout(this.#headersTimer);
-    if (this.#givenUp) return;
+    if (this.#givenUp || this.#finished) return;
     if (this.#clientGone || this.#res.destroyed) {
       this.#finish(); // the client left: its abort is what broke the exchange
       return;
@@ -216,6 +309,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   #finish(): void {
+    this.#finished = true;
     this.#options.onFinish(this.#stats);
     this.#resolve(this.#stats);
   }

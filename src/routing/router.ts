@@ -46,11 +46,11 @@ export class Router {
   }
 
   /** The candidates in the order to try them. A single candidate needs no strategy. */
-  order(candidates: readonly Candidate[], estimate: RequestEstimate): Candidate[] {
+  order<C extends Candidate>(candidates: readonly C[], estimate: RequestEstimate): C[] {
     if (candidates.length < 2) return [...candidates];
     const byTarget = new Map(candidates.map((c) => [key(target(c)), c]));
     const ordered = this.#health.arrange(this.#strategy.order(candidates.map(target), estimate));
-    return ordered.map((t) => byTarget.get(key(t)) as Candidate);
+    return ordered.map((t) => byTarget.get(key(t)) as C);
   }
 
   record(candidate: Candidate, outcome: Outcome): void {

@@ -75,10 +75,13 @@ describe('custom providers', () => {
     expect(upstream.last.headers['anthropic-version']).toBeDefined();
   });
 
-  it('an OpenAI-format request to an Anthropic-format provider is a clear 501 until translation lands', async () => {
-    const result = await postJson(`${gw.url}/v1/chat/completions`, { model: 'my-claude/claude-opus-4-1', messages: [] });
-    expect(result.status).toBe(501);
-    expect(result.json.error.code).toBe('format_not_supported');
+  it('an OpenAI-format request to an Anthropic-format custom provider is translated', async () => {
+    const result = await postJson(`${gw.url}/v1/chat/completions`, { model: 'my-claude/claude-opus-4-1', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(result.status).toBe(200);
+    expect(upstream.last.url).toBe('/claude/v1/messages');
+    expect(upstream.last.json).toMatchObject({ model: 'claude-opus-4-1', max_tokens: 4096, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] });
+    expect(result.json.choices[0].message.content).toBe('from the custom anthropic endpoint');
+    expect(result.json.choices[0].finish_reason).toBe('stop');
   });
 
   it('invalid definitions stop start-up naming the variable', async () => {

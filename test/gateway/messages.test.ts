@@ -126,8 +126,14 @@ describe('native Anthropic Messages API (same format, passed through)', () => {
     const invalid = await postJson(`${gw.url}/v1/messages`, '{oops');
     expect(invalid.status).toBe(400);
     expect(invalid.json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'The request body is not valid JSON.' } });
-    const toOpenAI = await postJson(`${gw.url}/v1/messages`, { model: 'gpt-4o', max_tokens: 1, messages: [] });
-    expect(toOpenAI.status).toBe(501);
-    expect(toOpenAI.json.type).toBe('error');
+    // A server tool only Anthropic runs cannot be sent to an OpenAI-format provider: refused by name.
+    const toOpenAI = await postJson(`${gw.url}/v1/messages`, {
+      model: 'gpt-4o',
+      max_tokens: 1,
+      messages: [{ role: 'user', content: 'Hi' }],
+      tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+    });
+    expect(toOpenAI.status).toBe(400);
+    expect(toOpenAI.json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/Parameter 'tools' is not supported/) } });
   });
 });

@@ -127,12 +127,13 @@ describe('what the upstream receives', () => {
     expect(upstream.received.length).toBe(before);
   });
 
-  it('answers a provider whose wire format is not served yet with a clear 501', async () => {
+  it("answers an endpoint the gateway does not translate into the provider's format with a clear 501", async () => {
     const before = upstream.received.length;
-    const result = await postJson(`${gw.url}/v1/chat/completions`, { model: 'anthropic/claude-sonnet-4-5', messages: [] });
+    const result = await postJson(`${gw.url}/v1/completions`, { model: 'anthropic/claude-sonnet-4-5', prompt: 'Hi' });
     expect(result.status).toBe(501);
     expect(result.json.error.code).toBe('format_not_supported');
     expect(result.json.error.message).toContain("'anthropic'");
+    expect(result.json.error.message).toContain('/completions');
     expect(upstream.received.length).toBe(before);
   });
 });

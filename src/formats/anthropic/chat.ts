@@ -1,0 +1,716 @@
+/**
+ * Anthropic Messages ⇄ IR. As a client format (Claude Code, the Anthropic SDKs): requests in,
+ * messages and events out. As a provider format: requests out, messages and events in.
+ */
+import { anthropicUsageToTokenUsage, type AnthropicUsage } from '../../catalog/cost.ts';
+import { GatewayError, InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
+import type {
+  AssistantPart,
+  ChatRequest,
+  ChatResponse,
+  ClientChatFormat,
+  FinishReason,
+  ImagePart,
+  Message,
+  ProviderChatFormat,
+  ReasoningEffort,
+  StreamDecoder,
+  StreamEncoder,
+  StreamEvent,
+  TextPart,
+  TokenUsage,
+  ToolChoice,
+  ToolDefinition,
+  UpstreamErrorInfo,
+  UserPart,
+} from '../ir.ts';
+import { excerpt, incompleteStream, isObject, mergeTurns, optionalNumber, parseAnswer, parseArguments, sseEvent, unmappedFor } from '../shared.ts';
+import { SseEventReader } from '../sse-decoder.ts';
+import { anthropicErrorBody } from './index.ts';
+
+const TARGET = 'Anthropic';
+/** Anthropic requires `max_tokens`; this is what every Claude model can produce. */
+export const DEFAULT_MAX_TOKENS = 4096;
+/** Thinking budgets for OpenAI-style efforts (Anthropic's minimum budget is 1024). */
+const EFFORT_BUDGET: Record<ReasoningEffort, number> = { minimal: 1024, low: 1024, medium: 4096, high: 16384 };
+/** The forced tool a JSON answer is asked for through, when the client did not name its schema. */
+const JSON_TOOL = 'json_output';
+
+/** Parameters read into the IR, or safe to leave behind (they only affect cost or bookkeeping). */
+const HANDLED = new Set([
+  'model', 'messages', 'system', 'max_tokens', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k', 'tools',
+  'tool_choice', 'thinking', 'output_format', 'service_tier', 'cache_control',
+]);
+
+// ───────────────────────────── client side: request in ─────────────────────────────
+
+function textBlocks(raw: unknown, param: string): TextPart[] {
+  if (typeof raw === 'string') return raw ? [{ type: 'text', text: raw }] : [];
+  if (!Array.isArray(raw)) throw new InvalidRequestError('invalid_request', `'${param}' must be a string or an array of text blocks.`, param);
+  return raw.map((block) => {
+    if (!isObject(block) || block.type !== 'text') throw new InvalidRequestError('invalid_request', `'${param}' may only hold text blocks.`, param);
+    return { type: 'text', text: String(block.text ?? ''), ...(isObject(block.cache_control) ? { cacheControl: block.cache_control } : {}) };
+  });
+}
+
+function imageOf(block: Record<string, any>): ImagePart {
+  const source = isObject(block.source) ? block.source : {};
+  if (source.type === 'base64') return { type: 'image', source: { kind: 'base64', mediaType: String(source.media_type), data: String(source.data) } };
+  if (source.type === 'url') return { type: 'image', source: { kind: 'url', url: String(source.url) } };
+  throw new UnsupportedParameterError('messages', TARGET_OTHER, `image sources of type '${String(source.type)}' cannot be translated`);
+}
+
+/** What a translated Anthropic request is going to: named in errors about what cannot cross over. */
+const TARGET_OTHER = 'this provider (the request is translated from the Anthropic format)';
+
+function userBlocks(raw: unknown, toolNames: Map<string, string>): UserPart[] {
+  if (typeof raw === 'string') return [{ type: 'text', text: raw }];
+  if (!Array.isArray(raw)) throw new InvalidRequestError('invalid_request', 'Message content must be a string or an array of blocks.', 'messages');
+  const parts: UserPart[] = [];
+  for (const block of raw) {
+    if (!isObject(block)) throw new InvalidRequestError('invalid_request', 'Content blocks must be objects.', 'messages');
+    switch (block.type) {
+      case 'text':
+        parts.push({ type: 'text', text: String(block.text ?? ''), ...(isObject(block.cache_control) ? { cacheControl: block.cache_control } : {}) });
+        break;
+      case 'image':
+        parts.push(imageOf(block));
+        break;
+      case 'document': {
+        const source = isObject(block.source) ? block.source : {};
+        if (source.type === 'base64') parts.push({ type: 'file', mediaType: String(source.media_type), data: String(source.data), ...(typeof block.title === 'string' ? { filename: block.title } : {}) });
+        else if (source.type === 'text') parts.push({ type: 'text', text: String(source.data ?? '') });
+        else throw new UnsupportedParameterError('messages', TARGET_OTHER, `document sources of type '${String(source.type)}' cannot be translated`);
+        break;
+      }
+      case 'tool_result': {
+        const id = String(block.tool_use_id ?? '');
+        const content: (TextPart | ImagePart)[] =
+          typeof block.content === 'string' || block.content === undefined
+            ? [{ type: 'text', text: String(block.content ?? '') }]
+            : (Array.isArray(block.content) ? block.content : []).map((inner: unknown) => {
+                if (isObject(inner) && inner.type === 'text') return { type: 'text', text: String(inner.text ?? '') } as TextPart;
+                if (isObject(inner) && inner.type === 'image') return imageOf(inner);
+                throw new UnsupportedParameterError('messages', TARGET_OTHER, 'tool results may only hold text and images');
+              });
+        parts.push({ type: 'tool-result', toolCallId: id, name: toolNames.get(id), content, ...(block.is_error === true ? { isError: true } : {}) });
+        break;
+      }
+      default:
+        throw new UnsupportedParameterError('messages', TARGET_OTHER, `content blocks of type '${String(block.type)}' cannot be translated`);
+    }
+  }
+  return parts;
+}
+
+function assistantBlocks(raw: unknown, toolNames: Map<string, string>): AssistantPart[] {
+  if (typeof raw === 'string') return raw ? [{ type: 'text', text: raw }] : [];
+  if (!Array.isArray(raw)) throw new InvalidRequestError('invalid_request', 'Message content must be a string or an array of blocks.', 'messages');
+  return raw.map((block): AssistantPart => {
+    if (!isObject(block)) throw new InvalidRequestError('invalid_request', 'Content blocks must be objects.', 'messages');
+    switch (block.type) {
+      case 'text':
+        return { type: 'text', text: String(block.text ?? '') };
+      case 'tool_use':
+        toolNames.set(String(block.id), String(block.name));
+        return { type: 'tool-call', id: String(block.id), name: String(block.name), arguments: JSON.stringify(block.input ?? {}) };
+      case 'thinking':
+        return { type: 'reasoning', text: String(block.thinking ?? ''), ...(typeof block.signature === 'string' ? { signature: block.signature } : {}) };
+      case 'redacted_thinking':
+        return { type: 'reasoning', text: '', redacted: String(block.data ?? '') };
+      default:
+        throw new UnsupportedParameterError('messages', TARGET_OTHER, `content blocks of type '${String(block.type)}' cannot be translated`);
+    }
+  });
+}
+
+function readTools(raw: unknown, unmapped: Record<string, unknown>): ToolDefinition[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) throw new InvalidRequestError('invalid_request', "'tools' must be an array.", 'tools');
+  const tools: ToolDefinition[] = [];
+  for (const tool of raw) {
+    if (!isObject(tool) || typeof tool.name !== 'string') throw new InvalidRequestError('invalid_request', 'Each tool needs a name.', 'tools');
+    // Server tools (web search, code execution, …) run at Anthropic: only Anthropic can honour them.
+    if (tool.type !== undefined && tool.type !== 'custom') {
+      unmapped.tools = raw;
+      continue;
+    }
+    tools.push({
+      name: tool.name,
+      ...(typeof tool.description === 'string' ? { description: tool.description } : {}),
+      parameters: isObject(tool.input_schema) ? tool.input_schema : { type: 'object', properties: {} },
+      ...(typeof tool.strict === 'boolean' ? { strict: tool.strict } : {}),
+    });
+  }
+  return tools;
+}
+
+function readToolChoice(raw: unknown): { choice?: ToolChoice; parallel?: boolean } {
+  if (raw === undefined || raw === null) return {};
+  if (!isObject(raw)) throw new InvalidRequestError('invalid_request', "'tool_choice' must be an object.", 'tool_choice');
+  const parallel = raw.disable_parallel_tool_use === true ? false : undefined;
+  switch (raw.type) {
+    case 'auto':
+      return { choice: { type: 'auto' }, parallel };
+    case 'any':
+      return { choice: { type: 'required' }, parallel };
+    case 'none':
+      return { choice: { type: 'none' }, parallel };
+    case 'tool':
+      if (typeof raw.name === 'string') return { choice: { type: 'tool', name: raw.name }, parallel };
+  }
+  throw new InvalidRequestError('invalid_request', "'tool_choice.type' must be auto, any, tool (with a name) or none.", 'tool_choice');
+}
+
+function readThinking(raw: unknown): ChatRequest['reasoning'] {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isObject(raw)) throw new InvalidRequestError('invalid_request', "'thinking' must be an object.", 'thinking');
+  if (raw.type === 'disabled') return false;
+  if (raw.type === 'enabled') return typeof raw.budget_tokens === 'number' ? { budgetTokens: raw.budget_tokens } : {};
+  if (raw.type === 'adaptive') return {};
+  throw new InvalidRequestError('invalid_request', "'thinking.type' must be enabled, adaptive or disabled.", 'thinking');
+}
+
+export function parseAnthropicRequest(body: Record<string, any>): ChatRequest {
+  if (!Array.isArray(body.messages)) throw new InvalidRequestError('invalid_request', "'messages' must be an array.", 'messages');
+  const toolNames = new Map<string, string>();
+  const messages: Message[] = body.messages.map((message: unknown): Message => {
+    if (!isObject(message)) throw new InvalidRequestError('invalid_request', 'Each message must be an object.', 'messages');
+    if (message.role === 'user') return { role: 'user', content: userBlocks(message.content, toolNames) };
+    if (message.role === 'assistant') return { role: 'assistant', content: assistantBlocks(message.content, toolNames) };
+    throw new InvalidRequestError('invalid_request', `Message roles must be user or assistant, not '${String(message.role)}'.`, 'messages');
+  });
+  const unmapped: Record<string, unknown> = {};
+  for (const key in body) if (!HANDLED.has(key) && body[key] !== null && body[key] !== undefined) unmapped[key] = body[key];
+  const request: ChatRequest = {
+    model: String(body.model),
+    system: body.system === undefined || body.system === null ? [] : textBlocks(body.system, 'system'),
+    messages: mergeTurns(messages),
+    stream: body.stream === true,
+    // Anthropic streams always report usage.
+    includeUsage: true,
+    sourceFormat: 'anthropic',
+    unmapped,
+  };
+  const tools = readTools(body.tools, unmapped);
+  if (tools?.length) request.tools = tools;
+  const { choice, parallel } = readToolChoice(body.tool_choice);
+  if (choice) request.toolChoice = choice;
+  if (parallel !== undefined) request.parallelToolCalls = parallel;
+  const maxTokens = optionalNumber(body.max_tokens, 'max_tokens');
+  if (maxTokens !== undefined) request.maxTokens = maxTokens;
+  const temperature = optionalNumber(body.temperature, 'temperature');
+  if (temperature !== undefined) request.temperature = temperature;
+  const topP = optionalNumber(body.top_p, 'top_p');
+  if (topP !== undefined) request.topP = topP;
+  const topK = optionalNumber(body.top_k, 'top_k');
+  if (topK !== undefined) request.topK = topK;
+  if (Array.isArray(body.stop_sequences) && body.stop_sequences.length) request.stop = body.stop_sequences.map(String);
+  if (isObject(body.metadata) && typeof body.metadata.user_id === 'string') request.user = body.metadata.user_id;
+  const reasoning = readThinking(body.thinking);
+  if (reasoning !== undefined) request.reasoning = reasoning;
+  if (isObject(body.output_format) && body.output_format.type === 'json_schema' && isObject(body.output_format.schema)) {
+    request.responseFormat = { type: 'json-schema', name: 'output', schema: body.output_format.schema };
+  }
+  return request;
+}
+
+// ───────────────────────────── client side: answers out ─────────────────────────────
+
+const STOP_REASON: Record<FinishReason, string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', content_filter: 'refusal', error: 'end_turn' };
+
+/** IR usage → Anthropic's, whose `input_tokens` excludes cache reads and writes. */
+export function anthropicUsage(usage: Partial<TokenUsage>): Record<string, number> {
+  const cached = usage.cachedInputTokens ?? 0;
+  const written = usage.cacheWriteInputTokens ?? 0;
+  return {
+    input_tokens: Math.max(0, (usage.inputTokens ?? 0) - cached - written),
+    output_tokens: usage.outputTokens ?? 0,
+    cache_read_input_tokens: cached,
+    cache_creation_input_tokens: written,
+  };
+}
+
+function anthropicBlock(part: AssistantPart): Record<string, unknown> {
+  switch (part.type) {
+    case 'text':
+      return { type: 'text', text: part.text };
+    case 'tool-call':
+      return { type: 'tool_use', id: part.id, name: part.name, input: safeArguments(part.arguments) };
+    case 'reasoning':
+      return part.redacted ? { type: 'redacted_thinking', data: part.redacted } : { type: 'thinking', thinking: part.text, signature: part.signature ?? '' };
+  }
+}
+
+/** A model's arguments that are not a JSON object are kept under `_raw` rather than lost. */
+function safeArguments(text: string): Record<string, unknown> {
+  try {
+    return parseArguments(text, '');
+  } catch {
+    return { _raw: text };
+  }
+}
+
+export function encodeAnthropicResponse(response: ChatResponse): Record<string, unknown> {
+  return {
+    id: response.id,
+    type: 'message',
+    role: 'assistant',
+    model: response.model,
+    content: response.content.map(anthropicBlock),
+    stop_reason: STOP_REASON[response.finishReason],
+    stop_sequence: response.stopSequence ?? null,
+    usage: anthropicUsage(response.usage ?? {}),
+  };
+}
+
+type OpenBlock = { kind: 'text' | 'thinking' } | { kind: 'tool'; toolIndex: number };
+
+/**
+ * IR events → Messages API events: `message_start`, then content blocks opened and closed in
+ * order (`content_block_start`, deltas, `content_block_stop`), then `message_delta` with the stop
+ * reason and usage, and `message_stop`. The stop and usage wait for the end of the provider's
+ * stream, since OpenAI-style providers send usage after the finish.
+ */
+class AnthropicStreamEncoder implements StreamEncoder {
+  #id = '';
+  #model: string;
+  #started = false;
+  #blockCount = 0;
+  #open: { block: OpenBlock; index: number } | undefined;
+  readonly #toolBlocks = new Map<number, number>();
+  #finish: { reason: FinishReason; stopSequence?: string } | undefined;
+  #usage: Partial<TokenUsage> = {};
+
+  constructor(request: ChatRequest) {
+    this.#model = request.model;
+  }
+
+  encode(event: StreamEvent): string {
+    switch (event.type) {
+      case 'start':
+        this.#id = event.id;
+        this.#model = event.model || this.#model;
+        return this.#ensureStarted();
+      case 'text-delta':
+        return this.#ensureStarted() + this.#openBlock({ kind: 'text' }) + this.#delta({ type: 'text_delta', text: event.text });
+      case 'reasoning-delta':
+        return this.#ensureStarted() + this.#openBlock({ kind: 'thinking' }) + this.#delta({ type: 'thinking_delta', thinking: event.text });
+      case 'reasoning-signature':
+        return this.#ensureStarted() + this.#openBlock({ kind: 'thinking' }) + this.#delta({ type: 'signature_delta', signature: event.signature });
+      case 'tool-call-start': {
+        const out = this.#ensureStarted() + this.#closeBlock();
+        const index = this.#blockCount++;
+        this.#open = { block: { kind: 'tool', toolIndex: event.index }, index };
+        this.#toolBlocks.set(event.index, index);
+        return out + sseEvent({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: event.id, name: event.name, input: {} } }, 'content_block_start');
+      }
+      case 'tool-call-delta': {
+        const index = this.#toolBlocks.get(event.index);
+        if (index === undefined) return '';
+        return sseEvent({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: event.arguments } }, 'content_block_delta');
+      }
+      case 'tool-call-end':
+        return this.#open?.block.kind === 'tool' && this.#open.block.toolIndex === event.index ? this.#closeBlock() : '';
+      case 'finish':
+        this.#finish = { reason: event.reason, ...(event.stopSequence ? { stopSequence: event.stopSequence } : {}) };
+        return '';
+      case 'usage':
+        Object.assign(this.#usage, event.usage);
+        return '';
+      case 'error':
+        return `event: error\ndata: ${anthropicErrorBody(new GatewayError(event.status, event.code, event.message))}\n\n`;
+      case 'end':
+        return (
+          this.#ensureStarted() +
+          this.#closeBlock() +
+          sseEvent(
+            {
+              type: 'message_delta',
+              delta: { stop_reason: STOP_REASON[this.#finish?.reason ?? 'stop'], stop_sequence: this.#finish?.stopSequence ?? null },
+              usage: anthropicUsage(this.#usage),
+            },
+            'message_delta',
+          ) +
+          sseEvent({ type: 'message_stop' }, 'message_stop')
+        );
+      default:
+        return '';
+    }
+  }
+
+  #ensureStarted(): string {
+    if (this.#started) return '';
+    this.#started = true;
+    const message = {
+      id: this.#id,
+      type: 'message',
+      role: 'assistant',
+      model: this.#model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: anthropicUsage(this.#usage),
+    };
+    return sseEvent({ type: 'message_start', message }, 'message_start');
+  }
+
+  #openBlock(block: { kind: 'text' | 'thinking' }): string {
+    if (this.#open?.block.kind === block.kind) return '';
+    const out = this.#closeBlock();
+    const index = this.#blockCount++;
+    this.#open = { block, index };
+    const content_block = block.kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' };
+    return out + sseEvent({ type: 'content_block_start', index, content_block }, 'content_block_start');
+  }
+
+  #delta(delta: Record<string, unknown>): string {
+    return sseEvent({ type: 'content_block_delta', index: this.#open?.index ?? 0, delta }, 'content_block_delta');
+  }
+
+  #closeBlock(): string {
+    if (!this.#open) return '';
+    const { index } = this.#open;
+    this.#open = undefined;
+    return sseEvent({ type: 'content_block_stop', index }, 'content_block_stop');
+  }
+}
+
+// ───────────────────────────── provider side: request out ─────────────────────────────
+
+function anthropicUserBlocks(content: UserPart[]): Record<string, unknown>[] {
+  // Anthropic wants a user turn's tool results before anything else in it.
+  const ordered = [...content.filter((p) => p.type === 'tool-result'), ...content.filter((p) => p.type !== 'tool-result')];
+  const blocks: Record<string, unknown>[] = [];
+  for (const part of ordered) {
+    if (part.type === 'text') {
+      if (part.text) blocks.push(textBlock(part));
+    } else if (part.type === 'image') blocks.push(imageBlock(part));
+    else if (part.type === 'file') blocks.push({ type: 'document', source: { type: 'base64', media_type: part.mediaType, data: part.data }, ...(part.filename ? { title: part.filename } : {}) });
+    else {
+      const inner = part.content.filter((p) => p.type !== 'text' || p.text).map((p) => (p.type === 'text' ? textBlock(p) : imageBlock(p)));
+      blocks.push({ type: 'tool_result', tool_use_id: part.toolCallId, content: inner, ...(part.isError ? { is_error: true } : {}) });
+    }
+  }
+  return blocks;
+}
+
+const textBlock = (part: TextPart) => ({ type: 'text', text: part.text, ...(part.cacheControl ? { cache_control: part.cacheControl } : {}) });
+
+const imageBlock = (part: ImagePart) => ({
+  type: 'image',
+  source: part.source.kind === 'url' ? { type: 'url', url: part.source.url } : { type: 'base64', media_type: part.source.mediaType, data: part.source.data },
+});
+
+function anthropicAssistantBlocks(content: AssistantPart[]): Record<string, unknown>[] {
+  const blocks: Record<string, unknown>[] = [];
+  for (const part of content) {
+    if (part.type === 'text') {
+      if (part.text) blocks.push({ type: 'text', text: part.text });
+    } else if (part.type === 'tool-call') {
+      blocks.push({ type: 'tool_use', id: part.id, name: part.name, input: parseArguments(part.arguments, `'${part.id}'`) });
+    } else if (part.redacted) {
+      blocks.push({ type: 'redacted_thinking', data: part.redacted });
+    } else if (part.signature) {
+      // Anthropic verifies thinking it is given back; unsigned reasoning (from another provider) cannot be.
+      blocks.push({ type: 'thinking', thinking: part.text, signature: part.signature });
+    }
+  }
+  return blocks;
+}
+
+function anthropicToolChoice(choice: ToolChoice | undefined, parallel: boolean | undefined): Record<string, unknown> | undefined {
+  const disable = parallel === false ? { disable_parallel_tool_use: true } : {};
+  if (!choice) return parallel === false ? { type: 'auto', ...disable } : undefined;
+  switch (choice.type) {
+    case 'auto':
+      return { type: 'auto', ...disable };
+    case 'required':
+      return { type: 'any', ...disable };
+    case 'none':
+      return { type: 'none' };
+    case 'tool':
+      return { type: 'tool', name: choice.name, ...disable };
+  }
+}
+
+/** Anthropic's tool names: letters, digits, `_` and `-`, at most 64. */
+const toolName = (name: string) => name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || JSON_TOOL;
+
+/** The name of the tool a JSON answer is forced through, if the request asks for one. */
+export function jsonToolOf(request: ChatRequest): string | undefined {
+  const format = request.responseFormat;
+  if (!format) return undefined;
+  return format.type === 'json-schema' ? toolName(format.name) : JSON_TOOL;
+}
+
+function thinkingBudget(request: ChatRequest): number | undefined {
+  const reasoning = request.reasoning;
+  if (!reasoning) return undefined;
+  const wanted = reasoning.budgetTokens ?? EFFORT_BUDGET[reasoning.effort ?? 'medium'];
+  if (request.maxTokens === undefined) return wanted;
+  if (request.maxTokens <= 1024) {
+    throw new UnsupportedParameterError(request.sourceFormat === 'openai' ? 'max_completion_tokens' : 'max_tokens', TARGET, 'with reasoning it must exceed 1024 (the smallest thinking budget)');
+  }
+  // The output cap includes the thinking, which must leave room for the answer.
+  return Math.max(1024, Math.min(wanted, Math.floor(request.maxTokens / 2)));
+}
+
+export function buildAnthropicRequest(request: ChatRequest, model: string): { path: string; body: Record<string, unknown> } {
+  const refuse = (param: string, detail: string) => {
+    throw new UnsupportedParameterError(param, TARGET, detail);
+  };
+  if (request.n !== undefined && request.n !== 1) refuse('n', 'Anthropic returns one answer per request');
+  if (request.seed !== undefined) refuse('seed', 'Anthropic has no sampling seed');
+  if (request.frequencyPenalty) refuse('frequency_penalty', 'Anthropic has no frequency penalty');
+  if (request.presencePenalty) refuse('presence_penalty', 'Anthropic has no presence penalty');
+
+  const messages = mergeTurns(request.messages)
+    .map((m) => ({ role: m.role, content: m.role === 'user' ? anthropicUserBlocks(m.content) : anthropicAssistantBlocks(m.content) }))
+    .filter((m) => m.content.length > 0);
+  const body: Record<string, unknown> = { model, messages: mergeBlocks(messages) };
+  const system = request.system.filter((p) => p.text);
+  if (system.length) body.system = system.some((p) => p.cacheControl) ? system.map(textBlock) : system.map((p) => p.text).join('\n\n');
+
+  const budget = thinkingBudget(request);
+  body.max_tokens = request.maxTokens ?? (budget ? budget + DEFAULT_MAX_TOKENS : DEFAULT_MAX_TOKENS);
+  if (budget) body.thinking = { type: 'enabled', budget_tokens: budget };
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.topK !== undefined) body.top_k = request.topK;
+  if (request.stop?.length) body.stop_sequences = request.stop;
+  if (request.user !== undefined) body.metadata = { user_id: request.user };
+
+  const tools: Record<string, unknown>[] = (request.tools ?? []).map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), input_schema: t.parameters }));
+  let toolChoice = anthropicToolChoice(request.toolChoice, request.tools?.length ? request.parallelToolCalls : undefined);
+  const jsonTool = jsonToolOf(request);
+  if (jsonTool && request.responseFormat) {
+    // Anthropic has no JSON mode: the answer is asked for as the input of a tool it must call,
+    // and handed back to the client as the message's text.
+    const schema = request.responseFormat.type === 'json-schema' ? request.responseFormat.schema : { type: 'object' };
+    if (schema.type !== 'object') refuse('response_format', "the JSON schema's root must be an object");
+    const description = request.responseFormat.type === 'json-schema' ? request.responseFormat.description : undefined;
+    tools.push({ name: jsonTool, description: description ?? 'Respond with a JSON value that matches this schema.', input_schema: schema });
+    toolChoice = { type: 'tool', name: jsonTool };
+  }
+  if (tools.length) body.tools = tools;
+  if (toolChoice) body.tool_choice = toolChoice;
+  if (request.stream) body.stream = true;
+  Object.assign(body, unmappedFor(request, 'anthropic', TARGET));
+  return { path: '/messages', body };
+}
+
+/** Turns left with the same role once empty ones are gone are joined again. */
+function mergeBlocks(messages: { role: string; content: Record<string, unknown>[] }[]): { role: string; content: Record<string, unknown>[] }[] {
+  const merged: typeof messages = [];
+  for (const message of messages) {
+    const last = merged.at(-1);
+    if (last && last.role === message.role) last.content.push(...message.content);
+    else merged.push(message);
+  }
+  return merged;
+}
+
+// ───────────────────────────── provider side: answers in ─────────────────────────────
+
+const FINISH_FROM_ANTHROPIC: Record<string, FinishReason> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  pause_turn: 'stop',
+  max_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  tool_use: 'tool_calls',
+  refusal: 'content_filter',
+};
+
+const finishFromAnthropic = (reason: unknown, jsonAnswer: boolean): FinishReason => {
+  const finish = FINISH_FROM_ANTHROPIC[String(reason)] ?? 'stop';
+  return jsonAnswer && finish === 'tool_calls' ? 'stop' : finish;
+};
+
+export function decodeAnthropicResponse(bytes: Buffer, request: ChatRequest): ChatResponse {
+  const body = parseAnswer(bytes, 'Anthropic');
+  if (!Array.isArray(body.content)) throw new GatewayError(502, 'upstream_malformed', "The provider's answer has no content.", 'upstream_error');
+  const jsonTool = jsonToolOf(request);
+  const content: AssistantPart[] = [];
+  for (const block of body.content) {
+    if (!isObject(block)) continue;
+    if (block.type === 'text') content.push({ type: 'text', text: String(block.text ?? '') });
+    else if (block.type === 'tool_use' && block.name === jsonTool) content.push({ type: 'text', text: JSON.stringify(block.input ?? {}) });
+    else if (block.type === 'tool_use') content.push({ type: 'tool-call', id: String(block.id), name: String(block.name), arguments: JSON.stringify(block.input ?? {}) });
+    else if (block.type === 'thinking') content.push({ type: 'reasoning', text: String(block.thinking ?? ''), ...(block.signature ? { signature: String(block.signature) } : {}) });
+    else if (block.type === 'redacted_thinking') content.push({ type: 'reasoning', text: '', redacted: String(block.data ?? '') });
+  }
+  return {
+    id: String(body.id ?? ''),
+    model: String(body.model ?? ''),
+    content,
+    finishReason: finishFromAnthropic(body.stop_reason, jsonTool !== undefined),
+    ...(typeof body.stop_sequence === 'string' ? { stopSequence: body.stop_sequence } : {}),
+    usage: isObject(body.usage) ? anthropicUsageToTokenUsage(body.usage as AnthropicUsage) : undefined,
+  };
+}
+
+/** Anthropic's error types → the HTTP status that best describes them (for errors mid-stream). */
+const STATUS_OF_ERROR: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  overloaded_error: 529,
+};
+
+type BlockKind = 'text' | 'tool' | 'json' | 'thinking' | 'other';
+
+/** Messages API events → IR events, tracking which content block is which. */
+class AnthropicStreamDecoder implements StreamDecoder {
+  readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event.data));
+  readonly #jsonTool: string | undefined;
+  readonly #blocks = new Map<number, { kind: BlockKind; toolIndex: number }>();
+  #toolCount = 0;
+  #usage: AnthropicUsage = {};
+  #ended = false;
+
+  constructor(request: ChatRequest) {
+    this.#jsonTool = jsonToolOf(request);
+  }
+
+  push(chunk: Uint8Array): StreamEvent[] {
+    return this.#reader.push(chunk);
+  }
+
+  end(): StreamEvent[] {
+    const events = this.#reader.end();
+    if (this.#ended) return events;
+    this.#ended = true;
+    return [...events, incompleteStream('Anthropic')];
+  }
+
+  #onEvent(data: string): StreamEvent[] {
+    if (this.#ended) return [];
+    let event: Record<string, any>;
+    try {
+      event = JSON.parse(data);
+    } catch {
+      return [];
+    }
+    if (!isObject(event)) return [];
+    switch (event.type) {
+      case 'message_start': {
+        const message = isObject(event.message) ? event.message : {};
+        if (isObject(message.usage)) this.#usage = { ...(message.usage as AnthropicUsage) };
+        return [{ type: 'start', id: String(message.id ?? ''), model: String(message.model ?? '') }, this.#usageEvent()];
+      }
+      case 'content_block_start':
+        return this.#blockStart(Number(event.index), isObject(event.content_block) ? event.content_block : {});
+      case 'content_block_delta':
+        return this.#blockDelta(Number(event.index), isObject(event.delta) ? event.delta : {});
+      case 'content_block_stop': {
+        const block = this.#blocks.get(Number(event.index));
+        return block?.kind === 'tool' ? [{ type: 'tool-call-end', index: block.toolIndex }] : [];
+      }
+      case 'message_delta': {
+        const events: StreamEvent[] = [];
+        if (isObject(event.usage)) {
+          for (const [key, value] of Object.entries(event.usage)) if (value !== null) (this.#usage as Record<string, unknown>)[key] = value;
+          events.push(this.#usageEvent());
+        }
+        const delta = isObject(event.delta) ? event.delta : {};
+        if (delta.stop_reason) {
+          events.push({
+            type: 'finish',
+            reason: finishFromAnthropic(delta.stop_reason, this.#jsonTool !== undefined),
+            ...(typeof delta.stop_sequence === 'string' ? { stopSequence: delta.stop_sequence } : {}),
+          });
+        }
+        return events;
+      }
+      case 'message_stop':
+        this.#ended = true;
+        return [{ type: 'end' }];
+      case 'error': {
+        this.#ended = true;
+        const error = isObject(event.error) ? event.error : {};
+        const type = String(error.type ?? 'api_error');
+        return [{ type: 'error', status: STATUS_OF_ERROR[type] ?? 500, code: type, message: String(error.message ?? 'The provider reported an error.') }];
+      }
+      default:
+        return []; // ping, and event types added later
+    }
+  }
+
+  #blockStart(index: number, block: Record<string, any>): StreamEvent[] {
+    switch (block.type) {
+      case 'text':
+        this.#blocks.set(index, { kind: 'text', toolIndex: -1 });
+        return block.text ? [{ type: 'text-delta', text: String(block.text) }] : [];
+      case 'thinking':
+        this.#blocks.set(index, { kind: 'thinking', toolIndex: -1 });
+        return block.thinking ? [{ type: 'reasoning-delta', text: String(block.thinking) }] : [];
+      case 'tool_use': {
+        if (block.name === this.#jsonTool) {
+          this.#blocks.set(index, { kind: 'json', toolIndex: -1 });
+          return [];
+        }
+        const toolIndex = this.#toolCount++;
+        this.#blocks.set(index, { kind: 'tool', toolIndex });
+        const events: StreamEvent[] = [{ type: 'tool-call-start', index: toolIndex, id: String(block.id), name: String(block.name) }];
+        // Input normally streams as deltas; a whole input given up front is passed on as one.
+        if (isObject(block.input) && Object.keys(block.input).length) events.push({ type: 'tool-call-delta', index: toolIndex, arguments: JSON.stringify(block.input) });
+        return events;
+      }
+      default:
+        this.#blocks.set(index, { kind: 'other', toolIndex: -1 });
+        return [];
+    }
+  }
+
+  #blockDelta(index: number, delta: Record<string, any>): StreamEvent[] {
+    const block = this.#blocks.get(index);
+    switch (delta.type) {
+      case 'text_delta':
+        return delta.text ? [{ type: 'text-delta', text: String(delta.text) }] : [];
+      case 'thinking_delta':
+        return delta.thinking ? [{ type: 'reasoning-delta', text: String(delta.thinking) }] : [];
+      case 'signature_delta':
+        return [{ type: 'reasoning-signature', signature: String(delta.signature ?? '') }];
+      case 'input_json_delta': {
+        const json = String(delta.partial_json ?? '');
+        if (!json || !block) return [];
+        if (block.kind === 'json') return [{ type: 'text-delta', text: json }];
+        return block.kind === 'tool' ? [{ type: 'tool-call-delta', index: block.toolIndex, arguments: json }] : [];
+      }
+      default:
+        return [];
+    }
+  }
+
+  #usageEvent(): StreamEvent {
+    return { type: 'usage', usage: anthropicUsageToTokenUsage(this.#usage) };
+  }
+}
+
+export function anthropicErrorOf(_status: number, body: Buffer): UpstreamErrorInfo {
+  try {
+    const parsed = JSON.parse(body.toString('utf8'));
+    if (isObject(parsed) && isObject(parsed.error) && typeof parsed.error.message === 'string') {
+      return { message: parsed.error.message, ...(typeof parsed.error.type === 'string' ? { code: parsed.error.type } : {}) };
+    }
+  } catch {
+    // not JSON: quote it
+  }
+  return { message: excerpt(body) || 'The provider answered with an error and no message.' };
+}
+
+export const anthropicChat: ClientChatFormat & ProviderChatFormat = {
+  parseRequest: parseAnthropicRequest,
+  encodeResponse: encodeAnthropicResponse,
+  streamEncoder: (request) => new AnthropicStreamEncoder(request),
+  buildRequest: buildAnthropicRequest,
+  decodeResponse: decodeAnthropicResponse,
+  streamDecoder: (request) => new AnthropicStreamDecoder(request),
+  errorOf: anthropicErrorOf,
+};

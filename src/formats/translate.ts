@@ -1,0 +1,172 @@
+/**
+ * The pair of formats for one request: the client's and a provider's. The proxy asks for a
+ * `Translator` when a candidate speaks another wire format than the client; everything format-
+ * specific happens behind it, in pure functions.
+ */
+import type { TokenUsage } from '../catalog/types.ts';
+import { GatewayError, UpstreamMalformedError } from '../errors.ts';
+import type { WireFormat } from '../providers/types.ts';
+import { CLIENT_CHAT_FORMATS, PROVIDER_FORMATS, type ClientFormat } from './index.ts';
+import type { ChatRequest, EmbeddingsRequest, ImagesRequest, StreamDecoder, StreamEncoder, StreamEvent, UpstreamRequest } from './ir.ts';
+import { errorTypeOf } from './shared.ts';
+import { parseOpenAIEmbeddingsRequest, encodeOpenAIEmbeddings, parseOpenAIImagesRequest, encodeOpenAIImages } from './openai/endpoints.ts';
+
+/** One translated exchange with one target: the request to send and how to read its answers. */
+export interface Exchange {
+  request: UpstreamRequest;
+  /** A whole successful answer → the client's body, with its usage and model when known. */
+  answer(body: Buffer): { body: string; usage?: TokenUsage; model?: string };
+  /** A fresh stream translation, when the client asked for a stream. */
+  stream?(): StreamTranscoder;
+}
+
+/** Reads one request once (in the client's format) and prepares it for targets of other formats. */
+export interface Translator {
+  /** Whether the gateway can translate this request into `format`. */
+  supports(format: WireFormat): boolean;
+  /** Throws `UnsupportedParameterError` when the target cannot express the request. */
+  prepare(format: WireFormat, model: string): Exchange;
+}
+
+/** The provider's error answer in `format`, as a GatewayError the client's format can render. */
+export function translatedError(format: WireFormat, status: number, body: Buffer): GatewayError {
+  const info = PROVIDER_FORMATS[format]?.chat.errorOf(status, body) ?? { message: body.toString('utf8').slice(0, 300) };
+  return new GatewayError(status, info.code ?? 'upstream_error', info.message, errorTypeOf(status));
+}
+
+/**
+ * The translator for a request to `apiPath` (below /v1) from a client speaking `clientFormat`,
+ * or undefined when the endpoint is not one the gateway translates.
+ */
+export function translatorFor(apiPath: string, clientFormat: ClientFormat, body: Record<string, unknown> | undefined): Translator | undefined {
+  if (!body) return undefined;
+  if ((clientFormat === 'openai' && apiPath === '/chat/completions') || (clientFormat === 'anthropic' && apiPath === '/messages')) {
+    return chatTranslator(clientFormat, body);
+  }
+  if (clientFormat === 'openai' && apiPath === '/embeddings') return embeddingsTranslator(body);
+  if (clientFormat === 'openai' && apiPath === '/images/generations') return imagesTranslator(body);
+  return undefined;
+}
+
+function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown>): Translator {
+  const client = CLIENT_CHAT_FORMATS[clientFormat];
+  let parsed: ChatRequest | undefined;
+  const request = () => (parsed ??= client.parseRequest(body));
+  return {
+    supports: (format) => PROVIDER_FORMATS[format] !== undefined,
+    prepare(format, model) {
+      const provider = (PROVIDER_FORMATS[format] as NonNullable<(typeof PROVIDER_FORMATS)[WireFormat]>).chat;
+      const ir = request();
+      return {
+        request: provider.buildRequest(ir, model),
+        answer(bytes) {
+          const response = provider.decodeResponse(bytes, ir);
+          return { body: JSON.stringify(client.encodeResponse(response, ir)), ...(response.usage ? { usage: response.usage } : {}), model: response.model };
+        },
+        ...(ir.stream ? { stream: () => new StreamTranscoder(provider.streamDecoder(ir), client.streamEncoder(ir)) } : {}),
+      };
+    },
+  };
+}
+
+function embeddingsTranslator(body: Record<string, unknown>): Translator {
+  let parsed: EmbeddingsRequest | undefined;
+  return {
+    supports: (format) => PROVIDER_FORMATS[format]?.embeddings !== undefined,
+    prepare(format, model) {
+      const request = (parsed ??= parseOpenAIEmbeddingsRequest(body));
+      const embeddings = PROVIDER_FORMATS[format]?.embeddings;
+      if (!embeddings) throw new GatewayError(400, 'capability_not_supported', `The '${format}' format has no embeddings.`);
+      return {
+        request: embeddings.buildRequest(request, model),
+        answer(bytes) {
+          const response = embeddings.decodeResponse(bytes, request);
+          const usage = response.usage ? { inputTokens: response.usage.inputTokens, outputTokens: 0 } : undefined;
+          return { body: JSON.stringify(encodeOpenAIEmbeddings(response, request)), ...(usage ? { usage } : {}), model: response.model };
+        },
+      };
+    },
+  };
+}
+
+function imagesTranslator(body: Record<string, unknown>): Translator {
+  let parsed: ImagesRequest | undefined;
+  return {
+    supports: (format) => PROVIDER_FORMATS[format]?.images !== undefined,
+    prepare(format, model) {
+      const request = (parsed ??= parseOpenAIImagesRequest(body));
+      const images = PROVIDER_FORMATS[format]?.images;
+      if (!images) throw new GatewayError(400, 'capability_not_supported', `The '${format}' format has no image generation.`);
+      return {
+        request: images.buildRequest(request, model),
+        answer: (bytes) => ({ body: JSON.stringify(encodeOpenAIImages(images.decodeResponse(bytes, request))) }),
+      };
+    },
+  };
+}
+
+/**
+ * A provider's stream in, the client's SSE events out, through IR events. Keeps the usage and
+ * model it sees for pricing, and never throws: a provider's stream it cannot read becomes an error
+ * event in the client's format. `closed` turns true once the client's stream is complete (its
+ * end or an error event written): nothing more is to be sent.
+ */
+export class StreamTranscoder {
+  readonly #decoder: StreamDecoder;
+  readonly #encoder: StreamEncoder;
+  usage: TokenUsage | undefined;
+  model: string | undefined;
+  closed = false;
+  /** The error the provider reported mid-stream, if any (for the log line). */
+  error: GatewayError | undefined;
+
+  constructor(decoder: StreamDecoder, encoder: StreamEncoder) {
+    this.#decoder = decoder;
+    this.#encoder = encoder;
+  }
+
+  push(chunk: Uint8Array): string {
+    return this.#run(() => this.#decoder.push(chunk));
+  }
+
+  /** The provider's body ended. */
+  end(): string {
+    return this.#run(() => this.#decoder.end());
+  }
+
+  #run(decode: () => StreamEvent[]): string {
+    if (this.closed) return '';
+    let events: StreamEvent[];
+    try {
+      events = decode();
+    } catch (error) {
+      const failure = error instanceof GatewayError ? error : new UpstreamMalformedError('the stream', (error as Error).message);
+      events = [{ type: 'error', status: failure.status, code: failure.code, message: failure.message }];
+    }
+    let out = '';
+    for (const event of events) {
+      if (this.closed) break;
+      this.#observe(event);
+      out += this.#encoder.encode(event);
+    }
+    return out;
+  }
+
+  #observe(event: StreamEvent): void {
+    switch (event.type) {
+      case 'start':
+        if (event.model) this.model = event.model;
+        break;
+      case 'usage':
+        this.usage = { inputTokens: 0, outputTokens: 0, ...this.usage, ...event.usage };
+        break;
+      case 'error':
+        this.error = new GatewayError(event.status, event.code, event.message, errorTypeOf(event.status));
+        this.closed = true;
+        break;
+      case 'end':
+        this.closed = true;
+        break;
+    }
+  }
+}
