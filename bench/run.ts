@@ -70,7 +70,7 @@ interface Summary {
   cpuModel: string;
   settings: { connections: number; durationS: number; warmupS: number; slicesPerTarget: number; ttfbRequests: number; cpuProfile: boolean; logLevel: string };
   throughput: Record<Kind, Comparison>;
-  ttfb: { direct: TtfbStats; gateway: TtfbStats; medianDiffMs: number; routed: TtfbStats; routingDecisionMs: number };
+  ttfb: { direct: TtfbStats; gateway: TtfbStats; medianDiffMs: number; routed: TtfbStats; routingDecisionMs: number; translated: TtfbStats; translationMs: number };
   gatewayPeakRssMb: number;
   /** Peak RSS once ready, before any load. */
   gatewayStartRssMb: number;
@@ -142,15 +142,19 @@ async function main(): Promise<void> {
 
   log(`TTFB: ${TTFB_REQUESTS} sequential SSE requests per target (after ${TTFB_WARMUP} warm-up)`);
   const routedBody = JSON.stringify({ ...JSON.parse(BODIES.sse), model: 'bench-route' });
-  const [ttfbDirect, ttfbGateway, ttfbRouted] = (await measureTtfb(
+  // The same stream, asked for by an Anthropic-format client: translated event by event.
+  const [system, ...turns] = messages;
+  const translatedBody = JSON.stringify({ model: 'openai/gpt-4o-mini', system: system?.content, messages: turns, temperature: 0.2, max_tokens: 128, stream: true });
+  const [ttfbDirect, ttfbGateway, ttfbRouted, ttfbTranslated] = (await measureTtfb(
     [
       { url: urls.direct, body: BODIES.sse },
       { url: urls.gateway, body: BODIES.sse },
       { url: urls.gateway, body: routedBody },
+      { url: urls.gateway.replace('/chat/completions', '/messages'), body: translatedBody },
     ],
     TTFB_REQUESTS,
     TTFB_WARMUP,
-  )) as [TtfbStats, TtfbStats, TtfbStats];
+  )) as [TtfbStats, TtfbStats, TtfbStats, TtfbStats];
 
   const gatewayPeakRssMb = peakRssMb(pid(gateway));
   if (!(await stopChild(gateway, 5_000))) log('the gateway did not stop within 5 s of SIGTERM: killed it');
@@ -170,6 +174,8 @@ async function main(): Promise<void> {
       medianDiffMs: round(ttfbGateway.medianMs - ttfbDirect.medianMs, 3),
       routed: ttfbRouted,
       routingDecisionMs: round(ttfbRouted.medianMs - ttfbGateway.medianMs, 3),
+      translated: ttfbTranslated,
+      translationMs: round(ttfbTranslated.medianMs - ttfbGateway.medianMs, 3),
     },
     gatewayPeakRssMb: round(gatewayPeakRssMb, 1),
     gatewayStartRssMb: round(gatewayStartRssMb, 1),
@@ -337,6 +343,8 @@ function printReport(s: Summary): void {
     ['difference', signed(s.ttfb.medianDiffMs, 3), signed(s.ttfb.gateway.p99Ms - s.ttfb.direct.p99Ms, 3)],
     ['via gateway, virtual model (2 targets, least-latency)', s.ttfb.routed.medianMs.toFixed(3), s.ttfb.routed.p99Ms.toFixed(3)],
     ['routing decision (virtual vs plain)', signed(s.ttfb.routingDecisionMs, 3), signed(s.ttfb.routed.p99Ms - s.ttfb.gateway.p99Ms, 3)],
+    ['via gateway, translated (Anthropic client → OpenAI-format provider)', s.ttfb.translated.medianMs.toFixed(3), s.ttfb.translated.p99Ms.toFixed(3)],
+    ['translation (translated vs plain)', signed(s.ttfb.translationMs, 3), signed(s.ttfb.translated.p99Ms - s.ttfb.gateway.p99Ms, 3)],
   ]));
   out.push('', `Gateway peak RSS (VmHWM): ${s.gatewayPeakRssMb.toFixed(1)} MB (${s.gatewayStartRssMb.toFixed(1)} MB when ready, before load)`);
 

@@ -48,8 +48,8 @@ export interface ProxyDeps {
   router: Router;
 }
 
-/** Statuses worth another attempt: rate limited, overloaded, failing, timed out (never 400/401/403/404/422). */
-const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+/** Statuses worth another attempt: rate limited, overloaded (529 is Anthropic's), failing, timed out (never 400/401/403/404/422). */
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504, 529]);
 /** Gateway-side failures before any answer that another attempt may not meet: unreachable, no headers in time. */
 const RETRYABLE_CODES = new Set(['upstream_unreachable', 'upstream_timeout']);
 
