@@ -14,6 +14,8 @@ import { parseOpenAIEmbeddingsRequest, encodeOpenAIEmbeddings, parseOpenAIImages
 /** One translated exchange with one target: the request to send and how to read its answers. */
 export interface Exchange {
   request: UpstreamRequest;
+  /** Set when the gateway answers itself instead of asking the provider (the client's JSON body). */
+  localAnswer?: string;
   /** A whole successful answer → the client's body, with its usage and model when known. */
   answer(body: Buffer): { body: string; usage?: TokenUsage; model?: string };
   /** A fresh stream translation, when the client asked for a stream. */
@@ -43,6 +45,7 @@ export function translatorFor(apiPath: string, clientFormat: ClientFormat, body:
   if ((clientFormat === 'openai' && apiPath === '/chat/completions') || (clientFormat === 'anthropic' && apiPath === '/messages')) {
     return chatTranslator(clientFormat, body);
   }
+  if (clientFormat === 'anthropic' && apiPath === '/messages/count_tokens') return tokenCountEstimator(body);
   if (clientFormat === 'openai' && apiPath === '/embeddings') return embeddingsTranslator(body);
   if (clientFormat === 'openai' && apiPath === '/images/generations') return imagesTranslator(body);
   return undefined;
@@ -64,6 +67,26 @@ function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown
           return { body: JSON.stringify(client.encodeResponse(response, ir)), ...(response.usage ? { usage: response.usage } : {}), model: response.model };
         },
         ...(ir.stream ? { stream: () => new StreamTranscoder(provider.streamDecoder(ir), client.streamEncoder(ir)) } : {}),
+      };
+    },
+  };
+}
+
+/**
+ * `/v1/messages/count_tokens` for a model of a provider without that endpoint: an estimate of
+ * about four characters a token over the request's text, so that clients such as Claude Code keep
+ * working (the answer says it is estimated in `x-gateway-token-count: estimated`).
+ */
+function tokenCountEstimator(body: Record<string, unknown>): Translator {
+  return {
+    supports: (format) => format !== 'anthropic',
+    prepare() {
+      const request = CLIENT_CHAT_FORMATS.anthropic.parseRequest(body);
+      const text = JSON.stringify([request.system, request.messages, request.tools ?? []]);
+      return {
+        request: { path: '', body: {} },
+        localAnswer: JSON.stringify({ input_tokens: Math.ceil(text.length / 4) }),
+        answer: () => ({ body: '' }),
       };
     },
   };

@@ -202,6 +202,12 @@ async function attempt(
     headersTimeoutMs: Math.max(1, Math.round(timeoutMs)),
   };
 
+  if (exchange?.localAnswer !== undefined) {
+    record('local');
+    res.writeHead(200, { ...common.extraHeaders, 'content-type': 'application/json', 'content-length': Buffer.byteLength(exchange.localAnswer), 'x-gateway-token-count': 'estimated' });
+    res.end(exchange.localAnswer);
+    return { done: true };
+  }
   let relay: ResponseRelay;
   let outgoing: { url: string; body: Buffer | undefined; headers: Record<string, string> };
   if (exchange) {

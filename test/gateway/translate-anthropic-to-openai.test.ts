@@ -170,6 +170,16 @@ describe('Anthropic clients reaching an OpenAI-compatible provider (translated)'
     await expect(client.messages.stream({ model: 'gpt-4o', max_tokens: 5, messages: [{ role: 'user', content: 'Hi' }] }).finalMessage()).rejects.toThrow(/The server had an error/);
   });
 
+  it('count_tokens for a model of a provider without that endpoint is estimated by the gateway, and says so', async () => {
+    const before = upstream.received.length;
+    const text = 'word '.repeat(400);
+    const { data, response } = await client.messages.countTokens({ model: 'gpt-4o', system: 'Be brief.', messages: [{ role: 'user', content: text }] }).withResponse();
+    expect(response.headers.get('x-gateway-token-count')).toBe('estimated');
+    expect(data.input_tokens).toBeGreaterThan(450);
+    expect(data.input_tokens).toBeLessThan(650);
+    expect(upstream.received.length).toBe(before);
+  });
+
   it('Anthropic-only features are refused in Anthropic shape naming the parameter', async () => {
     const before = upstream.received.length;
     const result = await postJson(`${gw.url}/v1/messages`, { model: 'gpt-4o', max_tokens: 5, messages: [{ role: 'user', content: 'Hi' }], mcp_servers: [{ type: 'url', url: 'https://x', name: 'x' }] });
