@@ -1,6 +1,7 @@
 import type { WireFormat } from '../providers/types.ts';
 import { anthropicChat } from './anthropic/chat.ts';
 import { anthropicFormat } from './anthropic/index.ts';
+import { geminiFormat } from './gemini/index.ts';
 import type { ClientChatFormat, ProviderWireFormat } from './ir.ts';
 import { openAIChat } from './openai/chat.ts';
 import { openAIFormat } from './openai/index.ts';
@@ -23,4 +24,5 @@ export const CLIENT_CHAT_FORMATS: Readonly<Record<ClientFormat, ClientChatFormat
 export const PROVIDER_FORMATS: Readonly<Partial<Record<WireFormat, ProviderWireFormat>>> = {
   openai: { chat: openAIChat },
   anthropic: { chat: anthropicChat },
+  gemini: geminiFormat,
 };

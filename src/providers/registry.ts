@@ -78,6 +78,9 @@ export function withPassthrough(provider: Provider): Provider {
     defaultHeaders: provider.defaultHeaders,
     listModels: provider.listModels?.bind(provider),
     url: provider.url.bind(provider),
+    // Where and in which shape requests go stays the provider's; only who authenticates changes.
+    ...(provider.wireFormatFor ? { wireFormatFor: provider.wireFormatFor.bind(provider) } : {}),
+    ...(provider.adaptRequest ? { adaptRequest: provider.adaptRequest.bind(provider) } : {}),
     authHeaders: {},
     passthrough: true,
   });

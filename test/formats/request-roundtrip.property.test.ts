@@ -50,7 +50,7 @@ function textsOf(messages: OpenAIMessage[]): { role: string; text: string }[] {
     const parts = typeof m.content === 'string' ? [m.content] : Array.isArray(m.content) ? m.content.filter((p: any) => p.type === 'text').map((p: any) => p.text) : [];
     for (const part of parts.filter((p: string) => p !== '')) {
       const last = out.at(-1);
-      if (last?.role === m.role) last.text += `\n\n${part}`;
+      if (last && last.role === m.role) last.text += `\n\n${part}`;
       else out.push({ role: m.role, text: part });
     }
   }

@@ -25,6 +25,7 @@ function secretsOf(env: Env): string[] {
     if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name)) secrets.push(value);
     if (name === 'GATEWAY_API_KEYS') secrets.push(...value.split(',').map((entry) => entry.trim().replace(/^[\w.-]+:/, '')));
     if (name === 'REDIS_URL') secrets.push(new URL(value).password);
+    if (name === 'VERTEX_AI_SERVICE_ACCOUNT_JSON') secrets.push(String(JSON.parse(value).private_key ?? '').replace(/-----[A-Z ]+-----/g, '').trim().slice(0, 64));
     if (name === 'CUSTOM_PROVIDERS') secrets.push(...[...value.matchAll(/"api_key"\s*:\s*"([^"]+)"/g)].map((m) => m[1] as string));
   }
   // A key like "k" would match everywhere: only distinctive values are scanned for.

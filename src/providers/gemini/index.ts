@@ -1,4 +1,4 @@
-import { baseUrlFrom, simpleProvider } from '../define.ts';
+import { baseUrlFrom, hideSecrets, joinUrl } from '../define.ts';
 import type { ProviderSpec } from '../types.ts';
 
 const provider: ProviderSpec = {
@@ -15,8 +15,19 @@ const provider: ProviderSpec = {
   ],
   create(env) {
     const baseUrl = baseUrlFrom(env, 'GEMINI', this.defaultBaseUrl);
-    // A header, never a `?key=` query parameter: URLs end up in logs.
-    return simpleProvider(this.id, this.wireFormat, baseUrl, { 'x-goog-api-key': env.GEMINI_API_KEY ?? '' });
+    return hideSecrets({
+      id: this.id,
+      wireFormat: this.wireFormat,
+      baseUrl,
+      // A header, never a `?key=` query parameter: URLs end up in logs.
+      authHeaders: { 'x-goog-api-key': env.GEMINI_API_KEY ?? '' },
+      // Gemini streams always end with their usage.
+      acceptsStreamOptions: false,
+      // Paths come from the Gemini format, API version and query (`?alt=sse`) included. The client's
+      // own query string belongs to its API (e.g. the Anthropic SDK's `?beta=true`), and Google
+      // rejects query parameters it does not know, so it is not forwarded.
+      url: (path) => joinUrl(baseUrl, path),
+    });
   },
 };
 

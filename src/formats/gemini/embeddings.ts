@@ -1,0 +1,71 @@
+/**
+ * IR embeddings ↔ Gemini `batchEmbedContents` (Gemini API reference: BatchEmbedContentsRequest,
+ * EmbedContentRequest, TaskType). The decoder also reads Vertex AI's `:predict` answer for embedding
+ * models (`predictions[].embeddings.values`), into which the Vertex provider rewrites this request.
+ */
+import { UnsupportedParameterError } from '../../errors.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse, ProviderEmbeddingsFormat } from '../ir.ts';
+import { isObject } from '../sse.ts';
+import { GEMINI, modelMethodPath } from './request.ts';
+import { parseJson } from './response.ts';
+
+const TASK_TYPES = ['RETRIEVAL_QUERY', 'RETRIEVAL_DOCUMENT', 'SEMANTIC_SIMILARITY', 'CLASSIFICATION', 'CLUSTERING', 'QUESTION_ANSWERING', 'FACT_VERIFICATION', 'CODE_RETRIEVAL_QUERY'];
+
+/** Cohere-style `input_type` names for the same purposes. */
+const TASK_TYPE_ALIASES: Readonly<Record<string, string>> = {
+  search_query: 'RETRIEVAL_QUERY',
+  search_document: 'RETRIEVAL_DOCUMENT',
+  query: 'RETRIEVAL_QUERY',
+  document: 'RETRIEVAL_DOCUMENT',
+};
+
+/** The Gemini `taskType` for an `input_type`: Gemini's own names (any case) or Cohere's. */
+export function taskTypeOf(inputType: string): string {
+  const upper = inputType.toUpperCase();
+  const taskType = TASK_TYPES.includes(upper) ? upper : TASK_TYPE_ALIASES[inputType.toLowerCase()];
+  if (!taskType) throw new UnsupportedParameterError('input_type', GEMINI, `expected one of ${[...Object.keys(TASK_TYPE_ALIASES), ...TASK_TYPES.map((t) => t.toLowerCase())].join(', ')}`);
+  return taskType;
+}
+
+export const geminiEmbeddings: ProviderEmbeddingsFormat = {
+  buildRequest(request: EmbeddingsRequest, model: string) {
+    const name = model.startsWith('models/') ? model : `models/${model}`;
+    const taskType = request.inputType === undefined ? undefined : taskTypeOf(request.inputType);
+    // Each request must name the model of the URL (the reference: "must match the model name given in the batch").
+    const requests = request.input.map((text) => ({
+      model: name,
+      content: { parts: [{ text }] },
+      ...(taskType ? { taskType } : {}),
+      ...(request.dimensions !== undefined ? { outputDimensionality: request.dimensions } : {}),
+    }));
+    return { path: modelMethodPath(model, 'batchEmbedContents'), body: { requests } };
+  },
+
+  decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsResponse {
+    const response = parseJson(body, 'the embeddings answer');
+    if (Array.isArray(response.predictions)) return fromVertexPredictions(response.predictions, request);
+    const embeddings: unknown[] = Array.isArray(response.embeddings) ? response.embeddings : [];
+    // batchEmbedContents reports no token counts.
+    return { model: request.model, embeddings: embeddings.map(valuesOf), usage: undefined };
+  },
+};
+
+function valuesOf(embedding: unknown): number[] {
+  return isObject(embedding) && Array.isArray(embedding.values) ? (embedding.values as number[]) : [];
+}
+
+/** Vertex AI's `:predict` answer: one prediction per instance, each with its token count. */
+function fromVertexPredictions(predictions: unknown[], request: EmbeddingsRequest): EmbeddingsResponse {
+  let inputTokens = 0;
+  let counted = false;
+  const embeddings = predictions.map((prediction) => {
+    const embedding = isObject(prediction) ? prediction.embeddings : undefined;
+    const tokens = isObject(embedding) && isObject(embedding.statistics) ? embedding.statistics.token_count : undefined;
+    if (typeof tokens === 'number') {
+      inputTokens += tokens;
+      counted = true;
+    }
+    return valuesOf(embedding);
+  });
+  return { model: request.model, embeddings, usage: counted ? { inputTokens } : undefined };
+}

@@ -1,0 +1,150 @@
+/**
+ * Gemini `GenerateContentResponse` → IR (Gemini API reference: GenerateContentResponse, Candidate,
+ * FinishReason, UsageMetadata, PromptFeedback) and Google's error bodies. Shared by whole answers
+ * and by the stream decoder, whose events are GenerateContentResponses too.
+ */
+import { randomUUID } from 'node:crypto';
+import { GatewayError, UpstreamMalformedError } from '../../errors.ts';
+import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
+import { isObject } from '../sse.ts';
+import { toolCallIdOf } from './tool-call-ids.ts';
+
+type Json = Record<string, any>;
+
+/** Gemini refused the prompt itself (`promptFeedback.blockReason`): no candidate was generated. */
+export class PromptBlockedError extends GatewayError {
+  constructor(readonly blockReason: string) {
+    super(400, 'prompt_blocked', `Google Gemini blocked the prompt (blockReason ${blockReason}); no answer was generated.`, 'invalid_request_error');
+  }
+}
+
+/** Why generation stopped. STOP after function calls is the IR's `tool_calls`. */
+export function finishReasonOf(reason: string, calledTools: boolean): FinishReason {
+  switch (reason) {
+    case 'STOP':
+      return calledTools ? 'tool_calls' : 'stop';
+    case 'MAX_TOKENS':
+      return 'length';
+    case 'SAFETY':
+    case 'RECITATION':
+    case 'BLOCKLIST':
+    case 'PROHIBITED_CONTENT':
+    case 'SPII':
+    case 'IMAGE_SAFETY':
+    case 'IMAGE_PROHIBITED_CONTENT':
+    case 'IMAGE_RECITATION':
+      return 'content_filter';
+    case 'MALFORMED_FUNCTION_CALL':
+    case 'UNEXPECTED_TOOL_CALL':
+    case 'TOO_MANY_TOOL_CALLS':
+      return 'error';
+    default:
+      // LANGUAGE, OTHER, FINISH_REASON_UNSPECIFIED and future reasons: the model stopped on its own.
+      return calledTools ? 'tool_calls' : 'stop';
+  }
+}
+
+/**
+ * `usageMetadata` → IR usage. Gemini counts thoughts apart from the answer (`candidatesTokenCount`
+ * excludes them) and cached tokens inside the prompt; tool-use prompt tokens (e.g. search results
+ * fed back to the model) are billed as input.
+ */
+export function usageOf(metadata: unknown): TokenUsage | undefined {
+  if (!isObject(metadata)) return undefined;
+  const count = (key: string) => (typeof metadata[key] === 'number' ? (metadata[key] as number) : 0);
+  if (!('promptTokenCount' in metadata) && !('candidatesTokenCount' in metadata)) return undefined;
+  const usage: TokenUsage = {
+    inputTokens: count('promptTokenCount') + count('toolUsePromptTokenCount'),
+    outputTokens: count('candidatesTokenCount') + count('thoughtsTokenCount'),
+  };
+  if (count('cachedContentTokenCount')) usage.cachedInputTokens = count('cachedContentTokenCount');
+  if (count('thoughtsTokenCount')) usage.reasoningTokens = count('thoughtsTokenCount');
+  return usage;
+}
+
+/** One candidate part → IR parts: text, thought (reasoning) or a whole function call. Other kinds have no IR form. */
+export function partOf(part: unknown): AssistantPart | undefined {
+  if (!isObject(part)) return undefined;
+  if (isObject(part.functionCall)) {
+    const call = part.functionCall;
+    return {
+      type: 'tool-call',
+      id: toolCallIdOf(call.id, part.thoughtSignature),
+      name: String(call.name ?? ''),
+      arguments: JSON.stringify(isObject(call.args) ? call.args : {}),
+    };
+  }
+  if (typeof part.text === 'string' && part.text !== '') return part.thought === true ? { type: 'reasoning', text: part.text } : { type: 'text', text: part.text };
+  return undefined;
+}
+
+/** The prompt was refused before any candidate: the block reason, if so. */
+export function blockReasonOf(response: Json): string | undefined {
+  const feedback = response.promptFeedback;
+  const hasCandidates = Array.isArray(response.candidates) && response.candidates.length > 0;
+  return !hasCandidates && isObject(feedback) && typeof feedback.blockReason === 'string' ? feedback.blockReason : undefined;
+}
+
+export function parseJson(body: Buffer | string, what: string): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+  } catch {
+    throw new UpstreamMalformedError('gemini', `${what} is not JSON`);
+  }
+  if (!isObject(value)) throw new UpstreamMalformedError('gemini', `${what} is not a JSON object`);
+  return value;
+}
+
+export function decodeChatResponse(body: Buffer, request: ChatRequest): ChatResponse {
+  const response = parseJson(body, 'the generateContent answer');
+  const blocked = blockReasonOf(response);
+  if (blocked) throw new PromptBlockedError(blocked);
+  const candidate: Json = Array.isArray(response.candidates) && isObject(response.candidates[0]) ? response.candidates[0] : {};
+  const parts: unknown[] = isObject(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts : [];
+  const content = mergeAdjacentText(parts.map(partOf).filter((part) => part !== undefined));
+  const calledTools = content.some((part) => part.type === 'tool-call');
+  return {
+    id: typeof response.responseId === 'string' ? response.responseId : `gemini-${randomUUID()}`,
+    model: typeof response.modelVersion === 'string' ? response.modelVersion : request.model,
+    content,
+    finishReason: finishReasonOf(typeof candidate.finishReason === 'string' ? candidate.finishReason : 'STOP', calledTools),
+    usage: usageOf(response.usageMetadata),
+  };
+}
+
+/** Gemini may split one answer's text over several parts; clients expect one text (and one reasoning) block per run. */
+function mergeAdjacentText(parts: AssistantPart[]): AssistantPart[] {
+  const merged: AssistantPart[] = [];
+  for (const part of parts) {
+    const last = merged.at(-1);
+    if (last?.type === 'text' && part.type === 'text') merged[merged.length - 1] = { ...last, text: last.text + part.text };
+    else if (last?.type === 'reasoning' && part.type === 'reasoning') merged[merged.length - 1] = { ...last, text: last.text + part.text };
+    else merged.push(part);
+  }
+  return merged;
+}
+
+/**
+ * Google's error body: `{"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED"}}`, or the
+ * same inside a one-element array (what `streamGenerateContent` without `alt=sse` sends).
+ */
+export function errorOf(status: number, body: Buffer): UpstreamErrorInfo {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  const error = googleError(Array.isArray(value) ? value[0] : value);
+  if (error) return error;
+  const text = body.toString('utf8').trim();
+  return { message: text ? text.slice(0, 500) : `Google Gemini answered HTTP ${status}.` };
+}
+
+/** The `{message, code}` of a Google error object, when `value` is one. */
+export function googleError(value: unknown): UpstreamErrorInfo | undefined {
+  if (!isObject(value) || !isObject(value.error)) return undefined;
+  const { message, status } = value.error;
+  return { message: typeof message === 'string' ? message : 'Google Gemini reported an error.', ...(typeof status === 'string' ? { code: status } : {}) };
+}

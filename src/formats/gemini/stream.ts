@@ -1,0 +1,121 @@
+/**
+ * Gemini's `streamGenerateContent?alt=sse` → IR stream events. Each SSE event is a whole
+ * GenerateContentResponse holding the next slice of text; function calls arrive whole, in one part;
+ * `finishReason` comes on the last candidate event and usage (cumulative) on any event, complete on
+ * the last. The events are separated by `\r\n\r\n`, which the SSE reader handles.
+ *
+ * Order guaranteed to the encoders: `start` first; deltas; `finish`; `usage`; `end` last — or an
+ * `error` (after `start`) when Google reports one, the prompt is blocked, or the body ends early.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventSourceMessage } from 'eventsource-parser';
+import type { ChatRequest, StreamDecoder, StreamEvent, TokenUsage } from '../ir.ts';
+import { SseEventReader } from '../sse-decoder.ts';
+import { isObject } from '../sse.ts';
+import { blockReasonOf, finishReasonOf, googleError, partOf, PromptBlockedError, usageOf } from './response.ts';
+
+/** Google's `status` names → the HTTP status they stand for (google.rpc.Code mapping). */
+const STATUS_OF_CODE: Readonly<Record<string, number>> = {
+  INVALID_ARGUMENT: 400,
+  FAILED_PRECONDITION: 400,
+  OUT_OF_RANGE: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  NOT_FOUND: 404,
+  RESOURCE_EXHAUSTED: 429,
+  CANCELLED: 499,
+  INTERNAL: 500,
+  UNKNOWN: 500,
+  UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+};
+
+export class GeminiStreamDecoder implements StreamDecoder {
+  readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event));
+  readonly #requestedModel: string;
+  #started = false;
+  #finished = false;
+  /** An error ended the stream: nothing follows it. */
+  #failed = false;
+  #toolCalls = 0;
+  #usage: TokenUsage | undefined;
+
+  constructor(request: ChatRequest) {
+    this.#requestedModel = request.model;
+  }
+
+  push(chunk: Uint8Array): StreamEvent[] {
+    return this.#reader.push(chunk);
+  }
+
+  end(): StreamEvent[] {
+    const events = this.#reader.end();
+    if (this.#failed) return events;
+    if (!this.#finished) {
+      return [...events, ...this.#fail({ status: 502, code: 'upstream_stream_error', message: 'The Google Gemini stream ended before its finishReason.' })];
+    }
+    return [...events, ...(this.#usage ? [{ type: 'usage' as const, usage: this.#usage }] : []), { type: 'end' }];
+  }
+
+  #onEvent(event: EventSourceMessage): StreamEvent[] {
+    if (this.#failed || event.data.trim() === '') return [];
+    let response: unknown;
+    try {
+      response = JSON.parse(event.data);
+    } catch {
+      return this.#fail({ status: 502, code: 'upstream_malformed', message: 'Google Gemini sent a stream event that is not JSON.' });
+    }
+    if (!isObject(response)) return [];
+    const error = googleError(response);
+    if (error) {
+      const status = typeof response.error.code === 'number' ? response.error.code : (STATUS_OF_CODE[error.code ?? ''] ?? 502);
+      return this.#fail({ status, code: error.code ?? 'upstream_error', message: error.message });
+    }
+    const out = this.#start(response);
+    const blocked = blockReasonOf(response);
+    if (blocked) {
+      const refusal = new PromptBlockedError(blocked);
+      return [...out, ...this.#fail({ status: refusal.status, code: refusal.code, message: refusal.message })];
+    }
+    this.#usage = usageOf(response.usageMetadata) ?? this.#usage;
+
+    // Only the first candidate: the request builder refuses n > 1.
+    const candidate = Array.isArray(response.candidates) ? response.candidates.find((c: unknown) => isObject(c) && (c.index ?? 0) === 0) : undefined;
+    if (!isObject(candidate)) return out;
+    const parts: unknown[] = isObject(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts : [];
+    for (const raw of parts) {
+      // Vertex AI's piecewise function-call arguments come only when asked for (`streamFunctionCallArguments`),
+      // which the gateway never does: better a clear error than calls with their arguments missing.
+      if (isObject(raw) && isObject(raw.functionCall) && ('partialArgs' in raw.functionCall || raw.functionCall.willContinue === true)) {
+        return [...out, ...this.#fail({ status: 502, code: 'upstream_malformed', message: 'Google Gemini streamed function-call arguments in pieces (partialArgs), which the gateway does not request or read.' })];
+      }
+      const part = partOf(raw);
+      if (!part) continue;
+      if (part.type === 'text') out.push({ type: 'text-delta', text: part.text });
+      else if (part.type === 'reasoning') out.push({ type: 'reasoning-delta', text: part.text });
+      else if (part.type === 'tool-call') {
+        const index = this.#toolCalls++;
+        out.push({ type: 'tool-call-start', index, id: part.id, name: part.name }, { type: 'tool-call-delta', index, arguments: part.arguments }, { type: 'tool-call-end', index });
+      }
+    }
+    if (typeof candidate.finishReason === 'string' && !this.#finished) {
+      this.#finished = true;
+      out.push({ type: 'finish', reason: finishReasonOf(candidate.finishReason, this.#toolCalls > 0) });
+    }
+    return out;
+  }
+
+  /** `start` once, from the first event: Gemini's response id and the model version that answers. */
+  #start(response: Record<string, any>): StreamEvent[] {
+    if (this.#started) return [];
+    this.#started = true;
+    const id = typeof response.responseId === 'string' ? response.responseId : `gemini-${randomUUID()}`;
+    const model = typeof response.modelVersion === 'string' ? response.modelVersion : this.#requestedModel;
+    return [{ type: 'start', id, model }];
+  }
+
+  #fail(error: { status: number; code: string; message: string }): StreamEvent[] {
+    this.#failed = true;
+    return [...this.#start({}), { type: 'error', ...error }];
+  }
+}
