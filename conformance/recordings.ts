@@ -9,7 +9,8 @@ export interface Recording {
   /** Folder (provider) and file name, for test titles. */
   name: string;
   folder: string;
-  kind: 'json' | 'chunks';
+  /** `sse`: a stream recorded with its transport framing (`*.sse`), replayed as it is. */
+  kind: 'json' | 'chunks' | 'sse';
   text: string;
 }
 
@@ -40,4 +41,62 @@ export function recordings(folders: readonly string[], accept: (first: any) => b
 export function openAISseFrames(text: string): string[] {
   const lines = text.split('\n').filter((line) => line.trim() !== '');
   return [...lines.map((line) => `data: ${line}\n\n`), 'data: [DONE]\n\n'];
+}
+
+/** Every `*.sse` recording (a stream kept with its framing) in the given folders. */
+export function sseRecordings(folders: readonly string[]): Recording[] {
+  if (!haveRecordings) return [];
+  const found: Recording[] = [];
+  for (const folder of folders) {
+    const dir = join(RECORDED_DIR, folder);
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir).sort()) {
+      if (file.endsWith('.sse')) found.push({ name: `${folder}/${file}`, folder, kind: 'sse', text: readFileSync(join(dir, file), 'utf8') });
+    }
+  }
+  return found;
+}
+
+/** The SSE events of a framed recording, each with its trailing blank line. */
+export function sseEvents(text: string): string[] {
+  return text
+    .split(/\n\n/)
+    .filter((event) => event.trim() !== '')
+    .map((event) => `${event}\n\n`);
+}
+
+/** The JSON payloads of a stream recording: one per line (`chunks`), or the `data:` lines of a framed one (`sse`). */
+export function streamPayloads(recording: Recording): any[] {
+  const lines =
+    recording.kind === 'sse'
+      ? recording.text.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).filter((data) => data !== '[DONE]')
+      : recording.text.split('\n').filter((line) => line.trim() !== '');
+  return lines.map((line) => JSON.parse(line));
+}
+
+/** Re-frames a `.chunks.txt` recording of an Anthropic Messages stream: `event: <type>` then `data: <line>`. */
+export function anthropicSseFrames(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`);
+}
+
+/**
+ * Some Anthropic recordings hold several responses of a multi-step exchange one after the other
+ * (each `message_start` … `message_stop`): split them into the single responses they were.
+ */
+export function anthropicResponses(text: string): string[] {
+  const responses: string[] = [];
+  let current: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    current.push(line);
+    if ((JSON.parse(line) as { type: string }).type === 'message_stop') {
+      responses.push(current.join('\n'));
+      current = [];
+    }
+  }
+  if (current.length) responses.push(current.join('\n'));
+  return responses;
 }

@@ -1,10 +1,13 @@
 import type { WireFormat } from '../providers/types.ts';
 import { anthropicChat } from './anthropic/chat.ts';
 import { anthropicFormat } from './anthropic/index.ts';
+import { bedrockFormat } from './bedrock/index.ts';
+import { cohereFormat } from './cohere/index.ts';
 import { geminiFormat } from './gemini/index.ts';
 import type { ClientChatFormat, ProviderWireFormat } from './ir.ts';
 import { openAIChat } from './openai/chat.ts';
 import { openAIFormat } from './openai/index.ts';
+import { replicateFormat } from './replicate/index.ts';
 import type { WireFormatCodec } from './types.ts';
 
 /** The formats clients speak to the gateway (by route), and that providers are served in unchanged. */
@@ -25,4 +28,7 @@ export const PROVIDER_FORMATS: Readonly<Partial<Record<WireFormat, ProviderWireF
   openai: { chat: openAIChat },
   anthropic: { chat: anthropicChat },
   gemini: geminiFormat,
+  bedrock: bedrockFormat,
+  cohere: cohereFormat,
+  replicate: replicateFormat,
 };

@@ -1,5 +1,16 @@
-import { baseUrlFrom, simpleProvider } from '../define.ts';
+import { baseUrlFrom, hideSecrets, joinUrl } from '../define.ts';
 import type { ProviderSpec } from '../types.ts';
+import { MissingAwsCredentialsError, signRequest, type AwsCredentials } from './sigv4.ts';
+
+const DEFAULT_REGION = 'us-east-1';
+
+/** The credentials in the environment, or undefined when only AWS_REGION is set. */
+function credentialsFrom(env: Readonly<Record<string, string | undefined>>): AwsCredentials | undefined {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  return { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
+}
 
 const provider: ProviderSpec = {
   id: 'bedrock',
@@ -17,10 +28,24 @@ const provider: ProviderSpec = {
     { name: 'BEDROCK_BASE_URL', description: 'Overrides https://bedrock-runtime.{region}.amazonaws.com.', url: true },
   ],
   create(env) {
-    const region = env.AWS_REGION || 'us-east-1';
+    const region = env.AWS_REGION || DEFAULT_REGION;
     const baseUrl = baseUrlFrom(env, 'BEDROCK', this.defaultBaseUrl.replace('{region}', region));
-    // Requests are signed with SigV4 per request, so there is no static credential header.
-    return simpleProvider(this.id, this.wireFormat, baseUrl, {});
+    // Kept in this closure only: the provider object never holds the secret, so nothing that
+    // serialises or inspects it can print it.
+    const credentials = credentialsFrom(env);
+    return hideSecrets({
+      id: this.id,
+      wireFormat: this.wireFormat,
+      baseUrl,
+      // Requests are signed one by one (authorize), so there is no fixed credential header.
+      authHeaders: {},
+      acceptsStreamOptions: false,
+      url: (path, search) => joinUrl(baseUrl, path) + search,
+      async authorize(request) {
+        if (!credentials) throw new MissingAwsCredentialsError();
+        return signRequest(request, credentials, region);
+      },
+    });
   },
 };
 

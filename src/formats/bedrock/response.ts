@@ -1,0 +1,117 @@
+/**
+ * Bedrock Converse answers → IR: the whole answer, stop reasons, usage and error bodies.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
+import { asArray, asNumber, asRecord, asString, isRecord, tryParseJsonObject, type Json } from '../native-helpers.ts';
+import { jsonToolOf } from '../anthropic/chat.ts';
+import { excerpt, parseAnswer } from '../shared.ts';
+
+/** Converse answers carry no id of their own (it is in a response header), so the gateway makes one. */
+export const newMessageId = () => `bedrock-${randomUUID()}`;
+
+/**
+ * Converse `stopReason` values (API reference, ConverseOutput) → IR finish reasons. A JSON answer
+ * asked for through a forced tool ends in `tool_use`, but is a finished answer to the client.
+ */
+export function finishReasonOf(stopReason: unknown, jsonAnswer = false): FinishReason {
+  switch (stopReason) {
+    case 'tool_use':
+      return jsonAnswer ? 'stop' : 'tool_calls';
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'guardrail_intervened':
+    case 'content_filtered':
+      return 'content_filter';
+    default:
+      // end_turn, stop_sequence, and reasons newer than this code
+      return 'stop';
+  }
+}
+
+/**
+ * The stop sequence that ended the answer. Converse does not report it itself; Claude's own
+ * field comes back in `additionalModelResponseFields`, flat or (in streams) under `delta`.
+ */
+export function stopSequenceOf(fields: unknown): string | undefined {
+  const record = asRecord(fields);
+  return asString(record.stop_sequence) ?? asString(asRecord(record.delta).stop_sequence);
+}
+
+/**
+ * Converse `usage` → IR usage. Converse counts cache reads and writes apart from `inputTokens`
+ * (its `totalTokens` adds all of them), while the IR's input count includes them.
+ */
+export function usageOf(usage: unknown): TokenUsage | undefined {
+  if (!isRecord(usage)) return undefined;
+  const input = asNumber(usage.inputTokens) ?? 0;
+  const cacheRead = asNumber(usage.cacheReadInputTokens) ?? 0;
+  const cacheWrite = asNumber(usage.cacheWriteInputTokens) ?? 0;
+  const tokens: TokenUsage = { inputTokens: input + cacheRead + cacheWrite, outputTokens: asNumber(usage.outputTokens) ?? 0 };
+  if (cacheRead) tokens.cachedInputTokens = cacheRead;
+  if (cacheWrite) tokens.cacheWriteInputTokens = cacheWrite;
+  return tokens;
+}
+
+/** `jsonTool`: the forced tool a JSON answer was asked for through, whose input is the answer's text. */
+function contentPartOf(block: Json, jsonTool: string | undefined): AssistantPart | undefined {
+  if (typeof block.text === 'string') return { type: 'text', text: block.text };
+  if (isRecord(block.toolUse)) {
+    const { toolUseId, name, input } = block.toolUse;
+    if (jsonTool !== undefined && name === jsonTool) return { type: 'text', text: JSON.stringify(input ?? {}) };
+    return { type: 'tool-call', id: asString(toolUseId) ?? '', name: asString(name) ?? '', arguments: JSON.stringify(input ?? {}) };
+  }
+  if (isRecord(block.reasoningContent)) {
+    const reasoning = block.reasoningContent;
+    if (typeof reasoning.redactedContent === 'string') return { type: 'reasoning', text: '', redacted: reasoning.redactedContent };
+    const text = asRecord(reasoning.reasoningText);
+    const signature = asString(text.signature);
+    return { type: 'reasoning', text: asString(text.text) ?? '', ...(signature !== undefined ? { signature } : {}) };
+  }
+  // Citations, guard content and blocks newer than this code carry no text of the answer.
+  return undefined;
+}
+
+export function decodeConverseResponse(body: Buffer, request: ChatRequest): ChatResponse {
+  const answer = parseAnswer(body, 'Bedrock Converse');
+  const message = asRecord(asRecord(answer.output).message);
+  const jsonTool = jsonToolOf(request);
+  const content = asArray(message.content)
+    .filter(isRecord)
+    .map((block) => contentPartOf(block, jsonTool))
+    .filter((part): part is AssistantPart => part !== undefined);
+  const stopSequence = stopSequenceOf(answer.additionalModelResponseFields);
+  return {
+    id: newMessageId(),
+    // Converse answers do not name the model: the client's name for it stands in.
+    model: request.model,
+    content,
+    finishReason: finishReasonOf(answer.stopReason, jsonTool !== undefined),
+    ...(stopSequence !== undefined ? { stopSequence } : {}),
+    usage: usageOf(answer.usage),
+  };
+}
+
+/**
+ * Bedrock's error types by HTTP status (Converse API reference, Errors). The body only says
+ * `{"message": …}`; the type itself travels in the `x-amzn-errortype` header.
+ */
+const ERROR_TYPES: Record<number, string> = {
+  400: 'ValidationException',
+  403: 'AccessDeniedException',
+  404: 'ResourceNotFoundException',
+  408: 'ModelTimeoutException',
+  424: 'ModelErrorException',
+  429: 'ThrottlingException',
+  500: 'InternalServerException',
+  503: 'ServiceUnavailableException',
+};
+
+export function bedrockErrorOf(status: number, body: Buffer): UpstreamErrorInfo {
+  const parsed = tryParseJsonObject(body);
+  // AWS JSON errors spell it `message` or `Message`; some carry the type as `__type` ("ns#Type").
+  const message = asString(parsed?.message) ?? asString(parsed?.Message) ?? (excerpt(body) || `HTTP ${status}`);
+  const type = asString(parsed?.__type)?.split('#').at(-1) ?? ERROR_TYPES[status];
+  return { message, ...(type ? { code: type } : {}) };
+}

@@ -1,0 +1,173 @@
+/**
+ * ConverseStream → IR events. The body is an AWS event stream (see event-stream.ts); each event
+ * message names its kind in `:event-type` and carries JSON: `messageStart`, `contentBlockStart`
+ * (tool calls only; text and reasoning blocks start with their first delta), `contentBlockDelta`,
+ * `contentBlockStop`, `messageStop` (the stop reason) and `metadata` (usage, after or before
+ * `messageStop`). Failures arrive as `:message-type: exception` messages named in `:exception-type`.
+ */
+import type { Message } from '@smithy/eventstream-codec';
+import { jsonToolOf } from '../anthropic/chat.ts';
+import type { ChatRequest, StreamDecoder, StreamEvent } from '../ir.ts';
+import { asNumber, asRecord, asString, isRecord, tryParseJsonObject, type Json } from '../native-helpers.ts';
+import { incompleteStream } from '../shared.ts';
+import { EventStreamFramer, headerString } from './event-stream.ts';
+import { finishReasonOf, newMessageId, stopSequenceOf, usageOf } from './response.ts';
+
+/**
+ * The HTTP status that best describes each ConverseStream exception (API reference,
+ * ConverseStreamOutput). A model's own failure and a model timeout are reported as the gateway
+ * errors they are for the client (502, 504) rather than AWS's 424 and 408.
+ */
+const EXCEPTION_STATUS: Record<string, number> = {
+  throttlingException: 429,
+  validationException: 400,
+  modelStreamErrorException: 502,
+  internalServerException: 500,
+  serviceUnavailableException: 503,
+  modelTimeoutException: 504,
+};
+
+export function exceptionEvent(exceptionType: string, body: Uint8Array): StreamEvent {
+  const parsed = asRecord(tryParseJsonObject(body));
+  const message = asString(parsed.message) ?? asString(parsed.Message) ?? `Bedrock reported ${exceptionType}.`;
+  return { type: 'error', status: EXCEPTION_STATUS[exceptionType] ?? 502, code: exceptionType, message };
+}
+
+const malformed = (detail: string): StreamEvent => ({ type: 'error', status: 502, code: 'upstream_malformed', message: `Bedrock sent a malformed event stream: ${detail}` });
+
+export class ConverseStreamDecoder implements StreamDecoder {
+  readonly #framer = new EventStreamFramer();
+  readonly #model: string;
+  /** The forced tool a JSON answer was asked for through: its input streams as the answer's text. */
+  readonly #jsonTool: string | undefined;
+  /** The content block carrying the JSON answer, once it starts. */
+  #jsonBlock: number | undefined;
+  #started = false;
+  #stopped = false;
+  #failed = false;
+  /** Converse content-block index → IR tool-call index (and whether it streamed arguments), for tool-call blocks. */
+  readonly #toolByBlock = new Map<number, { index: number; hasArguments: boolean }>();
+
+  constructor(request: ChatRequest) {
+    this.#model = request.model;
+    this.#jsonTool = jsonToolOf(request);
+  }
+
+  push(chunk: Uint8Array): StreamEvent[] {
+    const { messages, error } = this.#framer.push(chunk);
+    return this.#translate(messages, error);
+  }
+
+  end(): StreamEvent[] {
+    const { messages, error } = this.#framer.end();
+    const events = this.#translate(messages, error);
+    if (this.#failed) return events;
+    if (!this.#stopped) {
+      this.#failed = true;
+      return [...events, incompleteStream('Bedrock ConverseStream')];
+    }
+    return [...events, { type: 'end' }];
+  }
+
+  #translate(messages: Message[], framingError: string | undefined): StreamEvent[] {
+    const events: StreamEvent[] = [];
+    for (const message of messages) {
+      if (this.#failed) break;
+      events.push(...this.#messageEvents(message));
+    }
+    if (framingError !== undefined && !this.#failed) {
+      this.#failed = true;
+      events.push(malformed(framingError));
+    }
+    return events;
+  }
+
+  #messageEvents(message: Message): StreamEvent[] {
+    const messageType = headerString(message, ':message-type');
+    if (messageType === 'exception') {
+      this.#failed = true;
+      return [exceptionEvent(headerString(message, ':exception-type') ?? 'unknownException', message.body)];
+    }
+    if (messageType === 'error') {
+      this.#failed = true;
+      const code = headerString(message, ':error-code') ?? 'error';
+      return [{ type: 'error', status: 502, code, message: headerString(message, ':error-message') ?? `Bedrock reported ${code}` }];
+    }
+    const payload = tryParseJsonObject(message.body);
+    if (!payload) {
+      this.#failed = true;
+      return [malformed('an event payload is not a JSON object')];
+    }
+    return [...this.#start(), ...this.#eventEvents(headerString(message, ':event-type'), payload)];
+  }
+
+  /** The IR's start event, once, before anything else (some streams omit messageStart). */
+  #start(): StreamEvent[] {
+    if (this.#started) return [];
+    this.#started = true;
+    return [{ type: 'start', id: newMessageId(), model: this.#model }];
+  }
+
+  #eventEvents(eventType: string | undefined, payload: Json): StreamEvent[] {
+    switch (eventType) {
+      case 'contentBlockStart':
+        return this.#blockStart(payload);
+      case 'contentBlockDelta':
+        return this.#blockDelta(payload);
+      case 'contentBlockStop': {
+        const tool = this.#toolByBlock.get(asNumber(payload.contentBlockIndex) ?? -1);
+        if (!tool) return [];
+        // Argument-less calls stream an empty input; clients expect a JSON object.
+        const empty: StreamEvent[] = tool.hasArguments ? [] : [{ type: 'tool-call-delta', index: tool.index, arguments: '{}' }];
+        return [...empty, { type: 'tool-call-end', index: tool.index }];
+      }
+      case 'messageStop': {
+        this.#stopped = true;
+        const stopSequence = stopSequenceOf(payload.additionalModelResponseFields);
+        return [{ type: 'finish', reason: finishReasonOf(payload.stopReason, this.#jsonTool !== undefined), ...(stopSequence !== undefined ? { stopSequence } : {}) }];
+      }
+      case 'metadata': {
+        const usage = usageOf(payload.usage);
+        return usage ? [{ type: 'usage', usage }] : [];
+      }
+      default:
+        // messageStart (handled by #start) and event types newer than this code
+        return [];
+    }
+  }
+
+  #blockStart(payload: Json): StreamEvent[] {
+    const toolUse = asRecord(payload.start).toolUse;
+    if (!isRecord(toolUse)) return [];
+    if (this.#jsonTool !== undefined && toolUse.name === this.#jsonTool) {
+      this.#jsonBlock = asNumber(payload.contentBlockIndex) ?? -1;
+      return [];
+    }
+    const index = this.#toolByBlock.size;
+    this.#toolByBlock.set(asNumber(payload.contentBlockIndex) ?? -1, { index, hasArguments: false });
+    return [{ type: 'tool-call-start', index, id: asString(toolUse.toolUseId) ?? '', name: asString(toolUse.name) ?? '' }];
+  }
+
+  #blockDelta(payload: Json): StreamEvent[] {
+    const delta = asRecord(payload.delta);
+    if (typeof delta.text === 'string') return delta.text ? [{ type: 'text-delta', text: delta.text }] : [];
+    if (isRecord(delta.toolUse) && this.#jsonBlock !== undefined && payload.contentBlockIndex === this.#jsonBlock) {
+      const input = asString(delta.toolUse.input);
+      return input ? [{ type: 'text-delta', text: input }] : [];
+    }
+    if (isRecord(delta.toolUse)) {
+      const tool = this.#toolByBlock.get(asNumber(payload.contentBlockIndex) ?? -1);
+      const input = asString(delta.toolUse.input) ?? '';
+      if (!tool || input === '') return [];
+      tool.hasArguments = true;
+      return [{ type: 'tool-call-delta', index: tool.index, arguments: input }];
+    }
+    if (isRecord(delta.reasoningContent)) {
+      const reasoning = delta.reasoningContent;
+      if (typeof reasoning.text === 'string') return reasoning.text ? [{ type: 'reasoning-delta', text: reasoning.text }] : [];
+      if (typeof reasoning.signature === 'string') return [{ type: 'reasoning-signature', signature: reasoning.signature }];
+      // `redactedContent` has no IR stream event: encrypted thinking cannot be shown anyway.
+    }
+    return [];
+  }
+}

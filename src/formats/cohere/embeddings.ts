@@ -1,0 +1,38 @@
+/**
+ * Embeddings through Cohere's `POST /v2/embed`: `texts`, a required `input_type`, and
+ * `embedding_types` (required in v2), of which the gateway asks for floats only.
+ */
+import { UpstreamMalformedError } from '../../errors.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse, ProviderEmbeddingsFormat, UpstreamRequest } from '../ir.ts';
+import { asArray, asNumber, asRecord } from '../native-helpers.ts';
+import { parseAnswer } from '../shared.ts';
+
+/**
+ * OpenAI-style clients do not say what their texts are for. Cohere embeds documents and queries
+ * apart; documents are what clients embed in bulk (to index them), so they are the default, and
+ * `input_type` in the request picks another purpose.
+ */
+export const DEFAULT_INPUT_TYPE = 'search_document';
+
+function buildRequest(request: EmbeddingsRequest, model: string): UpstreamRequest {
+  return {
+    path: '/v2/embed',
+    body: {
+      model,
+      texts: request.input,
+      input_type: request.inputType ?? DEFAULT_INPUT_TYPE,
+      embedding_types: ['float'],
+      ...(request.dimensions !== undefined ? { output_dimension: request.dimensions } : {}),
+    },
+  };
+}
+
+function decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsResponse {
+  const answer = parseAnswer(body, 'Cohere v2 embed');
+  const vectors = asArray(asRecord(answer.embeddings).float);
+  if (!vectors.every((v) => Array.isArray(v) && v.every((n) => typeof n === 'number'))) throw new UpstreamMalformedError('cohere', 'the embeddings are not float vectors');
+  const tokens = asNumber(asRecord(asRecord(answer.meta).billed_units).input_tokens);
+  return { model: request.model, embeddings: vectors as number[][], usage: tokens !== undefined ? { inputTokens: tokens } : undefined };
+}
+
+export const cohereEmbeddings: ProviderEmbeddingsFormat = { buildRequest, decodeResponse };

@@ -1,0 +1,88 @@
+/**
+ * Chat on Replicate's language models, which take a prompt rather than messages. The input names
+ * follow the conventions of Replicate's language models (Meta Llama 3, Mistral, …): `prompt`,
+ * `system_prompt`, `max_tokens` (`max_new_tokens` on older models), `temperature`, `top_p`,
+ * `top_k`, `stop_sequences` (one comma-separated string), `seed`, `presence_penalty`,
+ * `frequency_penalty`, and `image` on vision models.
+ */
+import { UnsupportedParameterError } from '../../errors.ts';
+import type { ChatRequest, ChatResponse, ImagePart, Message, UpstreamRequest } from '../ir.ts';
+import { clientParam, imageAsUrl, joinText, refuseIfSet, type Json } from '../native-helpers.ts';
+import { unmappedFor } from '../shared.ts';
+import { outputText, predictionTarget, REPLICATE, succeededPrediction, tokenCounts, WAIT_HEADERS } from './predictions.ts';
+
+function refuseInexpressible(request: ChatRequest): void {
+  unmappedFor(request, 'replicate', REPLICATE);
+  if (request.tools?.length && request.toolChoice?.type !== 'none') throw new UnsupportedParameterError('tools', REPLICATE, 'Replicate models take a prompt and have no tool calling');
+  refuseIfSet(REPLICATE, { [clientParam(request, 'response_format', 'output_format')]: request.responseFormat });
+  if (request.reasoning) throw new UnsupportedParameterError(clientParam(request, 'reasoning_effort', 'thinking'), REPLICATE, 'there is no reasoning setting on Replicate models');
+  if (request.n !== undefined && request.n !== 1) throw new UnsupportedParameterError('n', REPLICATE, 'a prediction returns one answer');
+  if (request.stop?.some((stop) => stop.includes(','))) {
+    throw new UnsupportedParameterError(clientParam(request, 'stop', 'stop_sequences'), REPLICATE, 'stop sequences travel comma-separated, so none may contain a comma');
+  }
+  for (const message of request.messages) {
+    for (const part of message.content) {
+      if (part.type === 'tool-call' || part.type === 'tool-result') throw new UnsupportedParameterError('messages', REPLICATE, 'tool calls and results cannot be expressed in a prompt');
+      if (part.type === 'file') throw new UnsupportedParameterError(clientParam(request, 'file', 'document'), REPLICATE, 'documents cannot be expressed in a prompt');
+    }
+  }
+}
+
+const LABELS = { user: 'User', assistant: 'Assistant' } as const;
+
+/**
+ * The prompt for the messages. A single user message is the prompt as it is, which the model's
+ * own chat template then wraps; a longer conversation is written out as a labelled transcript.
+ * Earlier reasoning is left out: it was the model's scratch work, not the conversation.
+ */
+export function promptOf(messages: readonly Message[]): string {
+  const only = messages.length === 1 ? messages[0] : undefined;
+  if (only?.role === 'user') return joinText(only.content, '\n');
+  return messages.map((message) => `${LABELS[message.role]}: ${joinText(message.content, '\n')}`).join('\n\n');
+}
+
+/** Replicate's vision models take one image, as `image` (a URL or a data URL). */
+function imageOf(request: ChatRequest): string | undefined {
+  const images = request.messages.flatMap((message) => message.content.filter((part): part is ImagePart => part.type === 'image'));
+  if (images.length > 1) throw new UnsupportedParameterError(clientParam(request, 'image_url', 'image'), REPLICATE, 'Replicate vision models take a single image');
+  return images[0] ? imageAsUrl(images[0].source) : undefined;
+}
+
+export function replicateInput(request: ChatRequest): Json {
+  const input: Json = { prompt: promptOf(request.messages) };
+  const system = joinText(request.system, '\n\n');
+  const optional: Json = {
+    system_prompt: system || undefined,
+    // Replicate's models name the limit either way; each ignores the name it does not have.
+    max_tokens: request.maxTokens,
+    max_new_tokens: request.maxTokens,
+    temperature: request.temperature,
+    top_p: request.topP,
+    top_k: request.topK,
+    stop_sequences: request.stop?.length ? request.stop.join(',') : undefined,
+    seed: request.seed,
+    presence_penalty: request.presencePenalty,
+    frequency_penalty: request.frequencyPenalty,
+    image: imageOf(request),
+  };
+  for (const [name, value] of Object.entries(optional)) if (value !== undefined) input[name] = value;
+  return input;
+}
+
+/**
+ * Creates the prediction. Unstreamed, `Prefer: wait` makes this one request return the finished
+ * prediction; streamed, it returns at once with the `urls.stream` to follow (see stream.ts).
+ */
+export function buildReplicateChatRequest(request: ChatRequest, model: string): UpstreamRequest {
+  refuseInexpressible(request);
+  const target = predictionTarget(model);
+  const body: Json = { ...target.body, input: replicateInput(request) };
+  if (request.stream) body.stream = true;
+  return { path: target.path, body, ...(request.stream ? {} : { headers: { ...WAIT_HEADERS } }) };
+}
+
+export function decodeReplicateChatResponse(body: Buffer, request: ChatRequest): ChatResponse {
+  const prediction = succeededPrediction(body);
+  // Replicate does not say whether the limit cut the answer short.
+  return { id: prediction.id, model: prediction.model || request.model, content: [{ type: 'text', text: outputText(prediction.output) }], finishReason: 'stop', usage: tokenCounts(prediction.metrics) };
+}
