@@ -51,6 +51,12 @@ describe('configuration', () => {
     }
   });
 
+  it('AWS Bedrock: an access key needs its secret, and pass-through (unsignable) is refused', () => {
+    expect(problemsOf({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE' })).toEqual(['AWS_SECRET_ACCESS_KEY: must be set with AWS_ACCESS_KEY_ID']);
+    expect(problemsOf({ AWS_REGION: 'eu-west-1', BEDROCK_AUTH_MODE: 'passthrough' })).toEqual([expect.stringMatching(/^BEDROCK_AUTH_MODE: 'passthrough' is not possible/)]);
+    expect(problemsOf({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI' })).toEqual([]);
+  });
+
   it('DEFAULT_PROVIDER must be active', () => {
     expect(problemsOf({ DEFAULT_PROVIDER: 'openai' })).toEqual([
       "DEFAULT_PROVIDER: provider 'openai' is not active; set its environment variables",

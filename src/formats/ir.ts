@@ -195,6 +195,13 @@ export interface ProviderChatFormat {
   decodeResponse(body: Buffer, request: ChatRequest): ChatResponse;
   streamDecoder(request: ChatRequest): StreamDecoder;
   errorOf(status: number, body: Buffer): UpstreamErrorInfo;
+  /**
+   * For APIs whose stream is a second request (Replicate: create a prediction, then GET its
+   * stream URL): given the first request's whole successful answer and the provider's base URL,
+   * the GET to send (plus the provider's auth headers) and the decoder of its body. Throws the
+   * GatewayError the client should get when the answer cannot be streamed.
+   */
+  followStream?(firstAnswer: Buffer, baseUrl: string, request: ChatRequest): { url: string; headers: Record<string, string>; decoder: StreamDecoder };
 }
 
 export interface EmbeddingsRequest {

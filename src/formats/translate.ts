@@ -20,6 +20,8 @@ export interface Exchange {
   answer(body: Buffer): { body: string; usage?: TokenUsage; model?: string };
   /** A fresh stream translation, when the client asked for a stream. */
   stream?(): StreamTranscoder;
+  /** Set when the provider streams through a second request (see `ProviderChatFormat.followStream`). */
+  followStream?(firstAnswer: Buffer, baseUrl: string): { url: string; headers: Record<string, string>; transcoder: StreamTranscoder };
 }
 
 /** Reads one request once (in the client's format) and prepares it for targets of other formats. */
@@ -67,6 +69,14 @@ function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown
           return { body: JSON.stringify(client.encodeResponse(response, ir)), ...(response.usage ? { usage: response.usage } : {}), model: response.model };
         },
         ...(ir.stream ? { stream: () => new StreamTranscoder(provider.streamDecoder(ir), client.streamEncoder(ir)) } : {}),
+        ...(ir.stream && provider.followStream
+          ? {
+              followStream(firstAnswer: Buffer, baseUrl: string) {
+                const { url, headers, decoder } = provider.followStream!(firstAnswer, baseUrl, ir);
+                return { url, headers, transcoder: new StreamTranscoder(decoder, client.streamEncoder(ir)) };
+              },
+            }
+          : {}),
       };
     },
   };

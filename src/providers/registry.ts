@@ -62,8 +62,10 @@ export function activeProviders(env: Env, specs: readonly ProviderSpec[] = PROVI
   const active = new Map<string, Provider>();
   for (const spec of specs) {
     if (!isActive(spec, env)) continue;
-    const provider = spec.create(env);
-    active.set(spec.id, isPassthrough(spec, env) ? withPassthrough(provider) : provider);
+    const created = spec.create(env);
+    const provider = isPassthrough(spec, env) ? withPassthrough(created) : created;
+    provider.capabilities = spec.capabilities;
+    active.set(spec.id, provider);
   }
   return active;
 }

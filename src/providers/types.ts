@@ -60,6 +60,8 @@ export interface Provider {
    * say false.
    */
   readonly acceptsStreamOptions: boolean;
+  /** What the provider offers, from its spec; unknown (custom providers) means anything may be asked. */
+  capabilities?: Capabilities;
   /**
    * The upstream URL for an OpenAI-style API path relative to `/v1` (e.g. `/chat/completions`),
    * the client's query string (`?a=b` or empty) and the request's model, if any.

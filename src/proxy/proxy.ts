@@ -129,9 +129,14 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
  */
 function targetsOf(candidates: Candidate[], request: ReadRequest, ctx: RequestContext): Target[] {
   const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json);
+  const capability = CAPABILITY_OF_PATH[request.apiPath];
   const targets: Target[] = [];
   let refusal: unknown;
   for (const candidate of candidates) {
+    if (capability && candidate.provider.capabilities?.[capability] === false) {
+      refusal ??= new GatewayError(400, 'capability_not_supported', `Provider '${candidate.provider.id}' does not offer ${capability}.`, 'invalid_request_error', 'model');
+      continue;
+    }
     const format = candidate.provider.wireFormatFor?.(candidate.model) ?? candidate.provider.wireFormat;
     if (format === ctx.clientFormat) {
       targets.push({ ...candidate, format, exchange: undefined });
@@ -151,6 +156,9 @@ function targetsOf(candidates: Candidate[], request: ReadRequest, ctx: RequestCo
   if (refusal) throw refusal;
   throw new FormatNotSupportedError(first.provider.id, first.provider.wireFormatFor?.(first.model) ?? first.provider.wireFormat, ctx.clientFormat, request.apiPath);
 }
+
+/** Endpoints that need a capability not every provider has. */
+const CAPABILITY_OF_PATH: Readonly<Record<string, 'embeddings' | 'images'>> = { '/embeddings': 'embeddings', '/images/generations': 'images' };
 
 interface AttemptResult {
   /** The answer (or an error) reached the client; nothing more to do. */
@@ -208,51 +216,68 @@ async function attempt(
     res.end(exchange.localAnswer);
     return { done: true };
   }
-  let relay: ResponseRelay;
-  let outgoing: { url: string; body: Buffer | undefined; headers: Record<string, string> };
+  let outgoing: { url: string; method: string; body: Buffer | undefined; headers: Record<string, string> };
+  let makeRelay: () => ResponseRelay;
+  let transcoder = exchange && ctx.stream ? exchange.stream?.() : undefined;
   if (exchange) {
-    const transcoder = ctx.stream ? exchange.stream?.() : undefined;
-    relay = new ResponseRelay(res, {
-      ...common,
-      translate: {
-        answer: (bytes) => {
-          const answer = exchange.answer(bytes);
-          return { body: answer.body, headers: answer.usage ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {} };
+    makeRelay = () =>
+      new ResponseRelay(res, {
+        ...common,
+        translate: {
+          answer: (bytes) => {
+            const answer = exchange.answer(bytes);
+            return { body: answer.body, headers: answer.usage ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {} };
+          },
+          error: (status, bytes) => translatedErrorBody(ctx, candidate, status, bytes),
+          stream: transcoder,
         },
-        error: (status, bytes) => CODECS[ctx.clientFormat].errorBody(translatedError(candidate.format, status, bytes)),
-        stream: transcoder,
-      },
-      onFinish: (stats) => {
-        record(String(res.statusCode));
-        if (transcoder?.usage) price(transcoder.usage, transcoder.model);
-        finishStats(ctx, stats);
-      },
-    });
-    outgoing = translatedRequest(req, exchange, provider, model, ctx.stream);
+        onFinish: (stats) => {
+          record(String(res.statusCode));
+          if (transcoder?.usage) price(transcoder.usage, transcoder.model);
+          finishStats(ctx, stats);
+        },
+      });
+    outgoing = { ...translatedRequest(req, exchange, provider, model, ctx.stream), method: ctx.method };
   } else {
     const codec = codecOf(candidate.format) as WireFormatCodec;
     const askForUsage = ctx.stream && !request.clientAskedForUsage && provider.acceptsStreamOptions;
     const streamUsage = codec.streamUsage(askForUsage);
-    relay = new ResponseRelay(res, {
-      ...common,
-      inspectJson: (bytes) => {
-        const answer = codec.usageOfAnswer(bytes);
-        return answer ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {};
-      },
-      inspectSse: (events) => streamUsage.events(events),
-      onFinish: (stats) => {
-        record(String(res.statusCode));
-        if (streamUsage.usage) price(streamUsage.usage, streamUsage.model);
-        finishStats(ctx, stats);
-      },
-    });
+    makeRelay = () =>
+      new ResponseRelay(res, {
+        ...common,
+        inspectJson: (bytes) => {
+          const answer = codec.usageOfAnswer(bytes);
+          return answer ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {};
+        },
+        inspectSse: (events) => streamUsage.events(events),
+        onFinish: (stats) => {
+          record(String(res.statusCode));
+          if (streamUsage.usage) price(streamUsage.usage, streamUsage.model);
+          finishStats(ctx, stats);
+        },
+      });
     const body = upstreamBody(request, provider, model !== request.requestedModel ? model : undefined, askForUsage, ctx.stream);
-    outgoing = { url: provider.url(body.path, ctx.search, model), body: body.bytes, headers: upstreamRequestHeaders(req.headers, provider) };
+    outgoing = { url: provider.url(body.path, ctx.search, model), method: ctx.method, body: body.bytes, headers: upstreamRequestHeaders(req.headers, provider) };
   }
 
+  let relay: ResponseRelay | undefined;
   try {
     if (provider.authorize) Object.assign(outgoing.headers, await authorize(provider, ctx.method, outgoing));
-    upstream.dispatch({ url: outgoing.url, method: ctx.method, headers: outgoing.headers, body: outgoing.body }, relay);
+    if (exchange?.followStream && ctx.stream) {
+      // The stream is a second request: the first one's answer says where it is.
+      const first = await firstStep(res, upstream, outgoing, Math.max(1, Math.round(timeoutMs)), provider.id, lastChance);
+      if (first.status >= 300) {
+        sendTranslatedError(res, common.extraHeaders, translatedErrorBody(ctx, candidate, first.status, first.body), first.status);
+        record(String(first.status));
+        router.record(candidate, { ok: false });
+        return { done: true };
+      }
+      const follow = exchange.followStream(first.body, provider.baseUrl);
+      transcoder = follow.transcoder;
+      outgoing = { url: follow.url, method: 'GET', body: undefined, headers: { ...provider.authHeaders, ...follow.headers } };
+    }
+    relay = makeRelay();
+    upstream.dispatch({ url: outgoing.url, method: outgoing.method, headers: outgoing.headers, body: outgoing.body }, relay);
     await relay.done;
     const ttfbMs = (relay.respondedAt ?? performance.now()) - started;
     if (res.statusCode < 400 || !RETRYABLE_STATUS.has(res.statusCode)) router.record(candidate, { ok: true, ttfbMs });
@@ -264,13 +289,51 @@ async function attempt(
       router.record(candidate, { ok: false, retryAfter: error.retryAfter });
       return { done: false, retrySameTarget: true, retryAfter: error.retryAfter };
     }
-    relay.cancel();
+    relay?.cancel();
     const failure = error as GatewayError;
     record(failure.code);
     router.record(candidate, { ok: false });
     if (lastChance || !RETRYABLE_CODES.has(failure.code)) throw failure;
     // Connection refused will be refused again; a timeout may pass on the next try.
     return { done: false, retrySameTarget: failure.code === 'upstream_timeout', failure };
+  }
+}
+
+const translatedErrorBody = (ctx: RequestContext, candidate: Target, status: number, bytes: Buffer) =>
+  CODECS[ctx.clientFormat].errorBody(translatedError(candidate.format, status, bytes));
+
+function sendTranslatedError(res: ServerResponse, headers: Record<string, string>, body: string, status: number): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/**
+ * The first request of a two-step exchange, read whole (the client's hang-up aborts it). A
+ * retryable status is given up for another attempt, as the relay does.
+ */
+async function firstStep(
+  res: ServerResponse,
+  upstream: UpstreamClient,
+  outgoing: { url: string; method: string; body: Buffer | undefined; headers: Record<string, string> },
+  timeoutMs: number,
+  providerId: string,
+  lastChance: boolean,
+) {
+  const abort = new AbortController();
+  const onClose = () => abort.abort(new Error('client disconnected'));
+  res.once('close', onClose);
+  try {
+    const answer = await upstream.fetchWhole(outgoing, abort.signal, timeoutMs);
+    if (!lastChance && RETRYABLE_STATUS.has(answer.status)) {
+      const retryAfter = answer.headers['retry-after'];
+      throw new RetryableAnswer(answer.status, typeof retryAfter === 'string' ? retryAfter : undefined);
+    }
+    return answer;
+  } catch (error) {
+    if (error instanceof RetryableAnswer) throw error;
+    throw upstreamFailure(error, providerId, { ...upstream.timeouts, requestTimeoutMs: timeoutMs }, 'headers');
+  } finally {
+    res.off('close', onClose);
   }
 }
 

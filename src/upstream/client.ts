@@ -71,6 +71,24 @@ export class UpstreamClient {
     );
   }
 
+  /**
+   * Sends a request and reads its whole answer: for the rare first step of a two-step exchange
+   * (a Replicate prediction whose stream is then fetched), never for what is relayed.
+   */
+  async fetchWhole(request: UpstreamRequest, signal: AbortSignal, headersTimeoutMs: number): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+    const url = new URL(request.url);
+    const response = await this.#pool(url.origin).request({
+      path: url.pathname + url.search,
+      method: request.method as Dispatcher.HttpMethod,
+      headers: request.headers,
+      body: request.body,
+      signal,
+      headersTimeout: headersTimeoutMs,
+      bodyTimeout: this.#timeouts.streamIdleTimeoutMs,
+    });
+    return { status: response.statusCode, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) };
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#pools.values()].map((pool) => pool.close()));
   }

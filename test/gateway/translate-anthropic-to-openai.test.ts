@@ -180,6 +180,16 @@ describe('Anthropic clients reaching an OpenAI-compatible provider (translated)'
     expect(upstream.received.length).toBe(before);
   });
 
+  it('a provider without a capability answers 400 naming the provider and the capability; the upstream is not called', async () => {
+    const before = upstream.received.length;
+    const embeddings = await postJson(`${gw.url}/v1/embeddings`, { model: 'groq/nomic-embed', input: 'x' });
+    expect(embeddings.status).toBe(400);
+    expect(embeddings.json.error).toMatchObject({ code: 'capability_not_supported', message: "Provider 'groq' does not offer embeddings." });
+    const images = await postJson(`${gw.url}/v1/images/generations`, { model: 'groq/some-image-model', prompt: 'a cat' });
+    expect(images.json.error).toMatchObject({ code: 'capability_not_supported', message: "Provider 'groq' does not offer images." });
+    expect(upstream.received.length).toBe(before);
+  });
+
   it('Anthropic-only features are refused in Anthropic shape naming the parameter', async () => {
     const before = upstream.received.length;
     const result = await postJson(`${gw.url}/v1/messages`, { model: 'gpt-4o', max_tokens: 5, messages: [{ role: 'user', content: 'Hi' }], mcp_servers: [{ type: 'url', url: 'https://x', name: 'x' }] });

@@ -96,8 +96,6 @@ describe('OpenAI clients reaching Replicate (predictions)', () => {
   it('images: b64_json is refused with a 400 (Replicate answers with URLs)', async () => {
     await expect(openai.images.generate({ model: 'replicate/black-forest-labs/flux-schnell', prompt: 'x', response_format: 'b64_json' })).rejects.toMatchObject({ status: 400 });
   });
-
-  it.todo('streamed chat follows urls.stream through the gateway (needs the proxy to call replicateChat.followStream)');
 });
 
 describe('Replicate streamed chat, both steps against a mock Replicate (the pieces the proxy hook wires)', () => {
@@ -117,6 +115,28 @@ describe('Replicate streamed chat, both steps against a mock Replicate (the piec
     });
   });
   afterAll(() => upstream.close());
+
+  it('through the gateway: the OpenAI SDK streams a prediction, which the gateway creates and then follows', async () => {
+    const gw = await startGateway({ REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: `${upstream.url}/v1` });
+    try {
+      const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 10_000 });
+      const before = upstream.received.length;
+      const stream = await client.chat.completions.create({ model: 'replicate/meta/meta-llama-3-8b-instruct', stream: true, messages: [{ role: 'user', content: 'A haiku' }] });
+      const chunks = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      const [create, follow] = upstream.received.slice(before);
+      expect(create).toMatchObject({ method: 'POST', url: '/v1/models/meta/meta-llama-3-8b-instruct/predictions' });
+      expect(create!.json.stream).toBe(true);
+      expect(create!.headers.prefer).toBeUndefined();
+      expect(follow).toMatchObject({ method: 'GET', url: '/stream/ufawqhfynnddngldkgtslldrkq' });
+      expect(follow!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+      expect(chunks[0]?.choices[0]?.delta).toMatchObject({ role: 'assistant' });
+      expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Llamas hum softly');
+      expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
+    } finally {
+      await gw.close();
+    }
+  });
 
   it('creates with stream: true, follows urls.stream with the token, and decodes output/done into IR events', async () => {
     const request = chatRequest({ model: 'llama', stream: true, messages: [{ role: 'user', content: [{ type: 'text', text: 'A haiku' }] }] });

@@ -21,7 +21,7 @@ export function followStream(createAnswer: Buffer, baseUrl: string, request: Cha
   return { url, headers: { ...STREAM_HEADERS }, decoder: new ReplicateStreamDecoder(request, predictionId) };
 }
 
-export const replicateChat: ProviderChatFormat & { followStream: typeof followStream } = {
+export const replicateChat: ProviderChatFormat = {
   buildRequest: buildReplicateChatRequest,
   decodeResponse: decodeReplicateChatResponse,
   streamDecoder: (request: ChatRequest) => new ReplicateStreamDecoder(request),

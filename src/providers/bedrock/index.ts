@@ -27,6 +27,13 @@ const provider: ProviderSpec = {
     { name: 'AWS_SESSION_TOKEN', description: 'AWS session token, for temporary credentials.', secret: true },
     { name: 'BEDROCK_BASE_URL', description: 'Overrides https://bedrock-runtime.{region}.amazonaws.com.', url: true },
   ],
+  validate(env) {
+    const problems: string[] = [];
+    if (env.AWS_ACCESS_KEY_ID && !env.AWS_SECRET_ACCESS_KEY) problems.push('AWS_SECRET_ACCESS_KEY: must be set with AWS_ACCESS_KEY_ID');
+    // A client's SigV4 signature is for the gateway's host, so it cannot be passed on.
+    if (env.BEDROCK_AUTH_MODE === 'passthrough') problems.push("BEDROCK_AUTH_MODE: 'passthrough' is not possible for AWS Bedrock (requests are signed with SigV4); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    return problems;
+  },
   create(env) {
     const region = env.AWS_REGION || DEFAULT_REGION;
     const baseUrl = baseUrlFrom(env, 'BEDROCK', this.defaultBaseUrl.replace('{region}', region));
