@@ -493,6 +493,10 @@ export function buildAnthropicRequest(request: ChatRequest, model: string): { pa
     tools.push({ name: jsonTool, description: description ?? 'Respond with a JSON value that matches this schema.', input_schema: schema });
     toolChoice = { type: 'tool', name: jsonTool };
   }
+  if (budget && (toolChoice?.type === 'any' || toolChoice?.type === 'tool')) {
+    // Anthropic answers this with a 400 about a tool_choice the client may never have sent (a JSON answer's).
+    refuse(request.sourceFormat === 'openai' ? 'reasoning_effort' : 'thinking', `extended thinking cannot be combined with a forced tool call (${jsonTool ? 'response_format is asked for as one' : 'tool_choice'})`);
+  }
   if (tools.length) body.tools = tools;
   if (toolChoice) body.tool_choice = toolChoice;
   if (request.stream) body.stream = true;
@@ -569,10 +573,15 @@ type BlockKind = 'text' | 'tool' | 'json' | 'thinking' | 'other';
 class AnthropicStreamDecoder implements StreamDecoder {
   readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event.data));
   readonly #jsonTool: string | undefined;
-  readonly #blocks = new Map<number, { kind: BlockKind; toolIndex: number }>();
+  /** `hasInput`: a tool call's arguments were passed on (a call without any gets `{}`). */
+  readonly #blocks = new Map<number, { kind: BlockKind; toolIndex: number; hasInput?: boolean }>();
   #toolCount = 0;
   #usage: AnthropicUsage = {};
   #ended = false;
+  #messageId: string | undefined;
+  /** The stop reason a `message_start` already carried, and whether a finish was passed on. */
+  #startStopReason: unknown;
+  #finished = false;
 
   constructor(request: ChatRequest) {
     this.#jsonTool = jsonToolOf(request);
@@ -601,17 +610,31 @@ class AnthropicStreamDecoder implements StreamDecoder {
     switch (event.type) {
       case 'message_start': {
         const message = isObject(event.message) ? event.message : {};
+        const id = String(message.id ?? '');
+        if (this.#messageId !== undefined) {
+          // The same message announced again is harmless; another message inside it leaves no answer to pass on.
+          if (id === this.#messageId) return [];
+          this.#ended = true;
+          return [{ type: 'error', status: 502, code: 'upstream_malformed', message: "The provider's Anthropic stream started a second message before the first one stopped." }];
+        }
+        this.#messageId = id;
         if (isObject(message.usage)) this.#usage = { ...(message.usage as AnthropicUsage) };
-        return [{ type: 'start', id: String(message.id ?? ''), model: String(message.model ?? '') }, this.#usageEvent()];
+        const events: StreamEvent[] = [{ type: 'start', id, model: String(message.model ?? '') }, this.#usageEvent()];
+        // A message can start with content and a stop reason already (e.g. a tool called from code execution).
+        if (Array.isArray(message.content)) {
+          message.content.forEach((block: unknown, index: number) => {
+            if (isObject(block)) events.push(...this.#blockStart(index, block), ...this.#blockStop(index));
+          });
+        }
+        this.#startStopReason = message.stop_reason;
+        return events;
       }
       case 'content_block_start':
         return this.#blockStart(Number(event.index), isObject(event.content_block) ? event.content_block : {});
       case 'content_block_delta':
         return this.#blockDelta(Number(event.index), isObject(event.delta) ? event.delta : {});
-      case 'content_block_stop': {
-        const block = this.#blocks.get(Number(event.index));
-        return block?.kind === 'tool' ? [{ type: 'tool-call-end', index: block.toolIndex }] : [];
-      }
+      case 'content_block_stop':
+        return this.#blockStop(Number(event.index));
       case 'message_delta': {
         const events: StreamEvent[] = [];
         if (isObject(event.usage)) {
@@ -620,6 +643,7 @@ class AnthropicStreamDecoder implements StreamDecoder {
         }
         const delta = isObject(event.delta) ? event.delta : {};
         if (delta.stop_reason) {
+          this.#finished = true;
           events.push({
             type: 'finish',
             reason: finishFromAnthropic(delta.stop_reason, this.#jsonTool !== undefined),
@@ -628,9 +652,12 @@ class AnthropicStreamDecoder implements StreamDecoder {
         }
         return events;
       }
-      case 'message_stop':
+      case 'message_stop': {
         this.#ended = true;
-        return [{ type: 'end' }];
+        const finish: StreamEvent[] =
+          !this.#finished && this.#startStopReason ? [{ type: 'finish', reason: finishFromAnthropic(this.#startStopReason, this.#jsonTool !== undefined) }] : [];
+        return [...finish, { type: 'end' }];
+      }
       case 'error': {
         this.#ended = true;
         const error = isObject(event.error) ? event.error : {};
@@ -656,10 +683,11 @@ class AnthropicStreamDecoder implements StreamDecoder {
           return [];
         }
         const toolIndex = this.#toolCount++;
-        this.#blocks.set(index, { kind: 'tool', toolIndex });
+        const hasInput = isObject(block.input) && Object.keys(block.input).length > 0;
+        this.#blocks.set(index, { kind: 'tool', toolIndex, hasInput });
         const events: StreamEvent[] = [{ type: 'tool-call-start', index: toolIndex, id: String(block.id), name: String(block.name) }];
         // Input normally streams as deltas; a whole input given up front is passed on as one.
-        if (isObject(block.input) && Object.keys(block.input).length) events.push({ type: 'tool-call-delta', index: toolIndex, arguments: JSON.stringify(block.input) });
+        if (hasInput) events.push({ type: 'tool-call-delta', index: toolIndex, arguments: JSON.stringify(block.input) });
         return events;
       }
       default:
@@ -681,11 +709,22 @@ class AnthropicStreamDecoder implements StreamDecoder {
         const json = String(delta.partial_json ?? '');
         if (!json || !block) return [];
         if (block.kind === 'json') return [{ type: 'text-delta', text: json }];
-        return block.kind === 'tool' ? [{ type: 'tool-call-delta', index: block.toolIndex, arguments: json }] : [];
+        if (block.kind !== 'tool') return [];
+        block.hasInput = true;
+        return [{ type: 'tool-call-delta', index: block.toolIndex, arguments: json }];
       }
       default:
         return [];
     }
+  }
+
+  #blockStop(index: number): StreamEvent[] {
+    const block = this.#blocks.get(index);
+    if (block?.kind !== 'tool') return [];
+    // A call without arguments streams no input at all: its arguments are the empty object, as in a whole answer.
+    const input: StreamEvent[] = block.hasInput ? [] : [{ type: 'tool-call-delta', index: block.toolIndex, arguments: '{}' }];
+    block.hasInput = true;
+    return [...input, { type: 'tool-call-end', index: block.toolIndex }];
   }
 
   #usageEvent(): StreamEvent {

@@ -2,6 +2,7 @@
  * OpenAI Chat Completions ⇄ IR. As a client format: requests in, answers and chunks out. As a
  * provider format (every OpenAI-compatible provider): requests out, answers and chunks in.
  */
+import { createHash } from 'node:crypto';
 import { GatewayError, InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
 import type {
   AssistantPart,
@@ -398,6 +399,13 @@ function openAIToolChoice(choice: ToolChoice): unknown {
   return choice.type === 'tool' ? { type: 'function', function: { name: choice.name } } : choice.type;
 }
 
+/**
+ * OpenAI takes a `user` of at most 64 characters (OpenRouter 128); Claude Code's `metadata.user_id`
+ * is about 150. A longer id is sent as its SHA-256 (64 hex characters): still one stable, opaque id
+ * per user for abuse monitoring, instead of a 400 on every request.
+ */
+const userId = (id: string) => (id.length <= 64 ? id : createHash('sha256').update(id).digest('hex'));
+
 export function buildOpenAIRequest(request: ChatRequest, model: string): { path: string; body: Record<string, unknown> } {
   const messages: Record<string, unknown>[] = [];
   if (request.system.length) messages.push({ role: 'system', content: request.system.map((p) => p.text).join('\n\n') });
@@ -412,7 +420,7 @@ export function buildOpenAIRequest(request: ChatRequest, model: string): { path:
   // Not OpenAI's own, but several compatible APIs (vLLM, Together, Fireworks) take it; the others say so.
   if (request.topK !== undefined) body.top_k = request.topK;
   if (request.stop?.length) body.stop = request.stop;
-  if (request.user !== undefined) body.user = request.user;
+  if (request.user !== undefined) body.user = userId(request.user);
   if (request.seed !== undefined) body.seed = request.seed;
   if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
   if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
@@ -456,7 +464,38 @@ const FINISH_FROM_OPENAI: Record<string, FinishReason> = {
   content_filter: 'content_filter',
 };
 
-const finishFromOpenAI = (reason: unknown): FinishReason => FINISH_FROM_OPENAI[String(reason)] ?? 'stop';
+/**
+ * An answer that called tools finished to call them, whatever `stop` the provider says: OpenAI itself
+ * answers a named `tool_choice` with `stop`, as do some compatible servers for every call, and
+ * Anthropic clients loop on `stop_reason: "tool_use"`.
+ */
+const finishFromOpenAI = (reason: unknown, calledTools = false): FinishReason => {
+  const finish = FINISH_FROM_OPENAI[String(reason)] ?? 'stop';
+  return calledTools && finish === 'stop' ? 'tool_calls' : finish;
+};
+
+/**
+ * The text and reasoning in a message's or delta's `content`: a string, or (Mistral's reasoning
+ * models) an array of chunks, `text` ones and `thinking` ones that hold text chunks.
+ */
+function contentOf(content: unknown): { text: string; thinking: string } {
+  if (typeof content === 'string') return { text: content, thinking: '' };
+  let text = '';
+  let thinking = '';
+  if (Array.isArray(content)) {
+    for (const chunk of content) {
+      if (isObject(chunk) && chunk.type === 'text' && typeof chunk.text === 'string') text += chunk.text;
+      else if (isObject(chunk) && chunk.type === 'thinking') thinking += contentOf(chunk.thinking).text;
+    }
+  }
+  return { text, thinking };
+}
+
+/** The reasoning of a message or delta: `reasoning_content` (DeepSeek, xAI), `reasoning` (Groq) or thinking chunks. */
+function reasoningOf(message: Record<string, any>, thinking: string): string {
+  const reasoning = message.reasoning_content ?? message.reasoning;
+  return (typeof reasoning === 'string' ? reasoning : '') + thinking;
+}
 
 export function decodeOpenAIResponse(bytes: Buffer): ChatResponse {
   const body = parseAnswer(bytes, 'OpenAI');
@@ -464,9 +503,10 @@ export function decodeOpenAIResponse(bytes: Buffer): ChatResponse {
   if (!choice) throw new GatewayError(502, 'upstream_malformed', "The provider's answer has no choices.", 'upstream_error');
   const message = isObject(choice.message) ? choice.message : {};
   const content: AssistantPart[] = [];
-  const reasoning = message.reasoning_content ?? message.reasoning;
-  if (typeof reasoning === 'string' && reasoning) content.push({ type: 'reasoning', text: reasoning });
-  if (typeof message.content === 'string' && message.content) content.push({ type: 'text', text: message.content });
+  const { text, thinking } = contentOf(message.content);
+  const reasoning = reasoningOf(message, thinking);
+  if (reasoning) content.push({ type: 'reasoning', text: reasoning });
+  if (text) content.push({ type: 'text', text });
   else if (typeof message.refusal === 'string' && message.refusal) content.push({ type: 'text', text: message.refusal });
   if (Array.isArray(message.tool_calls)) {
     for (const call of message.tool_calls) {
@@ -478,7 +518,7 @@ export function decodeOpenAIResponse(bytes: Buffer): ChatResponse {
     id: typeof body.id === 'string' ? body.id : generatedCallId('chatcmpl_'),
     model: typeof body.model === 'string' ? body.model : '',
     content,
-    finishReason: finishFromOpenAI(choice.finish_reason),
+    finishReason: finishFromOpenAI(choice.finish_reason, content.some((p) => p.type === 'tool-call')),
     usage: tokenUsageOf(body),
   };
 }
@@ -529,21 +569,23 @@ class OpenAIStreamDecoder implements StreamDecoder {
       return [{ type: 'error', status, code: String(chunk.error.type ?? chunk.error.code ?? 'upstream_error'), message: String(chunk.error.message ?? 'The provider reported an error.') }];
     }
     const events: StreamEvent[] = [];
-    if (!this.#started) {
+    // Azure's first chunk (prompt filter results) has no id, model or choices: the answer starts with the next.
+    if (!this.#started && (chunk.id || (Array.isArray(chunk.choices) && chunk.choices.length > 0))) {
       this.#started = true;
-      events.push({ type: 'start', id: typeof chunk.id === 'string' ? chunk.id : generatedCallId('chatcmpl_'), model: typeof chunk.model === 'string' ? chunk.model : '' });
+      events.push({ type: 'start', id: typeof chunk.id === 'string' && chunk.id ? chunk.id : generatedCallId('chatcmpl_'), model: typeof chunk.model === 'string' ? chunk.model : '' });
     }
     const choice = Array.isArray(chunk.choices) && isObject(chunk.choices[0]) ? chunk.choices[0] : undefined;
     const delta = choice && isObject(choice.delta) ? choice.delta : undefined;
     if (delta) {
-      const reasoning = delta.reasoning_content ?? delta.reasoning;
-      if (typeof reasoning === 'string' && reasoning) events.push({ type: 'reasoning-delta', text: reasoning });
-      if (typeof delta.content === 'string' && delta.content) events.push(...this.#closeCall(), { type: 'text-delta', text: delta.content });
+      const { text, thinking } = contentOf(delta.content);
+      const reasoning = reasoningOf(delta, thinking);
+      if (reasoning) events.push({ type: 'reasoning-delta', text: reasoning });
+      if (text) events.push(...this.#closeCall(), { type: 'text-delta', text });
       if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) if (isObject(call)) events.push(...this.#toolCall(call));
     }
     if (choice?.finish_reason) {
       this.#finished = true;
-      events.push(...this.#closeCall(), { type: 'finish', reason: finishFromOpenAI(choice.finish_reason) });
+      events.push(...this.#closeCall(), { type: 'finish', reason: finishFromOpenAI(choice.finish_reason, this.#calls.size > 0) });
     }
     const usage = tokenUsageOf(chunk);
     if (usage) events.push({ type: 'usage', usage });
