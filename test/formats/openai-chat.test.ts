@@ -258,6 +258,35 @@ describe('OpenAI client request → Anthropic request', () => {
       { reasoning_effort: 'low' },
       { thinking: { type: 'enabled', budget_tokens: 1024 }, max_tokens: 1024 + DEFAULT_MAX_TOKENS },
     ],
+    [
+      'reasoning_effort continuing a tool call the client cannot replay signed thinking for → no thinking on this turn (Anthropic would refuse it)',
+      {
+        reasoning_effort: 'high',
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'w', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 'toolu_1', content: 'sunny' },
+        ],
+      },
+      { thinking: undefined, max_tokens: DEFAULT_MAX_TOKENS },
+    ],
+    [
+      "tool-call ids outside Anthropic's [a-zA-Z0-9_-] (Kimi's functions.get_weather:0) are mapped alike on the call and its result",
+      {
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'functions.get_weather:0', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 'functions.get_weather:0', content: 'sunny' },
+        ],
+      },
+      {
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'functions_get_weather_0', name: 'get_weather', input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'functions_get_weather_0', content: [{ type: 'text', text: 'sunny' }] }] },
+        ],
+      },
+    ],
     ['reasoning_effort minimal → the minimum budget', { reasoning_effort: 'minimal' }, { thinking: { type: 'enabled', budget_tokens: 1024 } }],
     ['reasoning_effort medium → 4096', { reasoning_effort: 'medium' }, { thinking: { type: 'enabled', budget_tokens: 4096 }, max_tokens: 4096 + DEFAULT_MAX_TOKENS }],
     ['reasoning_effort high → 16384', { reasoning_effort: 'high' }, { thinking: { type: 'enabled', budget_tokens: 16384 }, max_tokens: 16384 + DEFAULT_MAX_TOKENS }],
@@ -328,6 +357,11 @@ describe('OpenAI client request → Anthropic request', () => {
       { store: undefined, metadata: undefined, service_tier: undefined, prompt_cache_key: undefined, prompt_cache_retention: undefined, safety_identifier: undefined, prediction: undefined },
     ],
     ['n 1 and zero penalties change nothing, so they are accepted', { n: 1, frequency_penalty: 0, presence_penalty: 0 }, { n: undefined, frequency_penalty: undefined, presence_penalty: undefined }],
+    [
+      'defaults sent explicitly ask for nothing, so they are accepted: logprobs false, top_logprobs 0, empty logit_bias, text-only modalities',
+      { logprobs: false, top_logprobs: 0, logit_bias: {}, modalities: ['text'] },
+      { logprobs: undefined, top_logprobs: undefined, logit_bias: undefined, modalities: undefined },
+    ],
   ];
 
   it.each(cases)('%s', (_what, body, expected) => {
@@ -377,7 +411,9 @@ describe('OpenAI client request → refused with a 400 naming the parameter', ()
     ['web_search_options', { web_search_options: {} }, 'web_search_options'],
     ['verbosity', { verbosity: 'low' }, 'verbosity'],
     ['deprecated top-level functions', { functions: [{ name: 'f', parameters: { type: 'object' } }] }, 'functions'],
-    ['logprobs, even false (it is not in the mapping table)', { logprobs: false }, 'logprobs'],
+    ['logprobs', { logprobs: true }, 'logprobs'],
+    ['a non-empty logit_bias', { logit_bias: { '50256': -100 } }, 'logit_bias'],
+    ['audio output', { modalities: ['text', 'audio'] }, 'modalities'],
     ['an unknown parameter', { frobnicate: 1 }, 'frobnicate'],
     ['custom (non-function) tools', { tools: [{ type: 'custom', custom: { name: 'grammar' } }] }, 'tools'],
     ['audio input parts', { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] }, 'messages'],

@@ -166,6 +166,14 @@ describe('Anthropic provider stream → OpenAI client', () => {
     expect(assembled.finish).toBe('stop');
   });
 
+  it('a message_stop with no stop_reason before it still gives the client a finish_reason', () => {
+    const cut = anthropicUpstream.indexOf('event: message_delta');
+    const upstream = anthropicUpstream.slice(0, cut) + anthropicEvent({ type: 'message_stop' });
+    const { chunks, done } = readOpenAIStream(transcodeAll(toOpenAIClient(openAIClient()), [bytesOf(upstream)]));
+    expect(done).toBe(true);
+    expect(assembleOpenAI(chunks).finish).toBe('tool_calls');
+  });
+
   it('an upstream that ends before message_stop → an OpenAI error event, no [DONE]', () => {
     const cut = anthropicUpstream.indexOf('event: message_delta');
     const transcoder = toOpenAIClient(openAIClient());

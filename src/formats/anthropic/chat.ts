@@ -389,7 +389,7 @@ function anthropicUserBlocks(content: UserPart[]): Record<string, unknown>[] {
     else if (part.type === 'file') blocks.push({ type: 'document', source: { type: 'base64', media_type: part.mediaType, data: part.data }, ...(part.filename ? { title: part.filename } : {}) });
     else {
       const inner = part.content.filter((p) => p.type !== 'text' || p.text).map((p) => (p.type === 'text' ? textBlock(p) : imageBlock(p)));
-      blocks.push({ type: 'tool_result', tool_use_id: part.toolCallId, content: inner, ...(part.isError ? { is_error: true } : {}) });
+      blocks.push({ type: 'tool_result', tool_use_id: toolUseId(part.toolCallId), content: inner, ...(part.isError ? { is_error: true } : {}) });
     }
   }
   return blocks;
@@ -408,7 +408,7 @@ function anthropicAssistantBlocks(content: AssistantPart[]): Record<string, unkn
     if (part.type === 'text') {
       if (part.text) blocks.push({ type: 'text', text: part.text });
     } else if (part.type === 'tool-call') {
-      blocks.push({ type: 'tool_use', id: part.id, name: part.name, input: parseArguments(part.arguments, `'${part.id}'`) });
+      blocks.push({ type: 'tool_use', id: toolUseId(part.id), name: part.name, input: parseArguments(part.arguments, `'${part.id}'`) });
     } else if (part.redacted) {
       blocks.push({ type: 'redacted_thinking', data: part.redacted });
     } else if (part.signature) {
@@ -434,6 +434,12 @@ function anthropicToolChoice(choice: ToolChoice | undefined, parallel: boolean |
   }
 }
 
+/**
+ * Anthropic's tool-use ids allow only letters, digits, `_` and `-`; other providers' ids (Kimi's
+ * `functions.get_weather:0`) are mapped the same way on both the call and its result.
+ */
+const toolUseId = (id: string) => id.replace(/[^a-zA-Z0-9_-]/g, '_');
+
 /** Anthropic's tool names: letters, digits, `_` and `-`, at most 64. */
 const toolName = (name: string) => name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || JSON_TOOL;
 
@@ -444,9 +450,21 @@ export function jsonToolOf(request: ChatRequest): string | undefined {
   return format.type === 'json-schema' ? toolName(format.name) : JSON_TOOL;
 }
 
+/**
+ * Anthropic requires a tool-use turn that continues with thinking on to replay that turn's signed
+ * thinking block. Clients of formats without signatures (OpenAI) cannot, so such a continuation
+ * goes without thinking rather than failing.
+ */
+function continuesUnsignedToolUse(request: ChatRequest): boolean {
+  const lastAssistant = request.messages.findLast((m) => m.role === 'assistant');
+  if (!lastAssistant || request.messages.at(-1)?.role !== 'user') return false;
+  const parts = lastAssistant.content as AssistantPart[];
+  return parts.some((p) => p.type === 'tool-call') && !parts.some((p) => p.type === 'reasoning' && (p.signature || p.redacted));
+}
+
 function thinkingBudget(request: ChatRequest): number | undefined {
   const reasoning = request.reasoning;
-  if (!reasoning) return undefined;
+  if (!reasoning || continuesUnsignedToolUse(request)) return undefined;
   const wanted = reasoning.budgetTokens ?? EFFORT_BUDGET[reasoning.effort ?? 'medium'];
   if (request.maxTokens === undefined) return wanted;
   if (request.maxTokens <= 1024) {

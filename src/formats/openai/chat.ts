@@ -53,6 +53,23 @@ const HANDLED = new Set([
   'store', 'metadata', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'prediction',
 ]);
 
+/** Values that ask for nothing (clients often send defaults explicitly): no reason to refuse them. */
+function isNoOp(key: string, value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  switch (key) {
+    case 'logprobs':
+      return value === false;
+    case 'top_logprobs':
+      return value === 0;
+    case 'logit_bias':
+      return isObject(value) && Object.keys(value).length === 0;
+    case 'modalities':
+      return Array.isArray(value) && value.every((m) => m === 'text');
+    default:
+      return false;
+  }
+}
+
 const EFFORTS = new Set(['minimal', 'low', 'medium', 'high']);
 
 // ───────────────────────────── client side: request in ─────────────────────────────
@@ -212,7 +229,7 @@ function readReasoning(raw: unknown): ChatRequest['reasoning'] {
 export function parseOpenAIRequest(body: Record<string, any>): ChatRequest {
   const { system, messages } = readMessages(body.messages);
   const unmapped: Record<string, unknown> = {};
-  for (const key in body) if (!HANDLED.has(key) && body[key] !== null && body[key] !== undefined) unmapped[key] = body[key];
+  for (const key in body) if (!HANDLED.has(key) && !isNoOp(key, body[key])) unmapped[key] = body[key];
   const request: ChatRequest = {
     model: String(body.model),
     system,
@@ -286,6 +303,8 @@ class OpenAIStreamEncoder implements StreamEncoder {
   #model = '';
   readonly #created = nowSeconds();
   #started = false;
+  #finished = false;
+  #sawToolCall = false;
   #usage: Partial<TokenUsage> = {};
   readonly #includeUsage: boolean;
 
@@ -305,6 +324,7 @@ class OpenAIStreamEncoder implements StreamEncoder {
       case 'reasoning-delta':
         return this.#ensureStarted() + this.#chunk({ reasoning_content: event.text });
       case 'tool-call-start':
+        this.#sawToolCall = true;
         return (
           this.#ensureStarted() +
           this.#chunk({ tool_calls: [{ index: event.index, id: event.id, type: 'function', function: { name: event.name, arguments: '' } }] })
@@ -312,6 +332,7 @@ class OpenAIStreamEncoder implements StreamEncoder {
       case 'tool-call-delta':
         return this.#chunk({ tool_calls: [{ index: event.index, function: { arguments: event.arguments } }] });
       case 'finish':
+        this.#finished = true;
         return this.#ensureStarted() + this.#chunk({}, FINISH_TO_OPENAI[event.reason]);
       case 'usage':
         Object.assign(this.#usage, event.usage);
@@ -320,6 +341,8 @@ class OpenAIStreamEncoder implements StreamEncoder {
         return `data: ${openAIErrorBody(new GatewayError(event.status, event.code, event.message, errorTypeOf(event.status)))}\n\n`;
       case 'end': {
         let out = this.#ensureStarted();
+        // A provider that ends without a stop reason still ended: clients wait for a finish_reason.
+        if (!this.#finished) out += this.#chunk({}, this.#sawToolCall ? 'tool_calls' : 'stop');
         if (this.#includeUsage) {
           const usage = { inputTokens: 0, outputTokens: 0, ...this.#usage };
           out += sseEvent({ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model, choices: [], usage: openAIUsage(usage) });
