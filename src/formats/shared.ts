@@ -1,6 +1,6 @@
 /** Small helpers every wire-format translator uses. */
 import { GatewayError, InvalidRequestError, UnsupportedParameterError } from '../errors.ts';
-import type { ChatRequest, ImageSource, Message, StreamEvent } from './ir.ts';
+import type { ChatRequest, ImageSource, Message, StreamEvent, UpstreamErrorInfo } from './ir.ts';
 import { isObject } from './sse.ts';
 
 export { isObject };
@@ -84,6 +84,20 @@ export const incompleteStream = (format: string): StreamEvent => ({
   code: 'upstream_stream_incomplete',
   message: `The provider's ${format} stream ended before the answer was complete.`,
 });
+
+/**
+ * A provider's error body as an UpstreamErrorInfo: `read` picks the message out of the parsed JSON;
+ * a body that is not JSON, or has no message, is quoted.
+ */
+export function errorInfoOf(body: Buffer, read: (parsed: unknown) => UpstreamErrorInfo | undefined): UpstreamErrorInfo {
+  try {
+    const info = read(JSON.parse(body.toString('utf8')));
+    if (info) return info;
+  } catch {
+    // not JSON: quote it
+  }
+  return { message: excerpt(body) || 'The provider answered with an error and no message.' };
+}
 
 /** A short, single-line excerpt of an unparseable error body, for the client's error message. */
 export function excerpt(body: Buffer): string {

@@ -24,7 +24,7 @@ import type {
   UpstreamErrorInfo,
   UserPart,
 } from '../ir.ts';
-import { excerpt, incompleteStream, isObject, mergeTurns, optionalNumber, parseAnswer, parseArguments, sseEvent, unmappedFor } from '../shared.ts';
+import { errorInfoOf, incompleteStream, isObject, mergeTurns, optionalNumber, parseAnswer, parseArguments, sseEvent, unmappedFor } from '../shared.ts';
 import { SseEventReader } from '../sse-decoder.ts';
 import { anthropicErrorBody } from './index.ts';
 
@@ -751,15 +751,11 @@ class AnthropicStreamDecoder implements StreamDecoder {
 }
 
 export function anthropicErrorOf(_status: number, body: Buffer): UpstreamErrorInfo {
-  try {
-    const parsed = JSON.parse(body.toString('utf8'));
-    if (isObject(parsed) && isObject(parsed.error) && typeof parsed.error.message === 'string') {
-      return { message: parsed.error.message, ...(typeof parsed.error.type === 'string' ? { code: parsed.error.type } : {}) };
-    }
-  } catch {
-    // not JSON: quote it
-  }
-  return { message: excerpt(body) || 'The provider answered with an error and no message.' };
+  return errorInfoOf(body, (parsed) =>
+    isObject(parsed) && isObject(parsed.error) && typeof parsed.error.message === 'string'
+      ? { message: parsed.error.message, ...(typeof parsed.error.type === 'string' ? { code: parsed.error.type } : {}) }
+      : undefined,
+  );
 }
 
 export const anthropicChat: ClientChatFormat & ProviderChatFormat = {

@@ -27,7 +27,7 @@ import type {
 import {
   dataUrl,
   errorTypeOf,
-  excerpt,
+  errorInfoOf,
   imageSourceOfUrl,
   incompleteStream,
   isObject,
@@ -641,18 +641,14 @@ class OpenAIStreamDecoder implements StreamDecoder {
 }
 
 export function openAIErrorOf(_status: number, body: Buffer): UpstreamErrorInfo {
-  try {
-    const parsed = JSON.parse(body.toString('utf8'));
-    const error = isObject(parsed?.error) ? parsed.error : parsed;
+  return errorInfoOf(body, (parsed) => {
+    const error = isObject(parsed) && isObject(parsed.error) ? parsed.error : parsed;
     if (isObject(error) && typeof error.message === 'string') {
       const code = error.type ?? error.code;
       return { message: error.message, ...(code !== undefined && code !== null ? { code: String(code) } : {}) };
     }
-    if (isObject(parsed) && typeof parsed.detail === 'string') return { message: parsed.detail };
-  } catch {
-    // not JSON: quote it
-  }
-  return { message: excerpt(body) || 'The provider answered with an error and no message.' };
+    return isObject(parsed) && typeof parsed.detail === 'string' ? { message: parsed.detail } : undefined;
+  });
 }
 
 export const openAIChat: ClientChatFormat & ProviderChatFormat = {
