@@ -13,6 +13,7 @@ FROM node:24-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 WORKDIR /app
 COPY --from=build --chown=node:node /app/dist/switchyard.mjs ./dist/switchyard.mjs
+COPY --from=build --chown=node:node /app/dist/THIRD_PARTY_LICENSES ./dist/THIRD_PARTY_LICENSES
 COPY LICENSE THIRD_PARTY_NOTICES ./
 USER node
 EXPOSE 8080

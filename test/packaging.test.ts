@@ -80,12 +80,25 @@ async function serveOneCompletion(command: string, args: string[], env: Record<s
 }
 
 describe('release artifacts', () => {
+  it('the bundle ships the license of every npm package it carries', () => {
+    const licenses = readFileSync('dist/THIRD_PARTY_LICENSES', 'utf8');
+    const bundled = [...licenses.matchAll(/^(\S+)@\d[^ ]* \(([^)]+)\)$/gm)].map((m) => m[1]);
+    for (const name of ['undici', 'zod', 'pino', 'eventsource-parser', 'prom-client', '@smithy/signature-v4', '@smithy/eventstream-codec', '@aws-crypto/sha256-js']) {
+      expect(bundled).toContain(name);
+    }
+    // Each entry carries its license text, not just its name.
+    expect(licenses).toContain('Permission is hereby granted, free of charge');
+    expect(licenses).toContain('Apache License');
+    expect(bundled).not.toContain('vitest');
+  });
+
   it('the packed npm tarball installs into an empty folder and runs through its bin', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-pack-'));
     const packed = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
     const tarball = join(dir, packed);
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' });
     expect(listing).toContain('package/dist/switchyard.mjs');
+    expect(listing).toContain('package/dist/THIRD_PARTY_LICENSES');
     expect(listing).not.toMatch(/package\/(src|test|conformance|bench)\//);
     const app = join(dir, 'app');
     mkdirSync(app);
