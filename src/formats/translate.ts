@@ -24,12 +24,18 @@ export interface Exchange {
   followStream?(firstAnswer: Buffer, baseUrl: string): { url: string; headers: Record<string, string>; transcoder: StreamTranscoder };
 }
 
+/** What the catalog knows of the target model. */
+export interface TargetLimits {
+  /** The most the model can write: a larger `max_tokens` (Claude Code asks for 32000) is lowered to it. */
+  maxOutputTokens?: number;
+}
+
 /** Reads one request once (in the client's format) and prepares it for targets of other formats. */
 export interface Translator {
   /** Whether the gateway can translate this request into `format`. */
   supports(format: WireFormat): boolean;
   /** Throws `UnsupportedParameterError` when the target cannot express the request. */
-  prepare(format: WireFormat, model: string): Exchange;
+  prepare(format: WireFormat, model: string, target?: TargetLimits): Exchange;
 }
 
 /** The provider's error answer in `format`, as a GatewayError the client's format can render. */
@@ -59,9 +65,9 @@ function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown
   const request = () => (parsed ??= client.parseRequest(body));
   return {
     supports: (format) => PROVIDER_FORMATS[format] !== undefined,
-    prepare(format, model) {
+    prepare(format, model, target) {
       const provider = (PROVIDER_FORMATS[format] as NonNullable<(typeof PROVIDER_FORMATS)[WireFormat]>).chat;
-      const ir = request();
+      const ir = withinOutputLimit(request(), target?.maxOutputTokens);
       return {
         request: provider.buildRequest(ir, model),
         answer(bytes) {
@@ -100,6 +106,16 @@ function tokenCountEstimator(body: Record<string, unknown>): Translator {
       };
     },
   };
+}
+
+/**
+ * A client written for one family of models asks for output budgets others cannot give (Claude
+ * Code's 32000 is over GPT-4o's 16384 and DeepSeek's 8192, which answer 400). The model cannot
+ * write more than its limit anyway, so asking for the limit changes nothing but the refusal.
+ */
+function withinOutputLimit(request: ChatRequest, maxOutputTokens: number | undefined): ChatRequest {
+  if (!maxOutputTokens || request.maxTokens === undefined || request.maxTokens <= maxOutputTokens) return request;
+  return { ...request, maxTokens: maxOutputTokens };
 }
 
 function embeddingsTranslator(body: Record<string, unknown>): Translator {

@@ -85,7 +85,7 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
   // X-Provider pins the provider: no strategy, no fallback. Otherwise X-Gateway-Fallback adds targets.
   const pinned = selection.reason === 'header';
   const extra = pinned ? [] : fallbackTargets(req.headers['x-gateway-fallback'], config);
-  const usable = targetsOf([...selection.candidates, ...extra], request, ctx);
+  const usable = targetsOf([...selection.candidates, ...extra], request, ctx, deps.catalog);
   const ordered = pinned ? usable : router.order(usable, estimateTokens(request));
   // Without fallback only the first candidate is ever tried.
   const candidates = router.fallback && !pinned ? ordered : ordered.slice(0, 1);
@@ -127,7 +127,7 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
  * request translates into. When none is left, the reason: the first translation's refusal (a 400
  * naming the parameter), or the format pair the gateway does not translate.
  */
-function targetsOf(candidates: Candidate[], request: ReadRequest, ctx: RequestContext): Target[] {
+function targetsOf(candidates: Candidate[], request: ReadRequest, ctx: RequestContext, catalog: Catalog): Target[] {
   const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json);
   const capability = CAPABILITY_OF_PATH[request.apiPath];
   const targets: Target[] = [];
@@ -142,7 +142,9 @@ function targetsOf(candidates: Candidate[], request: ReadRequest, ctx: RequestCo
       targets.push({ ...candidate, format, exchange: undefined });
     } else if (translator?.supports(format)) {
       try {
-        targets.push({ ...candidate, format, exchange: translator.prepare(format, candidate.model ?? request.requestedModel ?? '') });
+        const model = candidate.model ?? request.requestedModel ?? '';
+        const limits = catalog.find(candidate.provider.id, model);
+        targets.push({ ...candidate, format, exchange: translator.prepare(format, model, { maxOutputTokens: limits?.maxOutputTokens }) });
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error;
         refusal ??= error;

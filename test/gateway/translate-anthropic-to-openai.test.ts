@@ -83,6 +83,15 @@ describe('Anthropic clients reaching an OpenAI-compatible provider (translated)'
     expect(response.headers.get('x-gateway-provider')).toBe('openai');
   });
 
+  it("Claude Code's max_tokens (32000) is lowered to what the target model can write (gpt-4o: 16384, by the catalog)", async () => {
+    // (Raw requests: the SDK itself insists on streaming for such a budget.)
+    expect((await postJson(`${gw.url}/v1/messages`, { model: 'gpt-4o', max_tokens: 32000, messages: [{ role: 'user', content: 'Hello' }] })).status).toBe(200);
+    expect(upstream.last.json.max_tokens).toBe(16384);
+    // A model the catalog does not know keeps what the client asked for.
+    await postJson(`${gw.url}/v1/messages`, { model: 'openai/my-finetune', max_tokens: 32000, messages: [{ role: 'user', content: 'Hello' }] });
+    expect(upstream.last.json.max_tokens).toBe(32000);
+  });
+
   it('messages.stream().finalMessage(): events in Anthropic order, text and usage reassembled', async () => {
     answer = (_req, res) => streamEvents(res, [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hel' }), chunk({ content: 'lo!' }), chunk({}, 'stop'), usageChunk(USAGE), DONE]);
     const stream = client.messages.stream({ model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] });
