@@ -20,13 +20,28 @@ describe('packaging', () => {
 
   it('the bundle runs alone, with no node_modules, and proxies a request', async () => {
     const upstream = await new MockUpstream().start();
-    upstream.handle((_req, res) => json(res, 200, chatCompletion('from the bundle')));
+    upstream.handle((req, res) => {
+      // A Converse answer for Bedrock (whose signing runs the bundled @smithy code), else OpenAI's.
+      if (req.url.startsWith('/bedrock/')) {
+        return json(res, 200, { output: { message: { role: 'assistant', content: [{ text: 'from bedrock' }] } }, stopReason: 'end_turn', usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 } });
+      }
+      json(res, 200, chatCompletion('from the bundle'));
+    });
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-bundle-'));
     mkdirSync(join(dir, 'dist'));
     copyFileSync('dist/switchyard.mjs', join(dir, 'dist/switchyard.mjs'));
     const child = spawn(process.execPath, ['dist/switchyard.mjs'], {
       cwd: dir,
-      env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${upstream.url}/v1` },
+      env: {
+        PATH: process.env.PATH,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        OPENAI_API_KEY: 'k',
+        OPENAI_BASE_URL: `${upstream.url}/v1`,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG',
+        BEDROCK_BASE_URL: `${upstream.url}/bedrock`,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
@@ -42,6 +57,15 @@ describe('packaging', () => {
         body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
       });
       expect((await response.json()).choices[0].message.content).toBe('from the bundle');
+      // Translation runs from the bundle too: an Anthropic-format client to a SigV4-signed Bedrock.
+      const translated = await fetch(`${base}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect((await translated.json()).content).toEqual([{ type: 'text', text: 'from bedrock' }]);
+      expect(upstream.last.url).toBe('/bedrock/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse');
+      expect(upstream.last.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
     } finally {
       child.kill('SIGTERM');
       await upstream.close();
