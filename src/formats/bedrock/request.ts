@@ -5,7 +5,7 @@
  * `reasoningContent`, `cachePoint`); bytes travel base64-encoded in JSON; roles strictly alternate.
  */
 import { UnsupportedParameterError } from '../../errors.ts';
-import { DEFAULT_MAX_TOKENS, jsonToolOf } from '../anthropic/chat.ts';
+import { DEFAULT_MAX_TOKENS, jsonToolOf } from '../anthropic/request.ts';
 import type { AssistantPart, ChatRequest, FilePart, ImagePart, Message, TextPart, ToolChoice, ToolResultPart, UpstreamRequest, UserPart } from '../ir.ts';
 import { clientParam, inlineImage, refuseIfSet, thinkingBudgetOf, type Json } from '../native-helpers.ts';
 import { mergeTurns, parseArguments, unmappedFor } from '../shared.ts';

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
 import { asArray, asNumber, asRecord, asString, isRecord, tryParseJsonObject, type Json } from '../native-helpers.ts';
-import { jsonToolOf } from '../anthropic/chat.ts';
+import { jsonToolOf } from '../anthropic/request.ts';
 import { excerpt, parseAnswer } from '../shared.ts';
 
 /** Converse answers carry no id of their own (it is in a response header), so the gateway makes one. */

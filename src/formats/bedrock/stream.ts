@@ -6,7 +6,7 @@
  * `messageStop`). Failures arrive as `:message-type: exception` messages named in `:exception-type`.
  */
 import type { Message } from '@smithy/eventstream-codec';
-import { jsonToolOf } from '../anthropic/chat.ts';
+import { jsonToolOf } from '../anthropic/request.ts';
 import type { ChatRequest, StreamDecoder, StreamEvent } from '../ir.ts';
 import { asNumber, asRecord, asString, isRecord, tryParseJsonObject, type Json } from '../native-helpers.ts';
 import { incompleteStream } from '../shared.ts';
