@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../test/helpers/gateway.ts';
 import { MockUpstream, sleep } from '../test/helpers/mock-upstream.ts';
-import { haveRecordings, recordings, type Recording } from './recordings.ts';
+import { haveRecordings, recordings, type Recording, readOpenAIAnswer } from './recordings.ts';
 
 /**
  * Replays real Bedrock Converse and ConverseStream answers through the gateway to an OpenAI
@@ -104,31 +104,9 @@ describe.skipIf(!haveRecordings)('recorded Bedrock answers replayed through the 
     current = recording;
     const expected = expectedOf(recording);
     const request = { model: 'bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0', messages: [{ role: 'user' as const, content: 'x' }] };
-    let text = '';
-    let finish: string | null | undefined;
-    const calls = new Map<number, { name: string; args: string }>();
-    if (recording.kind === 'json') {
-      const data = await client.chat.completions.create(request);
-      text = data.choices[0]?.message.content ?? '';
-      finish = data.choices[0]?.finish_reason;
-      for (const [index, call] of (data.choices[0]?.message.tool_calls ?? []).entries()) {
-        if (call.type === 'function') calls.set(index, { name: call.function.name, args: call.function.arguments });
-      }
-    } else {
-      const stream = await client.chat.completions.create({ ...request, stream: true });
-      for await (const chunk of stream) {
-        text += chunk.choices[0]?.delta?.content ?? '';
-        finish = chunk.choices[0]?.finish_reason ?? finish;
-        for (const delta of chunk.choices[0]?.delta?.tool_calls ?? []) {
-          const call = calls.get(delta.index) ?? { name: '', args: '' };
-          call.name ||= delta.function?.name ?? '';
-          call.args += delta.function?.arguments ?? '';
-          calls.set(delta.index, call);
-        }
-      }
-    }
+    const { text, finish, calls } = await readOpenAIAnswer(client, request, recording.kind !== 'json');
     expect(text).toBe(expected.text);
-    expect([...calls.values()].map((call) => ({ name: call.name, args: JSON.parse(call.args) }))).toEqual(expected.tools);
+    expect(calls.map((call) => ({ name: call.name, args: JSON.parse(call.args) }))).toEqual(expected.tools);
     expect(finish).toBe(expected.finish);
   });
 });

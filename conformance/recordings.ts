@@ -1,3 +1,4 @@
+import type OpenAI from 'openai';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -99,4 +100,38 @@ export function anthropicResponses(text: string): string[] {
   }
   if (current.length) responses.push(current.join('\n'));
   return responses;
+}
+
+/**
+ * What the official OpenAI SDK assembles from a chat completion, whole or streamed: the text, the
+ * finish reason and the tool calls (name and concatenated arguments), in order.
+ */
+export async function readOpenAIAnswer(
+  client: OpenAI,
+  request: { model: string; messages: { role: 'user'; content: string }[] },
+  stream: boolean,
+): Promise<{ text: string; finish: string | null | undefined; calls: { name: string; args: string }[] }> {
+  let text = '';
+  let finish: string | null | undefined;
+  const calls = new Map<number, { name: string; args: string }>();
+  if (!stream) {
+    const data = await client.chat.completions.create(request);
+    text = data.choices[0]?.message.content ?? '';
+    finish = data.choices[0]?.finish_reason;
+    for (const [index, call] of (data.choices[0]?.message.tool_calls ?? []).entries()) {
+      if (call.type === 'function') calls.set(index, { name: call.function.name, args: call.function.arguments });
+    }
+  } else {
+    for await (const chunk of await client.chat.completions.create({ ...request, stream: true })) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      for (const delta of chunk.choices[0]?.delta?.tool_calls ?? []) {
+        const call = calls.get(delta.index) ?? { name: '', args: '' };
+        call.name ||= delta.function?.name ?? '';
+        call.args += delta.function?.arguments ?? '';
+        calls.set(delta.index, call);
+      }
+    }
+  }
+  return { text, finish, calls: [...calls.values()] };
 }

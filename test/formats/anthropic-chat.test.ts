@@ -6,11 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/errors.ts';
 import { anthropicChat, encodeAnthropicResponse, parseAnthropicRequest } from '../../src/formats/anthropic/chat.ts';
 import type { ChatRequest, StreamEvent } from '../../src/formats/ir.ts';
 import { buildOpenAIRequest, decodeOpenAIResponse, parseOpenAIRequest } from '../../src/formats/openai/chat.ts';
-import { anthropicEvent, bytesOf, decodeAll, expectAnthropicGrammar, readAnthropicStream, readSse, splitEvery } from './helpers.ts';
+import { anthropicEvent, bytesOf, decodeAll, errorOf, expectAnthropicGrammar, readAnthropicStream, readSse, splitEvery } from './helpers.ts';
 
 /** An Anthropic client's body (a one-line conversation unless given) → the OpenAI body for `model`. */
 function toOpenAI(body: Record<string, unknown>, model = 'gpt-4o'): Record<string, any> {
@@ -18,16 +17,6 @@ function toOpenAI(body: Record<string, unknown>, model = 'gpt-4o'): Record<strin
   const built = buildOpenAIRequest(request, model);
   expect(built.path).toBe('/chat/completions');
   return built.body;
-}
-
-function errorOf(run: () => unknown): GatewayError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GatewayError);
-    return error as GatewayError;
-  }
-  throw new Error('expected the translation to refuse the request');
 }
 
 const JPEG_DATA = '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsNDhIQDQ4RDgsLEBYQERMUFRUVDA8XGBYUGBIUFRT/';

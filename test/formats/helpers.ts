@@ -1,5 +1,6 @@
 /** Helpers for the translation tests: SSE framing, byte splitting, reading encoded streams back. */
 import { expect } from 'vitest';
+import { GatewayError } from '../../src/errors.ts';
 import type { StreamDecoder, StreamEvent } from '../../src/formats/ir.ts';
 import type { StreamTranscoder } from '../../src/formats/translate.ts';
 
@@ -169,3 +170,14 @@ export function expectAnthropicGrammar(events: Record<string, any>[]): void {
 
 const encoder = new TextEncoder();
 export const bytesOf = (text: string) => encoder.encode(text);
+
+/** The error a translation throws (fails the test when it does not throw). */
+export function errorOf(run: () => unknown): GatewayError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(GatewayError);
+    return error as GatewayError;
+  }
+  throw new Error('expected the translation to refuse the request');
+}

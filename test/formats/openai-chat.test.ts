@@ -5,11 +5,10 @@
  * reference and Anthropic's Messages API reference.
  */
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/errors.ts';
 import { buildAnthropicRequest, decodeAnthropicResponse, DEFAULT_MAX_TOKENS } from '../../src/formats/anthropic/chat.ts';
 import type { ChatRequest, StreamEvent } from '../../src/formats/ir.ts';
 import { decodeOpenAIResponse, encodeOpenAIResponse, openAIChat, parseOpenAIRequest } from '../../src/formats/openai/chat.ts';
-import { bytesOf, decodeAll, DONE, openAIChunk, readOpenAIStream, splitEvery } from './helpers.ts';
+import { bytesOf, decodeAll, errorOf, DONE, openAIChunk, readOpenAIStream, splitEvery } from './helpers.ts';
 
 const MODEL = 'claude-sonnet-4-5';
 
@@ -17,17 +16,6 @@ const MODEL = 'claude-sonnet-4-5';
 function toAnthropic(body: Record<string, unknown>): Record<string, any> {
   const request = parseOpenAIRequest({ model: MODEL, messages: [{ role: 'user', content: 'Hello' }], ...body });
   return buildAnthropicRequest(request, MODEL).body;
-}
-
-/** The error a translation throws (fails the test when it does not throw). */
-function errorOf(run: () => unknown): GatewayError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GatewayError);
-    return error as GatewayError;
-  }
-  throw new Error('expected the translation to refuse the request');
 }
 
 const PNG_DATA = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
