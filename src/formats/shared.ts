@@ -1,6 +1,6 @@
 /** Small helpers every wire-format translator uses. */
 import { GatewayError, InvalidRequestError, UnsupportedParameterError } from '../errors.ts';
-import type { ChatRequest, ImageSource, Message, StreamEvent, UpstreamErrorInfo } from './ir.ts';
+import type { ChatRequest, ImageSource, Message, ReasoningEffort, StreamEvent, UpstreamErrorInfo } from './ir.ts';
 import { isObject } from './sse.ts';
 
 export { isObject };
@@ -21,6 +21,9 @@ export function imageSourceOfUrl(url: string): ImageSource {
 }
 
 export const dataUrl = (mediaType: string, data: string) => `data:${mediaType};base64,${data}`;
+
+/** An image as a URL a provider can fetch or decode: remote URLs as they are, bytes as a data URL. */
+export const imageAsUrl = (source: ImageSource): string => (source.kind === 'url' ? source.url : dataUrl(source.mediaType, source.data));
 
 /**
  * Refuses the client's parameters the IR could not carry, unless the target speaks the client's
@@ -113,3 +116,24 @@ export const optionalNumber = (value: unknown, param: string): number | undefine
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidRequestError('invalid_parameter', `'${param}' must be a number.`, param);
   return value;
 };
+
+/**
+ * Thinking budgets for OpenAI-style efforts (Anthropic's minimum budget is 1024), one table for
+ * every format with budgets, so Claude thinks alike whether reached directly or through Bedrock.
+ */
+const EFFORT_BUDGET: Record<ReasoningEffort, number> = { minimal: 1024, low: 1024, medium: 4096, high: 16384 };
+
+/**
+ * The thinking budget a request asks for: its own budget, else its effort's; capped at half of
+ * `maxTokens`, which covers the thinking too and must leave room for the answer.
+ */
+export function thinkingBudgetOf(request: ChatRequest, target: string): number | undefined {
+  const reasoning = request.reasoning;
+  if (!reasoning) return undefined;
+  const wanted = reasoning.budgetTokens ?? EFFORT_BUDGET[reasoning.effort ?? 'medium'];
+  if (request.maxTokens === undefined) return wanted;
+  if (request.maxTokens <= 1024) {
+    throw new UnsupportedParameterError(request.sourceFormat === 'openai' ? 'max_completion_tokens' : 'max_tokens', target, 'with reasoning it must exceed 1024 (the smallest thinking budget)');
+  }
+  return Math.max(1024, Math.min(wanted, Math.floor(request.maxTokens / 2)));
+}

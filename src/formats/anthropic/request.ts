@@ -3,16 +3,13 @@
  * and writing one for an Anthropic-format provider (`buildAnthropicRequest`).
  */
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
-import type { AssistantPart, ChatRequest, ImagePart, Message, ReasoningEffort, TextPart, ToolChoice, ToolDefinition, UserPart } from '../ir.ts';
-import { isObject, mergeTurns, optionalNumber, parseArguments, unmappedFor } from '../shared.ts';
+import type { AssistantPart, ChatRequest, ImagePart, Message, TextPart, ToolChoice, ToolDefinition, UserPart } from '../ir.ts';
+import { isObject, mergeTurns, optionalNumber, parseArguments, thinkingBudgetOf, unmappedFor } from '../shared.ts';
 
 const TARGET = 'Anthropic';
 
 /** Anthropic requires `max_tokens`; this is what every Claude model can produce. */
 export const DEFAULT_MAX_TOKENS = 4096;
-
-/** Thinking budgets for OpenAI-style efforts (Anthropic's minimum budget is 1024). */
-const EFFORT_BUDGET: Record<ReasoningEffort, number> = { minimal: 1024, low: 1024, medium: 4096, high: 16384 };
 
 /** The forced tool a JSON answer is asked for through, when the client did not name its schema. */
 const JSON_TOOL = 'json_output';
@@ -279,15 +276,7 @@ function continuesUnsignedToolUse(request: ChatRequest): boolean {
 }
 
 function thinkingBudget(request: ChatRequest): number | undefined {
-  const reasoning = request.reasoning;
-  if (!reasoning || continuesUnsignedToolUse(request)) return undefined;
-  const wanted = reasoning.budgetTokens ?? EFFORT_BUDGET[reasoning.effort ?? 'medium'];
-  if (request.maxTokens === undefined) return wanted;
-  if (request.maxTokens <= 1024) {
-    throw new UnsupportedParameterError(request.sourceFormat === 'openai' ? 'max_completion_tokens' : 'max_tokens', TARGET, 'with reasoning it must exceed 1024 (the smallest thinking budget)');
-  }
-  // The output cap includes the thinking, which must leave room for the answer.
-  return Math.max(1024, Math.min(wanted, Math.floor(request.maxTokens / 2)));
+  return continuesUnsignedToolUse(request) ? undefined : thinkingBudgetOf(request, TARGET);
 }
 
 export function buildAnthropicRequest(request: ChatRequest, model: string): { path: string; body: Record<string, unknown> } {

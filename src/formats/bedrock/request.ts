@@ -7,7 +7,8 @@
 import { UnsupportedParameterError } from '../../errors.ts';
 import { DEFAULT_MAX_TOKENS, jsonToolOf } from '../anthropic/request.ts';
 import type { AssistantPart, ChatRequest, FilePart, ImagePart, Message, TextPart, ToolChoice, ToolResultPart, UpstreamRequest, UserPart } from '../ir.ts';
-import { clientParam, inlineImage, refuseIfSet, thinkingBudgetOf, type Json } from '../native-helpers.ts';
+import { clientParam, inlineImage, refuseIfSet, type Json } from '../native-helpers.ts';
+import { thinkingBudgetOf } from '../shared.ts';
 import { mergeTurns, parseArguments, unmappedFor } from '../shared.ts';
 
 export const BEDROCK = 'AWS Bedrock (Converse API)';

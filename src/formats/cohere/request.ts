@@ -6,7 +6,8 @@
  */
 import { UnsupportedParameterError } from '../../errors.ts';
 import type { AssistantPart, ChatRequest, Message, ToolResultPart, UpstreamRequest, UserPart } from '../ir.ts';
-import { clientParam, imageAsUrl, joinText, refuseUnmapped, thinkingBudgetOf, type Json } from '../native-helpers.ts';
+import { clientParam, joinText, refuseUnmapped, type Json } from '../native-helpers.ts';
+import { imageAsUrl, thinkingBudgetOf } from '../shared.ts';
 import { mergeTurns } from '../shared.ts';
 
 export const COHERE = 'Cohere (v2 chat)';

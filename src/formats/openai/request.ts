@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
 import type { AssistantPart, ChatRequest, Message, ReasoningEffort, ResponseFormat, TextPart, ToolChoice, ToolDefinition, UserPart } from '../ir.ts';
-import { dataUrl, imageSourceOfUrl, isObject, mergeTurns, optionalNumber, parseDataUrl, unmappedFor } from '../shared.ts';
+import { dataUrl, imageAsUrl, imageSourceOfUrl, isObject, mergeTurns, optionalNumber, parseDataUrl, unmappedFor } from '../shared.ts';
 
 const TARGET = 'OpenAI-compatible providers';
 
@@ -238,11 +238,11 @@ function openAIUserMessages(content: UserPart[]): Record<string, unknown>[] {
       const text = part.content.filter((p) => p.type === 'text').map((p) => p.text).join('\n');
       out.push({ role: 'tool', tool_call_id: part.toolCallId, content: part.isError && !text.startsWith('Error') ? `Error: ${text}` : text });
       // Tool messages carry text only: the result's images follow in a user message.
-      for (const image of part.content) if (image.type === 'image') rest.push(openAIImage(image.source.kind === 'url' ? image.source.url : dataUrl(image.source.mediaType, image.source.data)));
+      for (const image of part.content) if (image.type === 'image') rest.push(openAIImage(imageAsUrl(image.source)));
     } else if (part.type === 'text') {
       rest.push({ type: 'text', text: part.text });
     } else if (part.type === 'image') {
-      rest.push(openAIImage(part.source.kind === 'url' ? part.source.url : dataUrl(part.source.mediaType, part.source.data), part.detail));
+      rest.push(openAIImage(imageAsUrl(part.source), part.detail));
     } else {
       rest.push({ type: 'file', file: { file_data: dataUrl(part.mediaType, part.data), ...(part.filename ? { filename: part.filename } : {}) } });
     }

@@ -7,8 +7,8 @@
  */
 import { UnsupportedParameterError } from '../../errors.ts';
 import type { ChatRequest, ChatResponse, ImagePart, Message, UpstreamRequest } from '../ir.ts';
-import { clientParam, imageAsUrl, joinText, refuseIfSet, type Json } from '../native-helpers.ts';
-import { unmappedFor } from '../shared.ts';
+import { clientParam, joinText, refuseIfSet, type Json } from '../native-helpers.ts';
+import { imageAsUrl, unmappedFor } from '../shared.ts';
 import { outputText, predictionTarget, REPLICATE, succeededPrediction, tokenCounts, WAIT_HEADERS } from './predictions.ts';
 
 function refuseInexpressible(request: ChatRequest): void {
