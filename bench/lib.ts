@@ -1,14 +1,17 @@
 // Helpers for bench/run.ts: child processes, readiness, sequential time-to-first-byte, stats.
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { once } from 'node:events';
 import { Client } from 'undici';
 
 const children = new Set<ChildProcess>();
 
 /** Starts `node ...args` as a child that is killed when this process exits, however it exits. */
-export function spawnNode(args: string[], options: { env?: NodeJS.ProcessEnv; stdio: StdioOptions; cwd: string }): ChildProcess {
+export function spawnNode(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; stdio: StdioOptions; cwd: string },
+): ChildProcess {
   const child = spawn(process.execPath, args, options);
   children.add(child);
   child.once('exit', () => children.delete(child));
@@ -62,7 +65,8 @@ export async function freePort(): Promise<number> {
 export async function waitFor200(url: string, server: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (server.exitCode !== null || server.signalCode !== null) throw new Error(`the server for ${url} exited (${server.exitCode ?? server.signalCode}); see its log`);
+    if (server.exitCode !== null || server.signalCode !== null)
+      throw new Error(`the server for ${url} exited (${server.exitCode ?? server.signalCode}); see its log`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       await response.arrayBuffer();
@@ -100,7 +104,12 @@ export function cpuSeconds(pid: number): number {
 /** CPU time the whole machine has been busy so far, all cores and all processes, in seconds. */
 export function machineBusySeconds(): number {
   // user nice system idle iowait irq softirq steal, in 1/100 s; steal is time the hypervisor gave to others.
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = readFileSync('/proc/stat', 'utf8')
+    .split('\n', 1)[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   return (user + nice + system + irq + softirq + steal) / 100;
 }
 
@@ -122,8 +131,17 @@ export interface TtfbStats {
  * request by request, so that any drift of the machine affects them alike. The first `warmup`
  * rounds are discarded.
  */
-export async function measureTtfb(requests: readonly { url: string; body: string }[], rounds: number, warmup: number): Promise<TtfbStats[]> {
-  const targets = requests.map(({ url, body }) => ({ url: new URL(url), body, client: new Client(new URL(url).origin), samples: [] as number[] }));
+export async function measureTtfb(
+  requests: readonly { url: string; body: string }[],
+  rounds: number,
+  warmup: number,
+): Promise<TtfbStats[]> {
+  const targets = requests.map(({ url, body }) => ({
+    url: new URL(url),
+    body,
+    client: new Client(new URL(url).origin),
+    samples: [] as number[],
+  }));
   try {
     for (let round = 0; round < warmup + rounds; round++) {
       for (const target of targets) {
@@ -136,7 +154,8 @@ export async function measureTtfb(requests: readonly { url: string; body: string
         });
         let firstByteAt: number | undefined;
         for await (const _chunk of response.body) firstByteAt ??= performance.now();
-        if (response.statusCode !== 200 || firstByteAt === undefined) throw new Error(`TTFB: ${target.url} answered ${response.statusCode}`);
+        if (response.statusCode !== 200 || firstByteAt === undefined)
+          throw new Error(`TTFB: ${target.url} answered ${response.statusCode}`);
         if (round >= warmup) target.samples.push(firstByteAt - started);
       }
     }

@@ -20,7 +20,14 @@ const JSON_BODY = Buffer.from(
     object: 'chat.completion',
     created: CREATED,
     model: MODEL,
-    choices: [{ index: 0, message: { role: 'assistant', content: CONTENT, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: CONTENT, refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
     usage: USAGE,
     service_tier: 'default',
     system_fingerprint: FINGERPRINT,
@@ -35,8 +42,13 @@ const JSON_BODY = Buffer.from(
 function sseEvents(includeUsage: boolean): Buffer[] {
   const usage = includeUsage ? { usage: null } : {};
   const event = (chunk: object) =>
-    Buffer.from(`data: ${JSON.stringify({ id: ID, object: 'chat.completion.chunk', created: CREATED, model: MODEL, system_fingerprint: FINGERPRINT, ...chunk })}\n\n`);
-  const choice = (delta: object, finishReason: string | null) => ({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...usage });
+    Buffer.from(
+      `data: ${JSON.stringify({ id: ID, object: 'chat.completion.chunk', created: CREATED, model: MODEL, system_fingerprint: FINGERPRINT, ...chunk })}\n\n`,
+    );
+  const choice = (delta: object, finishReason: string | null) => ({
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...usage,
+  });
   const words = CONTENT.split(' ');
   const deltas = Array.from({ length: 18 }, (_, i) => {
     const from = Math.round((i * words.length) / 18);
@@ -54,11 +66,19 @@ const SSE_EVENTS = { plain: sseEvents(false), withUsage: sseEvents(true) };
 
 function answer(res: ServerResponse, stream: boolean, includeUsage: boolean): void {
   if (!stream) {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': JSON_BODY.length, 'x-request-id': 'req_mock' });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': JSON_BODY.length,
+      'x-request-id': 'req_mock',
+    });
     res.end(JSON_BODY);
     return;
   }
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': 'req_mock' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-request-id': 'req_mock',
+  });
   // The first event leaves with the headers; the rest follow on the next turn of the event loop,
   // one write each, so the first byte is not held back by the whole stream.
   const events = includeUsage ? SSE_EVENTS.withUsage : SSE_EVENTS.plain;

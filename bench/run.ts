@@ -5,16 +5,30 @@
 // Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50),
 // BENCH_TTFB_REQUESTS (default 300), BENCH_LOG_LEVEL (the gateway's LOG_LEVEL, default info), BENCH_CPU_PROF=1 (profile the gateway and list its hottest
 // functions; the profiler slows the gateway, so compare numbers only between unprofiled runs).
-import autocannon from 'autocannon';
-import type { RawResult } from 'autocannon';
+
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { cpuSeconds, firstLine, machineBusySeconds, freePort, killChildren, measureTtfb, peakRssMb, post, spawnNode, stopChild, topSelfTime, waitFor200 } from './lib.ts';
+import type { RawResult } from 'autocannon';
+import autocannon from 'autocannon';
 import type { TtfbStats } from './lib.ts';
+import {
+  cpuSeconds,
+  firstLine,
+  freePort,
+  killChildren,
+  machineBusySeconds,
+  measureTtfb,
+  peakRssMb,
+  post,
+  spawnNode,
+  stopChild,
+  topSelfTime,
+  waitFor200,
+} from './lib.ts';
 
 const envInt = (name: string, fallback: number): number => {
   const value = Number(process.env[name] || fallback);
@@ -42,7 +56,10 @@ const BUDGET_MS = (4 * (WARMUP_S + DURATION_S) + 45) * 1000;
 
 const messages = [
   { role: 'system', content: 'You are a concise assistant. Answer in two sentences at most.' },
-  { role: 'user', content: 'In one paragraph: what does an LLM gateway add between an application and the model provider?' },
+  {
+    role: 'user',
+    content: 'In one paragraph: what does an LLM gateway add between an application and the model provider?',
+  },
 ];
 const BODIES = {
   json: JSON.stringify({ model: 'gpt-4o-mini', messages, temperature: 0.2, max_tokens: 128 }),
@@ -68,9 +85,25 @@ interface Summary {
   node: string;
   cpus: number;
   cpuModel: string;
-  settings: { connections: number; durationS: number; warmupS: number; slicesPerTarget: number; ttfbRequests: number; cpuProfile: boolean; logLevel: string };
+  settings: {
+    connections: number;
+    durationS: number;
+    warmupS: number;
+    slicesPerTarget: number;
+    ttfbRequests: number;
+    cpuProfile: boolean;
+    logLevel: string;
+  };
   throughput: Record<Kind, Comparison>;
-  ttfb: { direct: TtfbStats; gateway: TtfbStats; medianDiffMs: number; routed: TtfbStats; routingDecisionMs: number; translated: TtfbStats; translationMs: number };
+  ttfb: {
+    direct: TtfbStats;
+    gateway: TtfbStats;
+    medianDiffMs: number;
+    routed: TtfbStats;
+    routingDecisionMs: number;
+    translated: TtfbStats;
+    translationMs: number;
+  };
   gatewayPeakRssMb: number;
   /** Peak RSS once ready, before any load. */
   gatewayStartRssMb: number;
@@ -97,34 +130,44 @@ interface LoadStats {
 async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   log('building dist/switchyard.mjs');
-  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: 60_000 });
+  const build = spawnSync(process.execPath, ['scripts/build.mjs'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 60_000,
+  });
   if (build.status !== 0) throw new Error(`build failed (status ${build.status})`);
 
-  const mock = spawnNode([join(ROOT, 'bench', 'mock-upstream.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const mock = spawnNode([join(ROOT, 'bench', 'mock-upstream.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const mockPort = Number(await firstLine(mock, 10_000));
 
   const gatewayPort = await freePort();
   const gatewayLog = openSync(join(RESULTS, 'gateway.log'), 'w');
   rmSync(PROFILES, { recursive: true, force: true });
-  const gateway = spawnNode([...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`] : []), join(ROOT, 'dist', 'switchyard.mjs')], {
-    // Only these variables, and a directory without a .env file: the developer's own provider
-    // keys or settings cannot change what is measured.
-    cwd: RESULTS,
-    env: {
-      PATH: process.env.PATH,
-      PORT: String(gatewayPort),
-      HOST: '127.0.0.1',
-      LOG_LEVEL,
-      OPENAI_API_KEY: 'sk-bench',
-      OPENAI_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
-      // A virtual model over two targets (both the mock), to time the routing decision itself.
-      GROQ_API_KEY: 'gsk-bench',
-      GROQ_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
-      ROUTES: JSON.stringify({ 'bench-route': ['openai/gpt-4o-mini', 'groq/gpt-4o-mini'] }),
-      ROUTING_STRATEGY: 'least-latency',
+  const gateway = spawnNode(
+    [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`] : []), join(ROOT, 'dist', 'switchyard.mjs')],
+    {
+      // Only these variables, and a directory without a .env file: the developer's own provider
+      // keys or settings cannot change what is measured.
+      cwd: RESULTS,
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(gatewayPort),
+        HOST: '127.0.0.1',
+        LOG_LEVEL,
+        OPENAI_API_KEY: 'sk-bench',
+        OPENAI_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
+        // A virtual model over two targets (both the mock), to time the routing decision itself.
+        GROQ_API_KEY: 'gsk-bench',
+        GROQ_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
+        ROUTES: JSON.stringify({ 'bench-route': ['openai/gpt-4o-mini', 'groq/gpt-4o-mini'] }),
+        ROUTING_STRATEGY: 'least-latency',
+      },
+      stdio: ['ignore', gatewayLog, gatewayLog],
     },
-    stdio: ['ignore', gatewayLog, gatewayLog],
-  });
+  );
   await waitFor200(`http://127.0.0.1:${gatewayPort}/health`, gateway, 10_000);
   const gatewayStartRssMb = peakRssMb(pid(gateway));
 
@@ -136,7 +179,9 @@ async function main(): Promise<void> {
 
   const throughput = {} as Record<Kind, Comparison>;
   for (const kind of KINDS) {
-    log(`load: ${kind.toUpperCase()}, direct and via gateway, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${ROUNDS} × ${DURATION_S / ROUNDS} s each`);
+    log(
+      `load: ${kind.toUpperCase()}, direct and via gateway, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${ROUNDS} × ${DURATION_S / ROUNDS} s each`,
+    );
     throughput[kind] = await compareLoad(urls, BODIES[kind], { mock, gateway });
   }
 
@@ -144,7 +189,14 @@ async function main(): Promise<void> {
   const routedBody = JSON.stringify({ ...JSON.parse(BODIES.sse), model: 'bench-route' });
   // The same stream, asked for by an Anthropic-format client: translated event by event.
   const [system, ...turns] = messages;
-  const translatedBody = JSON.stringify({ model: 'openai/gpt-4o-mini', system: system?.content, messages: turns, temperature: 0.2, max_tokens: 128, stream: true });
+  const translatedBody = JSON.stringify({
+    model: 'openai/gpt-4o-mini',
+    system: system?.content,
+    messages: turns,
+    temperature: 0.2,
+    max_tokens: 128,
+    stream: true,
+  });
   const [ttfbDirect, ttfbGateway, ttfbRouted, ttfbTranslated] = (await measureTtfb(
     [
       { url: urls.direct, body: BODIES.sse },
@@ -166,7 +218,15 @@ async function main(): Promise<void> {
     node: process.version,
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model ?? 'unknown',
-    settings: { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, slicesPerTarget: ROUNDS, ttfbRequests: TTFB_REQUESTS, cpuProfile: CPU_PROF, logLevel: LOG_LEVEL },
+    settings: {
+      connections: CONNECTIONS,
+      durationS: DURATION_S,
+      warmupS: WARMUP_S,
+      slicesPerTarget: ROUNDS,
+      ttfbRequests: TTFB_REQUESTS,
+      cpuProfile: CPU_PROF,
+      logLevel: LOG_LEVEL,
+    },
     throughput,
     ttfb: {
       direct: ttfbDirect,
@@ -206,10 +266,14 @@ async function checkSameAnswers(urls: Record<Target, string>): Promise<void> {
   for (const kind of KINDS) {
     const [direct, gateway] = await Promise.all([post(urls.direct, BODIES[kind]), post(urls.gateway, BODIES[kind])]);
     if (direct.status !== 200 || gateway.status !== 200) {
-      throw new Error(`${kind}: direct answered ${direct.status}, gateway ${gateway.status} (see bench/results/gateway.log): ${gateway.text.slice(0, 300)}`);
+      throw new Error(
+        `${kind}: direct answered ${direct.status}, gateway ${gateway.status} (see bench/results/gateway.log): ${gateway.text.slice(0, 300)}`,
+      );
     }
-    if (!isDeepStrictEqual(parse(kind, direct.text), parse(kind, gateway.text))) throw new Error(`${kind}: the gateway's answer differs from the upstream's`);
-    if (kind === 'sse' && !gateway.text.endsWith('data: [DONE]\n\n')) throw new Error('sse: the stream does not end with [DONE]');
+    if (!isDeepStrictEqual(parse(kind, direct.text), parse(kind, gateway.text)))
+      throw new Error(`${kind}: the gateway's answer differs from the upstream's`);
+    if (kind === 'sse' && !gateway.text.endsWith('data: [DONE]\n\n'))
+      throw new Error('sse: the stream does not end with [DONE]');
   }
 }
 
@@ -234,7 +298,9 @@ async function compareLoad(urls: Record<Target, string>, body: string, procs: Pr
   for (let round = 0; round < ROUNDS; round++) {
     for (const target of round % 2 === 0 ? TARGETS : [...TARGETS].reverse()) {
       const before = cpuTimes(procs);
-      slices[target].push(await autocannon({ ...options(target), duration: DURATION_S / ROUNDS, skipAggregateResult: true }));
+      slices[target].push(
+        await autocannon({ ...options(target), duration: DURATION_S / ROUNDS, skipAggregateResult: true }),
+      );
       const after = cpuTimes(procs);
       for (const key of Object.keys(after) as (keyof CpuTimes)[]) cpu[target][key] += after[key] - before[key];
     }
@@ -303,7 +369,10 @@ function loadStats(url: string, slices: RawResult[], cpu: CpuTimes): LoadStats {
 function profileSummary(): { fn: string; selfPercent: number }[] {
   const file = readdirSync(PROFILES).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile in ${PROFILES}`);
-  return topSelfTime(join(PROFILES, file), 15).map(({ fn, selfPercent }) => ({ fn, selfPercent: round(selfPercent, 1) }));
+  return topSelfTime(join(PROFILES, file), 15).map(({ fn, selfPercent }) => ({
+    fn,
+    selfPercent: round(selfPercent, 1),
+  }));
 }
 
 function printReport(s: Summary): void {
@@ -315,7 +384,18 @@ function printReport(s: Summary): void {
     `Mock, gateway and load generator are separate processes; the gateway logs at LOG_LEVEL=${LOG_LEVEL} (bench/results/gateway.log).`,
     '',
   );
-  const rows: string[][] = [['', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'failed', 'CPU µs/req: mock / gateway', 'cores busy: load gen / mock / gateway / other']];
+  const rows: string[][] = [
+    [
+      '',
+      'req/s',
+      'mean ms',
+      'p50 ms',
+      'p99 ms',
+      'failed',
+      'CPU µs/req: mock / gateway',
+      'cores busy: load gen / mock / gateway / other',
+    ],
+  ];
   for (const kind of KINDS) {
     const t = s.throughput[kind];
     for (const target of TARGETS) {
@@ -333,34 +413,74 @@ function printReport(s: Summary): void {
         `${c.loadGenerator.toFixed(2)} / ${c.mock.toFixed(2)} / ${direct ? '  - ' : c.gateway.toFixed(2)} / ${c.other.toFixed(2)}`,
       ]);
     }
-    rows.push([`${kind.toUpperCase()} gateway/direct`, pct(t.throughputRatio), signed(t.meanDiffMs, 2), signed(t.p50DiffMs, 0), signed(t.p99DiffMs, 0)], []);
+    rows.push(
+      [
+        `${kind.toUpperCase()} gateway/direct`,
+        pct(t.throughputRatio),
+        signed(t.meanDiffMs, 2),
+        signed(t.p50DiffMs, 0),
+        signed(t.p99DiffMs, 0),
+      ],
+      [],
+    );
   }
   out.push(...table(rows));
-  out.push(...table([
-    [`TTFB, SSE, sequential (${s.ttfb.direct.samples} each)`, 'median ms', 'p99 ms'],
-    ['direct', s.ttfb.direct.medianMs.toFixed(3), s.ttfb.direct.p99Ms.toFixed(3)],
-    ['via gateway', s.ttfb.gateway.medianMs.toFixed(3), s.ttfb.gateway.p99Ms.toFixed(3)],
-    ['difference', signed(s.ttfb.medianDiffMs, 3), signed(s.ttfb.gateway.p99Ms - s.ttfb.direct.p99Ms, 3)],
-    ['via gateway, virtual model (2 targets, least-latency)', s.ttfb.routed.medianMs.toFixed(3), s.ttfb.routed.p99Ms.toFixed(3)],
-    ['routing decision (virtual vs plain)', signed(s.ttfb.routingDecisionMs, 3), signed(s.ttfb.routed.p99Ms - s.ttfb.gateway.p99Ms, 3)],
-    ['via gateway, translated (Anthropic client → OpenAI-format provider)', s.ttfb.translated.medianMs.toFixed(3), s.ttfb.translated.p99Ms.toFixed(3)],
-    ['translation (translated vs plain)', signed(s.ttfb.translationMs, 3), signed(s.ttfb.translated.p99Ms - s.ttfb.gateway.p99Ms, 3)],
-  ]));
-  out.push('', `Gateway peak RSS (VmHWM): ${s.gatewayPeakRssMb.toFixed(1)} MB (${s.gatewayStartRssMb.toFixed(1)} MB when ready, before load)`);
+  out.push(
+    ...table([
+      [`TTFB, SSE, sequential (${s.ttfb.direct.samples} each)`, 'median ms', 'p99 ms'],
+      ['direct', s.ttfb.direct.medianMs.toFixed(3), s.ttfb.direct.p99Ms.toFixed(3)],
+      ['via gateway', s.ttfb.gateway.medianMs.toFixed(3), s.ttfb.gateway.p99Ms.toFixed(3)],
+      ['difference', signed(s.ttfb.medianDiffMs, 3), signed(s.ttfb.gateway.p99Ms - s.ttfb.direct.p99Ms, 3)],
+      [
+        'via gateway, virtual model (2 targets, least-latency)',
+        s.ttfb.routed.medianMs.toFixed(3),
+        s.ttfb.routed.p99Ms.toFixed(3),
+      ],
+      [
+        'routing decision (virtual vs plain)',
+        signed(s.ttfb.routingDecisionMs, 3),
+        signed(s.ttfb.routed.p99Ms - s.ttfb.gateway.p99Ms, 3),
+      ],
+      [
+        'via gateway, translated (Anthropic client → OpenAI-format provider)',
+        s.ttfb.translated.medianMs.toFixed(3),
+        s.ttfb.translated.p99Ms.toFixed(3),
+      ],
+      [
+        'translation (translated vs plain)',
+        signed(s.ttfb.translationMs, 3),
+        signed(s.ttfb.translated.p99Ms - s.ttfb.gateway.p99Ms, 3),
+      ],
+    ]),
+  );
+  out.push(
+    '',
+    `Gateway peak RSS (VmHWM): ${s.gatewayPeakRssMb.toFixed(1)} MB (${s.gatewayStartRssMb.toFixed(1)} MB when ready, before load)`,
+  );
 
   const warnings: string[] = [];
-  if (s.throughput.json.throughputRatio < 0.4) warnings.push(`JSON throughput through the gateway is ${pct(s.throughput.json.throughputRatio)} of direct (target: at least 40%)`);
-  if (s.ttfb.medianDiffMs > 1) warnings.push(`median TTFB difference is ${s.ttfb.medianDiffMs.toFixed(3)} ms (target: at most 1 ms)`);
+  if (s.throughput.json.throughputRatio < 0.4)
+    warnings.push(
+      `JSON throughput through the gateway is ${pct(s.throughput.json.throughputRatio)} of direct (target: at least 40%)`,
+    );
+  if (s.ttfb.medianDiffMs > 1)
+    warnings.push(`median TTFB difference is ${s.ttfb.medianDiffMs.toFixed(3)} ms (target: at most 1 ms)`);
   for (const kind of KINDS) {
     for (const target of TARGETS) {
       const { failures, cpuCores } = s.throughput[kind][target];
       if (failures > 0) warnings.push(`${kind} ${target}: ${failures} failed requests (see bench/results/gateway.log)`);
-      if (cpuCores.other > OTHER_LOAD_LIMIT) warnings.push(`${kind} ${target}: other work kept ${cpuCores.other.toFixed(2)} cores busy during the run: its numbers are not reliable`);
+      if (cpuCores.other > OTHER_LOAD_LIMIT)
+        warnings.push(
+          `${kind} ${target}: other work kept ${cpuCores.other.toFixed(2)} cores busy during the run: its numbers are not reliable`,
+        );
     }
   }
   if (warnings.length) out.push('', ...warnings.map((w) => `! ${w}`));
   if (s.cpuProfileTop) {
-    out.push('', 'Gateway CPU profile, top self time as a share of busy time (the profiler slows the gateway: compare only unprofiled numbers):');
+    out.push(
+      '',
+      'Gateway CPU profile, top self time as a share of busy time (the profiler slows the gateway: compare only unprofiled numbers):',
+    );
     out.push(...s.cpuProfileTop.map(({ fn, selfPercent }) => `${selfPercent.toFixed(1).padStart(6)}%  ${fn}`));
   }
   out.push(
@@ -375,7 +495,12 @@ function printReport(s: Summary): void {
 function table(rows: string[][]): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('   ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('   ')
+      .trimEnd(),
+  );
 }
 
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -2,14 +2,17 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../test/helpers/gateway.ts';
 import { MockUpstream, streamEvents } from '../test/helpers/mock-upstream.ts';
-import { haveRecordings, recordings, type Recording, readOpenAIAnswer } from './recordings.ts';
+import { haveRecordings, type Recording, readOpenAIAnswer, recordings } from './recordings.ts';
 
 /**
  * Replays real Cohere v2 answers (chat, chat streams re-framed as `event: <type>` + `data:`
  * per SOURCE.md, embeddings) through the gateway to an OpenAI client. What the client gets must
  * hold every text, tool call, finish reason and embedding the recording holds.
  */
-const cases = recordings(['cohere'], (first) => first?.message !== undefined || first?.type === 'message-start' || first?.embeddings !== undefined);
+const cases = recordings(
+  ['cohere'],
+  (first) => first?.message !== undefined || first?.type === 'message-start' || first?.embeddings !== undefined,
+);
 
 const lines = (text: string): Record<string, any>[] =>
   text
@@ -17,7 +20,12 @@ const lines = (text: string): Record<string, any>[] =>
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line));
 
-const FINISH: Record<string, string> = { COMPLETE: 'stop', STOP_SEQUENCE: 'stop', MAX_TOKENS: 'length', TOOL_CALL: 'tool_calls' };
+const FINISH: Record<string, string> = {
+  COMPLETE: 'stop',
+  STOP_SEQUENCE: 'stop',
+  MAX_TOKENS: 'length',
+  TOOL_CALL: 'tool_calls',
+};
 
 /** Cohere sends `"null"` or nothing as the arguments of argument-less calls; clients get `{}`. */
 const args = (text: string) => (text.trim() === '' || text.trim() === 'null' ? {} : JSON.parse(text));
@@ -27,10 +35,16 @@ function expectedOf(recording: Recording): { text: string; tools: { name: string
   if (recording.kind === 'json') {
     const answer = JSON.parse(recording.text);
     const message = answer.message;
-    const content = (message.content ?? []).filter((c: any) => c.type === 'text').map((c: any) => c.text).join('');
+    const content = (message.content ?? [])
+      .filter((c: any) => c.type === 'text')
+      .map((c: any) => c.text)
+      .join('');
     return {
       text: content + (message.tool_plan ?? ''),
-      tools: (message.tool_calls ?? []).map((call: any) => ({ name: call.function.name, args: args(call.function.arguments) })),
+      tools: (message.tool_calls ?? []).map((call: any) => ({
+        name: call.function.name,
+        args: args(call.function.arguments),
+      })),
       finish: FINISH[answer.finish_reason] ?? 'stop',
     };
   }
@@ -41,8 +55,13 @@ function expectedOf(recording: Recording): { text: string; tools: { name: string
     const message = event.delta?.message;
     if (event.type === 'content-delta' && typeof message?.content?.text === 'string') text += message.content.text;
     if (event.type === 'tool-plan-delta') text += message.tool_plan;
-    if (event.type === 'tool-call-start') tools.set(event.index, { name: message.tool_calls.function.name, args: message.tool_calls.function.arguments ?? '' });
-    if (event.type === 'tool-call-delta') (tools.get(event.index) as { args: string }).args += message.tool_calls.function.arguments;
+    if (event.type === 'tool-call-start')
+      tools.set(event.index, {
+        name: message.tool_calls.function.name,
+        args: message.tool_calls.function.arguments ?? '',
+      });
+    if (event.type === 'tool-call-delta')
+      (tools.get(event.index) as { args: string }).args += message.tool_calls.function.arguments;
     if (event.type === 'message-end') finish = FINISH[event.delta.finish_reason] ?? 'stop';
   }
   return { text, tools: [...tools.values()].map((tool) => ({ name: tool.name, args: args(tool.args) })), finish };
@@ -59,7 +78,11 @@ describe.skipIf(!haveRecordings)('recorded Cohere answers replayed through the g
   beforeAll(async () => {
     upstream = await new MockUpstream().start();
     upstream.handle(async (_req, res) => {
-      if (current.kind === 'chunks') return streamEvents(res, lines(current.text).map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`));
+      if (current.kind === 'chunks')
+        return streamEvents(
+          res,
+          lines(current.text).map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`),
+        );
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(current.text);
     });
@@ -79,7 +102,11 @@ describe.skipIf(!haveRecordings)('recorded Cohere answers replayed through the g
     current = recording;
     const first = JSON.parse(recording.kind === 'json' ? recording.text : (recording.text.split('\n')[0] as string));
     if (first.embeddings) {
-      const data = await client.embeddings.create({ model: 'cohere/embed-v4.0', input: first.texts, encoding_format: 'float' });
+      const data = await client.embeddings.create({
+        model: 'cohere/embed-v4.0',
+        input: first.texts,
+        encoding_format: 'float',
+      });
       expect(data.data.map((d) => d.embedding)).toEqual(first.embeddings.float);
       expect(data.usage.prompt_tokens).toBe(first.meta.billed_units.input_tokens);
       return;

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../test/helpers/gateway.ts';
 import { MockUpstream, streamEvents } from '../test/helpers/mock-upstream.ts';
-import { haveRecordings, recordings, type Recording } from './recordings.ts';
+import { haveRecordings, type Recording, recordings } from './recordings.ts';
 
 /**
  * Replays real Gemini API answers (generateContent, streamGenerateContent?alt=sse and Google's
@@ -12,23 +12,45 @@ import { haveRecordings, recordings, type Recording } from './recordings.ts';
  * Left out: Interactions API and Live API recordings (other APIs), and streams of piecewise
  * function-call arguments (`partialArgs`, only sent when asked for, which the gateway never does).
  */
-const cases = recordings(['google'], (first) => Array.isArray(first?.candidates) || (first?.error && typeof first.error.code === 'number')).filter(
-  (recording) => !recording.text.includes('"partialArgs"'),
-);
+const cases = recordings(
+  ['google'],
+  (first) => Array.isArray(first?.candidates) || (first?.error && typeof first.error.code === 'number'),
+).filter((recording) => !recording.text.includes('"partialArgs"'));
 
 if (!haveRecordings) console.log('conformance: ../shared/fixtures/recorded not found; Gemini replays skipped');
 
 /** Each line of a `.chunks.txt` recording framed as `alt=sse` sends it. */
-const sseFrames = (text: string) => text.split('\n').filter((line) => line.trim() !== '').map((line) => `data: ${line}\r\n\r\n`);
+const sseFrames = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => `data: ${line}\r\n\r\n`);
 
 /** What the recording says the client should read, worked out from Google's own fields. */
 function expectations(recording: Recording) {
-  const events: any[] = recording.kind === 'json' ? [JSON.parse(recording.text)] : recording.text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  const events: any[] =
+    recording.kind === 'json'
+      ? [JSON.parse(recording.text)]
+      : recording.text
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => JSON.parse(l));
   const parts = events.flatMap((event) => event.candidates?.[0]?.content?.parts ?? []);
-  const text = parts.filter((p: any) => typeof p.text === 'string' && !p.thought).map((p: any) => p.text).join('');
-  const calls = parts.filter((p: any) => p.functionCall).map((p: any) => [p.functionCall.name, p.functionCall.args ?? {}]);
-  const finishReason = events.map((event) => event.candidates?.[0]?.finishReason).filter(Boolean).at(-1);
-  const usage = events.map((event) => event.usageMetadata).filter(Boolean).at(-1);
+  const text = parts
+    .filter((p: any) => typeof p.text === 'string' && !p.thought)
+    .map((p: any) => p.text)
+    .join('');
+  const calls = parts
+    .filter((p: any) => p.functionCall)
+    .map((p: any) => [p.functionCall.name, p.functionCall.args ?? {}]);
+  const finishReason = events
+    .map((event) => event.candidates?.[0]?.finishReason)
+    .filter(Boolean)
+    .at(-1);
+  const usage = events
+    .map((event) => event.usageMetadata)
+    .filter(Boolean)
+    .at(-1);
   return { text, calls, finishReason, usage };
 }
 
@@ -82,13 +104,21 @@ describe.skipIf(!haveRecordings)('recorded Gemini answers replayed through the g
       const completion = await client.chat.completions.create(request);
       const message = completion.choices[0]!.message;
       expect(message.content ?? '').toBe(expected.text);
-      expect((message.tool_calls ?? []).map((c) => (c.type === 'function' ? [c.function.name, JSON.parse(c.function.arguments)] : []))).toEqual(expected.calls);
+      expect(
+        (message.tool_calls ?? []).map((c) =>
+          c.type === 'function' ? [c.function.name, JSON.parse(c.function.arguments)] : [],
+        ),
+      ).toEqual(expected.calls);
       expect(completion.choices[0]!.finish_reason).toBe(finish);
       expect(completion.usage).toMatchObject(usage);
       return;
     }
 
-    const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      ...request,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     const calls: { name: string; arguments: string }[] = [];
     let finishReason: string | null | undefined;

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../test/helpers/gateway.ts';
 import { MockUpstream, streamEvents } from '../test/helpers/mock-upstream.ts';
-import { haveRecordings, openAISseFrames, recordings, type Recording } from './recordings.ts';
+import { haveRecordings, openAISseFrames, type Recording, recordings } from './recordings.ts';
 
 /**
  * Replays real OpenAI-format responses (chat completions, streams, embeddings) captured from the
@@ -24,7 +24,8 @@ const cases = recordings(Object.keys(FOLDER_TO_PROVIDER), (first) =>
   ['chat.completion', 'chat.completion.chunk', 'list'].includes(first?.object),
 );
 
-if (!haveRecordings) console.log('conformance: ../shared/fixtures/recorded not found; recorded-response replays skipped');
+if (!haveRecordings)
+  console.log('conformance: ../shared/fixtures/recorded not found; recorded-response replays skipped');
 
 describe.skipIf(!haveRecordings)('recorded OpenAI-format responses replayed through the gateway', () => {
   let upstream: MockUpstream;
@@ -57,11 +58,18 @@ describe.skipIf(!haveRecordings)('recorded OpenAI-format responses replayed thro
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, recording) => {
     current = recording;
     const provider = FOLDER_TO_PROVIDER[recording.folder]!;
-    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client', maxRetries: 0, defaultHeaders: { 'x-provider': provider } });
+    const client = new OpenAI({
+      baseURL: `${gw.url}/v1`,
+      apiKey: 'client',
+      maxRetries: 0,
+      defaultHeaders: { 'x-provider': provider },
+    });
     const first = JSON.parse(recording.kind === 'json' ? recording.text : recording.text.split('\n')[0]!);
 
     if (first.object === 'list') {
-      const { data, response } = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'x' }).withResponse();
+      const { data, response } = await client.embeddings
+        .create({ model: 'text-embedding-3-small', input: 'x' })
+        .withResponse();
       expect(response.headers.get('x-gateway-provider')).toBe(provider);
       expect(data.data.length).toBe(first.data.length);
       return;
@@ -82,12 +90,17 @@ describe.skipIf(!haveRecordings)('recorded OpenAI-format responses replayed thro
     if (stream) {
       // …and without the usage-only chunk when it did not ask for usage (the gateway did).
       const plain = await (await post({ stream })).text();
-      expect(plain).toBe(frames.filter((frame) => !/"choices":\[\],/.test(frame) || !frame.includes('"usage":{')).join(''));
+      expect(plain).toBe(
+        frames.filter((frame) => !/"choices":\[\],/.test(frame) || !frame.includes('"usage":{')).join(''),
+      );
     }
 
     // And the official SDK reads them.
     if (recording.kind === 'json') {
-      const completion = await client.chat.completions.create({ model: first.model, messages: [{ role: 'user', content: 'x' }] });
+      const completion = await client.chat.completions.create({
+        model: first.model,
+        messages: [{ role: 'user', content: 'x' }],
+      });
       expect(completion.choices[0]?.message.content).toEqual(first.choices[0].message.content);
       return;
     }

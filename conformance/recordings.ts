@@ -1,6 +1,6 @@
-import type OpenAI from 'openai';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type OpenAI from 'openai';
 
 /** Real provider responses captured from their APIs; present beside the repository, never in it. */
 export const RECORDED_DIR = resolve(import.meta.dirname, '../../shared/fixtures/recorded');
@@ -52,7 +52,8 @@ export function sseRecordings(folders: readonly string[]): Recording[] {
     const dir = join(RECORDED_DIR, folder);
     if (!existsSync(dir)) continue;
     for (const file of readdirSync(dir).sort()) {
-      if (file.endsWith('.sse')) found.push({ name: `${folder}/${file}`, folder, kind: 'sse', text: readFileSync(join(dir, file), 'utf8') });
+      if (file.endsWith('.sse'))
+        found.push({ name: `${folder}/${file}`, folder, kind: 'sse', text: readFileSync(join(dir, file), 'utf8') });
     }
   }
   return found;
@@ -70,7 +71,11 @@ export function sseEvents(text: string): string[] {
 export function streamPayloads(recording: Recording): any[] {
   const lines =
     recording.kind === 'sse'
-      ? recording.text.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).filter((data) => data !== '[DONE]')
+      ? recording.text
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5).trim())
+          .filter((data) => data !== '[DONE]')
       : recording.text.split('\n').filter((line) => line.trim() !== '');
   return lines.map((line) => JSON.parse(line));
 }

@@ -8,11 +8,11 @@ import {
   anthropicSseFrames,
   haveRecordings,
   openAISseFrames,
+  type Recording,
   recordings,
   sseEvents,
   sseRecordings,
   streamPayloads,
-  type Recording,
 } from './recordings.ts';
 
 /**
@@ -39,13 +39,18 @@ interface Replay extends Recording {
   title: string;
 }
 
-const anthropicReplays: Replay[] = recordings(['anthropic'], (first) => first?.type === 'message' || first?.type === 'message_start').flatMap(
-  (recording): Replay[] => {
-    if (recording.kind === 'json') return [{ ...recording, title: recording.name }];
-    const responses = anthropicResponses(recording.text);
-    return responses.map((text, i) => ({ ...recording, text, title: responses.length > 1 ? `${recording.name} #${i + 1}` : recording.name }));
-  },
-);
+const anthropicReplays: Replay[] = recordings(
+  ['anthropic'],
+  (first) => first?.type === 'message' || first?.type === 'message_start',
+).flatMap((recording): Replay[] => {
+  if (recording.kind === 'json') return [{ ...recording, title: recording.name }];
+  const responses = anthropicResponses(recording.text);
+  return responses.map((text, i) => ({
+    ...recording,
+    text,
+    title: responses.length > 1 ? `${recording.name} #${i + 1}` : recording.name,
+  }));
+});
 
 const FOLDER_TO_PROVIDER: Record<string, string> = {
   openai: 'openai',
@@ -66,13 +71,19 @@ function isChatCompletion(recording: Recording): boolean {
   try {
     if (recording.kind === 'json') return JSON.parse(recording.text)?.object === 'chat.completion';
     const payloads = streamPayloads(recording);
-    return payloads.some((p) => p?.object === 'chat.completion.chunk') && payloads.every((p) => ['chat.completion.chunk', 'chat.completion.done', ''].includes(p?.object));
+    return (
+      payloads.some((p) => p?.object === 'chat.completion.chunk') &&
+      payloads.every((p) => ['chat.completion.chunk', 'chat.completion.done', ''].includes(p?.object))
+    );
   } catch {
     return false;
   }
 }
 
-const openAIReplays: Replay[] = [...recordings(Object.keys(FOLDER_TO_PROVIDER), () => true), ...sseRecordings(Object.keys(FOLDER_TO_PROVIDER))]
+const openAIReplays: Replay[] = [
+  ...recordings(Object.keys(FOLDER_TO_PROVIDER), () => true),
+  ...sseRecordings(Object.keys(FOLDER_TO_PROVIDER)),
+]
   .filter(isChatCompletion)
   .map((recording) => ({ ...recording, title: recording.name }));
 
@@ -113,7 +124,8 @@ function anthropicAnswer(replay: Replay): Answer {
     const buffers = new Map<number, string>();
     for (const event of streamPayloads(replay)) {
       if (event.type === 'message_start') {
-        if (!message) message = { ...event.message, content: [...event.message.content], usage: { ...event.message.usage } };
+        if (!message)
+          message = { ...event.message, content: [...event.message.content], usage: { ...event.message.usage } };
         else if (event.message.id !== message.id) {
           spliced = true;
           break;
@@ -128,7 +140,8 @@ function anthropicAnswer(replay: Replay): Answer {
         const block = message.content[event.index];
         if (event.delta.type === 'text_delta') block.text += event.delta.text;
         if (event.delta.type === 'thinking_delta') block.thinking += event.delta.thinking;
-        if (event.delta.type === 'input_json_delta') buffers.set(event.index, (buffers.get(event.index) ?? '') + event.delta.partial_json);
+        if (event.delta.type === 'input_json_delta')
+          buffers.set(event.index, (buffers.get(event.index) ?? '') + event.delta.partial_json);
       } else if (event.type === 'content_block_stop') {
         const json = buffers.get(event.index);
         if (json) message.content[event.index].input = JSON.parse(json);
@@ -145,8 +158,14 @@ function anthropicAnswer(replay: Replay): Answer {
   return {
     id: message.id,
     model: message.model,
-    text: blocks.filter((b) => b.type === 'text').map((b) => b.text).join(''),
-    thinking: blocks.filter((b) => b.type === 'thinking').map((b) => b.thinking).join(''),
+    text: blocks
+      .filter((b) => b.type === 'text')
+      .map((b) => b.text)
+      .join(''),
+    thinking: blocks
+      .filter((b) => b.type === 'thinking')
+      .map((b) => b.thinking)
+      .join(''),
     toolCalls: blocks.filter((b) => b.type === 'tool_use').map((b) => ({ id: b.id, name: b.name, input: b.input })),
     stopReason: message.stop_reason,
     usage: message.usage,
@@ -159,11 +178,26 @@ function anthropicAnswer(replay: Replay): Answer {
 function contentParts(content: unknown): { text: string; thinking: string } {
   if (typeof content === 'string') return { text: content, thinking: '' };
   if (!Array.isArray(content)) return { text: '', thinking: '' };
-  const texts = (chunks: any[]): string => chunks.filter((c) => c?.type === 'text').map((c) => c.text).join('');
-  return { text: texts(content), thinking: content.filter((c) => c?.type === 'thinking').map((c) => texts(c.thinking ?? [])).join('') };
+  const texts = (chunks: any[]): string =>
+    chunks
+      .filter((c) => c?.type === 'text')
+      .map((c) => c.text)
+      .join('');
+  return {
+    text: texts(content),
+    thinking: content
+      .filter((c) => c?.type === 'thinking')
+      .map((c) => texts(c.thinking ?? []))
+      .join(''),
+  };
 }
 
-const reasoningOf = (message: Record<string, any>) => (typeof message.reasoning_content === 'string' ? message.reasoning_content : typeof message.reasoning === 'string' ? message.reasoning : '');
+const reasoningOf = (message: Record<string, any>) =>
+  typeof message.reasoning_content === 'string'
+    ? message.reasoning_content
+    : typeof message.reasoning === 'string'
+      ? message.reasoning
+      : '';
 
 /** The answer an OpenAI-format recording holds, read as the Chat Completions API defines it. */
 function openAIAnswer(replay: Replay): Answer & { hasUsage: boolean } {
@@ -181,7 +215,8 @@ function openAIAnswer(replay: Replay): Answer & { hasUsage: boolean } {
     const parts = contentParts(message.content);
     text = parts.text || (typeof message.refusal === 'string' ? message.refusal : '');
     thinking = reasoningOf(message) + parts.thinking;
-    for (const call of message.tool_calls ?? []) calls.push({ id: call.id, name: call.function.name, arguments: call.function.arguments ?? '' });
+    for (const call of message.tool_calls ?? [])
+      calls.push({ id: call.id, name: call.function.name, arguments: call.function.arguments ?? '' });
     finish = body.choices[0].finish_reason;
     usage = body.usage ?? body.x_groq?.usage;
   } else {
@@ -231,7 +266,12 @@ const ANTHROPIC_TO_OPENAI_FINISH: Record<string, string> = {
   tool_use: 'tool_calls',
   refusal: 'content_filter',
 };
-const OPENAI_TO_ANTHROPIC_STOP: Record<string, string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', content_filter: 'refusal' };
+const OPENAI_TO_ANTHROPIC_STOP: Record<string, string> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  tool_calls: 'tool_use',
+  content_filter: 'refusal',
+};
 
 function mapped(map: Record<string, string>, reason: string): string {
   const to = map[reason];
@@ -244,7 +284,12 @@ function openAIUsageOf(usage: Record<string, any>) {
   const cacheRead = usage.cache_read_input_tokens ?? 0;
   const prompt = (usage.input_tokens ?? 0) + cacheRead + (usage.cache_creation_input_tokens ?? 0);
   const completion = usage.output_tokens ?? 0;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, cached_tokens: cacheRead };
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    cached_tokens: cacheRead,
+  };
 }
 
 /**
@@ -256,7 +301,8 @@ function openAIUsageOf(usage: Record<string, any>) {
 function anthropicUsageOf(usage: Record<string, any>) {
   const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
   const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0;
-  const reasoningOutside = reasoning > 0 && usage.total_tokens === usage.prompt_tokens + usage.completion_tokens + reasoning;
+  const reasoningOutside =
+    reasoning > 0 && usage.total_tokens === usage.prompt_tokens + usage.completion_tokens + reasoning;
   return {
     input_tokens: usage.prompt_tokens - cached,
     output_tokens: usage.completion_tokens + (reasoningOutside ? reasoning : 0),
@@ -273,8 +319,14 @@ function ssePayloads(body: string): { event?: string; data: string }[] {
     .filter((e) => e.trim())
     .map((e) => {
       const lines = e.split('\n');
-      const event = lines.find((l) => l.startsWith('event:'))?.slice(6).trim();
-      const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+      const event = lines
+        .find((l) => l.startsWith('event:'))
+        ?.slice(6)
+        .trim();
+      const data = lines
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trimStart())
+        .join('\n');
       return { ...(event ? { event } : {}), data };
     });
 }
@@ -325,8 +377,14 @@ const parsedCalls = (calls: { id: string; name: string; arguments: string }[]) =
 function messageParts(message: Anthropic.Message) {
   const blocks = message.content as any[];
   return {
-    text: blocks.filter((b) => b.type === 'text').map((b) => b.text).join(''),
-    thinking: blocks.filter((b) => b.type === 'thinking').map((b) => b.thinking).join(''),
+    text: blocks
+      .filter((b) => b.type === 'text')
+      .map((b) => b.text)
+      .join(''),
+    thinking: blocks
+      .filter((b) => b.type === 'thinking')
+      .map((b) => b.thinking)
+      .join(''),
     toolCalls: blocks.filter((b) => b.type === 'tool_use').map((b) => ({ id: b.id, name: b.name, input: b.input })),
   };
 }
@@ -346,7 +404,10 @@ describe.skipIf(!haveRecordings)('recorded answers replayed through the format t
         return void res.end(current.text);
       }
       if (current.kind === 'sse') return streamEvents(res, sseEvents(current.text));
-      return streamEvents(res, current.folder === 'anthropic' ? anthropicSseFrames(current.text) : openAISseFrames(current.text));
+      return streamEvents(
+        res,
+        current.folder === 'anthropic' ? anthropicSseFrames(current.text) : openAISseFrames(current.text),
+      );
     });
     const env: Record<string, string> = {
       ANTHROPIC_API_KEY: 'sk-ant-conformance-key',
@@ -381,7 +442,14 @@ describe.skipIf(!haveRecordings)('recorded answers replayed through the format t
   });
 
   describe('Anthropic answers → OpenAI SDK (/v1/chat/completions, translated)', () => {
-    const openai = () => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client', maxRetries: 0, timeout: 10_000, defaultHeaders: { 'x-provider': 'anthropic' } });
+    const openai = () =>
+      new OpenAI({
+        baseURL: `${gw.url}/v1`,
+        apiKey: 'client',
+        maxRetries: 0,
+        timeout: 10_000,
+        defaultHeaders: { 'x-provider': 'anthropic' },
+      });
 
     it.each(anthropicReplays.map((r) => [r.title, r] as const))('%s', async (_title, replay) => {
       current = replay;
@@ -397,7 +465,9 @@ describe.skipIf(!haveRecordings)('recorded answers replayed through the format t
         expect(message.role).toBe('assistant');
         expect(message.content ?? '').toBe(want.text);
         expect(message.reasoning_content ?? '').toBe(want.thinking);
-        expect(parsedCalls((message.tool_calls ?? []).map((c: any) => ({ id: c.id, ...c.function })))).toEqual(want.toolCalls);
+        expect(parsedCalls((message.tool_calls ?? []).map((c: any) => ({ id: c.id, ...c.function })))).toEqual(
+          want.toolCalls,
+        );
         // Server-side tool blocks (web search, code execution, MCP…) have no OpenAI form: they are left out, not made into calls.
         for (const serverId of want.serverToolIds) expect(JSON.stringify(completion)).not.toContain(serverId);
         expect(completion.choices[0].finish_reason).toBe(mapped(ANTHROPIC_TO_OPENAI_FINISH, want.stopReason));
@@ -442,7 +512,11 @@ describe.skipIf(!haveRecordings)('recorded answers replayed through the format t
       const rawChunks = events.slice(0, -1).map((e) => JSON.parse(e.data));
 
       // And what the SDK reads from them.
-      const stream = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } });
+      const stream = await client.chat.completions.create({
+        ...params,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       const sdkChunks: any[] = [];
       for await (const chunk of stream) sdkChunks.push(chunk);
 
@@ -470,7 +544,14 @@ describe.skipIf(!haveRecordings)('recorded answers replayed through the format t
   });
 
   describe('Anthropic answers → Anthropic SDK (/v1/messages, native pass-through)', () => {
-    const anthropic = () => new Anthropic({ baseURL: gw.url, apiKey: 'client', maxRetries: 0, timeout: 10_000, defaultHeaders: { 'x-provider': 'anthropic' } });
+    const anthropic = () =>
+      new Anthropic({
+        baseURL: gw.url,
+        apiKey: 'client',
+        maxRetries: 0,
+        timeout: 10_000,
+        defaultHeaders: { 'x-provider': 'anthropic' },
+      });
 
     it.each(anthropicReplays.map((r) => [r.title, r] as const))('%s', async (_title, replay) => {
       current = replay;
@@ -513,7 +594,10 @@ describe.skipIf(!haveRecordings)('recorded answers replayed through the format t
         toolCalls: want.toolCalls,
         stop_reason: want.stopReason,
       });
-      expect(message.usage).toMatchObject({ input_tokens: want.usage.input_tokens, output_tokens: want.usage.output_tokens });
+      expect(message.usage).toMatchObject({
+        input_tokens: want.usage.input_tokens,
+        output_tokens: want.usage.output_tokens,
+      });
     });
   });
 
@@ -522,8 +606,18 @@ describe.skipIf(!haveRecordings)('recorded answers replayed through the format t
       current = replay;
       const want = openAIAnswer(replay);
       const provider = FOLDER_TO_PROVIDER[replay.folder]!;
-      const client = new Anthropic({ baseURL: gw.url, apiKey: 'client', maxRetries: 0, timeout: 10_000, defaultHeaders: { 'x-provider': provider } });
-      const params = { model: want.model || 'model', max_tokens: 1024, messages: [{ role: 'user' as const, content: 'x' }] };
+      const client = new Anthropic({
+        baseURL: gw.url,
+        apiKey: 'client',
+        maxRetries: 0,
+        timeout: 10_000,
+        defaultHeaders: { 'x-provider': provider },
+      });
+      const params = {
+        model: want.model || 'model',
+        max_tokens: 1024,
+        messages: [{ role: 'user' as const, content: 'x' }],
+      };
 
       let message: Anthropic.Message;
       if (replay.kind === 'json') {
@@ -555,7 +649,11 @@ describe.skipIf(!haveRecordings)('recorded answers replayed through the format t
       expect(messageParts(message)).toEqual({ text: want.text, thinking: want.thinking, toolCalls: want.toolCalls });
       // Blocks come in the order the provider produced them (reasoning, then the answer, then the calls); no empty text block.
       const order = (message.content as any[]).map((b) => b.type);
-      expect(order).toEqual([...order].sort((a, b) => ['thinking', 'text', 'tool_use'].indexOf(a) - ['thinking', 'text', 'tool_use'].indexOf(b)));
+      expect(order).toEqual(
+        [...order].sort(
+          (a, b) => ['thinking', 'text', 'tool_use'].indexOf(a) - ['thinking', 'text', 'tool_use'].indexOf(b),
+        ),
+      );
       expect((message.content as any[]).filter((b) => b.type === 'text' && b.text === '')).toEqual([]);
       // An answer that calls tools stops to have them run, whatever `stop` the provider says (OpenAI answers a named tool_choice with `stop`).
       const finish = want.stopReason === 'stop' && want.toolCalls.length > 0 ? 'tool_calls' : want.stopReason;

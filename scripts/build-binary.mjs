@@ -16,7 +16,12 @@ mkdirSync(WORK, { recursive: true });
 await build({ ...shared, outfile: `${WORK}/switchyard.cjs`, target: 'node24', format: 'cjs' });
 writeFileSync(
   `${WORK}/sea-config.json`,
-  JSON.stringify({ main: `${WORK}/switchyard.cjs`, output: `${WORK}/sea-prep.blob`, disableExperimentalSEAWarning: true, useCodeCache: true }),
+  JSON.stringify({
+    main: `${WORK}/switchyard.cjs`,
+    output: `${WORK}/sea-prep.blob`,
+    disableExperimentalSEAWarning: true,
+    useCodeCache: true,
+  }),
 );
 execFileSync(process.execPath, ['--experimental-sea-config', `${WORK}/sea-config.json`], { stdio: 'inherit' });
 
@@ -38,7 +43,9 @@ execFileSync(
 );
 
 const sizeMb = statSync(BINARY).size / 1024 / 1024;
-console.log(`built ${BINARY} (${sizeMb.toFixed(1)} MB, Node ${process.versions.node}, linux-x64) in ${Math.round(performance.now() - started)} ms`);
+console.log(
+  `built ${BINARY} (${sizeMb.toFixed(1)} MB, Node ${process.versions.node}, linux-x64) in ${Math.round(performance.now() - started)} ms`,
+);
 console.log(`start-up: /health answers ${await timeToHealth(BINARY)} ms after launch`);
 
 /** Launches the binary on a free loopback port and measures until /health answers 200. */
@@ -53,7 +60,10 @@ async function timeToHealth(file) {
   const child = spawn(file, [], { env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: 'ignore' });
   try {
     for (let i = 0; i < 1000; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return Math.round(performance.now() - launched);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }

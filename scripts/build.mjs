@@ -17,4 +17,6 @@ const { metafile } = await build({
   },
 });
 const packages = writeThirdPartyLicenses(metafile, 'dist/THIRD_PARTY_LICENSES');
-console.log(`built dist/switchyard.mjs (${packages} npm packages inside, listed in dist/THIRD_PARTY_LICENSES) in ${Math.round(performance.now() - started)} ms`);
+console.log(
+  `built dist/switchyard.mjs (${packages} npm packages inside, listed in dist/THIRD_PARTY_LICENSES) in ${Math.round(performance.now() - started)} ms`,
+);

@@ -23,7 +23,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The source's own snapshot date (`"last_updated": "2026-07-24T18:23:43+00:00"`), if it has one. */
 function snapshotDate(json: Record<string, unknown>): string | undefined {
-  const lastUpdated = json['last_updated'];
+  const lastUpdated = json.last_updated;
   const date = typeof lastUpdated === 'string' ? lastUpdated.slice(0, 10) : undefined;
   return date !== undefined && ISO_DATE.test(date) ? date : undefined;
 }

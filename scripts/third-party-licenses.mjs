@@ -22,13 +22,15 @@ export function writeThirdPartyLicenses(metafile, outFile) {
   const packages = bundledPackages(metafile)
     .map((dir) => {
       const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-      const license = typeof manifest.license === 'string' ? manifest.license : (manifest.license?.type ?? 'see its repository');
+      const license =
+        typeof manifest.license === 'string' ? manifest.license : (manifest.license?.type ?? 'see its repository');
       return { name: manifest.name, version: manifest.version, license, text: licenseText(dir) };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
   const rule = '='.repeat(80);
   const sections = packages.map(
-    (p) => `${rule}\n${p.name}@${p.version} (${p.license})\n${rule}\n\n${p.text ?? `Licensed under ${p.license}; the package ships no license file.`}\n`,
+    (p) =>
+      `${rule}\n${p.name}@${p.version} (${p.license})\n${rule}\n\n${p.text ?? `Licensed under ${p.license}; the package ships no license file.`}\n`,
   );
   writeFileSync(
     outFile,

@@ -3,7 +3,13 @@
  * code, and a message safe to show a client (it never contains a credential). The server turns
  * these into the client's own error shape in one place (server/error-response.ts).
  */
-export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'rate_limit_error' | 'api_error' | 'upstream_error';
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'api_error'
+  | 'upstream_error';
 
 export class GatewayError extends Error {
   constructor(
@@ -36,7 +42,12 @@ export class MethodNotAllowedError extends GatewayError {
     path: string,
     readonly allowed: readonly string[],
   ) {
-    super(405, 'method_not_allowed', `${method} is not allowed on ${path}; use ${allowed.join(', ')}.`, 'invalid_request_error');
+    super(
+      405,
+      'method_not_allowed',
+      `${method} is not allowed on ${path}; use ${allowed.join(', ')}.`,
+      'invalid_request_error',
+    );
   }
 }
 
@@ -48,8 +59,16 @@ export class PayloadTooLargeError extends GatewayError {
 
 export class ProviderNotFoundError extends GatewayError {
   constructor(requested: string, active: readonly string[], reason: 'unknown' | 'inactive') {
-    const why = reason === 'unknown' ? `Unknown provider '${requested}'.` : `Provider '${requested}' is not active (its environment variables are not set).`;
-    super(404, 'provider_not_found', `${why} Active providers: ${active.length ? active.join(', ') : 'none'}.`, 'not_found_error');
+    const why =
+      reason === 'unknown'
+        ? `Unknown provider '${requested}'.`
+        : `Provider '${requested}' is not active (its environment variables are not set).`;
+    super(
+      404,
+      'provider_not_found',
+      `${why} Active providers: ${active.length ? active.join(', ') : 'none'}.`,
+      'not_found_error',
+    );
   }
 }
 
@@ -104,14 +123,22 @@ export class UpstreamUnreachableError extends GatewayError {
 
 export class UpstreamTimeoutError extends GatewayError {
   constructor(provider: string, timeoutMs: number, phase: 'headers' | 'stream') {
-    const what = phase === 'headers' ? `did not answer within ${timeoutMs} ms (REQUEST_TIMEOUT_MS)` : `sent nothing for ${timeoutMs} ms (STREAM_IDLE_TIMEOUT_MS)`;
+    const what =
+      phase === 'headers'
+        ? `did not answer within ${timeoutMs} ms (REQUEST_TIMEOUT_MS)`
+        : `sent nothing for ${timeoutMs} ms (STREAM_IDLE_TIMEOUT_MS)`;
     super(504, 'upstream_timeout', `Provider '${provider}' ${what}.`, 'upstream_error');
   }
 }
 
 export class UpstreamStreamError extends GatewayError {
   constructor(provider: string, detail: string) {
-    super(502, 'upstream_stream_error', `The stream from provider '${provider}' broke off: ${detail}.`, 'upstream_error');
+    super(
+      502,
+      'upstream_stream_error',
+      `The stream from provider '${provider}' broke off: ${detail}.`,
+      'upstream_error',
+    );
   }
 }
 
@@ -121,13 +148,24 @@ export class UpstreamStreamError extends GatewayError {
  */
 export class UnsupportedParameterError extends GatewayError {
   constructor(param: string, target: string, detail?: string) {
-    super(400, 'unsupported_parameter', `Parameter '${param}' is not supported by ${target}${detail ? `: ${detail}` : ''}.`, 'invalid_request_error', param);
+    super(
+      400,
+      'unsupported_parameter',
+      `Parameter '${param}' is not supported by ${target}${detail ? `: ${detail}` : ''}.`,
+      'invalid_request_error',
+      param,
+    );
   }
 }
 
 /** A provider's answer that does not parse as its wire format says it should. */
 export class UpstreamMalformedError extends GatewayError {
   constructor(provider: string, detail: string) {
-    super(502, 'upstream_malformed', `Provider '${provider}' sent an answer the gateway could not read: ${detail}.`, 'upstream_error');
+    super(
+      502,
+      'upstream_malformed',
+      `Provider '${provider}' sent an answer the gateway could not read: ${detail}.`,
+      'upstream_error',
+    );
   }
 }

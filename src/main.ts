@@ -1,9 +1,11 @@
+import type { AddressInfo } from 'node:net';
 import pkg from '../package.json' with { type: 'json' };
+import type { Catalog } from './catalog/catalog.ts';
 import { loadCatalog } from './catalog/load.ts';
-import { HELP, parseCli, type CliOptions } from './cli/args.ts';
-import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { type CliOptions, HELP, parseCli } from './cli/args.ts';
+import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { environmentWithEnvFile } from './config/env-file.ts';
-import { createLogger } from './observability/logger.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
 import type { Env } from './providers/types.ts';
 import { createGateway } from './server/server.ts';
 
@@ -23,7 +25,8 @@ function environment(options: CliOptions): Env {
 function warnings(config: Config): string[] {
   const found: string[] = [];
   if (config.providers.size === 0) found.push('no provider is active: set a provider key such as OPENAI_API_KEY');
-  if (!config.gatewayKeys) found.push('GATEWAY_API_KEYS is not set: anyone who can reach this port can spend the configured provider keys');
+  if (!config.gatewayKeys)
+    found.push('GATEWAY_API_KEYS is not set: anyone who can reach this port can spend the configured provider keys');
   return found;
 }
 
@@ -43,9 +46,9 @@ async function main(): Promise<void> {
   if (options.help) return void process.stdout.write(HELP);
   if (options.version) return void process.stdout.write(`${pkg.version}\n`);
 
-  let config;
-  let logger;
-  let catalog;
+  let config: Config;
+  let logger: Logger;
+  let catalog: Catalog;
   try {
     config = loadConfig(environment(options));
     logger = createLogger(options.check ? 'silent' : config.logLevel);
@@ -70,11 +73,13 @@ async function main(): Promise<void> {
   }
 
   const gateway = createGateway({ config, logger, catalog });
-  let address;
+  let address: AddressInfo;
   try {
     address = await gateway.listen();
   } catch (error) {
-    fail(`cannot listen on ${config.host}:${config.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    fail(
+      `cannot listen on ${config.host}:${config.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   logger.info(
     {

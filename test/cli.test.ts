@@ -12,7 +12,12 @@ const version = JSON.parse(readFileSync('package.json', 'utf8')).version as stri
 
 function run(args: string[], env: Record<string, string> = {}) {
   const cwd = mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
-  return spawnSync(process.execPath, [BUNDLE, ...args], { cwd, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 10_000 });
+  return spawnSync(process.execPath, [BUNDLE, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
 }
 
 describe('command line', () => {
@@ -24,7 +29,16 @@ describe('command line', () => {
   it('--help lists every flag and the variables that matter most', () => {
     const result = run(['--help']);
     expect(result.status).toBe(0);
-    for (const flag of ['--port', '--host', '--env-file', '--check', '--version', '--help', 'GATEWAY_API_KEYS', 'OPENAI_API_KEY']) {
+    for (const flag of [
+      '--port',
+      '--host',
+      '--env-file',
+      '--check',
+      '--version',
+      '--help',
+      'GATEWAY_API_KEYS',
+      'OPENAI_API_KEY',
+    ]) {
       expect(result.stdout).toContain(flag);
     }
   });
@@ -41,7 +55,12 @@ describe('command line', () => {
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     const { port } = server.address() as { port: number };
     try {
-      const result = run(['--check'], { PORT: String(port), HOST: '127.0.0.1', OPENAI_API_KEY: 'k', GROQ_API_KEY: 'k' });
+      const result = run(['--check'], {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        OPENAI_API_KEY: 'k',
+        GROQ_API_KEY: 'k',
+      });
       expect(result.status).toBe(0);
       expect(result.stdout).toContain('configuration is valid');
       expect(result.stdout).toContain('active providers: openai, groq');
@@ -77,7 +96,10 @@ describe('command line', () => {
     try {
       let ok = false;
       for (let i = 0; i < 300 && !ok; i++) {
-        ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+        ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (!ok) await sleep(10);
       }
       expect(ok).toBe(true);

@@ -32,8 +32,19 @@ describe('configuration', () => {
   });
 
   it('reads gateway settings and active providers', () => {
-    const config = loadConfig({ PORT: '9090', MAX_BODY_BYTES: '1000', GROQ_API_KEY: 'k', DEFAULT_PROVIDER: 'groq', LOG_LEVEL: 'warn' });
-    expect([config.port, config.maxBodyBytes, config.defaultProvider, config.logLevel]).toEqual([9090, 1000, 'groq', 'warn']);
+    const config = loadConfig({
+      PORT: '9090',
+      MAX_BODY_BYTES: '1000',
+      GROQ_API_KEY: 'k',
+      DEFAULT_PROVIDER: 'groq',
+      LOG_LEVEL: 'warn',
+    });
+    expect([config.port, config.maxBodyBytes, config.defaultProvider, config.logLevel]).toEqual([
+      9090,
+      1000,
+      'groq',
+      'warn',
+    ]);
     expect([...config.providers.keys()]).toEqual(['groq']);
   });
 
@@ -52,8 +63,12 @@ describe('configuration', () => {
   });
 
   it('AWS Bedrock: an access key needs its secret, and pass-through (unsignable) is refused', () => {
-    expect(problemsOf({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE' })).toEqual(['AWS_SECRET_ACCESS_KEY: must be set with AWS_ACCESS_KEY_ID']);
-    expect(problemsOf({ AWS_REGION: 'eu-west-1', BEDROCK_AUTH_MODE: 'passthrough' })).toEqual([expect.stringMatching(/^BEDROCK_AUTH_MODE: 'passthrough' is not possible/)]);
+    expect(problemsOf({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE' })).toEqual([
+      'AWS_SECRET_ACCESS_KEY: must be set with AWS_ACCESS_KEY_ID',
+    ]);
+    expect(problemsOf({ AWS_REGION: 'eu-west-1', BEDROCK_AUTH_MODE: 'passthrough' })).toEqual([
+      expect.stringMatching(/^BEDROCK_AUTH_MODE: 'passthrough' is not possible/),
+    ]);
     expect(problemsOf({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI' })).toEqual([]);
   });
 
@@ -89,7 +104,10 @@ describe('configuration', () => {
   it('start-up with an unreadable or malformed CATALOG_FILE exits 1 naming it', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'switchyard-catalog-'));
     writeFileSync(join(cwd, 'bad.json'), '{not json');
-    for (const [file, reason] of [['missing.json', /cannot read/], ['bad.json', /not valid JSON/]] as const) {
+    for (const [file, reason] of [
+      ['missing.json', /cannot read/],
+      ['bad.json', /not valid JSON/],
+    ] as const) {
       const result = spawnSync(process.execPath, [resolve('dist/switchyard.mjs')], {
         cwd,
         env: { PATH: process.env.PATH, PORT: '0', CATALOG_FILE: file },

@@ -23,7 +23,11 @@ describe('packaging', () => {
     upstream.handle((req, res) => {
       // A Converse answer for Bedrock (whose signing runs the bundled @smithy code), else OpenAI's.
       if (req.url.startsWith('/bedrock/')) {
-        return json(res, 200, { output: { message: { role: 'assistant', content: [{ text: 'from bedrock' }] } }, stopReason: 'end_turn', usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 } });
+        return json(res, 200, {
+          output: { message: { role: 'assistant', content: [{ text: 'from bedrock' }] } },
+          stopReason: 'end_turn',
+          usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 },
+        });
       }
       json(res, 200, chatCompletion('from the bundle'));
     });
@@ -61,7 +65,11 @@ describe('packaging', () => {
       const translated = await fetch(`${base}/v1/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }),
+        body: JSON.stringify({
+          model: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
+          max_tokens: 10,
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
       });
       expect((await translated.json()).content).toEqual([{ type: 'text', text: 'from bedrock' }]);
       expect(upstream.last.url).toBe('/bedrock/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse');
@@ -74,7 +82,12 @@ describe('packaging', () => {
 });
 
 /** Starts `command` on a free loopback port, proxies one chat completion through it, then stops it. */
-async function serveOneCompletion(command: string, args: string[], env: Record<string, string>, cwd: string): Promise<string> {
+async function serveOneCompletion(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<string> {
   const upstream = await new MockUpstream().start();
   upstream.handle((_req, res) => json(res, 200, chatCompletion('through the artifact')));
   const port = await freePort();
@@ -87,7 +100,10 @@ async function serveOneCompletion(command: string, args: string[], env: Record<s
     const base = `http://127.0.0.1:${port}`;
     let healthy = false;
     for (let i = 0; i < 500 && !healthy; i++) {
-      healthy = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+      healthy = await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (!healthy) await sleep(10);
     }
     expect(healthy).toBe(true);
@@ -107,7 +123,16 @@ describe('release artifacts', () => {
   it('the bundle ships the license of every npm package it carries', () => {
     const licenses = readFileSync('dist/THIRD_PARTY_LICENSES', 'utf8');
     const bundled = [...licenses.matchAll(/^(\S+)@\d[^ ]* \(([^)]+)\)$/gm)].map((m) => m[1]);
-    for (const name of ['undici', 'zod', 'pino', 'eventsource-parser', 'prom-client', '@smithy/signature-v4', '@smithy/eventstream-codec', '@aws-crypto/sha256-js']) {
+    for (const name of [
+      'undici',
+      'zod',
+      'pino',
+      'eventsource-parser',
+      'prom-client',
+      '@smithy/signature-v4',
+      '@smithy/eventstream-codec',
+      '@aws-crypto/sha256-js',
+    ]) {
       expect(bundled).toContain(name);
     }
     // Each entry carries its license text, not just its name.
@@ -118,7 +143,12 @@ describe('release artifacts', () => {
 
   it('the packed npm tarball installs into an empty folder and runs through its bin', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-pack-'));
-    const packed = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    const packed = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .at(-1)!;
     const tarball = join(dir, packed);
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' });
     expect(listing).toContain('package/dist/switchyard.mjs');
@@ -129,7 +159,9 @@ describe('release artifacts', () => {
     writeFileSync(join(app, 'package.json'), '{"name":"app","private":true}');
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: app, stdio: 'ignore' });
     const bin = join(app, 'node_modules/.bin/switchyard');
-    expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+    expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(
+      JSON.parse(readFileSync('package.json', 'utf8')).version,
+    );
     expect(await serveOneCompletion(bin, [], { PATH: process.env.PATH ?? '' }, app)).toBe('through the artifact');
   }, 60_000);
 
@@ -138,6 +170,8 @@ describe('release artifacts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-sea-'));
     copyFileSync('dist/switchyard', join(dir, 'switchyard'));
     chmodSync(join(dir, 'switchyard'), 0o755);
-    expect(await serveOneCompletion(join(dir, 'switchyard'), [], { PATH: '/nonexistent' }, dir)).toBe('through the artifact');
+    expect(await serveOneCompletion(join(dir, 'switchyard'), [], { PATH: '/nonexistent' }, dir)).toBe(
+      'through the artifact',
+    );
   }, 120_000);
 });

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
 import { activeProviders, PROVIDER_IDS, PROVIDERS } from '../src/providers/registry.ts';
 
-const ids = 'openai anthropic gemini mistral groq cohere deepseek together perplexity fireworks ai21 xai azure-openai azure-foundry ollama bedrock replicate vertex-ai hugging-face';
+const ids =
+  'openai anthropic gemini mistral groq cohere deepseek together perplexity fireworks ai21 xai azure-openai azure-foundry ollama bedrock replicate vertex-ai hugging-face';
 
 describe('provider registry', () => {
   it('has the 19 providers with their ids', () => {
@@ -65,7 +66,11 @@ describe('provider registry', () => {
     expect(byModel.url('/chat/completions', '', 'gpt-4o')).toBe(
       'https://myorg.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21',
     );
-    const pinned = activeProviders({ ...env, AZURE_OPENAI_DEPLOYMENT: 'prod-4o', AZURE_OPENAI_API_VERSION: '2025-01-01' }).get('azure-openai')!;
+    const pinned = activeProviders({
+      ...env,
+      AZURE_OPENAI_DEPLOYMENT: 'prod-4o',
+      AZURE_OPENAI_API_VERSION: '2025-01-01',
+    }).get('azure-openai')!;
     expect(pinned.url('/embeddings', '?user=a', 'ignored')).toBe(
       'https://myorg.openai.azure.com/openai/deployments/prod-4o/embeddings?user=a&api-version=2025-01-01',
     );
@@ -79,10 +84,12 @@ describe('provider registry', () => {
   });
 
   it('bedrock and vertex-ai build regional base URLs', () => {
-    expect(activeProviders({ AWS_ACCESS_KEY_ID: 'a' }).get('bedrock')!.baseUrl).toBe('https://bedrock-runtime.us-east-1.amazonaws.com');
-    expect(activeProviders({ VERTEX_AI_PROJECT_ID: 'p', VERTEX_AI_LOCATION: 'europe-west4' }).get('vertex-ai')!.baseUrl).toBe(
-      'https://europe-west4-aiplatform.googleapis.com',
+    expect(activeProviders({ AWS_ACCESS_KEY_ID: 'a' }).get('bedrock')!.baseUrl).toBe(
+      'https://bedrock-runtime.us-east-1.amazonaws.com',
     );
+    expect(
+      activeProviders({ VERTEX_AI_PROJECT_ID: 'p', VERTEX_AI_LOCATION: 'europe-west4' }).get('vertex-ai')!.baseUrl,
+    ).toBe('https://europe-west4-aiplatform.googleapis.com');
   });
 
   it('a provider never shows its credential when logged or serialised', () => {

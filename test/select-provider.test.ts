@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { NoProviderSelectedError, ProviderNotFoundError } from '../src/errors.ts';
 import { activeProviders, PROVIDER_IDS } from '../src/providers/registry.ts';
-import { selectProvider, splitModelPrefix, type SelectionContext } from '../src/routing/select-provider.ts';
+import { type SelectionContext, selectProvider, splitModelPrefix } from '../src/routing/select-provider.ts';
 
 function context(env: Record<string, string>, defaultProvider?: string): SelectionContext {
   return { knownIds: PROVIDER_IDS, active: activeProviders(env), defaultProvider, catalog: { providersFor: () => [] } };
 }
 
-const MANY = context({ OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k', GROQ_API_KEY: 'k', OLLAMA_HOST: 'localhost:11434', TOGETHER_API_KEY: 'k', MISTRAL_API_KEY: 'k' });
+const MANY = context({
+  OPENAI_API_KEY: 'k',
+  ANTHROPIC_API_KEY: 'k',
+  GROQ_API_KEY: 'k',
+  OLLAMA_HOST: 'localhost:11434',
+  TOGETHER_API_KEY: 'k',
+  MISTRAL_API_KEY: 'k',
+});
 
 describe('selectProvider', () => {
   it('the X-Provider header wins over prefix and family', () => {
@@ -16,8 +23,12 @@ describe('selectProvider', () => {
   });
 
   it('strips a prefix naming the header provider, keeps other slashes', () => {
-    expect(selectProvider({ header: 'groq', model: 'groq/llama-3.3-70b' }, MANY).candidates[0]!.model).toBe('llama-3.3-70b');
-    expect(selectProvider({ header: 'together', model: 'meta-llama/Llama-3.3-70B' }, MANY).candidates[0]!.model).toBe('meta-llama/Llama-3.3-70B');
+    expect(selectProvider({ header: 'groq', model: 'groq/llama-3.3-70b' }, MANY).candidates[0]!.model).toBe(
+      'llama-3.3-70b',
+    );
+    expect(selectProvider({ header: 'together', model: 'meta-llama/Llama-3.3-70B' }, MANY).candidates[0]!.model).toBe(
+      'meta-llama/Llama-3.3-70B',
+    );
   });
 
   it.each([
@@ -29,7 +40,11 @@ describe('selectProvider', () => {
     ['openai/gpt-4o', 'openai', 'gpt-4o'],
   ])('prefix %s → %s, model %s', (model, provider, upstreamModel) => {
     const s = selectProvider({ header: undefined, model }, MANY);
-    expect([s.candidates[0]!.provider.id, s.candidates[0]!.model, s.reason]).toEqual([provider, upstreamModel, 'prefix']);
+    expect([s.candidates[0]!.provider.id, s.candidates[0]!.model, s.reason]).toEqual([
+      provider,
+      upstreamModel,
+      'prefix',
+    ]);
   });
 
   it.each([
@@ -64,7 +79,9 @@ describe('selectProvider', () => {
 
   it('404 for an unknown or inactive header provider, listing active ones', () => {
     expect(() => selectProvider({ header: 'nope', model: 'x' }, MANY)).toThrow(ProviderNotFoundError);
-    expect(() => selectProvider({ header: 'gemini', model: 'x' }, MANY)).toThrow(/'gemini' is not active.*Active providers: openai/);
+    expect(() => selectProvider({ header: 'gemini', model: 'x' }, MANY)).toThrow(
+      /'gemini' is not active.*Active providers: openai/,
+    );
   });
 
   it('404 for a prefix naming an inactive provider', () => {
@@ -79,8 +96,22 @@ describe('selectProvider', () => {
 
 describe('selectProvider candidates', () => {
   const catalog = { providersFor: (model: string) => (model === 'gpt-4o' ? ['openai', 'azure-openai'] : []) };
-  const active = activeProviders({ OPENAI_API_KEY: 'k', AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', GROQ_API_KEY: 'k' });
-  const routes = new Map([['smart', [{ provider: 'groq', model: 'llama' }, { provider: 'xai', model: 'grok-4' }, { provider: 'openai', model: 'gpt-5' }]]]);
+  const active = activeProviders({
+    OPENAI_API_KEY: 'k',
+    AZURE_OPENAI_API_KEY: 'k',
+    AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com',
+    GROQ_API_KEY: 'k',
+  });
+  const routes = new Map([
+    [
+      'smart',
+      [
+        { provider: 'groq', model: 'llama' },
+        { provider: 'xai', model: 'grok-4' },
+        { provider: 'openai', model: 'gpt-5' },
+      ],
+    ],
+  ]);
   const ctx = { knownIds: PROVIDER_IDS, active, defaultProvider: undefined, catalog, routes };
 
   it('a catalog model yields every active provider serving it, in registry order', () => {
@@ -97,6 +128,8 @@ describe('selectProvider candidates', () => {
 
   it('a route none of whose providers is active is a 400 saying so', () => {
     const only = new Map([['lonely', [{ provider: 'xai', model: 'grok-4' }]]]);
-    expect(() => selectProvider({ header: undefined, model: 'lonely' }, { ...ctx, routes: only })).toThrow(/none of the providers of route 'lonely' is active/);
+    expect(() => selectProvider({ header: undefined, model: 'lonely' }, { ...ctx, routes: only })).toThrow(
+      /none of the providers of route 'lonely' is active/,
+    );
   });
 });

@@ -235,11 +235,11 @@ function imagePixels(qualifiers: readonly string[]): number | undefined {
  * and are not kept.
  */
 function perGeneratedImage(source: SourceEntry, qualifiers: readonly string[]): number | undefined {
-  const perImage = nonNegativeNumber(source['output_cost_per_image']) ?? nonNegativeNumber(source['input_cost_per_image']);
+  const perImage = nonNegativeNumber(source.output_cost_per_image) ?? nonNegativeNumber(source.input_cost_per_image);
   if (perImage !== undefined) return perImage;
   const pixels = imagePixels(qualifiers);
-  const inputPerPixel = nonNegativeNumber(source['input_cost_per_pixel']);
-  const outputPerPixel = nonNegativeNumber(source['output_cost_per_pixel']);
+  const inputPerPixel = nonNegativeNumber(source.input_cost_per_pixel);
+  const outputPerPixel = nonNegativeNumber(source.output_cost_per_pixel);
   if (pixels === undefined || (inputPerPixel === undefined && outputPerPixel === undefined)) return undefined;
   const perPixel = (inputPerPixel ?? 0) + (outputPerPixel ?? 0);
   // A derived price is no more precise than the per-pixel figure it comes from
@@ -248,11 +248,11 @@ function perGeneratedImage(source: SourceEntry, qualifiers: readonly string[]): 
 }
 
 function mapPricing(source: SourceEntry, mode: ModelMode, qualifiers: readonly string[]): ModelPricing {
-  const input = perMillion(source['input_cost_per_token']);
-  const output = perMillion(source['output_cost_per_token']);
-  const cachedInput = perMillion(source['cache_read_input_token_cost']);
-  const cacheWrite = perMillion(source['cache_creation_input_token_cost']);
-  const reasoning = perMillion(source['output_cost_per_reasoning_token']);
+  const input = perMillion(source.input_cost_per_token);
+  const output = perMillion(source.output_cost_per_token);
+  const cachedInput = perMillion(source.cache_read_input_token_cost);
+  const cacheWrite = perMillion(source.cache_creation_input_token_cost);
+  const reasoning = perMillion(source.output_cost_per_reasoning_token);
   const perImage = mode === 'image' ? perGeneratedImage(source, qualifiers) : undefined;
   // Fixed key order, and absent prices leave no key, so the JSON output is stable and compact.
   return {
@@ -267,21 +267,21 @@ function mapPricing(source: SourceEntry, mode: ModelMode, qualifiers: readonly s
 
 function mapCapabilities(source: SourceEntry): ModelCapabilities {
   return {
-    tools: source['supports_function_calling'] === true,
-    vision: source['supports_vision'] === true,
-    reasoning: source['supports_reasoning'] === true,
-    promptCaching: source['supports_prompt_caching'] === true,
-    jsonSchema: source['supports_response_schema'] === true,
+    tools: source.supports_function_calling === true,
+    vision: source.supports_vision === true,
+    reasoning: source.supports_reasoning === true,
+    promptCaching: source.supports_prompt_caching === true,
+    jsonSchema: source.supports_response_schema === true,
   };
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function toEntry(provider: ProviderMapping, parsed: ParsedSourceKey, source: SourceEntry): CatalogEntry {
-  const mode = mapMode(source['mode']);
-  const contextWindow = positiveTokenCount(source['max_input_tokens']) ?? positiveTokenCount(source['max_tokens']);
-  const maxOutputTokens = positiveTokenCount(source['max_output_tokens']) ?? positiveTokenCount(source['max_tokens']);
-  const deprecationDate = source['deprecation_date'];
+  const mode = mapMode(source.mode);
+  const contextWindow = positiveTokenCount(source.max_input_tokens) ?? positiveTokenCount(source.max_tokens);
+  const maxOutputTokens = positiveTokenCount(source.max_output_tokens) ?? positiveTokenCount(source.max_tokens);
+  const deprecationDate = source.deprecation_date;
   // Optional keys are spread in a fixed order: the generated catalog must be byte-identical for
   // the same input, and absent values must leave no key.
   return {
@@ -348,7 +348,7 @@ function isSourceEntry(value: unknown): value is SourceEntry {
 function toCandidate(sourceKey: string, value: unknown): Candidate | undefined {
   // Skips `sample_spec` (documentation), `last_updated` (a string) and rule blocks without a provider.
   if (sourceKey === 'sample_spec' || !isSourceEntry(value)) return undefined;
-  const sourceProvider = value['litellm_provider'];
+  const sourceProvider = value.litellm_provider;
   if (typeof sourceProvider !== 'string' || sourceProvider.length === 0) return undefined;
   if (PRICING_BUCKET_KEY.test(sourceKey)) return undefined;
   const parsed = parseSourceKey(sourceKey, sourceProvider);

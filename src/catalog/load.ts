@@ -30,7 +30,9 @@ function readCatalogFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([`CATALOG_FILE: cannot read '${path}' (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigError([
+      `CATALOG_FILE: cannot read '${path}' (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
   }
   let json: unknown;
   try {
@@ -39,7 +41,9 @@ function readCatalogFile(path: string): Record<string, unknown> {
     throw new ConfigError([`CATALOG_FILE: '${path}' is not valid JSON`]);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ConfigError([`CATALOG_FILE: '${path}' must hold a JSON object of model entries, as LiteLLM's price map does`]);
+    throw new ConfigError([
+      `CATALOG_FILE: '${path}' must hold a JSON object of model entries, as LiteLLM's price map does`,
+    ]);
   }
   return json as Record<string, unknown>;
 }

@@ -73,7 +73,12 @@ const integer = (min: number, max: number) =>
     .string()
     .regex(/^\d+$/, { message: `must be a whole number between ${min} and ${max}` })
     .transform(Number)
-    .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+    .pipe(
+      z
+        .number()
+        .min(min, { message: `must be at least ${min}` })
+        .max(max, { message: `must be at most ${max}` }),
+    );
 
 const positiveNumber = z
   .string()
@@ -142,7 +147,8 @@ export function loadConfig(env: Env): Config {
     }
     if (spec.validate && isActive(spec, env)) problems.push(...spec.validate(env));
     const mode = env[authModeVariable(spec)];
-    if (mode && mode !== 'key' && mode !== 'passthrough') problems.push(`${authModeVariable(spec)}: must be 'key' or 'passthrough' (got '${mode}')`);
+    if (mode && mode !== 'key' && mode !== 'passthrough')
+      problems.push(`${authModeVariable(spec)}: must be 'key' or 'passthrough' (got '${mode}')`);
   }
 
   const settings = parsed.success ? parsed.data : undefined;
@@ -154,7 +160,9 @@ export function loadConfig(env: Env): Config {
   const defaultProvider = env.DEFAULT_PROVIDER || undefined;
   if (defaultProvider !== undefined) {
     if (!providerIds.includes(defaultProvider)) {
-      problems.push(`DEFAULT_PROVIDER: unknown provider '${defaultProvider}'; expected one of ${providerIds.join(', ')}`);
+      problems.push(
+        `DEFAULT_PROVIDER: unknown provider '${defaultProvider}'; expected one of ${providerIds.join(', ')}`,
+      );
     } else if (!providers.has(defaultProvider)) {
       problems.push(`DEFAULT_PROVIDER: provider '${defaultProvider}' is not active; set its environment variables`);
     }
@@ -197,7 +205,12 @@ export function loadConfig(env: Env): Config {
 const SECRET_SETTINGS = new Set(['GATEWAY_API_KEYS', 'CUSTOM_PROVIDERS', 'REDIS_URL']);
 
 /** The text of a setting given inline or as a file (the file variable names the problem). */
-function inlineOrFile(inline: string | undefined, file: string | undefined, fileVariable: string, problems: string[]): string | undefined {
+function inlineOrFile(
+  inline: string | undefined,
+  file: string | undefined,
+  fileVariable: string,
+  problems: string[],
+): string | undefined {
   if (inline !== undefined || file === undefined) return inline;
   try {
     return readFileSync(file, 'utf8');
@@ -216,17 +229,26 @@ function readCustomProviders(inline: string | undefined, file: string | undefine
   return found.length ? [] : providers;
 }
 
-function readGatewayKeys(inline: string | undefined, file: string | undefined, problems: string[]): GatewayKeys | undefined {
+function readGatewayKeys(
+  inline: string | undefined,
+  file: string | undefined,
+  problems: string[],
+): GatewayKeys | undefined {
   const text = inlineOrFile(inline, file, 'GATEWAY_API_KEYS_FILE', problems);
   if (text === undefined) return undefined;
   const keys = GatewayKeys.parse(text);
-  if (keys.size === 0) problems.push(`${inline !== undefined ? 'GATEWAY_API_KEYS' : 'GATEWAY_API_KEYS_FILE'}: holds no key`);
+  if (keys.size === 0)
+    problems.push(`${inline !== undefined ? 'GATEWAY_API_KEYS' : 'GATEWAY_API_KEYS_FILE'}: holds no key`);
   return keys;
 }
 
 type Settings = z.infer<typeof gatewaySchema>;
 
-function readRouting(settings: Settings | undefined, providerIds: readonly string[], problems: string[]): RoutingConfig {
+function readRouting(
+  settings: Settings | undefined,
+  providerIds: readonly string[],
+  problems: string[],
+): RoutingConfig {
   const known = (variable: string, id: string) => {
     if (providerIds.includes(id)) return true;
     problems.push(`${variable}: unknown provider '${id}'; expected one of ${providerIds.join(', ')}`);
@@ -243,7 +265,8 @@ function readRouting(settings: Settings | undefined, providerIds: readonly strin
   const weights = new Map<string, number>();
   for (const item of list(settings?.PROVIDER_WEIGHTS)) {
     const [id = '', weight = ''] = item.split('=').map((part) => part.trim());
-    if (!/^\d+(\.\d+)?$/.test(weight) || Number(weight) <= 0) problems.push(`PROVIDER_WEIGHTS: weight of '${id}' must be a positive number (got '${weight}')`);
+    if (!/^\d+(\.\d+)?$/.test(weight) || Number(weight) <= 0)
+      problems.push(`PROVIDER_WEIGHTS: weight of '${id}' must be a positive number (got '${weight}')`);
     else if (known('PROVIDER_WEIGHTS', id)) weights.set(id, Number(weight));
   }
 
@@ -269,7 +292,8 @@ function readRouting(settings: Settings | undefined, providerIds: readonly strin
         for (const target of targets as string[]) {
           const cut = target.search(/[/:]/);
           const provider = cut > 0 ? target.slice(0, cut) : '';
-          if (cut <= 0 || cut === target.length - 1) problems.push(`${variable}: route '${name}': '${target}' is not "provider/model"`);
+          if (cut <= 0 || cut === target.length - 1)
+            problems.push(`${variable}: route '${name}': '${target}' is not "provider/model"`);
           else if (known(variable, provider)) parsed.push({ provider, model: target.slice(cut + 1) });
         }
         routes.set(name, parsed);

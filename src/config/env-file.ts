@@ -14,7 +14,9 @@ export function environmentWithEnvFile(env: Env, envFilePath: string, required =
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !required) return env;
-    throw Object.assign(new Error(`--env-file: cannot read '${envFilePath}' (${code ?? 'error'})`), { code: 'ENV_FILE' });
+    throw Object.assign(new Error(`--env-file: cannot read '${envFilePath}' (${code ?? 'error'})`), {
+      code: 'ENV_FILE',
+    });
   }
   return { ...parseEnv(text), ...env };
 }

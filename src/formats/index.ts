@@ -13,7 +13,10 @@ import type { WireFormatCodec } from './types.ts';
 /** The formats clients speak to the gateway (by route), and that providers are served in unchanged. */
 export type ClientFormat = 'openai' | 'anthropic';
 
-export const CODECS: Readonly<Record<ClientFormat, WireFormatCodec>> = { openai: openAIFormat, anthropic: anthropicFormat };
+export const CODECS: Readonly<Record<ClientFormat, WireFormatCodec>> = {
+  openai: openAIFormat,
+  anthropic: anthropicFormat,
+};
 
 /** The codec of a provider's wire format, when the gateway can relay it without translation. */
 export function codecOf(format: WireFormat): WireFormatCodec | undefined {
@@ -21,7 +24,10 @@ export function codecOf(format: WireFormat): WireFormatCodec | undefined {
 }
 
 /** How clients' chat requests are read and answered, per client format. */
-export const CLIENT_CHAT_FORMATS: Readonly<Record<ClientFormat, ClientChatFormat>> = { openai: openAIChat, anthropic: anthropicChat };
+export const CLIENT_CHAT_FORMATS: Readonly<Record<ClientFormat, ClientChatFormat>> = {
+  openai: openAIChat,
+  anthropic: anthropicChat,
+};
 
 /** What the gateway can translate into, per provider wire format: one line per format. */
 export const PROVIDER_FORMATS: Readonly<Partial<Record<WireFormat, ProviderWireFormat>>> = {

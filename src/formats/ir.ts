@@ -201,7 +201,11 @@ export interface ProviderChatFormat {
    * the GET to send (plus the provider's auth headers) and the decoder of its body. Throws the
    * GatewayError the client should get when the answer cannot be streamed.
    */
-  followStream?(firstAnswer: Buffer, baseUrl: string, request: ChatRequest): { url: string; headers: Record<string, string>; decoder: StreamDecoder };
+  followStream?(
+    firstAnswer: Buffer,
+    baseUrl: string,
+    request: ChatRequest,
+  ): { url: string; headers: Record<string, string>; decoder: StreamDecoder };
 }
 
 export interface EmbeddingsRequest {

@@ -17,7 +17,8 @@ export const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? va
 
 export const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-export const asNumber = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+export const asNumber = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 
 /** Like `parseAnswer`, but never throws: for error bodies and stream payloads, which may be anything. */
 export function tryParseJsonObject(body: Buffer | Uint8Array | string): Json | undefined {
@@ -46,7 +47,8 @@ export function refuseUnmapped(request: ChatRequest, target: string, accepted: r
 
 /** Refuses every parameter in `checks` whose value is set (not undefined). */
 export function refuseIfSet(target: string, checks: Record<string, unknown>, detail?: string): void {
-  for (const [param, value] of Object.entries(checks)) if (value !== undefined) throw new UnsupportedParameterError(param, target, detail);
+  for (const [param, value] of Object.entries(checks))
+    if (value !== undefined) throw new UnsupportedParameterError(param, target, detail);
 }
 
 /** Joins the text of text parts. */
@@ -57,4 +59,5 @@ export const joinText = (parts: readonly { type: string; text?: string }[], sepa
     .join(separator);
 
 /** The client's name for a parameter the IR names alike in both client formats but spells apart. */
-export const clientParam = (request: ChatRequest, openai: string, anthropic: string) => (request.sourceFormat === 'anthropic' ? anthropic : openai);
+export const clientParam = (request: ChatRequest, openai: string, anthropic: string) =>
+  request.sourceFormat === 'anthropic' ? anthropic : openai;

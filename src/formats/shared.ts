@@ -23,13 +23,18 @@ export function imageSourceOfUrl(url: string): ImageSource {
 export const dataUrl = (mediaType: string, data: string) => `data:${mediaType};base64,${data}`;
 
 /** An image as a URL a provider can fetch or decode: remote URLs as they are, bytes as a data URL. */
-export const imageAsUrl = (source: ImageSource): string => (source.kind === 'url' ? source.url : dataUrl(source.mediaType, source.data));
+export const imageAsUrl = (source: ImageSource): string =>
+  source.kind === 'url' ? source.url : dataUrl(source.mediaType, source.data);
 
 /**
  * Refuses the client's parameters the IR could not carry, unless the target speaks the client's
  * own format (then they go into the body as they are): never dropped silently.
  */
-export function unmappedFor(request: ChatRequest, targetFormat: 'openai' | 'anthropic' | string, targetName: string): Record<string, unknown> {
+export function unmappedFor(
+  request: ChatRequest,
+  targetFormat: 'openai' | 'anthropic' | string,
+  targetName: string,
+): Record<string, unknown> {
   const names = Object.keys(request.unmapped);
   if (names.length === 0) return {};
   if (request.sourceFormat === targetFormat) return request.unmapped;
@@ -54,9 +59,18 @@ export function parseArguments(text: string, where: string): Record<string, unkn
   try {
     value = JSON.parse(text);
   } catch {
-    throw new InvalidRequestError('invalid_tool_arguments', `The arguments of tool call ${where} are not valid JSON.`, 'messages');
+    throw new InvalidRequestError(
+      'invalid_tool_arguments',
+      `The arguments of tool call ${where} are not valid JSON.`,
+      'messages',
+    );
   }
-  if (!isObject(value)) throw new InvalidRequestError('invalid_tool_arguments', `The arguments of tool call ${where} must be a JSON object.`, 'messages');
+  if (!isObject(value))
+    throw new InvalidRequestError(
+      'invalid_tool_arguments',
+      `The arguments of tool call ${where} must be a JSON object.`,
+      'messages',
+    );
   return value;
 }
 
@@ -66,9 +80,20 @@ export function parseAnswer(body: Buffer, format: string): Record<string, any> {
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new GatewayError(502, 'upstream_malformed', `The provider's answer is not valid JSON (${format} format expected).`, 'upstream_error');
+    throw new GatewayError(
+      502,
+      'upstream_malformed',
+      `The provider's answer is not valid JSON (${format} format expected).`,
+      'upstream_error',
+    );
   }
-  if (!isObject(value)) throw new GatewayError(502, 'upstream_malformed', `The provider's answer is not a JSON object (${format} format expected).`, 'upstream_error');
+  if (!isObject(value))
+    throw new GatewayError(
+      502,
+      'upstream_malformed',
+      `The provider's answer is not a JSON object (${format} format expected).`,
+      'upstream_error',
+    );
   return value;
 }
 
@@ -109,11 +134,13 @@ export function excerpt(body: Buffer): string {
 }
 
 /** One SSE event carrying JSON, optionally named. */
-export const sseEvent = (data: unknown, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+export const sseEvent = (data: unknown, event?: string) =>
+  `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
 
 export const optionalNumber = (value: unknown, param: string): number | undefined => {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidRequestError('invalid_parameter', `'${param}' must be a number.`, param);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new InvalidRequestError('invalid_parameter', `'${param}' must be a number.`, param);
   return value;
 };
 
@@ -133,7 +160,11 @@ export function thinkingBudgetOf(request: ChatRequest, target: string): number |
   const wanted = reasoning.budgetTokens ?? EFFORT_BUDGET[reasoning.effort ?? 'medium'];
   if (request.maxTokens === undefined) return wanted;
   if (request.maxTokens <= 1024) {
-    throw new UnsupportedParameterError(request.sourceFormat === 'openai' ? 'max_completion_tokens' : 'max_tokens', target, 'with reasoning it must exceed 1024 (the smallest thinking budget)');
+    throw new UnsupportedParameterError(
+      request.sourceFormat === 'openai' ? 'max_completion_tokens' : 'max_tokens',
+      target,
+      'with reasoning it must exceed 1024 (the smallest thinking budget)',
+    );
   }
   return Math.max(1024, Math.min(wanted, Math.floor(request.maxTokens / 2)));
 }

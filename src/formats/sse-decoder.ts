@@ -20,7 +20,7 @@ export class SseEventReader<T> {
 
   /** The body ended: a last event without its blank line still counts. */
   end(): T[] {
-    this.#parser.feed(this.#decoder.decode() + '\n\n');
+    this.#parser.feed(`${this.#decoder.decode()}\n\n`);
     return this.#take();
   }
 

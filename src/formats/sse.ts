@@ -87,4 +87,5 @@ function endOfJsonObject(bytes: Buffer, start: number): number {
   return -1;
 }
 
-export const isObject = (value: unknown): value is Record<string, any> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, any> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

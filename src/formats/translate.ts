@@ -6,10 +6,23 @@
 import type { TokenUsage } from '../catalog/types.ts';
 import { GatewayError, UpstreamMalformedError } from '../errors.ts';
 import type { WireFormat } from '../providers/types.ts';
-import { CLIENT_CHAT_FORMATS, PROVIDER_FORMATS, type ClientFormat } from './index.ts';
-import type { ChatRequest, EmbeddingsRequest, ImagesRequest, StreamDecoder, StreamEncoder, StreamEvent, UpstreamRequest } from './ir.ts';
+import { CLIENT_CHAT_FORMATS, type ClientFormat, PROVIDER_FORMATS } from './index.ts';
+import type {
+  ChatRequest,
+  EmbeddingsRequest,
+  ImagesRequest,
+  StreamDecoder,
+  StreamEncoder,
+  StreamEvent,
+  UpstreamRequest,
+} from './ir.ts';
+import {
+  encodeOpenAIEmbeddings,
+  encodeOpenAIImages,
+  parseOpenAIEmbeddingsRequest,
+  parseOpenAIImagesRequest,
+} from './openai/endpoints.ts';
 import { errorTypeOf } from './shared.ts';
-import { parseOpenAIEmbeddingsRequest, encodeOpenAIEmbeddings, parseOpenAIImagesRequest, encodeOpenAIImages } from './openai/endpoints.ts';
 
 /** One translated exchange with one target: the request to send and how to read its answers. */
 export interface Exchange {
@@ -21,7 +34,10 @@ export interface Exchange {
   /** A fresh stream translation, when the client asked for a stream. */
   stream?(): StreamTranscoder;
   /** Set when the provider streams through a second request (see `ProviderChatFormat.followStream`). */
-  followStream?(firstAnswer: Buffer, baseUrl: string): { url: string; headers: Record<string, string>; transcoder: StreamTranscoder };
+  followStream?(
+    firstAnswer: Buffer,
+    baseUrl: string,
+  ): { url: string; headers: Record<string, string>; transcoder: StreamTranscoder };
 }
 
 /** What the catalog knows of the target model. */
@@ -48,9 +64,16 @@ export function translatedError(format: WireFormat, status: number, body: Buffer
  * The translator for a request to `apiPath` (below /v1) from a client speaking `clientFormat`,
  * or undefined when the endpoint is not one the gateway translates.
  */
-export function translatorFor(apiPath: string, clientFormat: ClientFormat, body: Record<string, unknown> | undefined): Translator | undefined {
+export function translatorFor(
+  apiPath: string,
+  clientFormat: ClientFormat,
+  body: Record<string, unknown> | undefined,
+): Translator | undefined {
   if (!body) return undefined;
-  if ((clientFormat === 'openai' && apiPath === '/chat/completions') || (clientFormat === 'anthropic' && apiPath === '/messages')) {
+  if (
+    (clientFormat === 'openai' && apiPath === '/chat/completions') ||
+    (clientFormat === 'anthropic' && apiPath === '/messages')
+  ) {
     return chatTranslator(clientFormat, body);
   }
   if (clientFormat === 'anthropic' && apiPath === '/messages/count_tokens') return tokenCountEstimator(body);
@@ -72,9 +95,15 @@ function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown
         request: provider.buildRequest(ir, model),
         answer(bytes) {
           const response = provider.decodeResponse(bytes, ir);
-          return { body: JSON.stringify(client.encodeResponse(response, ir)), ...(response.usage ? { usage: response.usage } : {}), model: response.model };
+          return {
+            body: JSON.stringify(client.encodeResponse(response, ir)),
+            ...(response.usage ? { usage: response.usage } : {}),
+            model: response.model,
+          };
         },
-        ...(ir.stream ? { stream: () => new StreamTranscoder(provider.streamDecoder(ir), client.streamEncoder(ir)) } : {}),
+        ...(ir.stream
+          ? { stream: () => new StreamTranscoder(provider.streamDecoder(ir), client.streamEncoder(ir)) }
+          : {}),
         ...(ir.stream && provider.followStream
           ? {
               followStream(firstAnswer: Buffer, baseUrl: string) {
@@ -125,13 +154,18 @@ function embeddingsTranslator(body: Record<string, unknown>): Translator {
     prepare(format, model) {
       const request = (parsed ??= parseOpenAIEmbeddingsRequest(body));
       const embeddings = PROVIDER_FORMATS[format]?.embeddings;
-      if (!embeddings) throw new GatewayError(400, 'capability_not_supported', `The '${format}' format has no embeddings.`);
+      if (!embeddings)
+        throw new GatewayError(400, 'capability_not_supported', `The '${format}' format has no embeddings.`);
       return {
         request: embeddings.buildRequest(request, model),
         answer(bytes) {
           const response = embeddings.decodeResponse(bytes, request);
           const usage = response.usage ? { inputTokens: response.usage.inputTokens, outputTokens: 0 } : undefined;
-          return { body: JSON.stringify(encodeOpenAIEmbeddings(response, request)), ...(usage ? { usage } : {}), model: response.model };
+          return {
+            body: JSON.stringify(encodeOpenAIEmbeddings(response, request)),
+            ...(usage ? { usage } : {}),
+            model: response.model,
+          };
         },
       };
     },
@@ -145,7 +179,8 @@ function imagesTranslator(body: Record<string, unknown>): Translator {
     prepare(format, model) {
       const request = (parsed ??= parseOpenAIImagesRequest(body));
       const images = PROVIDER_FORMATS[format]?.images;
-      if (!images) throw new GatewayError(400, 'capability_not_supported', `The '${format}' format has no image generation.`);
+      if (!images)
+        throw new GatewayError(400, 'capability_not_supported', `The '${format}' format has no image generation.`);
       return {
         request: images.buildRequest(request, model),
         answer: (bytes) => ({ body: JSON.stringify(encodeOpenAIImages(images.decodeResponse(bytes, request))) }),
@@ -189,7 +224,8 @@ export class StreamTranscoder {
     try {
       events = decode();
     } catch (error) {
-      const failure = error instanceof GatewayError ? error : new UpstreamMalformedError('the stream', (error as Error).message);
+      const failure =
+        error instanceof GatewayError ? error : new UpstreamMalformedError('the stream', (error as Error).message);
       events = [{ type: 'error', status: failure.status, code: failure.code, message: failure.message }];
     }
     let out = '';

@@ -31,7 +31,10 @@ export class GatewayKeys {
       entries.map((entry, index) => {
         const colon = entry.indexOf(':');
         const named = colon > 0 && NAME.test(entry.slice(0, colon)) && colon < entry.length - 1;
-        return { name: named ? entry.slice(0, colon) : `key-${index + 1}`, digest: digest(named ? entry.slice(colon + 1) : entry) };
+        return {
+          name: named ? entry.slice(0, colon) : `key-${index + 1}`,
+          digest: digest(named ? entry.slice(colon + 1) : entry),
+        };
       }),
     );
   }
@@ -51,7 +54,8 @@ export class GatewayKeys {
     const presentedDigest = digest(presented);
     let match: string | undefined;
     // No early exit: the time taken does not depend on which key matched.
-    for (const key of this.#keys) if (timingSafeEqual(key.digest, presentedDigest) && match === undefined) match = key.name;
+    for (const key of this.#keys)
+      if (timingSafeEqual(key.digest, presentedDigest) && match === undefined) match = key.name;
     return match;
   }
 }

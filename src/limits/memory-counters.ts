@@ -29,7 +29,9 @@ export class MemoryCounters implements LimitCounters {
     const tokens = query.tokenLimit === null ? 0 : this.#tokens.get(query.minute, subject);
     const spendUsd = query.budgetUsd === null ? 0 : this.#spendUsd.get(query.day, subject);
     let requests = query.requestLimit === null ? 0 : this.#requests.get(query.minute, subject);
-    const exhausted = (query.tokenLimit !== null && tokens >= query.tokenLimit) || (query.budgetUsd !== null && spendUsd >= query.budgetUsd);
+    const exhausted =
+      (query.tokenLimit !== null && tokens >= query.tokenLimit) ||
+      (query.budgetUsd !== null && spendUsd >= query.budgetUsd);
     let admitted = !exhausted;
     if (admitted && query.requestLimit !== null) {
       // Check-and-increment: a refused request does not take a slot.

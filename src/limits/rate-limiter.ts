@@ -103,7 +103,8 @@ interface Limits {
 function validatedLimits(settings: LimitSettings): Limits {
   const positiveInteger = (value: number | undefined, name: string): number | null => {
     if (value === undefined) return null;
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer (got ${value})`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(`${name} must be a positive integer (got ${value})`);
     return value;
   };
   const budget = settings.dailyBudgetUsd;
@@ -225,7 +226,12 @@ function isPositive(amount: number): boolean {
   return Number.isFinite(amount) && amount > 0;
 }
 
-function refusal(limit: LimitKind, retryAfterSeconds: number, headers: Record<string, string>, message: string): Admission {
+function refusal(
+  limit: LimitKind,
+  retryAfterSeconds: number,
+  headers: Record<string, string>,
+  message: string,
+): Admission {
   headers['retry-after'] = String(retryAfterSeconds);
   return { allowed: false, limit, retryAfterSeconds, message, headers };
 }

@@ -178,7 +178,14 @@ export class RedisCounters implements LimitCounters {
   async record(subject: string, usage: Usage): Promise<void> {
     const keys = subjectKeys(subject, usage.minute, usage.day);
     await this.#withinTimeout(() =>
-      (this.#client as ScriptedRedis).switchyardRecord(keys.tokens, keys.spend, String(usage.tokens), String(usage.costUsd), String(MINUTE_KEY_TTL_MS), String(DAY_KEY_TTL_MS)),
+      (this.#client as ScriptedRedis).switchyardRecord(
+        keys.tokens,
+        keys.spend,
+        String(usage.tokens),
+        String(usage.costUsd),
+        String(MINUTE_KEY_TTL_MS),
+        String(DAY_KEY_TTL_MS),
+      ),
     );
   }
 
@@ -246,7 +253,12 @@ export class RedisWithLocalFallback implements LimitCounters {
   #lastProbeAt = Number.NEGATIVE_INFINITY;
   #closed = false;
 
-  constructor(redis: RedisCounters, local: MemoryCounters, warn: (message: string, detail?: object) => void, probeIntervalMs = 1_000) {
+  constructor(
+    redis: RedisCounters,
+    local: MemoryCounters,
+    warn: (message: string, detail?: object) => void,
+    probeIntervalMs = 1_000,
+  ) {
     this.#redis = redis;
     this.#local = local;
     this.#warn = warn;
@@ -339,7 +351,12 @@ function parseAdmitReply(reply: unknown): AdmitCounts {
   if (Array.isArray(reply) && reply.length === 4) {
     const [admitted, requests, tokens, spend] = reply as unknown[];
     const spendUsd = Number(spend);
-    if (typeof admitted === 'number' && typeof requests === 'number' && typeof tokens === 'number' && Number.isFinite(spendUsd)) {
+    if (
+      typeof admitted === 'number' &&
+      typeof requests === 'number' &&
+      typeof tokens === 'number' &&
+      Number.isFinite(spendUsd)
+    ) {
       return { admitted: admitted === 1, requests, tokens, spendUsd };
     }
   }

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import pino from 'pino';
 import type { RequestContext } from '../server/context.ts';
-import { SERVICE, type Logger } from './logger.ts';
+import { type Logger, SERVICE } from './logger.ts';
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
@@ -40,5 +40,7 @@ export function logRequest(logger: Logger, ctx: RequestContext, res: ServerRespo
     error: ctx.error ? { code: ctx.error.code, message: ctx.error.message } : undefined,
     msg: failed ? 'request failed' : 'request',
   };
-  (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!.write(`${JSON.stringify(line)}\n`);
+  (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!.write(
+    `${JSON.stringify(line)}\n`,
+  );
 }

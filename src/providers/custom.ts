@@ -12,7 +12,9 @@ import type { Provider } from './types.ts';
 const customProviderSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be lowercase letters, digits, ".", "_" or "-"' }),
-    base_url: z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), { message: 'must be an http:// or https:// URL' }),
+    base_url: z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), {
+      message: 'must be an http:// or https:// URL',
+    }),
     format: z.enum(['openai', 'anthropic']).default('openai'),
     api_key: z.string().optional(),
     auth_header: z.string().min(1).default('Authorization'),
@@ -28,7 +30,10 @@ const customProviderSchema = z
 export type CustomProviderConfig = z.infer<typeof customProviderSchema>;
 
 /** Parses the JSON text of CUSTOM_PROVIDERS; returns problems (one line each) instead of throwing. */
-export function parseCustomProviders(json: string, builtInIds: readonly string[]): { providers: CustomProviderConfig[]; problems: string[] } {
+export function parseCustomProviders(
+  json: string,
+  builtInIds: readonly string[],
+): { providers: CustomProviderConfig[]; problems: string[] } {
   let value: unknown;
   try {
     value = JSON.parse(json);
@@ -37,12 +42,16 @@ export function parseCustomProviders(json: string, builtInIds: readonly string[]
   }
   const parsed = z.array(customProviderSchema).safeParse(value);
   if (!parsed.success) {
-    return { providers: [], problems: parsed.error.issues.map((i) => (i.path.length ? `entry ${i.path.join('.')}: ${i.message}` : i.message)) };
+    return {
+      providers: [],
+      problems: parsed.error.issues.map((i) => (i.path.length ? `entry ${i.path.join('.')}: ${i.message}` : i.message)),
+    };
   }
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const provider of parsed.data) {
-    if (builtInIds.includes(provider.name)) problems.push(`'${provider.name}' is a built-in provider id; choose another name`);
+    if (builtInIds.includes(provider.name))
+      problems.push(`'${provider.name}' is a built-in provider id; choose another name`);
     if (seen.has(provider.name)) problems.push(`'${provider.name}' is defined twice`);
     seen.add(provider.name);
   }
@@ -58,12 +67,19 @@ export function parseCustomProviders(json: string, builtInIds: readonly string[]
  */
 export function createCustomProvider(config: CustomProviderConfig): Provider {
   const prefix = config.path_prefix ?? (/\/v1\/?$/.test(config.base_url) ? '' : '/v1');
-  const query = typeof config.query_params === 'string' ? Object.fromEntries(new URLSearchParams(config.query_params)) : (config.query_params ?? {});
+  const query =
+    typeof config.query_params === 'string'
+      ? Object.fromEntries(new URLSearchParams(config.query_params))
+      : (config.query_params ?? {});
   const passthrough = config.auth_mode === 'passthrough';
   // Static headers go on every request, in both auth modes; they ride with the credential.
-  const authHeaders: Record<string, string> = Object.fromEntries(Object.entries(config.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const authHeaders: Record<string, string> = Object.fromEntries(
+    Object.entries(config.headers).map(([k, v]) => [k.toLowerCase(), v]),
+  );
   if (config.api_key && !passthrough) {
-    authHeaders[config.auth_header.toLowerCase()] = config.auth_scheme ? `${config.auth_scheme} ${config.api_key}` : config.api_key;
+    authHeaders[config.auth_header.toLowerCase()] = config.auth_scheme
+      ? `${config.auth_scheme} ${config.api_key}`
+      : config.api_key;
   }
   const url = (path: string, search: string) => withQuery(joinUrl(config.base_url, prefix + path), search, query);
 
@@ -71,7 +87,15 @@ export function createCustomProvider(config: CustomProviderConfig): Provider {
     const base = anthropicProvider(config.name, config.base_url, authHeaders, prefix);
     return hideSecrets({ ...base, authHeaders, url, passthrough });
   }
-  return hideSecrets({ id: config.name, wireFormat: 'openai', baseUrl: config.base_url, authHeaders, acceptsStreamOptions: true, passthrough, url });
+  return hideSecrets({
+    id: config.name,
+    wireFormat: 'openai',
+    baseUrl: config.base_url,
+    authHeaders,
+    acceptsStreamOptions: true,
+    passthrough,
+    url,
+  });
 }
 
 /** Catalog entries for the models a custom provider lists: selectable by name, shown in /v1/models, unpriced. */

@@ -38,7 +38,13 @@ export function bearerProvider(options: {
     ],
     create(env: Env): Provider {
       const baseUrl = baseUrlFrom(env, options.envPrefix, options.defaultBaseUrl);
-      return simpleProvider(options.id, wireFormat, baseUrl, { authorization: `Bearer ${env[keyVar]}` }, options.acceptsStreamOptions);
+      return simpleProvider(
+        options.id,
+        wireFormat,
+        baseUrl,
+        { authorization: `Bearer ${env[keyVar]}` },
+        options.acceptsStreamOptions,
+      );
     },
   };
 }
@@ -64,7 +70,10 @@ export function simpleProvider(
 /** Keeps credentials out of anything that serialises or inspects the provider (logs, errors). */
 export function hideSecrets(provider: Provider): Provider {
   Object.defineProperty(provider, 'authHeaders', { enumerable: false });
-  Object.defineProperty(provider, 'toJSON', { enumerable: false, value: () => ({ id: provider.id, baseUrl: provider.baseUrl }) });
+  Object.defineProperty(provider, 'toJSON', {
+    enumerable: false,
+    value: () => ({ id: provider.id, baseUrl: provider.baseUrl }),
+  });
   return provider;
 }
 

@@ -5,6 +5,7 @@ import azureOpenai from './azure-openai/index.ts';
 import bedrock from './bedrock/index.ts';
 import cohere from './cohere/index.ts';
 import deepseek from './deepseek/index.ts';
+import { hideSecrets } from './define.ts';
 import fireworks from './fireworks/index.ts';
 import gemini from './gemini/index.ts';
 import groq from './groq/index.ts';
@@ -15,10 +16,9 @@ import openai from './openai/index.ts';
 import perplexity from './perplexity/index.ts';
 import replicate from './replicate/index.ts';
 import together from './together/index.ts';
+import type { Env, Provider, ProviderSpec } from './types.ts';
 import vertexAi from './vertex-ai/index.ts';
 import xai from './xai/index.ts';
-import { hideSecrets } from './define.ts';
-import type { Env, Provider, ProviderSpec } from './types.ts';
 
 /** Every built-in provider, in registry order (the order used when nothing else decides). */
 export const PROVIDERS: readonly ProviderSpec[] = [

@@ -85,10 +85,18 @@ export interface Provider {
    * Rewrites a JSON request on its way to this provider, translated or not: e.g. Vertex AI moves
    * the model into the URL and sets `anthropic_version`. `path` is then given to `url()`.
    */
-  adaptRequest?(request: { path: string; body: Record<string, unknown> }, target: { model: string | undefined; stream: boolean }): { path: string; body: Record<string, unknown> };
+  adaptRequest?(
+    request: { path: string; body: Record<string, unknown> },
+    target: { model: string | undefined; stream: boolean },
+  ): { path: string; body: Record<string, unknown> };
   /**
    * Headers computed per request from the final URL and body, for credentials that are not a
    * fixed header (AWS SigV4 signatures, Google OAuth2 access tokens). Added after `authHeaders`.
    */
-  authorize?(request: { method: string; url: string; headers: Record<string, string>; body: Buffer | undefined }): Promise<Record<string, string>>;
+  authorize?(request: {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body: Buffer | undefined;
+  }): Promise<Record<string, string>>;
 }

@@ -41,7 +41,8 @@ export function upstreamRequestHeaders(client: IncomingHttpHeaders, provider: Pr
   }
   // The gateway reads bodies (stream framing, errors), so it asks for them uncompressed.
   headers['accept-encoding'] = 'identity';
-  if (provider.defaultHeaders) for (const name in provider.defaultHeaders) headers[name] ??= provider.defaultHeaders[name] as string;
+  if (provider.defaultHeaders)
+    for (const name in provider.defaultHeaders) headers[name] ??= provider.defaultHeaders[name] as string;
   Object.assign(headers, provider.authHeaders);
   return headers;
 }

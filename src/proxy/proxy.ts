@@ -1,23 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Pricer } from '../catalog/pricer.ts';
 import type { TokenUsage } from '../catalog/types.ts';
 import type { Config } from '../config/config.ts';
-import type { GatewayMetrics } from '../observability/metrics.ts';
 import { FormatNotSupportedError, GatewayError, InvalidRequestError } from '../errors.ts';
+import { CODECS, codecOf } from '../formats/index.ts';
+import { isObject } from '../formats/sse.ts';
+import { type Exchange, translatedError, translatorFor } from '../formats/translate.ts';
+import type { WireFormatCodec } from '../formats/types.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { Provider, WireFormat } from '../providers/types.ts';
-import { translatedError, translatorFor, type Exchange } from '../formats/translate.ts';
 import type { Router } from '../routing/router.ts';
-import { selectProvider, splitModelPrefix, type Candidate } from '../routing/select-provider.ts';
+import { type Candidate, selectProvider, splitModelPrefix } from '../routing/select-provider.ts';
 import type { RequestEstimate } from '../routing/strategies.ts';
 import type { Attempt, RequestContext } from '../server/context.ts';
-import { CODECS, codecOf } from '../formats/index.ts';
-import type { WireFormatCodec } from '../formats/types.ts';
-import { isObject } from '../formats/sse.ts';
-import { upstreamFailure, type UpstreamClient } from '../upstream/client.ts';
+import { type UpstreamClient, upstreamFailure } from '../upstream/client.ts';
 import { upstreamRequestHeaders } from './headers.ts';
-import { ResponseRelay, RetryableAnswer, type RelayStats } from './relay.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { type RelayStats, ResponseRelay, RetryableAnswer } from './relay.ts';
 
 /** A request about to be proxied: its parsed JSON body (if any) and the raw bytes. */
 export interface ProxyRequest {
@@ -65,7 +65,13 @@ const RETRYABLE_CODES = new Set(['upstream_unreachable', 'upstream_timeout']);
  * cost) is known. Any other candidate gets the request translated into its format (formats/
  * translate.ts), and its answer translated back — if the gateway can express the request there.
  */
-export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, proxied: ProxyRequest, deps: ProxyDeps): Promise<void> {
+export async function proxyRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+  proxied: ProxyRequest,
+  deps: ProxyDeps,
+): Promise<void> {
   const { config, router } = deps;
   const requestedModel = typeof proxied.json?.model === 'string' ? proxied.json.model : undefined;
   const request: ReadRequest = {
@@ -76,7 +82,13 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
   const header = req.headers['x-provider'];
   const selection = selectProvider(
     { header: typeof header === 'string' ? header : undefined, model: requestedModel },
-    { knownIds: config.providerIds, active: config.providers, defaultProvider: config.defaultProvider, catalog: deps.catalog, routes: config.routing.routes },
+    {
+      knownIds: config.providerIds,
+      active: config.providers,
+      defaultProvider: config.defaultProvider,
+      catalog: deps.catalog,
+      routes: config.routing.routes,
+    },
   );
   ctx.selectedBy = selection.reason;
   ctx.stream = request.json?.stream === true;
@@ -119,7 +131,15 @@ export async function proxyRequest(req: IncomingMessage, res: ServerResponse, ct
     if (deadline - performance.now() <= 0) break;
   }
   // Every attempt failed with something retryable, and time or candidates ran out.
-  throw failure ?? new GatewayError(502, 'upstream_failed', `Every attempt failed (${attempts.map((a) => `${a.provider}: ${a.outcome}`).join(', ')}).`, 'upstream_error');
+  throw (
+    failure ??
+    new GatewayError(
+      502,
+      'upstream_failed',
+      `Every attempt failed (${attempts.map((a) => `${a.provider}: ${a.outcome}`).join(', ')}).`,
+      'upstream_error',
+    )
+  );
 }
 
 /**
@@ -134,7 +154,13 @@ function targetsOf(candidates: Candidate[], request: ReadRequest, ctx: RequestCo
   let refusal: unknown;
   for (const candidate of candidates) {
     if (capability && candidate.provider.capabilities?.[capability] === false) {
-      refusal ??= new GatewayError(400, 'capability_not_supported', `Provider '${candidate.provider.id}' does not offer ${capability}.`, 'invalid_request_error', 'model');
+      refusal ??= new GatewayError(
+        400,
+        'capability_not_supported',
+        `Provider '${candidate.provider.id}' does not offer ${capability}.`,
+        'invalid_request_error',
+        'model',
+      );
       continue;
     }
     const format = candidate.provider.wireFormatFor?.(candidate.model) ?? candidate.provider.wireFormat;
@@ -144,7 +170,11 @@ function targetsOf(candidates: Candidate[], request: ReadRequest, ctx: RequestCo
       try {
         const model = candidate.model ?? request.requestedModel ?? '';
         const limits = catalog.find(candidate.provider.id, model);
-        targets.push({ ...candidate, format, exchange: translator.prepare(format, model, { maxOutputTokens: limits?.maxOutputTokens }) });
+        targets.push({
+          ...candidate,
+          format,
+          exchange: translator.prepare(format, model, { maxOutputTokens: limits?.maxOutputTokens }),
+        });
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error;
         refusal ??= error;
@@ -156,11 +186,19 @@ function targetsOf(candidates: Candidate[], request: ReadRequest, ctx: RequestCo
   ctx.provider = first.provider.id;
   ctx.model = first.model;
   if (refusal) throw refusal;
-  throw new FormatNotSupportedError(first.provider.id, first.provider.wireFormatFor?.(first.model) ?? first.provider.wireFormat, ctx.clientFormat, request.apiPath);
+  throw new FormatNotSupportedError(
+    first.provider.id,
+    first.provider.wireFormatFor?.(first.model) ?? first.provider.wireFormat,
+    ctx.clientFormat,
+    request.apiPath,
+  );
 }
 
 /** Endpoints that need a capability not every provider has. */
-const CAPABILITY_OF_PATH: Readonly<Record<string, 'embeddings' | 'images'>> = { '/embeddings': 'embeddings', '/images/generations': 'images' };
+const CAPABILITY_OF_PATH: Readonly<Record<string, 'embeddings' | 'images'>> = {
+  '/embeddings': 'embeddings',
+  '/images/generations': 'images',
+};
 
 interface AttemptResult {
   /** The answer (or an error) reached the client; nothing more to do. */
@@ -197,7 +235,8 @@ async function attempt(
   const started = performance.now();
   const attempts = (ctx.attempts ??= []);
   const number = attempts.length + 1;
-  const record = (outcome: string) => attempts.push({ provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) });
+  const record = (outcome: string) =>
+    attempts.push({ provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) });
   const common = {
     extraHeaders: {
       ...ctx.responseHeaders,
@@ -206,7 +245,8 @@ async function attempt(
       ...(model === undefined ? {} : { 'x-gateway-model': model }),
       'x-gateway-attempts': String(number),
     },
-    failure: (error: unknown, phase: 'headers' | 'body') => upstreamFailure(error, provider.id, { ...upstream.timeouts, requestTimeoutMs: Math.round(timeoutMs) }, phase),
+    failure: (error: unknown, phase: 'headers' | 'body') =>
+      upstreamFailure(error, provider.id, { ...upstream.timeouts, requestTimeoutMs: Math.round(timeoutMs) }, phase),
     sseErrorEvent: CODECS[ctx.clientFormat].sseErrorEvent,
     retryable: lastChance ? undefined : (status: number) => RETRYABLE_STATUS.has(status),
     headersTimeoutMs: Math.max(1, Math.round(timeoutMs)),
@@ -214,7 +254,12 @@ async function attempt(
 
   if (exchange?.localAnswer !== undefined) {
     record('local');
-    res.writeHead(200, { ...common.extraHeaders, 'content-type': 'application/json', 'content-length': Buffer.byteLength(exchange.localAnswer), 'x-gateway-token-count': 'estimated' });
+    res.writeHead(200, {
+      ...common.extraHeaders,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(exchange.localAnswer),
+      'x-gateway-token-count': 'estimated',
+    });
     res.end(exchange.localAnswer);
     return { done: true };
   }
@@ -228,7 +273,10 @@ async function attempt(
         translate: {
           answer: (bytes) => {
             const answer = exchange.answer(bytes);
-            return { body: answer.body, headers: answer.usage ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {} };
+            return {
+              body: answer.body,
+              headers: answer.usage ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {},
+            };
           },
           error: (status, bytes) => translatedErrorBody(ctx, candidate, status, bytes),
           stream: transcoder,
@@ -258,8 +306,19 @@ async function attempt(
           finishStats(ctx, stats);
         },
       });
-    const body = upstreamBody(request, provider, model !== request.requestedModel ? model : undefined, askForUsage, ctx.stream);
-    outgoing = { url: provider.url(body.path, ctx.search, model), method: ctx.method, body: body.bytes, headers: upstreamRequestHeaders(req.headers, provider) };
+    const body = upstreamBody(
+      request,
+      provider,
+      model !== request.requestedModel ? model : undefined,
+      askForUsage,
+      ctx.stream,
+    );
+    outgoing = {
+      url: provider.url(body.path, ctx.search, model),
+      method: ctx.method,
+      body: body.bytes,
+      headers: upstreamRequestHeaders(req.headers, provider),
+    };
   }
 
   let relay: ResponseRelay | undefined;
@@ -267,19 +326,39 @@ async function attempt(
     if (provider.authorize) Object.assign(outgoing.headers, await authorize(provider, ctx.method, outgoing));
     if (exchange?.followStream && ctx.stream) {
       // The stream is a second request: the first one's answer says where it is.
-      const first = await firstStep(res, upstream, outgoing, Math.max(1, Math.round(timeoutMs)), provider.id, lastChance);
+      const first = await firstStep(
+        res,
+        upstream,
+        outgoing,
+        Math.max(1, Math.round(timeoutMs)),
+        provider.id,
+        lastChance,
+      );
       if (first.status >= 300) {
-        sendTranslatedError(res, common.extraHeaders, translatedErrorBody(ctx, candidate, first.status, first.body), first.status);
+        sendTranslatedError(
+          res,
+          common.extraHeaders,
+          translatedErrorBody(ctx, candidate, first.status, first.body),
+          first.status,
+        );
         record(String(first.status));
         router.record(candidate, { ok: false });
         return { done: true };
       }
       const follow = exchange.followStream(first.body, provider.baseUrl);
       transcoder = follow.transcoder;
-      outgoing = { url: follow.url, method: 'GET', body: undefined, headers: { ...provider.authHeaders, ...follow.headers } };
+      outgoing = {
+        url: follow.url,
+        method: 'GET',
+        body: undefined,
+        headers: { ...provider.authHeaders, ...follow.headers },
+      };
     }
     relay = makeRelay();
-    upstream.dispatch({ url: outgoing.url, method: outgoing.method, headers: outgoing.headers, body: outgoing.body }, relay);
+    upstream.dispatch(
+      { url: outgoing.url, method: outgoing.method, headers: outgoing.headers, body: outgoing.body },
+      relay,
+    );
     await relay.done;
     const ttfbMs = (relay.respondedAt ?? performance.now()) - started;
     if (res.statusCode < 400 || !RETRYABLE_STATUS.has(res.statusCode)) router.record(candidate, { ok: true, ttfbMs });
@@ -346,7 +425,13 @@ function finishStats(ctx: RequestContext, stats: RelayStats): void {
 }
 
 /** The translated request: the exchange's path and body (adapted by the provider), JSON headers. */
-function translatedRequest(req: IncomingMessage, exchange: Exchange, provider: Provider, model: string | undefined, stream: boolean) {
+function translatedRequest(
+  req: IncomingMessage,
+  exchange: Exchange,
+  provider: Provider,
+  model: string | undefined,
+  stream: boolean,
+) {
   let { path, body } = exchange.request;
   if (provider.adaptRequest) ({ path, body } = provider.adaptRequest({ path, body }, { model, stream }));
   // Providers that always report stream usage refuse OpenAI's request for it.
@@ -354,17 +439,30 @@ function translatedRequest(req: IncomingMessage, exchange: Exchange, provider: P
     const { stream_options: _dropped, ...rest } = body;
     body = rest;
   }
-  const headers = { ...upstreamRequestHeaders(req.headers, provider), 'content-type': 'application/json', ...exchange.request.headers };
+  const headers = {
+    ...upstreamRequestHeaders(req.headers, provider),
+    'content-type': 'application/json',
+    ...exchange.request.headers,
+  };
   return { url: provider.url(path, '', model), body: Buffer.from(JSON.stringify(body)), headers };
 }
 
 /** Per-request credentials (SigV4, OAuth2 tokens); a failure to get them is the provider's failure. */
-async function authorize(provider: Provider, method: string, outgoing: { url: string; body: Buffer | undefined; headers: Record<string, string> }) {
+async function authorize(
+  provider: Provider,
+  method: string,
+  outgoing: { url: string; body: Buffer | undefined; headers: Record<string, string> },
+) {
   try {
     return await provider.authorize!({ method, ...outgoing });
   } catch (error) {
     if (error instanceof GatewayError) throw error;
-    throw new GatewayError(502, 'upstream_auth_failed', `Could not get credentials for provider '${provider.id}': ${(error as Error).message}.`, 'upstream_error');
+    throw new GatewayError(
+      502,
+      'upstream_auth_failed',
+      `Could not get credentials for provider '${provider.id}': ${(error as Error).message}.`,
+      'upstream_error',
+    );
   }
 }
 
@@ -376,18 +474,30 @@ const INCLUDE_USAGE = Buffer.from('{"stream_options":{"include_usage":true},');
  * model name, existing stream_options or a provider that rewrites requests mean serialising the
  * parsed body again.
  */
-function upstreamBody(request: ProxyRequest, provider: Provider, newModel: string | undefined, askForUsage: boolean, stream: boolean): { path: string; bytes: Buffer | undefined } {
+function upstreamBody(
+  request: ProxyRequest,
+  provider: Provider,
+  newModel: string | undefined,
+  askForUsage: boolean,
+  stream: boolean,
+): { path: string; bytes: Buffer | undefined } {
   const { raw, json, apiPath } = request;
-  if (!json || !raw || (newModel === undefined && !askForUsage && !provider.adaptRequest)) return { path: apiPath, bytes: raw };
+  if (!json || !raw || (newModel === undefined && !askForUsage && !provider.adaptRequest))
+    return { path: apiPath, bytes: raw };
   if (newModel === undefined && !('stream_options' in json) && !provider.adaptRequest) {
     const open = raw.indexOf(0x7b /* { */);
     return { path: apiPath, bytes: Buffer.concat([INCLUDE_USAGE, raw.subarray(open + 1)]) };
   }
   let body = { ...json };
   if (newModel !== undefined) body.model = newModel;
-  if (askForUsage) body.stream_options = { ...(isObject(json.stream_options) ? json.stream_options : {}), include_usage: true };
+  if (askForUsage)
+    body.stream_options = { ...(isObject(json.stream_options) ? json.stream_options : {}), include_usage: true };
   let path = apiPath;
-  if (provider.adaptRequest) ({ path, body } = provider.adaptRequest({ path, body }, { model: newModel ?? request.json?.model as string | undefined, stream }));
+  if (provider.adaptRequest)
+    ({ path, body } = provider.adaptRequest(
+      { path, body },
+      { model: newModel ?? (request.json?.model as string | undefined), stream },
+    ));
   return { path, bytes: Buffer.from(JSON.stringify(body)) };
 }
 
@@ -402,7 +512,6 @@ function usageHeaders(usage: TokenUsage, cost: number | null): Record<string, st
   if (cost !== null) headers['x-gateway-cost-usd'] = cost.toFixed(10).replace(/\.?0+$/, '');
   return headers;
 }
-
 
 /** Parses a JSON request body into an object, or explains why it is not one. */
 export function parseJsonBody(raw: Buffer): Record<string, unknown> {
@@ -423,11 +532,17 @@ export function parseJsonBody(raw: Buffer): Record<string, unknown> {
 function fallbackTargets(header: string | string[] | undefined, config: Config): Candidate[] {
   if (typeof header !== 'string') return [];
   const targets: Candidate[] = [];
-  for (const item of header.split(',').map((t) => t.trim()).filter(Boolean)) {
+  for (const item of header
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)) {
     const split = splitModelPrefix(item, config.providerIds);
     const provider = split && config.providers.get(split.provider);
     if (!split || !provider) {
-      throw new InvalidRequestError('invalid_fallback', `X-Gateway-Fallback: '${item}' is not "provider/model" with an active provider.`);
+      throw new InvalidRequestError(
+        'invalid_fallback',
+        `X-Gateway-Fallback: '${item}' is not "provider/model" with an active provider.`,
+      );
     }
     targets.push({ provider, model: split.model });
   }

@@ -52,7 +52,9 @@ export interface RelayTranslation {
   /** An error answer → the client's error body (JSON). */
   error(status: number, body: Buffer): string;
   /** Set for streamed requests: the provider's stream in, whole client SSE events out. */
-  stream: { push(chunk: Buffer): string; end(): string; readonly closed: boolean; readonly error: GatewayError | undefined } | undefined;
+  stream:
+    | { push(chunk: Buffer): string; end(): string; readonly closed: boolean; readonly error: GatewayError | undefined }
+    | undefined;
 }
 
 /** The provider answered with a status worth another attempt; nothing was sent to the client. */
@@ -136,7 +138,11 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     if (this.#pendingAbort) controller.abort(this.#pendingAbort);
   }
 
-  onResponseStart(controller: Controller, statusCode: number, upstreamHeaders: Record<string, string | string[] | undefined>): void {
+  onResponseStart(
+    controller: Controller,
+    statusCode: number,
+    upstreamHeaders: Record<string, string | string[] | undefined>,
+  ): void {
     if (statusCode < 200) return; // 1xx informational
     clearTimeout(this.#headersTimer);
     this.respondedAt = performance.now();
@@ -148,7 +154,10 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
       return;
     }
     this.#started = true;
-    if (this.#options.translate) return this.#startTranslated(statusCode, upstreamHeaders, this.#options.translate);
+    if (this.#options.translate) {
+      this.#startTranslated(statusCode, upstreamHeaders, this.#options.translate);
+      return;
+    }
     const headers = clientResponseHeaders(upstreamHeaders);
     const contentType = String(headers['content-type'] ?? '');
     this.#sse = contentType.startsWith('text/event-stream');
@@ -175,11 +184,16 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     }
     this.#res.writeHead(statusCode, headers);
     // Headers go out at once; when the first event follows in the same tick, with it.
-    if (this.#sse) setImmediate(() => this.#stats.firstByteAt === undefined && !this.#res.destroyed && this.#res.flushHeaders());
+    if (this.#sse)
+      setImmediate(() => this.#stats.firstByteAt === undefined && !this.#res.destroyed && this.#res.flushHeaders());
   }
 
   /** Answers in another format: streams are rewritten event by event, whole bodies once read. */
-  #startTranslated(statusCode: number, upstreamHeaders: Record<string, string | string[] | undefined>, translate: RelayTranslation): void {
+  #startTranslated(
+    statusCode: number,
+    upstreamHeaders: Record<string, string | string[] | undefined>,
+    translate: RelayTranslation,
+  ): void {
     const headers = clientResponseHeaders(upstreamHeaders);
     delete headers['content-type'];
     delete headers['content-length'];
@@ -193,7 +207,11 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     }
     this.#sse = true;
     this.#transcoder = translate.stream;
-    Object.assign(headers, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    Object.assign(headers, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
     this.#res.writeHead(statusCode, headers);
     setImmediate(() => this.#stats.firstByteAt === undefined && !this.#res.destroyed && this.#res.flushHeaders());
   }
@@ -238,12 +256,20 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
       }
     }
     const bytes = Buffer.from(body);
-    this.#res.writeHead(this.#status, { ...this.#headers, ...added, 'content-type': 'application/json', 'content-length': bytes.length });
+    this.#res.writeHead(this.#status, {
+      ...this.#headers,
+      ...added,
+      'content-type': 'application/json',
+      'content-length': bytes.length,
+    });
     this.#write(bytes, controller);
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
-    if (this.#transcoder) return this.#relayTranslated(controller, chunk);
+    if (this.#transcoder) {
+      this.#relayTranslated(controller, chunk);
+      return;
+    }
     if (this.#held && this.#options.translate) {
       this.#held.push(chunk);
       this.#heldBytes += chunk.length;

@@ -86,7 +86,14 @@ function fullYearOf(shortYear: number, now: number): number {
   return year;
 }
 
-function utc(year: number, monthName: string | undefined, day: number, hour: string | undefined, minute: string | undefined, second: string | undefined): number | undefined {
+function utc(
+  year: number,
+  monthName: string | undefined,
+  day: number,
+  hour: string | undefined,
+  minute: string | undefined,
+  second: string | undefined,
+): number | undefined {
   const month = MONTHS.indexOf((monthName ?? '').toLowerCase());
   const [h, m, s] = [Number(hour), Number(minute), Number(second)];
   // Second 60 is a leap second (RFC 5322 allows it); it counts as the next minute's second 0.

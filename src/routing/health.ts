@@ -10,7 +10,7 @@
 // Memory: per target at most failuresToCoolDown failure times (only the most recent ones decide)
 // plus a fixed ring of counters for the status numbers; targets with nothing recent to report are
 // forgotten.
-import { TargetMap, type Target } from './strategies.ts';
+import { type Target, TargetMap } from './strategies.ts';
 
 export type TargetState = 'healthy' | 'cooling' | 'probe';
 
@@ -70,10 +70,14 @@ export class TargetHealth {
 
   constructor(options: HealthOptions) {
     const { failuresToCoolDown, windowMs, coolDownMs, probeTimeoutMs = DEFAULT_PROBE_TIMEOUT_MS } = options;
-    if (!(Number.isInteger(failuresToCoolDown) && failuresToCoolDown >= 1)) throw new RangeError(`TargetHealth: failuresToCoolDown must be an integer ≥ 1 (got ${failuresToCoolDown})`);
-    if (!(Number.isFinite(windowMs) && windowMs > 0)) throw new RangeError(`TargetHealth: windowMs must be a positive number (got ${windowMs})`);
-    if (!(Number.isFinite(coolDownMs) && coolDownMs >= 0)) throw new RangeError(`TargetHealth: coolDownMs must be a number ≥ 0 (got ${coolDownMs})`);
-    if (!(Number.isFinite(probeTimeoutMs) && probeTimeoutMs >= 0)) throw new RangeError(`TargetHealth: probeTimeoutMs must be a number ≥ 0 (got ${probeTimeoutMs})`);
+    if (!(Number.isInteger(failuresToCoolDown) && failuresToCoolDown >= 1))
+      throw new RangeError(`TargetHealth: failuresToCoolDown must be an integer ≥ 1 (got ${failuresToCoolDown})`);
+    if (!(Number.isFinite(windowMs) && windowMs > 0))
+      throw new RangeError(`TargetHealth: windowMs must be a positive number (got ${windowMs})`);
+    if (!(Number.isFinite(coolDownMs) && coolDownMs >= 0))
+      throw new RangeError(`TargetHealth: coolDownMs must be a number ≥ 0 (got ${coolDownMs})`);
+    if (!(Number.isFinite(probeTimeoutMs) && probeTimeoutMs >= 0))
+      throw new RangeError(`TargetHealth: probeTimeoutMs must be a number ≥ 0 (got ${probeTimeoutMs})`);
     this.#failuresToCoolDown = failuresToCoolDown;
     this.#windowMs = windowMs;
     this.#coolDownMs = coolDownMs;
@@ -198,7 +202,12 @@ export class TargetHealth {
         this.#forgetIdle(now);
         if (this.#records.size >= MAX_TRACKED_TARGETS) this.#records.deleteOldest();
       }
-      record = { failureTimes: [], coolingUntil: undefined, probeTakenAt: undefined, activity: new RecentActivity(this.#windowMs) };
+      record = {
+        failureTimes: [],
+        coolingUntil: undefined,
+        probeTakenAt: undefined,
+        activity: new RecentActivity(this.#windowMs),
+      };
       this.#records.set(target, record);
     }
     return record;

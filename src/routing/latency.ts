@@ -7,7 +7,7 @@
 // 10 samples, so a target that got slower (or recovered) is ranked by its new latency within
 // about 10 requests, while one slow outlier moves the estimate by only α ≈ 21% of the difference.
 // The first sample is taken as is (starting from 0 would make a new target look fast).
-import { TargetMap, type Target } from './strategies.ts';
+import { type Target, TargetMap } from './strategies.ts';
 
 export interface LatencyTrackerOptions {
   /** Samples after which an old level has half its influence left. Default 3. */
@@ -32,7 +32,8 @@ export class LatencyTracker {
 
   constructor(options: LatencyTrackerOptions = {}) {
     const halfLife = options.halfLifeSamples ?? DEFAULT_HALF_LIFE_SAMPLES;
-    if (!(Number.isFinite(halfLife) && halfLife > 0)) throw new RangeError(`LatencyTracker: halfLifeSamples must be a positive number (got ${halfLife})`);
+    if (!(Number.isFinite(halfLife) && halfLife > 0))
+      throw new RangeError(`LatencyTracker: halfLifeSamples must be a positive number (got ${halfLife})`);
     this.#smoothing = 1 - 2 ** (-1 / halfLife);
   }
 
@@ -56,7 +57,8 @@ export class LatencyTracker {
 
   snapshot(): { provider: string; model: string; ttfbMs: number; samples: number }[] {
     const rows: { provider: string; model: string; ttfbMs: number; samples: number }[] = [];
-    for (const [target, stats] of this.#stats.entries()) rows.push({ provider: target.provider, model: target.model, ttfbMs: stats.ttfbMs, samples: stats.samples });
+    for (const [target, stats] of this.#stats.entries())
+      rows.push({ provider: target.provider, model: target.model, ttfbMs: stats.ttfbMs, samples: stats.samples });
     return rows;
   }
 }

@@ -24,7 +24,11 @@ export class Router {
   readonly #config: RoutingConfig;
   readonly #random: () => number;
 
-  constructor(config: RoutingConfig, catalog: { find(provider: string, model: string): { pricing: { input?: number; output?: number } } | undefined }, random = Math.random) {
+  constructor(
+    config: RoutingConfig,
+    catalog: { find(provider: string, model: string): { pricing: { input?: number; output?: number } } | undefined },
+    random = Math.random,
+  ) {
     this.#config = config;
     this.#random = random;
     this.#strategy = createStrategy(config.strategy, {
@@ -34,7 +38,11 @@ export class Router {
       latency: this.#latency,
       random,
     });
-    this.#health = new TargetHealth({ failuresToCoolDown: config.cooldownFailures, windowMs: COOLDOWN_WINDOW_MS, coolDownMs: config.cooldownMs });
+    this.#health = new TargetHealth({
+      failuresToCoolDown: config.cooldownFailures,
+      windowMs: COOLDOWN_WINDOW_MS,
+      coolDownMs: config.cooldownMs,
+    });
   }
 
   get fallback(): boolean {
@@ -59,13 +67,21 @@ export class Router {
       this.#health.success(t);
       this.#latency.observe(t, outcome.ttfbMs);
     } else {
-      this.#health.failure(t, outcome.retryAfter === undefined ? undefined : parseRetryAfterMs(outcome.retryAfter, Date.now()));
+      this.#health.failure(
+        t,
+        outcome.retryAfter === undefined ? undefined : parseRetryAfterMs(outcome.retryAfter, Date.now()),
+      );
     }
   }
 
   /** How long to wait before attempt number `attempt` (0 = the first retry) of the same target. */
   retryDelay(attempt: number, retryAfter: string | undefined): number {
-    return retryDelayMs(attempt, retryAfter, { baseMs: BACKOFF_BASE_MS, capMs: BACKOFF_CAP_MS, random: this.#random, now: Date.now });
+    return retryDelayMs(attempt, retryAfter, {
+      baseMs: BACKOFF_BASE_MS,
+      capMs: BACKOFF_CAP_MS,
+      random: this.#random,
+      now: Date.now,
+    });
   }
 
   status() {
@@ -75,4 +91,3 @@ export class Router {
 
 const target = (c: Candidate): Target => ({ provider: c.provider.id, model: c.model ?? '' });
 const key = (t: Target) => `${t.provider}\u0000${t.model}`;
-

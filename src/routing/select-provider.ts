@@ -34,7 +34,10 @@ export interface Selection {
 }
 
 /** Splits `provider/model` or `provider:model` when the head is a known provider id. */
-export function splitModelPrefix(model: string, knownIds: readonly string[]): { provider: string; model: string } | undefined {
+export function splitModelPrefix(
+  model: string,
+  knownIds: readonly string[],
+): { provider: string; model: string } | undefined {
   const cut = model.search(/[/:]/);
   if (cut <= 0) return undefined;
   const head = model.slice(0, cut);
@@ -65,7 +68,8 @@ export function selectProvider(input: SelectionInput, context: SelectionContext)
     const model = prefixed?.provider === provider.id ? prefixed.model : input.model;
     return { candidates: [{ provider, model }], reason: 'header' };
   }
-  if (prefixed) return { candidates: [{ provider: require(prefixed.provider), model: prefixed.model }], reason: 'prefix' };
+  if (prefixed)
+    return { candidates: [{ provider: require(prefixed.provider), model: prefixed.model }], reason: 'prefix' };
 
   const route = input.model === undefined ? undefined : context.routes?.get(input.model);
   if (route) {
@@ -74,14 +78,19 @@ export function selectProvider(input: SelectionInput, context: SelectionContext)
       return provider ? [{ provider, model: t.model }] : [];
     });
     if (candidates.length) return { candidates, reason: 'route' };
-    throw new NoProviderSelectedError(input.model, [...active.keys()], `none of the providers of route '${input.model}' is active`);
+    throw new NoProviderSelectedError(
+      input.model,
+      [...active.keys()],
+      `none of the providers of route '${input.model}' is active`,
+    );
   }
 
   if (input.model !== undefined) {
     const serving = context.catalog.providersFor(input.model);
     if (serving.length) {
       const candidates: Candidate[] = [];
-      for (const provider of active.values()) if (serving.includes(provider.id)) candidates.push({ provider, model: input.model });
+      for (const provider of active.values())
+        if (serving.includes(provider.id)) candidates.push({ provider, model: input.model });
       if (candidates.length) return { candidates, reason: 'catalog' };
     }
   }
@@ -90,7 +99,12 @@ export function selectProvider(input: SelectionInput, context: SelectionContext)
   const familyProvider = family === undefined ? undefined : active.get(family);
   if (familyProvider) return { candidates: [{ provider: familyProvider, model: input.model }], reason: 'model-family' };
 
-  if (context.defaultProvider) return { candidates: [{ provider: require(context.defaultProvider), model: input.model }], reason: 'default' };
-  if (active.size === 1) return { candidates: [{ provider: active.values().next().value as Provider, model: input.model }], reason: 'only-active' };
+  if (context.defaultProvider)
+    return { candidates: [{ provider: require(context.defaultProvider), model: input.model }], reason: 'default' };
+  if (active.size === 1)
+    return {
+      candidates: [{ provider: active.values().next().value as Provider, model: input.model }],
+      reason: 'only-active',
+    };
   throw new NoProviderSelectedError(input.model, [...active.keys()]);
 }

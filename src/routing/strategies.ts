@@ -17,7 +17,13 @@ export interface Target {
 
 export type StrategyName = 'priority' | 'round-robin' | 'weighted' | 'least-latency' | 'cost';
 
-export const STRATEGY_NAMES: readonly StrategyName[] = Object.freeze(['priority', 'round-robin', 'weighted', 'least-latency', 'cost']);
+export const STRATEGY_NAMES: readonly StrategyName[] = Object.freeze([
+  'priority',
+  'round-robin',
+  'weighted',
+  'least-latency',
+  'cost',
+]);
 
 /** The caller estimates the token counts from the request body. */
 export interface RequestEstimate {
@@ -80,7 +86,9 @@ export function createStrategy(name: StrategyName, options: StrategyOptions): Ro
     default: {
       // Reached only from untyped callers (a config value that escaped validation).
       const unknownName: never = name;
-      throw new RangeError(`Unknown routing strategy '${String(unknownName)}'; expected one of ${STRATEGY_NAMES.join(', ')}`);
+      throw new RangeError(
+        `Unknown routing strategy '${String(unknownName)}'; expected one of ${STRATEGY_NAMES.join(', ')}`,
+      );
     }
   }
 }
@@ -134,7 +142,8 @@ class WeightedStrategy implements RoutingStrategy {
     for (const [provider, weight] of weights) {
       // A zero or negative weight would silently make a provider unreachable as first choice
       // (or break the draw); the configuration should have refused it already.
-      if (!(Number.isFinite(weight) && weight > 0)) throw new RangeError(`PROVIDER_WEIGHTS: weight of '${provider}' must be a positive number (got ${weight})`);
+      if (!(Number.isFinite(weight) && weight > 0))
+        throw new RangeError(`PROVIDER_WEIGHTS: weight of '${provider}' must be a positive number (got ${weight})`);
     }
     this.#weights = weights;
     this.#random = random;
@@ -170,7 +179,8 @@ class LeastLatencyStrategy implements RoutingStrategy {
   readonly #random: () => number;
 
   constructor(latency: LatencyTracker, explorationRate: number, random: () => number) {
-    if (!(explorationRate >= 0 && explorationRate <= 1)) throw new RangeError(`least-latency: explorationRate must be within [0, 1] (got ${explorationRate})`);
+    if (!(explorationRate >= 0 && explorationRate <= 1))
+      throw new RangeError(`least-latency: explorationRate must be within [0, 1] (got ${explorationRate})`);
     this.#latency = latency;
     this.#explorationRate = explorationRate;
     this.#random = random;
@@ -206,7 +216,8 @@ class CostStrategy implements RoutingStrategy {
     const inputTokens = tokenCount(estimate.inputTokens);
     const outputTokens = tokenCount(estimate.outputTokens);
     // Unpriced targets sort last (+Infinity): an unknown price must never look free.
-    const costOf = (target: Target) => estimatedCostUsd(this.#catalog, target, inputTokens, outputTokens) ?? Number.POSITIVE_INFINITY;
+    const costOf = (target: Target) =>
+      estimatedCostUsd(this.#catalog, target, inputTokens, outputTokens) ?? Number.POSITIVE_INFINITY;
     return sortStableFrom(ordered, 0, (a, b) => compareNumbers(costOf(a), costOf(b)));
   }
 }
@@ -216,7 +227,12 @@ class CostStrategy implements RoutingStrategy {
  * entry, no price at all, or no price for a kind of token the request has (the same rule as
  * costUsd in src/catalog/cost.ts: a kind with zero tokens needs no price).
  */
-function estimatedCostUsd(catalog: PriceCatalog, target: Target, inputTokens: number, outputTokens: number): number | undefined {
+function estimatedCostUsd(
+  catalog: PriceCatalog,
+  target: Target,
+  inputTokens: number,
+  outputTokens: number,
+): number | undefined {
   const pricing = catalog.find(target.provider, target.model)?.pricing;
   if (pricing === undefined) return undefined;
   const { input, output } = pricing;

@@ -50,7 +50,9 @@ export function createContext(req: IncomingMessage): RequestContext {
   const clientId = req.headers['x-request-id'];
   // A client's id is echoed only when it is a sane token: it ends up in headers and logs.
   const id =
-    typeof clientId === 'string' && clientId.length <= MAX_CLIENT_REQUEST_ID && /^[\w.:@\-]+$/.test(clientId) ? clientId : randomUUID();
+    typeof clientId === 'string' && clientId.length <= MAX_CLIENT_REQUEST_ID && /^[\w.:@-]+$/.test(clientId)
+      ? clientId
+      : randomUUID();
   return {
     id,
     startedAt: performance.now(),

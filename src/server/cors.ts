@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Response headers a browser may read: the gateway's own and the rate-limit state. */
-const EXPOSED = 'x-request-id, x-gateway-provider, x-gateway-cost-usd, x-gateway-usage, x-upstream-request-id, retry-after, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens';
+const EXPOSED =
+  'x-request-id, x-gateway-provider, x-gateway-cost-usd, x-gateway-usage, x-upstream-request-id, retry-after, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens';
 
 /**
  * Cross-origin access for browser apps, opt-in with CORS_ORIGINS (`*` or a comma list of exact
@@ -25,7 +26,10 @@ export class Cors {
   }
 
   /** The answer to a preflight (`OPTIONS` with Access-Control-Request-Method), or undefined if it is not one. */
-  preflight(method: string, headers: IncomingHttpHeaders): { status: number; headers: Record<string, string> } | undefined {
+  preflight(
+    method: string,
+    headers: IncomingHttpHeaders,
+  ): { status: number; headers: Record<string, string> } | undefined {
     if (method !== 'OPTIONS' || typeof headers['access-control-request-method'] !== 'string') return undefined;
     const allowed = this.headersFor(headers);
     if (!allowed) return { status: 204, headers: { vary: 'Origin' } };
@@ -36,7 +40,8 @@ export class Cors {
         ...allowed,
         'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
         // Echo what the browser asks for: SDKs send their own headers (x-stainless-*, anthropic-version…).
-        'access-control-allow-headers': typeof requested === 'string' ? requested : 'authorization, content-type, x-api-key',
+        'access-control-allow-headers':
+          typeof requested === 'string' ? requested : 'authorization, content-type, x-api-key',
         'access-control-max-age': '600',
       },
     };

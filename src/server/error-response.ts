@@ -1,14 +1,22 @@
 import type { ServerResponse } from 'node:http';
 import { GatewayError, MethodNotAllowedError, PayloadTooLargeError, RateLimitError } from '../errors.ts';
-import { CODECS, type ClientFormat } from '../formats/index.ts';
+import { type ClientFormat, CODECS } from '../formats/index.ts';
 
 /** Anything thrown that is not a GatewayError is a bug: report it without its internals. */
 export function asGatewayError(error: unknown): GatewayError {
-  return error instanceof GatewayError ? error : new GatewayError(500, 'internal_error', 'The gateway failed to handle this request.');
+  return error instanceof GatewayError
+    ? error
+    : new GatewayError(500, 'internal_error', 'The gateway failed to handle this request.');
 }
 
 /** Sends an error response in the client's own API error shape, unless the response has already started. */
-export function sendError(res: ServerResponse, error: GatewayError, requestId: string, format: ClientFormat, extraHeaders?: Record<string, string>): void {
+export function sendError(
+  res: ServerResponse,
+  error: GatewayError,
+  requestId: string,
+  format: ClientFormat,
+  extraHeaders?: Record<string, string>,
+): void {
   if (res.headersSent) return;
   const body = CODECS[format].errorBody(error);
   const headers: Record<string, string | number> = {

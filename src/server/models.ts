@@ -29,7 +29,11 @@ export class ModelDirectory {
   readonly #onLiveListError: (provider: string, error: Error) => void;
   readonly #live = new Map<string, { at: number; models: Promise<string[]> }>();
 
-  constructor(catalog: Catalog, providers: ReadonlyMap<string, Provider>, onLiveListError: (provider: string, error: Error) => void) {
+  constructor(
+    catalog: Catalog,
+    providers: ReadonlyMap<string, Provider>,
+    onLiveListError: (provider: string, error: Error) => void,
+  ) {
     this.#catalog = catalog;
     this.#providers = providers;
     this.#onLiveListError = onLiveListError;

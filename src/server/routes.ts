@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/config.ts';
 import { GatewayError, InvalidRequestError, MethodNotAllowedError, RouteNotFoundError } from '../errors.ts';
-import { parseJsonBody, proxyRequest, type ProxyDeps } from '../proxy/proxy.ts';
 import type { ClientFormat } from '../formats/index.ts';
+import { type ProxyDeps, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
 import type { RequestContext } from './context.ts';
 import type { ModelDirectory } from './models.ts';
 import { readBody } from './read-body.ts';
@@ -40,7 +40,8 @@ const MODEL_ENDPOINTS: Readonly<Record<string, { requiresModel: boolean }>> = {
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 
 /** The wire format a client speaks, by the path it calls: Anthropic's Messages API, else OpenAI's. */
-export const clientFormatOf = (path: string): ClientFormat => (path === '/v1/messages' || path.startsWith('/v1/messages/') ? 'anthropic' : 'openai');
+export const clientFormatOf = (path: string): ClientFormat =>
+  path === '/v1/messages' || path.startsWith('/v1/messages/') ? 'anthropic' : 'openai';
 
 interface RouteSpec extends Route {
   methods: readonly string[] | undefined;
@@ -51,7 +52,13 @@ interface RouteSpec extends Route {
  * or throws the 404/405 that explains why there is none.
  */
 export function createRouter(deps: RouteDeps): (ctx: RequestContext) => Route {
-  const spec = (name: string, methods: readonly string[] | undefined, handler: Handler, guarded: boolean, metered: boolean): RouteSpec => ({
+  const spec = (
+    name: string,
+    methods: readonly string[] | undefined,
+    handler: Handler,
+    guarded: boolean,
+    metered: boolean,
+  ): RouteSpec => ({
     name,
     methods,
     handler,
@@ -72,7 +79,9 @@ export function createRouter(deps: RouteDeps): (ctx: RequestContext) => Route {
 
   return (ctx) => {
     const { method, path } = ctx;
-    const found = exact.get(path) ?? (path.startsWith('/v1/models/') ? oneModel : path.startsWith('/v1/') ? passthrough : undefined);
+    const found =
+      exact.get(path) ??
+      (path.startsWith('/v1/models/') ? oneModel : path.startsWith('/v1/') ? passthrough : undefined);
     if (!found) throw new RouteNotFoundError(method, path);
     if (found.methods && !found.methods.includes(method)) throw new MethodNotAllowedError(method, path, found.methods);
     return found;
@@ -97,17 +106,26 @@ function health(config: Config): Handler {
 }
 
 function send(res: ServerResponse, ctx: RequestContext, contentType: string, body: string): void {
-  res.writeHead(200, { ...ctx.responseHeaders, 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-request-id': ctx.id });
+  res.writeHead(200, {
+    ...ctx.responseHeaders,
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': ctx.id,
+  });
   res.end(body);
 }
 
-const sendJson = (res: ServerResponse, ctx: RequestContext, body: unknown) => send(res, ctx, 'application/json', JSON.stringify(body));
+const sendJson = (res: ServerResponse, ctx: RequestContext, body: unknown) =>
+  send(res, ctx, 'application/json', JSON.stringify(body));
 
 /** `GET /v1/models[?provider=…&mode=…]`: the models of the active providers. */
 function listModels(models: ModelDirectory): Handler {
   return async (_req, res, ctx) => {
     const query = new URLSearchParams(ctx.search);
-    sendJson(res, ctx, { object: 'list', data: await models.list({ provider: query.get('provider'), mode: query.get('mode') }) });
+    sendJson(res, ctx, {
+      object: 'list',
+      data: await models.list({ provider: query.get('provider'), mode: query.get('mode') }),
+    });
   };
 }
 
@@ -121,7 +139,14 @@ function getModel(models: ModelDirectory): Handler {
       throw new InvalidRequestError('invalid_path', 'The model id is not valid percent-encoding.');
     }
     const model = await models.find(id);
-    if (!model) throw new GatewayError(404, 'model_not_found', `The model '${id}' is not served by any active provider.`, 'not_found_error', 'model');
+    if (!model)
+      throw new GatewayError(
+        404,
+        'model_not_found',
+        `The model '${id}' is not served by any active provider.`,
+        'not_found_error',
+        'model',
+      );
     sendJson(res, ctx, model);
   };
 }
@@ -142,7 +167,8 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
 function passThrough(deps: RouteDeps): Handler {
   return async (req, res, ctx) => {
     // Dot segments would let a client step outside the provider's API root with the gateway's key.
-    if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(ctx.path)) throw new InvalidRequestError('invalid_path', 'The path must not contain dot segments.');
+    if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(ctx.path))
+      throw new InvalidRequestError('invalid_path', 'The path must not contain dot segments.');
     const raw = BODYLESS.has(ctx.method) ? undefined : await readBody(req, deps.config.maxBodyBytes);
     ctx.bytesIn = raw?.length ?? 0;
     const isJson = raw !== undefined && raw.length > 0 && String(req.headers['content-type'] ?? '').includes('json');

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { Catalog } from '../catalog/catalog.ts';
 import { Pricer } from '../catalog/pricer.ts';
 import type { Config } from '../config/config.ts';
-import type { Logger } from '../observability/logger.ts';
-import { logRequest } from '../observability/request-log.ts';
 import { AuthenticationError, RateLimitError } from '../errors.ts';
 import { createRateLimiter } from '../limits/rate-limiter.ts';
+import type { Logger } from '../observability/logger.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
+import { logRequest } from '../observability/request-log.ts';
 import { Router } from '../routing/router.ts';
 import { UpstreamClient } from '../upstream/client.ts';
 import { createContext, type RequestContext } from './context.ts';
@@ -40,7 +40,9 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     requestTimeoutMs: config.requestTimeoutMs,
     streamIdleTimeoutMs: config.streamIdleTimeoutMs,
   });
-  const metrics = new GatewayMetrics({ isKnownModel: (provider, model) => catalog.find(provider, model) !== undefined });
+  const metrics = new GatewayMetrics({
+    isKnownModel: (provider, model) => catalog.find(provider, model) !== undefined,
+  });
   const limiter = createRateLimiter(config.limits, {
     redisUrl: config.redisUrl,
     onWarning: (message, detail) => logger.warn({ ...detail }, message),
@@ -50,7 +52,9 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     config,
     upstream,
     catalog,
-    pricer: new Pricer(catalog, (provider, model) => logger.warn({ provider, model }, 'no price in the catalog for this model; its cost is logged as null')),
+    pricer: new Pricer(catalog, (provider, model) =>
+      logger.warn({ provider, model }, 'no price in the catalog for this model; its cost is logged as null'),
+    ),
     models: new ModelDirectory(catalog, config.providers, (provider, error) =>
       logger.warn({ provider, reason: error.message }, 'could not list the live models of a provider'),
     ),
@@ -94,7 +98,8 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     if (ctx.provider) {
       // The gateway's own failures talking to the provider, or the provider's own error answers.
       if (ctx.error && ctx.error.status >= 500) metrics.upstreamError({ provider: ctx.provider, kind: ctx.error.code });
-      else if (!ctx.error && (res.statusCode >= 500 || res.statusCode === 429)) metrics.upstreamError({ provider: ctx.provider, kind: `http_${res.statusCode}` });
+      else if (!ctx.error && (res.statusCode >= 500 || res.statusCode === 429))
+        metrics.upstreamError({ provider: ctx.provider, kind: `http_${res.statusCode}` });
     }
     if (ctx.usage && ctx.provider && ctx.model) {
       const { usage } = ctx;

@@ -1,4 +1,4 @@
-import { Pool, type Dispatcher } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { GatewayError, UpstreamStreamError, UpstreamTimeoutError, UpstreamUnreachableError } from '../errors.ts';
 
 export interface UpstreamTimeouts {
@@ -75,7 +75,11 @@ export class UpstreamClient {
    * Sends a request and reads its whole answer: for the rare first step of a two-step exchange
    * (a Replicate prediction whose stream is then fetched), never for what is relayed.
    */
-  async fetchWhole(request: UpstreamRequest, signal: AbortSignal, headersTimeoutMs: number): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  async fetchWhole(
+    request: UpstreamRequest,
+    signal: AbortSignal,
+    headersTimeoutMs: number,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
     const url = new URL(request.url);
     const response = await this.#pool(url.origin).request({
       path: url.pathname + url.search,
@@ -86,7 +90,11 @@ export class UpstreamClient {
       headersTimeout: headersTimeoutMs,
       bodyTimeout: this.#timeouts.streamIdleTimeoutMs,
     });
-    return { status: response.statusCode, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) };
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: Buffer.from(await response.body.arrayBuffer()),
+    };
   }
 
   async close(): Promise<void> {
@@ -99,13 +107,22 @@ export class UpstreamClient {
 }
 
 /** Turns a network-level failure talking to a provider into the error the client should see. */
-export function upstreamFailure(error: unknown, providerId: string, timeouts: UpstreamTimeouts, phase: 'headers' | 'body'): GatewayError {
+export function upstreamFailure(
+  error: unknown,
+  providerId: string,
+  timeouts: UpstreamTimeouts,
+  phase: 'headers' | 'body',
+): GatewayError {
   if (error instanceof GatewayError) return error;
   const code = (error as { code?: string }).code ?? '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new UpstreamTimeoutError(providerId, timeouts.requestTimeoutMs, 'headers');
-  if (code === 'UND_ERR_BODY_TIMEOUT') return new UpstreamTimeoutError(providerId, timeouts.streamIdleTimeoutMs, 'stream');
+  if (code === 'UND_ERR_HEADERS_TIMEOUT')
+    return new UpstreamTimeoutError(providerId, timeouts.requestTimeoutMs, 'headers');
+  if (code === 'UND_ERR_BODY_TIMEOUT')
+    return new UpstreamTimeoutError(providerId, timeouts.streamIdleTimeoutMs, 'stream');
   const detail = describeNetworkError(error);
-  return phase === 'headers' ? new UpstreamUnreachableError(providerId, detail) : new UpstreamStreamError(providerId, detail);
+  return phase === 'headers'
+    ? new UpstreamUnreachableError(providerId, detail)
+    : new UpstreamStreamError(providerId, detail);
 }
 
 function describeNetworkError(error: unknown): string {

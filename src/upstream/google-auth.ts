@@ -37,20 +37,26 @@ export function parseServiceAccountKey(text: string): ServiceAccountKey {
   } catch {
     throw new InvalidServiceAccountKeyError('not valid JSON');
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InvalidServiceAccountKeyError('not a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new InvalidServiceAccountKeyError('not a JSON object');
   const key = json as Record<string, unknown>;
   if (key.type !== undefined && key.type !== 'service_account') {
-    throw new InvalidServiceAccountKeyError(`a '${String(key.type)}' credential, not a service-account key (type 'service_account')`);
+    throw new InvalidServiceAccountKeyError(
+      `a '${String(key.type)}' credential, not a service-account key (type 'service_account')`,
+    );
   }
-  if (typeof key.client_email !== 'string' || !key.client_email) throw new InvalidServiceAccountKeyError("no 'client_email'");
-  if (typeof key.private_key !== 'string' || !key.private_key) throw new InvalidServiceAccountKeyError("no 'private_key'");
+  if (typeof key.client_email !== 'string' || !key.client_email)
+    throw new InvalidServiceAccountKeyError("no 'client_email'");
+  if (typeof key.private_key !== 'string' || !key.private_key)
+    throw new InvalidServiceAccountKeyError("no 'private_key'");
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(key.private_key);
   } catch {
     throw new InvalidServiceAccountKeyError("its 'private_key' is not a PEM private key");
   }
-  if (privateKey.asymmetricKeyType !== 'rsa') throw new InvalidServiceAccountKeyError("its 'private_key' is not an RSA key");
+  if (privateKey.asymmetricKeyType !== 'rsa')
+    throw new InvalidServiceAccountKeyError("its 'private_key' is not an RSA key");
   return {
     clientEmail: key.client_email,
     privateKey,
@@ -69,9 +75,18 @@ export function signJwt(claims: Record<string, unknown>, privateKey: KeyObject, 
 }
 
 /** The assertion a service account presents at `audience` (the token endpoint) for `scope`. */
-export function serviceAccountAssertion(key: ServiceAccountKey, audience: string, scope: string, nowMs: number): string {
+export function serviceAccountAssertion(
+  key: ServiceAccountKey,
+  audience: string,
+  scope: string,
+  nowMs: number,
+): string {
   const iat = Math.floor(nowMs / 1000);
-  return signJwt({ iss: key.clientEmail, scope, aud: audience, iat, exp: iat + ASSERTION_LIFETIME_S }, key.privateKey, key.privateKeyId);
+  return signJwt(
+    { iss: key.clientEmail, scope, aud: audience, iat, exp: iat + ASSERTION_LIFETIME_S },
+    key.privateKey,
+    key.privateKeyId,
+  );
 }
 
 export interface AccessToken {
@@ -88,12 +103,18 @@ export class GoogleAuthError extends GatewayError {
 }
 
 /** One exchange of a signed assertion for an access token at `tokenUrl`. */
-export function serviceAccountTokenFetcher(key: ServiceAccountKey, options: { tokenUrl: string; scope?: string; now?: () => number }): () => Promise<AccessToken> {
+export function serviceAccountTokenFetcher(
+  key: ServiceAccountKey,
+  options: { tokenUrl: string; scope?: string; now?: () => number },
+): () => Promise<AccessToken> {
   const now = options.now ?? Date.now;
   const scope = options.scope ?? CLOUD_PLATFORM_SCOPE;
   return async () => {
     const issuedAt = now();
-    const form = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: serviceAccountAssertion(key, options.tokenUrl, scope, issuedAt) });
+    const form = new URLSearchParams({
+      grant_type: JWT_BEARER_GRANT,
+      assertion: serviceAccountAssertion(key, options.tokenUrl, scope, issuedAt),
+    });
     let status: number;
     let text: string;
     try {
@@ -107,7 +128,9 @@ export function serviceAccountTokenFetcher(key: ServiceAccountKey, options: { to
       status = response.statusCode;
       text = await response.body.text();
     } catch (error) {
-      throw new GoogleAuthError(`the token endpoint could not be reached (${(error as NodeJS.ErrnoException).code ?? (error as Error).name})`);
+      throw new GoogleAuthError(
+        `the token endpoint could not be reached (${(error as NodeJS.ErrnoException).code ?? (error as Error).name})`,
+      );
     }
     return accessTokenOf(status, text, issuedAt);
   };
@@ -126,9 +149,13 @@ function accessTokenOf(status: number, text: string, issuedAt: number): AccessTo
     const reason = [body.error, body.error_description].filter((part) => typeof part === 'string').join(': ');
     throw new GoogleAuthError(`the token endpoint answered ${status}${reason ? ` (${reason})` : ''}`);
   }
-  if (typeof body.access_token !== 'string' || !body.access_token) throw new GoogleAuthError('the token endpoint answered without an access_token');
+  if (typeof body.access_token !== 'string' || !body.access_token)
+    throw new GoogleAuthError('the token endpoint answered without an access_token');
   const lifetimeS = Number(body.expires_in);
-  return { token: body.access_token, expiresAt: issuedAt + (Number.isFinite(lifetimeS) && lifetimeS > 0 ? lifetimeS : ASSERTION_LIFETIME_S) * 1000 };
+  return {
+    token: body.access_token,
+    expiresAt: issuedAt + (Number.isFinite(lifetimeS) && lifetimeS > 0 ? lifetimeS : ASSERTION_LIFETIME_S) * 1000,
+  };
 }
 
 /**

@@ -3,8 +3,25 @@ import { Catalog, catalogSource, loadBuiltinCatalog } from '../../src/catalog/ca
 import type { CatalogEntry } from '../../src/catalog/types.ts';
 
 const SWITCHYARD_PROVIDERS = [
-  'openai', 'anthropic', 'gemini', 'mistral', 'groq', 'cohere', 'deepseek', 'together', 'perplexity', 'fireworks',
-  'ai21', 'xai', 'azure-openai', 'azure-foundry', 'ollama', 'bedrock', 'replicate', 'vertex-ai', 'hugging-face',
+  'openai',
+  'anthropic',
+  'gemini',
+  'mistral',
+  'groq',
+  'cohere',
+  'deepseek',
+  'together',
+  'perplexity',
+  'fireworks',
+  'ai21',
+  'xai',
+  'azure-openai',
+  'azure-foundry',
+  'ollama',
+  'bedrock',
+  'replicate',
+  'vertex-ai',
+  'hugging-face',
 ];
 
 function entry(provider: string, model: string, pricing: CatalogEntry['pricing'] = {}, routable = true): CatalogEntry {
@@ -34,30 +51,62 @@ describe('built-in catalog', () => {
 
   // Expected values looked up in the source (per token × 1e6).
   it.each([
-    ['openai', 'gpt-4o', { mode: 'chat', contextWindow: 128000, maxOutputTokens: 16384, pricing: { input: 2.5, output: 10, cachedInput: 1.25 } }],
+    [
+      'openai',
+      'gpt-4o',
+      {
+        mode: 'chat',
+        contextWindow: 128000,
+        maxOutputTokens: 16384,
+        pricing: { input: 2.5, output: 10, cachedInput: 1.25 },
+      },
+    ],
     [
       'anthropic',
       'claude-sonnet-4-5',
-      { mode: 'chat', contextWindow: 200000, maxOutputTokens: 64000, pricing: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 } },
+      {
+        mode: 'chat',
+        contextWindow: 200000,
+        maxOutputTokens: 64000,
+        pricing: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 },
+      },
     ],
     [
       'bedrock',
       'anthropic.claude-sonnet-4-5-20250929-v1:0',
-      { mode: 'chat', contextWindow: 200000, maxOutputTokens: 64000, pricing: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 } },
+      {
+        mode: 'chat',
+        contextWindow: 200000,
+        maxOutputTokens: 64000,
+        pricing: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 },
+      },
     ],
     [
       'gemini',
       'gemini-2.5-flash',
-      { mode: 'chat', contextWindow: 1048576, maxOutputTokens: 65535, pricing: { input: 0.3, output: 2.5, cachedInput: 0.03, reasoning: 2.5 } },
+      {
+        mode: 'chat',
+        contextWindow: 1048576,
+        maxOutputTokens: 65535,
+        pricing: { input: 0.3, output: 2.5, cachedInput: 0.03, reasoning: 2.5 },
+      },
     ],
     ['gemini', 'gemini-2.5-pro', { mode: 'chat', pricing: { input: 1.25, output: 10, cachedInput: 0.125 } }],
-    ['openai', 'text-embedding-3-small', { mode: 'embedding', contextWindow: 8191, pricing: { input: 0.02, output: 0 } }],
+    [
+      'openai',
+      'text-embedding-3-small',
+      { mode: 'embedding', contextWindow: 8191, pricing: { input: 0.02, output: 0 } },
+    ],
     [
       'vertex-ai',
       'claude-sonnet-4-5',
       { mode: 'chat', contextWindow: 200000, pricing: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 } },
     ],
-    ['vertex-ai', 'meta/llama-3.1-405b-instruct-maas', { mode: 'chat', contextWindow: 128000, maxOutputTokens: 2048, pricing: { input: 5, output: 16 } }],
+    [
+      'vertex-ai',
+      'meta/llama-3.1-405b-instruct-maas',
+      { mode: 'chat', contextWindow: 128000, maxOutputTokens: 2048, pricing: { input: 5, output: 16 } },
+    ],
     ['groq', 'llama-3.3-70b-versatile', { pricing: { input: 0.59, output: 0.79 } }],
     ['together', 'meta-llama/Llama-3.3-70B-Instruct-Turbo', { pricing: { input: 0.88, output: 0.88 } }],
     ['fireworks', 'accounts/fireworks/models/deepseek-r1', { pricing: { input: 3, output: 8 } }],
@@ -71,11 +120,19 @@ describe('built-in catalog', () => {
   });
 
   it('keeps providers Switchyard does not serve as non-routable metadata', () => {
-    expect(catalog.find('openrouter', 'openai/gpt-5.2')).toMatchObject({ routable: false, pricing: { input: 1.75, output: 14 } });
+    expect(catalog.find('openrouter', 'openai/gpt-5.2')).toMatchObject({
+      routable: false,
+      pricing: { input: 1.75, output: 14 },
+    });
   });
 
   it('routable entries use only Switchyard provider ids', () => {
-    const routableProviders = new Set(catalog.entries().filter((e) => e.routable).map((e) => e.provider));
+    const routableProviders = new Set(
+      catalog
+        .entries()
+        .filter((e) => e.routable)
+        .map((e) => e.provider),
+    );
     for (const provider of routableProviders) expect(SWITCHYARD_PROVIDERS).toContain(provider);
   });
 
@@ -86,7 +143,10 @@ describe('built-in catalog', () => {
     expect(ids).toStrictEqual([...ids].sort());
     for (const e of all) {
       for (const price of Object.values(e.pricing)) {
-        expect(Number.isFinite(price) && price >= 0 && Number(price.toPrecision(12)) === price, `${e.provider}/${e.model}`).toBe(true);
+        expect(
+          Number.isFinite(price) && price >= 0 && Number(price.toPrecision(12)) === price,
+          `${e.provider}/${e.model}`,
+        ).toBe(true);
       }
     }
   });

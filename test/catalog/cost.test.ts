@@ -26,7 +26,11 @@ describe('costUsd', () => {
   });
 
   it('prices OpenAI-style cached input (cached tokens inside prompt_tokens)', () => {
-    const usage = openAIUsageToTokenUsage({ prompt_tokens: 2000, completion_tokens: 100, prompt_tokens_details: { cached_tokens: 1500 } });
+    const usage = openAIUsageToTokenUsage({
+      prompt_tokens: 2000,
+      completion_tokens: 100,
+      prompt_tokens_details: { cached_tokens: 1500 },
+    });
     // 500 × 2.5 + 1500 × 1.25 + 100 × 10 = 4125 µ$
     expect(costUsd(gpt4o, usage)).toBe(0.004125);
   });
@@ -43,7 +47,11 @@ describe('costUsd', () => {
   });
 
   it('prices reasoning tokens at the output price when there is no reasoning price', () => {
-    const usage = openAIUsageToTokenUsage({ prompt_tokens: 100, completion_tokens: 1000, completion_tokens_details: { reasoning_tokens: 800 } });
+    const usage = openAIUsageToTokenUsage({
+      prompt_tokens: 100,
+      completion_tokens: 1000,
+      completion_tokens_details: { reasoning_tokens: 800 },
+    });
     // 100 × 2 + 200 × 8 + 800 × 8 = 8200 µ$
     expect(costUsd(o3, usage)).toBe(0.0082);
   });
@@ -56,7 +64,9 @@ describe('costUsd', () => {
 
   it('falls back to the input price for cached and cache-write tokens', () => {
     const entry = entryWith({ input: 1, output: 2 });
-    expect(costUsd(entry, { inputTokens: 1000, cachedInputTokens: 600, cacheWriteInputTokens: 100, outputTokens: 0 })).toBe(0.001);
+    expect(
+      costUsd(entry, { inputTokens: 1000, cachedInputTokens: 600, cacheWriteInputTokens: 100, outputTokens: 0 }),
+    ).toBe(0.001);
   });
 
   it('is null, never 0, for an unknown model', () => {
@@ -73,7 +83,9 @@ describe('costUsd', () => {
 
   it('needs no price for a kind with zero tokens (embeddings have no output)', () => {
     expect(costUsd(entryWith({ input: 0.02 }), { inputTokens: 1000, outputTokens: 0 })).toBe(0.00002);
-    expect(costUsd(catalog.find('openai', 'text-embedding-3-small'), { inputTokens: 1_000_000, outputTokens: 0 })).toBe(0.02);
+    expect(costUsd(catalog.find('openai', 'text-embedding-3-small'), { inputTokens: 1_000_000, outputTokens: 0 })).toBe(
+      0.02,
+    );
     expect(costUsd(entryWith({}), { inputTokens: 0, outputTokens: 0 })).toBe(0);
   });
 
@@ -113,15 +125,27 @@ describe('usage mapping', () => {
       reasoningTokens: 0,
     });
     expect(
-      openAIUsageToTokenUsage({ prompt_tokens: 10, completion_tokens: 2, prompt_tokens_details: null, completion_tokens_details: null }),
+      openAIUsageToTokenUsage({
+        prompt_tokens: 10,
+        completion_tokens: 2,
+        prompt_tokens_details: null,
+        completion_tokens_details: null,
+      }),
     ).toMatchObject({ inputTokens: 10, outputTokens: 2 });
   });
 
   it('maps Anthropic usage, adding cache reads and writes to the input', () => {
     expect(
-      anthropicUsageToTokenUsage({ input_tokens: 50, cache_read_input_tokens: 1000, cache_creation_input_tokens: 200, output_tokens: 70 }),
+      anthropicUsageToTokenUsage({
+        input_tokens: 50,
+        cache_read_input_tokens: 1000,
+        cache_creation_input_tokens: 200,
+        output_tokens: 70,
+      }),
     ).toStrictEqual({ inputTokens: 1250, cachedInputTokens: 1000, cacheWriteInputTokens: 200, outputTokens: 70 });
-    expect(anthropicUsageToTokenUsage({ input_tokens: 50, output_tokens: 70, cache_read_input_tokens: null })).toStrictEqual({
+    expect(
+      anthropicUsageToTokenUsage({ input_tokens: 50, output_tokens: 70, cache_read_input_tokens: null }),
+    ).toStrictEqual({
       inputTokens: 50,
       cachedInputTokens: 0,
       cacheWriteInputTokens: 0,

@@ -5,7 +5,11 @@ import type { CatalogEntry } from '../../src/catalog/types.ts';
 
 // A small hand-written slice in LiteLLM's format, shaped like the real file (values from it).
 const SAMPLE: Record<string, unknown> = {
-  sample_spec: { litellm_provider: 'one of https://docs.litellm.ai/docs/providers', mode: 'one of: chat, ...', input_cost_per_token: 0 },
+  sample_spec: {
+    litellm_provider: 'one of https://docs.litellm.ai/docs/providers',
+    mode: 'one of: chat, ...',
+    input_cost_per_token: 0,
+  },
   last_updated: '2026-07-24T18:23:43.215560+00:00',
   fallback_generalizations: { rules: [{ name: 'x', model_info: { mode: 'chat' } }] },
   'gpt-4o': {
@@ -43,60 +47,248 @@ const SAMPLE: Record<string, unknown> = {
     max_output_tokens: 65535,
     deprecation_date: '2026-06-17',
   },
-  'groq/llama-3.3-70b-versatile': { litellm_provider: 'groq', mode: 'chat', input_cost_per_token: 5.9e-7, output_cost_per_token: 7.9e-7 },
-  'groq/openai/gpt-oss-120b': { litellm_provider: 'groq', mode: 'chat', input_cost_per_token: 1.5e-7, output_cost_per_token: 7.5e-7 },
-  'together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo': { litellm_provider: 'together_ai', mode: 'chat', input_cost_per_token: 8.8e-7, output_cost_per_token: 8.8e-7 },
+  'groq/llama-3.3-70b-versatile': {
+    litellm_provider: 'groq',
+    mode: 'chat',
+    input_cost_per_token: 5.9e-7,
+    output_cost_per_token: 7.9e-7,
+  },
+  'groq/openai/gpt-oss-120b': {
+    litellm_provider: 'groq',
+    mode: 'chat',
+    input_cost_per_token: 1.5e-7,
+    output_cost_per_token: 7.5e-7,
+  },
+  'together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo': {
+    litellm_provider: 'together_ai',
+    mode: 'chat',
+    input_cost_per_token: 8.8e-7,
+    output_cost_per_token: 8.8e-7,
+  },
   'together-ai-21.1b-41b': { litellm_provider: 'together_ai', input_cost_per_token: 8e-7, output_cost_per_token: 8e-7 },
-  'fireworks_ai/accounts/fireworks/models/deepseek-r1': { litellm_provider: 'fireworks_ai', mode: 'chat', input_cost_per_token: 3e-6, output_cost_per_token: 8e-6 },
-  'fireworks-ai-up-to-4b': { litellm_provider: 'fireworks_ai', input_cost_per_token: 2e-7, output_cost_per_token: 2e-7 },
-  'vertex_ai/claude-sonnet-4-5': { litellm_provider: 'vertex_ai-anthropic_models', mode: 'chat', input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5 },
-  'vertex_ai/meta/llama-3.1-405b-instruct-maas': { litellm_provider: 'vertex_ai-llama_models', mode: 'chat', input_cost_per_token: 5e-6, output_cost_per_token: 1.6e-5 },
-  'gemini-2.5-pro': { litellm_provider: 'vertex_ai-language-models', mode: 'chat', input_cost_per_token: 1.25e-6, output_cost_per_token: 1e-5 },
-  'anthropic.claude-sonnet-4-5-20250929-v1:0': { litellm_provider: 'bedrock_converse', mode: 'chat', input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5 },
-  'us.anthropic.claude-sonnet-4-5-20250929-v1:0': { litellm_provider: 'bedrock_converse', mode: 'chat', input_cost_per_token: 3.3e-6, output_cost_per_token: 1.65e-5 },
+  'fireworks_ai/accounts/fireworks/models/deepseek-r1': {
+    litellm_provider: 'fireworks_ai',
+    mode: 'chat',
+    input_cost_per_token: 3e-6,
+    output_cost_per_token: 8e-6,
+  },
+  'fireworks-ai-up-to-4b': {
+    litellm_provider: 'fireworks_ai',
+    input_cost_per_token: 2e-7,
+    output_cost_per_token: 2e-7,
+  },
+  'vertex_ai/claude-sonnet-4-5': {
+    litellm_provider: 'vertex_ai-anthropic_models',
+    mode: 'chat',
+    input_cost_per_token: 3e-6,
+    output_cost_per_token: 1.5e-5,
+  },
+  'vertex_ai/meta/llama-3.1-405b-instruct-maas': {
+    litellm_provider: 'vertex_ai-llama_models',
+    mode: 'chat',
+    input_cost_per_token: 5e-6,
+    output_cost_per_token: 1.6e-5,
+  },
+  'gemini-2.5-pro': {
+    litellm_provider: 'vertex_ai-language-models',
+    mode: 'chat',
+    input_cost_per_token: 1.25e-6,
+    output_cost_per_token: 1e-5,
+  },
+  'anthropic.claude-sonnet-4-5-20250929-v1:0': {
+    litellm_provider: 'bedrock_converse',
+    mode: 'chat',
+    input_cost_per_token: 3e-6,
+    output_cost_per_token: 1.5e-5,
+  },
+  'us.anthropic.claude-sonnet-4-5-20250929-v1:0': {
+    litellm_provider: 'bedrock_converse',
+    mode: 'chat',
+    input_cost_per_token: 3.3e-6,
+    output_cost_per_token: 1.65e-5,
+  },
   // Bedrock: region-pinned and provisioned-throughput variants of a model that also has a bare key.
-  'anthropic.claude-v2:1': { litellm_provider: 'bedrock', mode: 'chat', input_cost_per_token: 8e-6, output_cost_per_token: 2.4e-5 },
-  'bedrock/eu-central-1/anthropic.claude-v2:1': { litellm_provider: 'bedrock', mode: 'chat', input_cost_per_token: 8.5e-6, output_cost_per_token: 2.5e-5 },
-  'bedrock/us-east-1/1-month-commitment/anthropic.claude-v2:1': { litellm_provider: 'bedrock', mode: 'chat', input_cost_per_second: 0.0175 },
-  'bedrock/*/6-month-commitment/cohere.command-text-v14': { litellm_provider: 'bedrock', mode: 'chat', input_cost_per_second: 0.011 },
-  'bedrock/invoke/anthropic.claude-v2:1': { litellm_provider: 'bedrock', mode: 'chat', input_cost_per_token: 8e-6, output_cost_per_token: 2.4e-5 },
+  'anthropic.claude-v2:1': {
+    litellm_provider: 'bedrock',
+    mode: 'chat',
+    input_cost_per_token: 8e-6,
+    output_cost_per_token: 2.4e-5,
+  },
+  'bedrock/eu-central-1/anthropic.claude-v2:1': {
+    litellm_provider: 'bedrock',
+    mode: 'chat',
+    input_cost_per_token: 8.5e-6,
+    output_cost_per_token: 2.5e-5,
+  },
+  'bedrock/us-east-1/1-month-commitment/anthropic.claude-v2:1': {
+    litellm_provider: 'bedrock',
+    mode: 'chat',
+    input_cost_per_second: 0.0175,
+  },
+  'bedrock/*/6-month-commitment/cohere.command-text-v14': {
+    litellm_provider: 'bedrock',
+    mode: 'chat',
+    input_cost_per_second: 0.011,
+  },
+  'bedrock/invoke/anthropic.claude-v2:1': {
+    litellm_provider: 'bedrock',
+    mode: 'chat',
+    input_cost_per_token: 8e-6,
+    output_cost_per_token: 2.4e-5,
+  },
   // Only region-pinned prices exist: kept once, region stripped, us-east-1 preferred.
-  'bedrock/eu-west-3/mistral.mistral-7b-instruct-v0:2': { litellm_provider: 'bedrock', mode: 'chat', input_cost_per_token: 2e-7, output_cost_per_token: 2.6e-7 },
-  'bedrock/us-east-1/mistral.mistral-7b-instruct-v0:2': { litellm_provider: 'bedrock', mode: 'chat', input_cost_per_token: 1.5e-7, output_cost_per_token: 2e-7 },
-  'bedrock/us-west-2/mistral.mistral-7b-instruct-v0:2': { litellm_provider: 'bedrock', mode: 'chat', input_cost_per_token: 1.5e-7, output_cost_per_token: 2e-7 },
-  '1024-x-1024/50-steps/stability.stable-diffusion-xl-v1': { litellm_provider: 'bedrock', mode: 'image_generation', output_cost_per_image: 0.04 },
-  '1024-x-1024/max-steps/stability.stable-diffusion-xl-v1': { litellm_provider: 'bedrock', mode: 'image_generation', output_cost_per_image: 0.08 },
-  'azure/gpt-4o-2024-08-06': { litellm_provider: 'azure', mode: 'chat', input_cost_per_token: 2.5e-6, output_cost_per_token: 1e-5 },
-  'azure/eu/gpt-4o-2024-08-06': { litellm_provider: 'azure', mode: 'chat', input_cost_per_token: 2.75e-6, output_cost_per_token: 1.1e-5 },
-  'azure/standard/1024-x-1024/dall-e-2': { litellm_provider: 'azure', mode: 'image_generation', input_cost_per_pixel: 1.9e-8, output_cost_per_token: 0 },
-  'azure_ai/grok-3': { litellm_provider: 'azure_ai', mode: 'chat', input_cost_per_token: 3.3e-6, output_cost_per_token: 1.65e-5 },
+  'bedrock/eu-west-3/mistral.mistral-7b-instruct-v0:2': {
+    litellm_provider: 'bedrock',
+    mode: 'chat',
+    input_cost_per_token: 2e-7,
+    output_cost_per_token: 2.6e-7,
+  },
+  'bedrock/us-east-1/mistral.mistral-7b-instruct-v0:2': {
+    litellm_provider: 'bedrock',
+    mode: 'chat',
+    input_cost_per_token: 1.5e-7,
+    output_cost_per_token: 2e-7,
+  },
+  'bedrock/us-west-2/mistral.mistral-7b-instruct-v0:2': {
+    litellm_provider: 'bedrock',
+    mode: 'chat',
+    input_cost_per_token: 1.5e-7,
+    output_cost_per_token: 2e-7,
+  },
+  '1024-x-1024/50-steps/stability.stable-diffusion-xl-v1': {
+    litellm_provider: 'bedrock',
+    mode: 'image_generation',
+    output_cost_per_image: 0.04,
+  },
+  '1024-x-1024/max-steps/stability.stable-diffusion-xl-v1': {
+    litellm_provider: 'bedrock',
+    mode: 'image_generation',
+    output_cost_per_image: 0.08,
+  },
+  'azure/gpt-4o-2024-08-06': {
+    litellm_provider: 'azure',
+    mode: 'chat',
+    input_cost_per_token: 2.5e-6,
+    output_cost_per_token: 1e-5,
+  },
+  'azure/eu/gpt-4o-2024-08-06': {
+    litellm_provider: 'azure',
+    mode: 'chat',
+    input_cost_per_token: 2.75e-6,
+    output_cost_per_token: 1.1e-5,
+  },
+  'azure/standard/1024-x-1024/dall-e-2': {
+    litellm_provider: 'azure',
+    mode: 'image_generation',
+    input_cost_per_pixel: 1.9e-8,
+    output_cost_per_token: 0,
+  },
+  'azure_ai/grok-3': {
+    litellm_provider: 'azure_ai',
+    mode: 'chat',
+    input_cost_per_token: 3.3e-6,
+    output_cost_per_token: 1.65e-5,
+  },
   'dall-e-3': { litellm_provider: 'openai', mode: 'image_generation', input_cost_per_image: 0.04 },
-  'hd/1024-x-1024/dall-e-3': { litellm_provider: 'openai', mode: 'image_generation', input_cost_per_pixel: 7.629e-8, output_cost_per_pixel: 0 },
+  'hd/1024-x-1024/dall-e-3': {
+    litellm_provider: 'openai',
+    mode: 'image_generation',
+    input_cost_per_pixel: 7.629e-8,
+    output_cost_per_pixel: 0,
+  },
   'openai/sora-2': { litellm_provider: 'openai', mode: 'video_generation' },
   'whisper-1': { litellm_provider: 'openai', mode: 'audio_transcription' },
   'tts-1': { litellm_provider: 'openai', mode: 'audio_speech' },
-  'text-embedding-3-small': { litellm_provider: 'openai', mode: 'embedding', input_cost_per_token: 2e-8, output_cost_per_token: 0, max_input_tokens: 8191, max_tokens: 8191 },
+  'text-embedding-3-small': {
+    litellm_provider: 'openai',
+    mode: 'embedding',
+    input_cost_per_token: 2e-8,
+    output_cost_per_token: 0,
+    max_input_tokens: 8191,
+    max_tokens: 8191,
+  },
   'omni-moderation-latest': { litellm_provider: 'openai', mode: 'moderation' },
-  'o1-pro': { litellm_provider: 'openai', mode: 'responses', input_cost_per_token: 1.5e-4, output_cost_per_token: 6e-4 },
+  'o1-pro': {
+    litellm_provider: 'openai',
+    mode: 'responses',
+    input_cost_per_token: 1.5e-4,
+    output_cost_per_token: 6e-4,
+  },
   'gpt-realtime': { litellm_provider: 'openai', mode: 'realtime' },
   'gpt-no-mode': { litellm_provider: 'openai', input_cost_per_token: 1e-6 },
   'rerank-v3.5': { litellm_provider: 'cohere', mode: 'rerank' },
-  'command-r': { litellm_provider: 'cohere_chat', mode: 'chat', input_cost_per_token: 1.5e-7, output_cost_per_token: 6e-7 },
-  'perplexity/sonar': { litellm_provider: 'perplexity', mode: 'chat', input_cost_per_token: 1e-6, output_cost_per_token: 1e-6 },
+  'command-r': {
+    litellm_provider: 'cohere_chat',
+    mode: 'chat',
+    input_cost_per_token: 1.5e-7,
+    output_cost_per_token: 6e-7,
+  },
+  'perplexity/sonar': {
+    litellm_provider: 'perplexity',
+    mode: 'chat',
+    input_cost_per_token: 1e-6,
+    output_cost_per_token: 1e-6,
+  },
   'perplexity/perplexity/sonar': { litellm_provider: 'perplexity', mode: 'search' },
-  'deepseek-chat': { litellm_provider: 'deepseek', mode: 'chat', input_cost_per_token: 2.8e-7, output_cost_per_token: 4.2e-7, cache_read_input_token_cost: 2.8e-8 },
-  'deepseek/deepseek-chat': { litellm_provider: 'deepseek', mode: 'chat', input_cost_per_token: 2.8e-7, output_cost_per_token: 4.2e-7 },
+  'deepseek-chat': {
+    litellm_provider: 'deepseek',
+    mode: 'chat',
+    input_cost_per_token: 2.8e-7,
+    output_cost_per_token: 4.2e-7,
+    cache_read_input_token_cost: 2.8e-8,
+  },
+  'deepseek/deepseek-chat': {
+    litellm_provider: 'deepseek',
+    mode: 'chat',
+    input_cost_per_token: 2.8e-7,
+    output_cost_per_token: 4.2e-7,
+  },
   'ollama/llama3:70b': { litellm_provider: 'ollama', mode: 'chat', input_cost_per_token: 0, output_cost_per_token: 0 },
-  'replicate/meta/llama-3-70b-instruct': { litellm_provider: 'replicate', mode: 'chat', input_cost_per_token: 6.5e-7, output_cost_per_token: 2.75e-6 },
-  'replicateopenai/gpt-oss-20b': { litellm_provider: 'replicate', mode: 'chat', input_cost_per_token: 9e-8, output_cost_per_token: 3.6e-7 },
+  'replicate/meta/llama-3-70b-instruct': {
+    litellm_provider: 'replicate',
+    mode: 'chat',
+    input_cost_per_token: 6.5e-7,
+    output_cost_per_token: 2.75e-6,
+  },
+  'replicateopenai/gpt-oss-20b': {
+    litellm_provider: 'replicate',
+    mode: 'chat',
+    input_cost_per_token: 9e-8,
+    output_cost_per_token: 3.6e-7,
+  },
   'huggingface/meta-llama/Llama-3.1-8B-Instruct': { litellm_provider: 'huggingface', mode: 'chat' },
   'xai/grok-4': { litellm_provider: 'xai', mode: 'chat', input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5 },
-  'mistral/mistral-large-latest': { litellm_provider: 'mistral', mode: 'chat', input_cost_per_token: 5e-7, output_cost_per_token: 1.5e-6 },
-  'jamba-large-1.7': { litellm_provider: 'ai21', mode: 'chat', input_cost_per_token: 2e-6, output_cost_per_token: 8e-6 },
+  'mistral/mistral-large-latest': {
+    litellm_provider: 'mistral',
+    mode: 'chat',
+    input_cost_per_token: 5e-7,
+    output_cost_per_token: 1.5e-6,
+  },
+  'jamba-large-1.7': {
+    litellm_provider: 'ai21',
+    mode: 'chat',
+    input_cost_per_token: 2e-6,
+    output_cost_per_token: 8e-6,
+  },
   // Providers Switchyard does not serve: kept as metadata.
-  'openrouter/openai/gpt-5.2': { litellm_provider: 'openrouter', mode: 'chat', input_cost_per_token: 1.75e-6, output_cost_per_token: 1.4e-5 },
-  'azure/gpt-35-turbo-instruct': { litellm_provider: 'azure_text', mode: 'completion', input_cost_per_token: 1.5e-6, output_cost_per_token: 2e-6 },
-  'amazon-nova/nova-pro-v1': { litellm_provider: 'amazon_nova', mode: 'chat', input_cost_per_token: 8e-7, output_cost_per_token: 3.2e-6 },
+  'openrouter/openai/gpt-5.2': {
+    litellm_provider: 'openrouter',
+    mode: 'chat',
+    input_cost_per_token: 1.75e-6,
+    output_cost_per_token: 1.4e-5,
+  },
+  'azure/gpt-35-turbo-instruct': {
+    litellm_provider: 'azure_text',
+    mode: 'completion',
+    input_cost_per_token: 1.5e-6,
+    output_cost_per_token: 2e-6,
+  },
+  'amazon-nova/nova-pro-v1': {
+    litellm_provider: 'amazon_nova',
+    mode: 'chat',
+    input_cost_per_token: 8e-7,
+    output_cost_per_token: 3.2e-6,
+  },
   // Junk the mapper must survive.
   'junk-model': {
     litellm_provider: 'openai',
@@ -173,9 +365,24 @@ describe('parseSourceKey', () => {
     ['fireworks_ai/accounts/fireworks/models/x', 'fireworks_ai', 'accounts/fireworks/models/x', []],
     ['vertex_ai/meta/llama-3.1-405b-instruct-maas', 'vertex_ai-llama_models', 'meta/llama-3.1-405b-instruct-maas', []],
     ['perplexity/perplexity/sonar', 'perplexity', 'perplexity/sonar', []],
-    ['bedrock/us-east-1/1-month-commitment/anthropic.claude-v2:1', 'bedrock', 'anthropic.claude-v2:1', ['us-east-1', '1-month-commitment']],
-    ['bedrock/us-gov-west-1/anthropic.claude-3-haiku-20240307-v1:0', 'bedrock', 'anthropic.claude-3-haiku-20240307-v1:0', ['us-gov-west-1']],
-    ['1024-x-1024/50-steps/bedrock/amazon.nova-canvas-v1:0', 'bedrock', 'amazon.nova-canvas-v1:0', ['1024-x-1024', '50-steps']],
+    [
+      'bedrock/us-east-1/1-month-commitment/anthropic.claude-v2:1',
+      'bedrock',
+      'anthropic.claude-v2:1',
+      ['us-east-1', '1-month-commitment'],
+    ],
+    [
+      'bedrock/us-gov-west-1/anthropic.claude-3-haiku-20240307-v1:0',
+      'bedrock',
+      'anthropic.claude-3-haiku-20240307-v1:0',
+      ['us-gov-west-1'],
+    ],
+    [
+      '1024-x-1024/50-steps/bedrock/amazon.nova-canvas-v1:0',
+      'bedrock',
+      'amazon.nova-canvas-v1:0',
+      ['1024-x-1024', '50-steps'],
+    ],
     ['azure/high/1536-x-1024/gpt-image-1', 'azure', 'gpt-image-1', ['high', '1536-x-1024']],
     ['azure/speech/azure-tts', 'azure', 'speech/azure-tts', []],
     ['us.anthropic.claude-3-haiku-20240307-v1:0', 'bedrock', 'us.anthropic.claude-3-haiku-20240307-v1:0', []],
@@ -243,7 +450,12 @@ describe('fromSource', () => {
 
   it('converts per-token prices to exact per-million prices', () => {
     expect(mustFind('openai', 'gpt-4o').pricing).toStrictEqual({ input: 2.5, output: 10, cachedInput: 1.25 });
-    expect(mustFind('anthropic', 'claude-sonnet-4-5').pricing).toStrictEqual({ input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 });
+    expect(mustFind('anthropic', 'claude-sonnet-4-5').pricing).toStrictEqual({
+      input: 3,
+      output: 15,
+      cachedInput: 0.3,
+      cacheWrite: 3.75,
+    });
     expect(mustFind('gemini', 'gemini-2.5-flash').pricing).toStrictEqual({ input: 0.3, output: 2.5, reasoning: 2.5 });
     expect(mustFind('groq', 'llama-3.3-70b-versatile').pricing).toStrictEqual({ input: 0.59, output: 0.79 });
     expect(mustFind('openai', 'text-embedding-3-small').pricing).toStrictEqual({ input: 0.02, output: 0 });
@@ -252,7 +464,11 @@ describe('fromSource', () => {
 
   it('removes float noise carried by source values', () => {
     const [entry] = fromSource({
-      noisy: { litellm_provider: 'openai', input_cost_per_token: 2.9999900000000002e-6, output_cost_per_token: 0.0002833333333333333 },
+      noisy: {
+        litellm_provider: 'openai',
+        input_cost_per_token: 2.9999900000000002e-6,
+        output_cost_per_token: 0.0002833333333333333,
+      },
     });
     expect(entry?.pricing).toStrictEqual({ input: 2.99999, output: 283.333333333 });
   });
@@ -304,14 +520,24 @@ describe('fromSource', () => {
   });
 
   it('keeps other providers as non-routable metadata, prefix stripped', () => {
-    expect(mustFind('openrouter', 'openai/gpt-5.2')).toMatchObject({ routable: false, pricing: { input: 1.75, output: 14 } });
+    expect(mustFind('openrouter', 'openai/gpt-5.2')).toMatchObject({
+      routable: false,
+      pricing: { input: 1.75, output: 14 },
+    });
     expect(mustFind('azure_text', 'gpt-35-turbo-instruct').routable).toBe(false);
     expect(mustFind('amazon_nova', 'nova-pro-v1').routable).toBe(false);
   });
 
   it('skips documentation, metadata and non-model keys', () => {
     const models = entries.map((entry) => entry.model);
-    for (const skipped of ['sample_spec', 'last_updated', 'fallback_generalizations', 'no-provider', 'null-entry', 'list-entry']) {
+    for (const skipped of [
+      'sample_spec',
+      'last_updated',
+      'fallback_generalizations',
+      'no-provider',
+      'null-entry',
+      'list-entry',
+    ]) {
       expect(models).not.toContain(skipped);
     }
     // LiteLLM's size-bucket price fallbacks are not models

@@ -15,7 +15,12 @@ import type { CatalogDocument } from '../../src/catalog/types.ts';
 const SAMPLE_SOURCE = JSON.stringify({
   sample_spec: { litellm_provider: 'one of ...', mode: 'one of ...' },
   'gpt-4o': { litellm_provider: 'openai', mode: 'chat', input_cost_per_token: 2.5e-6, output_cost_per_token: 1e-5 },
-  'gemini/gemini-2.5-pro': { litellm_provider: 'gemini', mode: 'chat', input_cost_per_token: 1.25e-6, output_cost_per_token: 1e-5 },
+  'gemini/gemini-2.5-pro': {
+    litellm_provider: 'gemini',
+    mode: 'chat',
+    input_cost_per_token: 1.25e-6,
+    output_cost_per_token: 1e-5,
+  },
   'openrouter/openai/gpt-4o': { litellm_provider: 'openrouter', mode: 'chat' },
   last_updated: '2026-07-24T18:23:43.215560+00:00',
 });

@@ -5,7 +5,8 @@ import type { StreamDecoder, StreamEvent } from '../../src/formats/ir.ts';
 import type { StreamTranscoder } from '../../src/formats/translate.ts';
 
 /** One Anthropic Messages SSE event, framed as the API sends it (`event:` line, then `data:`). */
-export const anthropicEvent = (data: { type: string } & Record<string, unknown>) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+export const anthropicEvent = (data: { type: string } & Record<string, unknown>) =>
+  `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /** One OpenAI chat.completion.chunk SSE event. */
 export const openAIChunk = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
@@ -61,7 +62,10 @@ export function readSse(text: string): SseMessage[] {
     .map((block) => {
       const lines = block.split('\n');
       const event = lines.find((l) => l.startsWith('event: '))?.slice(7);
-      const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      const data = lines
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
       return { event, data };
     });
 }
@@ -131,9 +135,17 @@ export function assembleAnthropic(events: Record<string, any>[]) {
       usage = { ...usage, ...event.usage };
     }
   }
-  const text = blocks.filter((b) => b.type === 'text').map((b) => b.text).join('');
-  const thinking = blocks.filter((b) => b.type === 'thinking').map((b) => b.thinking).join('');
-  const tools = blocks.filter((b) => b.type === 'tool_use').map((b) => ({ id: b.id as string, name: b.name as string, arguments: b.json as string }));
+  const text = blocks
+    .filter((b) => b.type === 'text')
+    .map((b) => b.text)
+    .join('');
+  const thinking = blocks
+    .filter((b) => b.type === 'thinking')
+    .map((b) => b.thinking)
+    .join('');
+  const tools = blocks
+    .filter((b) => b.type === 'tool_use')
+    .map((b) => ({ id: b.id as string, name: b.name as string, arguments: b.json as string }));
   return { blocks, text, thinking, tools, stopReason, usage };
 }
 

@@ -5,10 +5,19 @@
  * reference and Anthropic's Messages API reference.
  */
 import { describe, expect, it } from 'vitest';
-import { buildAnthropicRequest, decodeAnthropicResponse, DEFAULT_MAX_TOKENS } from '../../src/formats/anthropic/chat.ts';
+import {
+  buildAnthropicRequest,
+  DEFAULT_MAX_TOKENS,
+  decodeAnthropicResponse,
+} from '../../src/formats/anthropic/chat.ts';
 import type { ChatRequest, StreamEvent } from '../../src/formats/ir.ts';
-import { decodeOpenAIResponse, encodeOpenAIResponse, openAIChat, parseOpenAIRequest } from '../../src/formats/openai/chat.ts';
-import { bytesOf, decodeAll, errorOf, DONE, openAIChunk, readOpenAIStream, splitEvery } from './helpers.ts';
+import {
+  decodeOpenAIResponse,
+  encodeOpenAIResponse,
+  openAIChat,
+  parseOpenAIRequest,
+} from '../../src/formats/openai/chat.ts';
+import { bytesOf, DONE, decodeAll, errorOf, openAIChunk, readOpenAIStream, splitEvery } from './helpers.ts';
 
 const MODEL = 'claude-sonnet-4-5';
 
@@ -28,7 +37,10 @@ const weatherTool = {
     description: 'Get the current weather in a given location',
     parameters: {
       type: 'object',
-      properties: { location: { type: 'string', description: 'The city and state, e.g. San Francisco, CA' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
+      properties: {
+        location: { type: 'string', description: 'The city and state, e.g. San Francisco, CA' },
+        unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+      },
       required: ['location'],
     },
     strict: true,
@@ -48,7 +60,10 @@ describe('OpenAI client request → Anthropic request', () => {
           { role: 'user', content: 'Hello!' },
         ],
       },
-      { system: 'You are a helpful assistant.\n\nAnswer in French.', messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello!' }] }] },
+      {
+        system: 'You are a helpful assistant.\n\nAnswer in French.',
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello!' }] }],
+      },
     ],
     [
       'a system part with cache_control → system as text blocks keeping the marker',
@@ -68,8 +83,23 @@ describe('OpenAI client request → Anthropic request', () => {
     ],
     [
       'consecutive user messages → one user turn (Anthropic alternates roles)',
-      { messages: [{ role: 'user', content: 'First.' }, { role: 'user', content: [{ type: 'text', text: 'Second.' }] }] },
-      { messages: [{ role: 'user', content: [{ type: 'text', text: 'First.' }, { type: 'text', text: 'Second.' }] }] },
+      {
+        messages: [
+          { role: 'user', content: 'First.' },
+          { role: 'user', content: [{ type: 'text', text: 'Second.' }] },
+        ],
+      },
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'First.' },
+              { type: 'text', text: 'Second.' },
+            ],
+          },
+        ],
+      },
     ],
     [
       'content parts: text, data: URL image → base64 block, https image → url block (detail dropped), PDF file → document',
@@ -80,7 +110,13 @@ describe('OpenAI client request → Anthropic request', () => {
             content: [
               { type: 'text', text: "What's in these?" },
               { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_DATA}`, detail: 'high' } },
-              { type: 'image_url', image_url: { url: 'https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg', detail: 'low' } },
+              {
+                type: 'image_url',
+                image_url: {
+                  url: 'https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg',
+                  detail: 'low',
+                },
+              },
               { type: 'file', file: { filename: 'report.pdf', file_data: `data:application/pdf;base64,${PDF_DATA}` } },
             ],
           },
@@ -93,8 +129,18 @@ describe('OpenAI client request → Anthropic request', () => {
             content: [
               { type: 'text', text: "What's in these?" },
               { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_DATA } },
-              { type: 'image', source: { type: 'url', url: 'https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg' } },
-              { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF_DATA }, title: 'report.pdf' },
+              {
+                type: 'image',
+                source: {
+                  type: 'url',
+                  url: 'https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg',
+                },
+              },
+              {
+                type: 'document',
+                source: { type: 'base64', media_type: 'application/pdf', data: PDF_DATA },
+                title: 'report.pdf',
+              },
             ],
           },
         ],
@@ -105,7 +151,11 @@ describe('OpenAI client request → Anthropic request', () => {
       { tools: [weatherTool, { type: 'function', function: { name: 'get_time' } }] },
       {
         tools: [
-          { name: 'get_weather', description: 'Get the current weather in a given location', input_schema: weatherSchema },
+          {
+            name: 'get_weather',
+            description: 'Get the current weather in a given location',
+            input_schema: weatherSchema,
+          },
           { name: 'get_time', input_schema: { type: 'object', properties: {} } },
         ],
         tool_choice: undefined,
@@ -131,11 +181,23 @@ describe('OpenAI client request → Anthropic request', () => {
     ],
     [
       'parallel_tool_calls false with a named tool → tool + disable_parallel_tool_use',
-      { tools: [weatherTool], tool_choice: { type: 'function', function: { name: 'get_weather' } }, parallel_tool_calls: false },
+      {
+        tools: [weatherTool],
+        tool_choice: { type: 'function', function: { name: 'get_weather' } },
+        parallel_tool_calls: false,
+      },
       { tool_choice: { type: 'tool', name: 'get_weather', disable_parallel_tool_use: true } },
     ],
-    ['parallel_tool_calls true is the default: nothing sent', { tools: [weatherTool], parallel_tool_calls: true }, { tool_choice: undefined }],
-    ['parallel_tool_calls without tools: nothing sent', { parallel_tool_calls: false }, { tool_choice: undefined, tools: undefined }],
+    [
+      'parallel_tool_calls true is the default: nothing sent',
+      { tools: [weatherTool], parallel_tool_calls: true },
+      { tool_choice: undefined },
+    ],
+    [
+      'parallel_tool_calls without tools: nothing sent',
+      { parallel_tool_calls: false },
+      { tool_choice: undefined, tools: undefined },
+    ],
     [
       'assistant tool_calls → tool_use blocks (arguments parsed; empty → {}); tool messages → tool_result blocks in one user turn, before its text',
       {
@@ -145,7 +207,11 @@ describe('OpenAI client request → Anthropic request', () => {
             role: 'assistant',
             content: null,
             tool_calls: [
-              { id: 'call_abc123', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris, France"}' } },
+              {
+                id: 'call_abc123',
+                type: 'function',
+                function: { name: 'get_weather', arguments: '{"location":"Paris, France"}' },
+              },
               { id: 'call_def456', type: 'function', function: { name: 'get_time', arguments: '' } },
             ],
           },
@@ -167,7 +233,11 @@ describe('OpenAI client request → Anthropic request', () => {
           {
             role: 'user',
             content: [
-              { type: 'tool_result', tool_use_id: 'call_abc123', content: [{ type: 'text', text: '{"temperature":14,"unit":"celsius"}' }] },
+              {
+                type: 'tool_result',
+                tool_use_id: 'call_abc123',
+                content: [{ type: 'text', text: '{"temperature":14,"unit":"celsius"}' }],
+              },
               { type: 'tool_result', tool_use_id: 'call_def456', content: [{ type: 'text', text: '15:04' }] },
               { type: 'text', text: 'Thanks, and tomorrow?' },
             ],
@@ -180,7 +250,13 @@ describe('OpenAI client request → Anthropic request', () => {
       {
         messages: [
           { role: 'user', content: 'Weather?' },
-          { role: 'assistant', content: 'Let me check.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Oslo"}' } }] },
+          {
+            role: 'assistant',
+            content: 'Let me check.',
+            tool_calls: [
+              { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Oslo"}' } },
+            ],
+          },
           { role: 'tool', tool_call_id: 'call_1', content: 'Snow' },
           { role: 'assistant', content: '' },
           { role: 'user', content: 'Ok' },
@@ -211,7 +287,11 @@ describe('OpenAI client request → Anthropic request', () => {
       {
         messages: [
           { role: 'user', content: 'Weather?' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
+          },
           { role: 'user', content: 'Hurry up.' },
           { role: 'tool', tool_call_id: 'call_1', content: 'Rain' },
         ],
@@ -230,9 +310,17 @@ describe('OpenAI client request → Anthropic request', () => {
         ],
       },
     ],
-    [`no max_tokens → the default (${DEFAULT_MAX_TOKENS}), since Anthropic requires it`, {}, { max_tokens: DEFAULT_MAX_TOKENS }],
+    [
+      `no max_tokens → the default (${DEFAULT_MAX_TOKENS}), since Anthropic requires it`,
+      {},
+      { max_tokens: DEFAULT_MAX_TOKENS },
+    ],
     ['max_tokens → max_tokens', { max_tokens: 300 }, { max_tokens: 300 }],
-    ['max_completion_tokens → max_tokens, and wins over max_tokens', { max_completion_tokens: 500, max_tokens: 300 }, { max_tokens: 500 }],
+    [
+      'max_completion_tokens → max_tokens, and wins over max_tokens',
+      { max_completion_tokens: 500, max_tokens: 300 },
+      { max_tokens: 500 },
+    ],
     [
       'temperature, top_p, top_k pass through; stop (string) → stop_sequences',
       { temperature: 0.2, top_p: 0.9, top_k: 40, stop: '\n\nHuman:' },
@@ -252,7 +340,11 @@ describe('OpenAI client request → Anthropic request', () => {
         reasoning_effort: 'high',
         messages: [
           { role: 'user', content: 'Weather?' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'w', arguments: '{}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'w', arguments: '{}' } }],
+          },
           { role: 'tool', tool_call_id: 'toolu_1', content: 'sunny' },
         ],
       },
@@ -263,23 +355,61 @@ describe('OpenAI client request → Anthropic request', () => {
       {
         messages: [
           { role: 'user', content: 'Weather?' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'functions.get_weather:0', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'functions.get_weather:0', type: 'function', function: { name: 'get_weather', arguments: '{}' } },
+            ],
+          },
           { role: 'tool', tool_call_id: 'functions.get_weather:0', content: 'sunny' },
         ],
       },
       {
         messages: [
           { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
-          { role: 'assistant', content: [{ type: 'tool_use', id: 'functions_get_weather_0', name: 'get_weather', input: {} }] },
-          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'functions_get_weather_0', content: [{ type: 'text', text: 'sunny' }] }] },
+          {
+            role: 'assistant',
+            content: [{ type: 'tool_use', id: 'functions_get_weather_0', name: 'get_weather', input: {} }],
+          },
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'tool_result',
+                tool_use_id: 'functions_get_weather_0',
+                content: [{ type: 'text', text: 'sunny' }],
+              },
+            ],
+          },
         ],
       },
     ],
-    ['reasoning_effort minimal → the minimum budget', { reasoning_effort: 'minimal' }, { thinking: { type: 'enabled', budget_tokens: 1024 } }],
-    ['reasoning_effort medium → 4096', { reasoning_effort: 'medium' }, { thinking: { type: 'enabled', budget_tokens: 4096 }, max_tokens: 4096 + DEFAULT_MAX_TOKENS }],
-    ['reasoning_effort high → 16384', { reasoning_effort: 'high' }, { thinking: { type: 'enabled', budget_tokens: 16384 }, max_tokens: 16384 + DEFAULT_MAX_TOKENS }],
-    ['reasoning_effort xhigh → as high', { reasoning_effort: 'xhigh' }, { thinking: { type: 'enabled', budget_tokens: 16384 } }],
-    ['reasoning_effort none → no thinking', { reasoning_effort: 'none' }, { thinking: undefined, max_tokens: DEFAULT_MAX_TOKENS }],
+    [
+      'reasoning_effort minimal → the minimum budget',
+      { reasoning_effort: 'minimal' },
+      { thinking: { type: 'enabled', budget_tokens: 1024 } },
+    ],
+    [
+      'reasoning_effort medium → 4096',
+      { reasoning_effort: 'medium' },
+      { thinking: { type: 'enabled', budget_tokens: 4096 }, max_tokens: 4096 + DEFAULT_MAX_TOKENS },
+    ],
+    [
+      'reasoning_effort high → 16384',
+      { reasoning_effort: 'high' },
+      { thinking: { type: 'enabled', budget_tokens: 16384 }, max_tokens: 16384 + DEFAULT_MAX_TOKENS },
+    ],
+    [
+      'reasoning_effort xhigh → as high',
+      { reasoning_effort: 'xhigh' },
+      { thinking: { type: 'enabled', budget_tokens: 16384 } },
+    ],
+    [
+      'reasoning_effort none → no thinking',
+      { reasoning_effort: 'none' },
+      { thinking: undefined, max_tokens: DEFAULT_MAX_TOKENS },
+    ],
     [
       'reasoning_effort with max_completion_tokens: the budget is capped at half of it, the cap is kept',
       { reasoning_effort: 'high', max_completion_tokens: 3000 },
@@ -305,21 +435,44 @@ describe('OpenAI client request → Anthropic request', () => {
       {
         response_format: {
           type: 'json_schema',
-          json_schema: { name: 'weather report', description: 'A weather report', schema: { type: 'object', properties: { summary: { type: 'string' } }, required: ['summary'] }, strict: true },
+          json_schema: {
+            name: 'weather report',
+            description: 'A weather report',
+            schema: { type: 'object', properties: { summary: { type: 'string' } }, required: ['summary'] },
+            strict: true,
+          },
         },
       },
       {
-        tools: [{ name: 'weather_report', description: 'A weather report', input_schema: { type: 'object', properties: { summary: { type: 'string' } }, required: ['summary'] } }],
+        tools: [
+          {
+            name: 'weather_report',
+            description: 'A weather report',
+            input_schema: { type: 'object', properties: { summary: { type: 'string' } }, required: ['summary'] },
+          },
+        ],
         tool_choice: { type: 'tool', name: 'weather_report' },
       },
     ],
     [
       'response_format json_schema alongside client tools → the JSON tool is added last and forced',
-      { tools: [weatherTool], tool_choice: 'auto', response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' } } } },
+      {
+        tools: [weatherTool],
+        tool_choice: 'auto',
+        response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' } } },
+      },
       {
         tools: [
-          { name: 'get_weather', description: 'Get the current weather in a given location', input_schema: weatherSchema },
-          { name: 'answer', description: 'Respond with a JSON value that matches this schema.', input_schema: { type: 'object' } },
+          {
+            name: 'get_weather',
+            description: 'Get the current weather in a given location',
+            input_schema: weatherSchema,
+          },
+          {
+            name: 'answer',
+            description: 'Respond with a JSON value that matches this schema.',
+            input_schema: { type: 'object' },
+          },
         ],
         tool_choice: { type: 'tool', name: 'answer' },
       },
@@ -327,10 +480,27 @@ describe('OpenAI client request → Anthropic request', () => {
     [
       'response_format json_object → a forced json_output tool taking any object',
       { response_format: { type: 'json_object' } },
-      { tools: [{ name: 'json_output', description: 'Respond with a JSON value that matches this schema.', input_schema: { type: 'object' } }], tool_choice: { type: 'tool', name: 'json_output' } },
+      {
+        tools: [
+          {
+            name: 'json_output',
+            description: 'Respond with a JSON value that matches this schema.',
+            input_schema: { type: 'object' },
+          },
+        ],
+        tool_choice: { type: 'tool', name: 'json_output' },
+      },
     ],
-    ['response_format text → nothing', { response_format: { type: 'text' } }, { tools: undefined, tool_choice: undefined }],
-    ['stream → stream: true (stream_options has no Anthropic counterpart: usage always comes)', { stream: true, stream_options: { include_usage: true } }, { stream: true, stream_options: undefined }],
+    [
+      'response_format text → nothing',
+      { response_format: { type: 'text' } },
+      { tools: undefined, tool_choice: undefined },
+    ],
+    [
+      'stream → stream: true (stream_options has no Anthropic counterpart: usage always comes)',
+      { stream: true, stream_options: { include_usage: true } },
+      { stream: true, stream_options: undefined },
+    ],
     [
       'bookkeeping that does not change the answer is dropped: store, metadata, service_tier, prompt_cache_key, safety_identifier, prediction',
       {
@@ -342,9 +512,21 @@ describe('OpenAI client request → Anthropic request', () => {
         safety_identifier: 'hashed-user',
         prediction: { type: 'content', content: 'old text' },
       },
-      { store: undefined, metadata: undefined, service_tier: undefined, prompt_cache_key: undefined, prompt_cache_retention: undefined, safety_identifier: undefined, prediction: undefined },
+      {
+        store: undefined,
+        metadata: undefined,
+        service_tier: undefined,
+        prompt_cache_key: undefined,
+        prompt_cache_retention: undefined,
+        safety_identifier: undefined,
+        prediction: undefined,
+      },
     ],
-    ['n 1 and zero penalties change nothing, so they are accepted', { n: 1, frequency_penalty: 0, presence_penalty: 0 }, { n: undefined, frequency_penalty: undefined, presence_penalty: undefined }],
+    [
+      'n 1 and zero penalties change nothing, so they are accepted',
+      { n: 1, frequency_penalty: 0, presence_penalty: 0 },
+      { n: undefined, frequency_penalty: undefined, presence_penalty: undefined },
+    ],
     [
       'defaults sent explicitly ask for nothing, so they are accepted: logprobs false, top_logprobs 0, empty logit_bias, text-only modalities',
       { logprobs: false, top_logprobs: 0, logit_bias: {}, modalities: ['text'] },
@@ -360,7 +542,10 @@ describe('OpenAI client request → Anthropic request', () => {
 
   it('sends only keys Anthropic knows for a full request', () => {
     const body = toAnthropic({
-      messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Hi' }],
+      messages: [
+        { role: 'system', content: 'Be terse.' },
+        { role: 'user', content: 'Hi' },
+      ],
       tools: [weatherTool],
       tool_choice: 'auto',
       max_tokens: 100,
@@ -369,7 +554,20 @@ describe('OpenAI client request → Anthropic request', () => {
       user: 'u',
       stream: true,
     });
-    expect(Object.keys(body).sort()).toEqual(['max_tokens', 'messages', 'metadata', 'model', 'stop_sequences', 'stream', 'system', 'temperature', 'tool_choice', 'tools'].sort());
+    expect(Object.keys(body).sort()).toEqual(
+      [
+        'max_tokens',
+        'messages',
+        'metadata',
+        'model',
+        'stop_sequences',
+        'stream',
+        'system',
+        'temperature',
+        'tool_choice',
+        'tools',
+      ].sort(),
+    );
   });
 
   it('merges the turns left adjacent when an empty assistant message disappears', () => {
@@ -380,7 +578,15 @@ describe('OpenAI client request → Anthropic request', () => {
         { role: 'user', content: 'b' },
       ],
     });
-    expect(body.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }]);
+    expect(body.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
+    ]);
   });
 });
 
@@ -404,19 +610,72 @@ describe('OpenAI client request → refused with a 400 naming the parameter', ()
     ['audio output', { modalities: ['text', 'audio'] }, 'modalities'],
     ['an unknown parameter', { frobnicate: 1 }, 'frobnicate'],
     ['custom (non-function) tools', { tools: [{ type: 'custom', custom: { name: 'grammar' } }] }, 'tools'],
-    ['audio input parts', { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] }, 'messages'],
-    ['file parts by file_id', { messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc123' } }] }] }, 'messages'],
-    ["deprecated 'function' messages", { messages: [{ role: 'user', content: 'x' }, { role: 'function', name: 'f', content: '1' }] }, 'messages'],
+    [
+      'audio input parts',
+      {
+        messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }],
+      },
+      'messages',
+    ],
+    [
+      'file parts by file_id',
+      { messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc123' } }] }] },
+      'messages',
+    ],
+    [
+      "deprecated 'function' messages",
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'function', name: 'f', content: '1' },
+        ],
+      },
+      'messages',
+    ],
     [
       'deprecated function_call on an assistant message',
-      { messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: null, function_call: { name: 'f', arguments: '{}' } }] },
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: null, function_call: { name: 'f', arguments: '{}' } },
+        ],
+      },
       'function_call',
     ],
-    ['reasoning_effort with max_completion_tokens ≤ 1024 (no room for the minimum budget)', { reasoning_effort: 'low', max_completion_tokens: 1000 }, 'max_completion_tokens'],
-    ['reasoning_effort with response_format (Anthropic cannot think while forced to call the JSON tool)', { reasoning_effort: 'low', response_format: { type: 'json_object' } }, 'reasoning_effort'],
-    ['reasoning_effort with tool_choice required (a forced tool call)', { reasoning_effort: 'low', tools: [weatherTool], tool_choice: 'required' }, 'reasoning_effort'],
-    ['reasoning_effort with a named tool_choice', { reasoning_effort: 'medium', tools: [weatherTool], tool_choice: { type: 'function', function: { name: 'get_weather' } } }, 'reasoning_effort'],
-    ['a json_schema whose root is not an object', { response_format: { type: 'json_schema', json_schema: { name: 'list', schema: { type: 'array', items: { type: 'string' } } } } }, 'response_format'],
+    [
+      'reasoning_effort with max_completion_tokens ≤ 1024 (no room for the minimum budget)',
+      { reasoning_effort: 'low', max_completion_tokens: 1000 },
+      'max_completion_tokens',
+    ],
+    [
+      'reasoning_effort with response_format (Anthropic cannot think while forced to call the JSON tool)',
+      { reasoning_effort: 'low', response_format: { type: 'json_object' } },
+      'reasoning_effort',
+    ],
+    [
+      'reasoning_effort with tool_choice required (a forced tool call)',
+      { reasoning_effort: 'low', tools: [weatherTool], tool_choice: 'required' },
+      'reasoning_effort',
+    ],
+    [
+      'reasoning_effort with a named tool_choice',
+      {
+        reasoning_effort: 'medium',
+        tools: [weatherTool],
+        tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      },
+      'reasoning_effort',
+    ],
+    [
+      'a json_schema whose root is not an object',
+      {
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'list', schema: { type: 'array', items: { type: 'string' } } },
+        },
+      },
+      'response_format',
+    ],
   ];
 
   it.each(refusals)('%s', (_what, body, param) => {
@@ -428,8 +687,24 @@ describe('OpenAI client request → refused with a 400 naming the parameter', ()
   });
 
   it.each([
-    ['tool-call arguments that are not JSON', { messages: [{ role: 'user', content: 'x' }, { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{oops' } }] }] }, 'invalid_tool_arguments'],
-    ['a data: URL that is not base64', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png,rawbytes' } }] }] }, 'invalid_data_url'],
+    [
+      'tool-call arguments that are not JSON',
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          {
+            role: 'assistant',
+            tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{oops' } }],
+          },
+        ],
+      },
+      'invalid_tool_arguments',
+    ],
+    [
+      'a data: URL that is not base64',
+      { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png,rawbytes' } }] }] },
+      'invalid_data_url',
+    ],
     ['an unknown role', { messages: [{ role: 'robot', content: 'x' }] }, 'invalid_messages'],
     ['no messages', { messages: [] }, 'invalid_messages'],
     ['an unknown reasoning_effort', { reasoning_effort: 'extreme' }, 'invalid_reasoning_effort'],
@@ -465,15 +740,36 @@ describe('Anthropic answer → OpenAI client response', () => {
       id: 'msg_01XFDUDYJgAACzvnptvVoYEL',
       object: 'chat.completion',
       model: 'claude-sonnet-4-5-20250929',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hi! My name is Claude.', refusal: null }, logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 2095, completion_tokens: 503, total_tokens: 2598, prompt_tokens_details: { cached_tokens: 0 } },
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hi! My name is Claude.', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
+      usage: {
+        prompt_tokens: 2095,
+        completion_tokens: 503,
+        total_tokens: 2598,
+        prompt_tokens_details: { cached_tokens: 0 },
+      },
     });
     expect(typeof out.created).toBe('number');
     expect(out.choices[0].message).not.toHaveProperty('tool_calls');
   });
 
   it('cache reads count in prompt_tokens (Anthropic leaves them out of input_tokens) and show as cached_tokens', () => {
-    const out = answerToOpenAI(anthropicMessage({ usage: { input_tokens: 21, cache_creation_input_tokens: 188, cache_read_input_tokens: 1800, output_tokens: 393 } }));
+    const out = answerToOpenAI(
+      anthropicMessage({
+        usage: {
+          input_tokens: 21,
+          cache_creation_input_tokens: 188,
+          cache_read_input_tokens: 1800,
+          output_tokens: 393,
+        },
+      }),
+    );
     expect(out.usage).toEqual({
       prompt_tokens: 21 + 188 + 1800,
       completion_tokens: 393,
@@ -488,7 +784,12 @@ describe('Anthropic answer → OpenAI client response', () => {
       anthropicMessage({
         content: [
           { type: 'text', text: "I'll check the current weather in San Francisco for you." },
-          { type: 'tool_use', id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_weather', input: { location: 'San Francisco, CA', unit: 'celsius' } },
+          {
+            type: 'tool_use',
+            id: 'toolu_01A09q90qw90lq917835lq9',
+            name: 'get_weather',
+            input: { location: 'San Francisco, CA', unit: 'celsius' },
+          },
           { type: 'tool_use', id: 'toolu_02B', name: 'get_time', input: {} },
         ],
         stop_reason: 'tool_use',
@@ -499,17 +800,29 @@ describe('Anthropic answer → OpenAI client response', () => {
       message: {
         content: "I'll check the current weather in San Francisco for you.",
         tool_calls: [
-          { id: 'toolu_01A09q90qw90lq917835lq9', type: 'function', function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"celsius"}' } },
+          {
+            id: 'toolu_01A09q90qw90lq917835lq9',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"celsius"}' },
+          },
           { id: 'toolu_02B', type: 'function', function: { name: 'get_time', arguments: '{}' } },
         ],
       },
       finish_reason: 'tool_calls',
     });
-    expect(JSON.parse(out.choices[0].message.tool_calls[0].function.arguments)).toEqual({ location: 'San Francisco, CA', unit: 'celsius' });
+    expect(JSON.parse(out.choices[0].message.tool_calls[0].function.arguments)).toEqual({
+      location: 'San Francisco, CA',
+      unit: 'celsius',
+    });
   });
 
   it('a tool-only answer has content null', () => {
-    const out = answerToOpenAI(anthropicMessage({ content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_time', input: {} }], stop_reason: 'tool_use' }));
+    const out = answerToOpenAI(
+      anthropicMessage({
+        content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_time', input: {} }],
+        stop_reason: 'tool_use',
+      }),
+    );
     expect(out.choices[0].message.content).toBeNull();
   });
 
@@ -517,7 +830,11 @@ describe('Anthropic answer → OpenAI client response', () => {
     const out = answerToOpenAI(
       anthropicMessage({
         content: [
-          { type: 'thinking', thinking: 'To approach this, let me think about what I know about prime numbers...', signature: 'zbbJhbGciOiJFU8zI1NiIsImtpZCI6ImtleS0xMjM0In0' },
+          {
+            type: 'thinking',
+            thinking: 'To approach this, let me think about what I know about prime numbers...',
+            signature: 'zbbJhbGciOiJFU8zI1NiIsImtpZCI6ImtleS0xMjM0In0',
+          },
           { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP' },
           { type: 'text', text: 'Yes, there are infinitely many prime numbers.' },
         ],
@@ -546,9 +863,14 @@ describe('Anthropic answer → OpenAI client response', () => {
   });
 
   it('the forced JSON tool comes back as the message text, finish_reason stop', () => {
-    const body = { response_format: { type: 'json_schema', json_schema: { name: 'weather report', schema: { type: 'object' } } } };
+    const body = {
+      response_format: { type: 'json_schema', json_schema: { name: 'weather report', schema: { type: 'object' } } },
+    };
     const out = answerToOpenAI(
-      anthropicMessage({ content: [{ type: 'tool_use', id: 'toolu_9', name: 'weather_report', input: { summary: 'Sunny', high: 21 } }], stop_reason: 'tool_use' }),
+      anthropicMessage({
+        content: [{ type: 'tool_use', id: 'toolu_9', name: 'weather_report', input: { summary: 'Sunny', high: 21 } }],
+        stop_reason: 'tool_use',
+      }),
       body,
     );
     expect(out.choices[0].message.content).toBe('{"summary":"Sunny","high":21}');
@@ -557,9 +879,15 @@ describe('Anthropic answer → OpenAI client response', () => {
   });
 
   it('json_object: the json_output tool comes back as text', () => {
-    const out = answerToOpenAI(anthropicMessage({ content: [{ type: 'tool_use', id: 'toolu_9', name: 'json_output', input: { ok: true } }], stop_reason: 'tool_use' }), {
-      response_format: { type: 'json_object' },
-    });
+    const out = answerToOpenAI(
+      anthropicMessage({
+        content: [{ type: 'tool_use', id: 'toolu_9', name: 'json_output', input: { ok: true } }],
+        stop_reason: 'tool_use',
+      }),
+      {
+        response_format: { type: 'json_object' },
+      },
+    );
     expect(out.choices[0]).toMatchObject({ message: { content: '{"ok":true}' }, finish_reason: 'stop' });
   });
 
@@ -571,7 +899,12 @@ describe('Anthropic answer → OpenAI client response', () => {
 });
 
 function irRequest(body: Record<string, unknown> = {}): ChatRequest {
-  return parseOpenAIRequest({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true, ...body });
+  return parseOpenAIRequest({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'Hi' }],
+    stream: true,
+    ...body,
+  });
 }
 
 function encodeEvents(events: StreamEvent[], body: Record<string, unknown> = {}): string {
@@ -598,16 +931,48 @@ describe('OpenAI stream encoder (IR events → chat.completion.chunk events)', (
   it('first chunk has role assistant; tool calls keep index/id/name then argument fragments; finish; [DONE] last', () => {
     const { chunks, done } = readOpenAIStream(encodeEvents(toolEvents));
     expect(done).toBe(true);
-    for (const chunk of chunks) expect(chunk).toMatchObject({ id: 'msg_01', object: 'chat.completion.chunk', model: 'claude-sonnet-4-5' });
+    for (const chunk of chunks)
+      expect(chunk).toMatchObject({ id: 'msg_01', object: 'chat.completion.chunk', model: 'claude-sonnet-4-5' });
     expect(new Set(chunks.map((c) => c.created)).size).toBe(1);
     expect(chunks.map((c) => c.choices[0])).toEqual([
       { index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null },
       { index: 0, delta: { content: 'Checking.' }, logprobs: null, finish_reason: null },
-      { index: 0, delta: { tool_calls: [{ index: 0, id: 'toolu_01', type: 'function', function: { name: 'get_weather', arguments: '' } }] }, logprobs: null, finish_reason: null },
-      { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"location":' } }] }, logprobs: null, finish_reason: null },
-      { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: ' "Paris"}' } }] }, logprobs: null, finish_reason: null },
-      { index: 0, delta: { tool_calls: [{ index: 1, id: 'toolu_02', type: 'function', function: { name: 'get_time', arguments: '' } }] }, logprobs: null, finish_reason: null },
-      { index: 0, delta: { tool_calls: [{ index: 1, function: { arguments: '{}' } }] }, logprobs: null, finish_reason: null },
+      {
+        index: 0,
+        delta: {
+          tool_calls: [
+            { index: 0, id: 'toolu_01', type: 'function', function: { name: 'get_weather', arguments: '' } },
+          ],
+        },
+        logprobs: null,
+        finish_reason: null,
+      },
+      {
+        index: 0,
+        delta: { tool_calls: [{ index: 0, function: { arguments: '{"location":' } }] },
+        logprobs: null,
+        finish_reason: null,
+      },
+      {
+        index: 0,
+        delta: { tool_calls: [{ index: 0, function: { arguments: ' "Paris"}' } }] },
+        logprobs: null,
+        finish_reason: null,
+      },
+      {
+        index: 0,
+        delta: {
+          tool_calls: [{ index: 1, id: 'toolu_02', type: 'function', function: { name: 'get_time', arguments: '' } }],
+        },
+        logprobs: null,
+        finish_reason: null,
+      },
+      {
+        index: 0,
+        delta: { tool_calls: [{ index: 1, function: { arguments: '{}' } }] },
+        logprobs: null,
+        finish_reason: null,
+      },
       { index: 0, delta: {}, logprobs: null, finish_reason: 'tool_calls' },
     ]);
     // Without include_usage: no usage chunk, and no usage field on the chunks.
@@ -640,7 +1005,12 @@ describe('OpenAI stream encoder (IR events → chat.completion.chunk events)', (
         { type: 'end' },
       ]),
     );
-    expect(chunks.map((c) => c.choices[0].delta)).toEqual([{ role: 'assistant', content: '' }, { reasoning_content: 'Let me think' }, { content: '42' }, {}]);
+    expect(chunks.map((c) => c.choices[0].delta)).toEqual([
+      { role: 'assistant', content: '' },
+      { reasoning_content: 'Let me think' },
+      { content: '42' },
+      {},
+    ]);
   });
 
   it.each([
@@ -649,12 +1019,16 @@ describe('OpenAI stream encoder (IR events → chat.completion.chunk events)', (
     ['tool_calls', 'tool_calls'],
     ['content_filter', 'content_filter'],
   ] as const)('finish %s → finish_reason %s', (reason, finish) => {
-    const { chunks } = readOpenAIStream(encodeEvents([{ type: 'start', id: 'x', model: 'm' }, { type: 'finish', reason }, { type: 'end' }]));
+    const { chunks } = readOpenAIStream(
+      encodeEvents([{ type: 'start', id: 'x', model: 'm' }, { type: 'finish', reason }, { type: 'end' }]),
+    );
     expect(chunks.at(-1)?.choices[0].finish_reason).toBe(finish);
   });
 
   it('the role chunk comes first even when the first event is a delta', () => {
-    const { chunks } = readOpenAIStream(encodeEvents([{ type: 'text-delta', text: 'Hi' }, { type: 'finish', reason: 'stop' }, { type: 'end' }]));
+    const { chunks } = readOpenAIStream(
+      encodeEvents([{ type: 'text-delta', text: 'Hi' }, { type: 'finish', reason: 'stop' }, { type: 'end' }]),
+    );
     expect(chunks[0]?.choices[0].delta).toEqual({ role: 'assistant', content: '' });
     expect(chunks[0]?.model).toBe('gpt-4o-mini'); // no start event: the requested model
   });
@@ -666,7 +1040,9 @@ describe('OpenAI stream encoder (IR events → chat.completion.chunk events)', (
     ]);
     const { chunks, done } = readOpenAIStream(text);
     expect(done).toBe(false);
-    expect(chunks.at(-1)).toEqual({ error: { message: 'Overloaded', type: 'api_error', param: null, code: 'overloaded_error' } });
+    expect(chunks.at(-1)).toEqual({
+      error: { message: 'Overloaded', type: 'api_error', param: null, code: 'overloaded_error' },
+    });
   });
 
   it.each([
@@ -680,12 +1056,22 @@ describe('OpenAI stream encoder (IR events → chat.completion.chunk events)', (
   });
 });
 
-const chunkBase = { id: 'chatcmpl-123', object: 'chat.completion.chunk', created: 1694268190, model: 'gpt-4o-mini-2024-07-18', system_fingerprint: 'fp_44709d6fcb' };
-const choiceChunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
-  openAIChunk({ ...chunkBase, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra });
+const chunkBase = {
+  id: 'chatcmpl-123',
+  object: 'chat.completion.chunk',
+  created: 1694268190,
+  model: 'gpt-4o-mini-2024-07-18',
+  system_fingerprint: 'fp_44709d6fcb',
+};
+const choiceChunk = (
+  delta: Record<string, unknown>,
+  finish: string | null = null,
+  extra: Record<string, unknown> = {},
+) => openAIChunk({ ...chunkBase, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra });
 
 describe('OpenAI stream decoder (chat.completion.chunk events → IR events)', () => {
-  const decode = (text: string, size = 7) => decodeAll(openAIChat.streamDecoder(irRequest()), splitEvery(bytesOf(text), size));
+  const decode = (text: string, size = 7) =>
+    decodeAll(openAIChat.streamDecoder(irRequest()), splitEvery(bytesOf(text), size));
 
   it('text, finish, usage chunk and [DONE] → start, deltas, finish, usage, end', () => {
     const stream =
@@ -693,7 +1079,17 @@ describe('OpenAI stream decoder (chat.completion.chunk events → IR events)', (
       choiceChunk({ content: 'Hello' }) +
       choiceChunk({ content: ' there' }) +
       choiceChunk({}, 'stop') +
-      openAIChunk({ ...chunkBase, choices: [], usage: { prompt_tokens: 19, completion_tokens: 10, total_tokens: 29, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } } }) +
+      openAIChunk({
+        ...chunkBase,
+        choices: [],
+        usage: {
+          prompt_tokens: 19,
+          completion_tokens: 10,
+          total_tokens: 29,
+          prompt_tokens_details: { cached_tokens: 0 },
+          completion_tokens_details: { reasoning_tokens: 0 },
+        },
+      }) +
       DONE;
     expect(decode(stream)).toEqual([
       { type: 'start', id: 'chatcmpl-123', model: 'gpt-4o-mini-2024-07-18' },
@@ -707,11 +1103,24 @@ describe('OpenAI stream decoder (chat.completion.chunk events → IR events)', (
 
   it('streamed tool calls → start (id, name), argument deltas, end, per index', () => {
     const stream =
-      choiceChunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_DdmO9pD3xa9XTPNJ32zg2hcA', type: 'function', function: { name: 'get_weather', arguments: '' } }] }) +
+      choiceChunk({
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            index: 0,
+            id: 'call_DdmO9pD3xa9XTPNJ32zg2hcA',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '' },
+          },
+        ],
+      }) +
       choiceChunk({ tool_calls: [{ index: 0, function: { arguments: '{"' } }] }) +
       choiceChunk({ tool_calls: [{ index: 0, function: { arguments: 'location' } }] }) +
       choiceChunk({ tool_calls: [{ index: 0, function: { arguments: '":"Paris"}' } }] }) +
-      choiceChunk({ tool_calls: [{ index: 1, id: 'call_2', type: 'function', function: { name: 'get_time', arguments: '{}' } }] }) +
+      choiceChunk({
+        tool_calls: [{ index: 1, id: 'call_2', type: 'function', function: { name: 'get_time', arguments: '{}' } }],
+      }) +
       choiceChunk({}, 'tool_calls') +
       DONE;
     expect(decode(stream, 5)).toEqual([
@@ -731,8 +1140,12 @@ describe('OpenAI stream decoder (chat.completion.chunk events → IR events)', (
 
   it('a provider that reuses index 0 for every call: a new id is a new call', () => {
     const stream =
-      choiceChunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }] }) +
-      choiceChunk({ tool_calls: [{ index: 0, id: 'call_b', type: 'function', function: { name: 'g', arguments: '{"y":2}' } }] }) +
+      choiceChunk({
+        tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }],
+      }) +
+      choiceChunk({
+        tool_calls: [{ index: 0, id: 'call_b', type: 'function', function: { name: 'g', arguments: '{"y":2}' } }],
+      }) +
       choiceChunk({}, 'tool_calls') +
       DONE;
     const starts = decode(stream).filter((e) => e.type === 'tool-call-start');
@@ -743,7 +1156,12 @@ describe('OpenAI stream decoder (chat.completion.chunk events → IR events)', (
   });
 
   it('reasoning_content (DeepSeek, vLLM) and reasoning (OpenRouter, Groq) → reasoning deltas', () => {
-    const stream = choiceChunk({ reasoning_content: 'Hmm.' }) + choiceChunk({ reasoning: ' Yes.' }) + choiceChunk({ content: 'Done' }) + choiceChunk({}, 'stop') + DONE;
+    const stream =
+      choiceChunk({ reasoning_content: 'Hmm.' }) +
+      choiceChunk({ reasoning: ' Yes.' }) +
+      choiceChunk({ content: 'Done' }) +
+      choiceChunk({}, 'stop') +
+      DONE;
     expect(decode(stream).filter((e) => e.type === 'reasoning-delta' || e.type === 'text-delta')).toEqual([
       { type: 'reasoning-delta', text: 'Hmm.' },
       { type: 'reasoning-delta', text: ' Yes.' },
@@ -760,18 +1178,39 @@ describe('OpenAI stream decoder (chat.completion.chunk events → IR events)', (
     ['content_filter', 'content_filter'],
     ['eos', 'stop'],
   ])('finish_reason %s → %s', (finish, reason) => {
-    expect(decode(choiceChunk({ content: 'x' }) + choiceChunk({}, finish) + DONE)).toContainEqual({ type: 'finish', reason });
+    expect(decode(choiceChunk({ content: 'x' }) + choiceChunk({}, finish) + DONE)).toContainEqual({
+      type: 'finish',
+      reason,
+    });
   });
 
   it("tool calls then finish_reason stop (OpenAI's answer to a named tool_choice) → finish tool_calls; length stays length", () => {
-    const call = choiceChunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Seoul"}' } }] });
+    const call = choiceChunk({
+      tool_calls: [
+        {
+          index: 0,
+          id: 'call_1',
+          type: 'function',
+          function: { name: 'get_weather', arguments: '{"location":"Seoul"}' },
+        },
+      ],
+    });
     expect(decode(call + choiceChunk({}, 'stop') + DONE)).toContainEqual({ type: 'finish', reason: 'tool_calls' });
     expect(decode(call + choiceChunk({}, 'length') + DONE)).toContainEqual({ type: 'finish', reason: 'length' });
   });
 
   it('usage on the finish chunk itself (some providers) is read too, with cached tokens', () => {
-    const events = decode(choiceChunk({ content: 'x' }) + choiceChunk({}, 'stop', { usage: { prompt_tokens: 50, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 32 } } }) + DONE);
-    expect(events).toContainEqual({ type: 'usage', usage: { inputTokens: 50, cachedInputTokens: 32, outputTokens: 5, reasoningTokens: 0 } });
+    const events = decode(
+      choiceChunk({ content: 'x' }) +
+        choiceChunk({}, 'stop', {
+          usage: { prompt_tokens: 50, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 32 } },
+        }) +
+        DONE,
+    );
+    expect(events).toContainEqual({
+      type: 'usage',
+      usage: { inputTokens: 50, cachedInputTokens: 32, outputTokens: 5, reasoningTokens: 0 },
+    });
   });
 
   it('no [DONE] after the finish chunk still ends normally', () => {
@@ -785,18 +1224,36 @@ describe('OpenAI stream decoder (chat.completion.chunk events → IR events)', (
   });
 
   it('[DONE] before any finish_reason → the same error', () => {
-    expect(decode(choiceChunk({ content: 'x' }) + DONE).at(-1)).toMatchObject({ type: 'error', code: 'upstream_stream_incomplete' });
+    expect(decode(choiceChunk({ content: 'x' }) + DONE).at(-1)).toMatchObject({
+      type: 'error',
+      code: 'upstream_stream_incomplete',
+    });
   });
 
   it('a mid-stream error object → an error event with its status and type, and nothing after it', () => {
     const events = decode(
-      choiceChunk({ content: 'x' }) + openAIChunk({ error: { message: 'The server had an error while processing your request.', type: 'server_error', code: 503 } }) + choiceChunk({ content: 'late' }),
+      choiceChunk({ content: 'x' }) +
+        openAIChunk({
+          error: { message: 'The server had an error while processing your request.', type: 'server_error', code: 503 },
+        }) +
+        choiceChunk({ content: 'late' }),
     );
-    expect(events.slice(-1)).toEqual([{ type: 'error', status: 503, code: 'server_error', message: 'The server had an error while processing your request.' }]);
+    expect(events.slice(-1)).toEqual([
+      {
+        type: 'error',
+        status: 503,
+        code: 'server_error',
+        message: 'The server had an error while processing your request.',
+      },
+    ]);
   });
 
   it('ignores keep-alive comments', () => {
-    expect(decode(': keep-alive\n\n' + choiceChunk({ content: 'x' }) + ': ping\n\n' + choiceChunk({}, 'stop') + DONE).map((e) => e.type)).toEqual(['start', 'text-delta', 'finish', 'end']);
+    expect(
+      decode(`: keep-alive\n\n${choiceChunk({ content: 'x' })}: ping\n\n${choiceChunk({}, 'stop')}${DONE}`).map(
+        (e) => e.type,
+      ),
+    ).toEqual(['start', 'text-delta', 'finish', 'end']);
   });
 });
 
@@ -814,14 +1271,26 @@ describe('OpenAI answer decoding (provider side)', () => {
             role: 'assistant',
             content: null,
             reasoning_content: 'The user wants weather.',
-            tool_calls: [{ id: 'call_12345xyz', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris, France"}' } }],
+            tool_calls: [
+              {
+                id: 'call_12345xyz',
+                type: 'function',
+                function: { name: 'get_weather', arguments: '{"location":"Paris, France"}' },
+              },
+            ],
             refusal: null,
           },
           logprobs: null,
           finish_reason: 'tool_calls',
         },
       ],
-      usage: { prompt_tokens: 82, completion_tokens: 17, total_tokens: 99, prompt_tokens_details: { cached_tokens: 64 }, completion_tokens_details: { reasoning_tokens: 10 } },
+      usage: {
+        prompt_tokens: 82,
+        completion_tokens: 17,
+        total_tokens: 99,
+        prompt_tokens_details: { cached_tokens: 64 },
+        completion_tokens_details: { reasoning_tokens: 10 },
+      },
     };
     expect(decodeOpenAIResponse(Buffer.from(JSON.stringify(answer)))).toEqual({
       id: 'chatcmpl-abc',
@@ -836,8 +1305,20 @@ describe('OpenAI answer decoding (provider side)', () => {
   });
 
   it('a refusal becomes the text', () => {
-    const answer = { id: 'x', model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: "I'm sorry, I can't help with that." }, finish_reason: 'stop' }] };
-    expect(decodeOpenAIResponse(Buffer.from(JSON.stringify(answer))).content).toEqual([{ type: 'text', text: "I'm sorry, I can't help with that." }]);
+    const answer = {
+      id: 'x',
+      model: 'gpt-4o',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: null, refusal: "I'm sorry, I can't help with that." },
+          finish_reason: 'stop',
+        },
+      ],
+    };
+    expect(decodeOpenAIResponse(Buffer.from(JSON.stringify(answer))).content).toEqual([
+      { type: 'text', text: "I'm sorry, I can't help with that." },
+    ]);
   });
 
   it('an answer without choices → 502', () => {

@@ -10,32 +10,60 @@ import { buildOpenAIRequest, parseOpenAIRequest } from '../../src/formats/openai
  */
 
 const text = fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim() !== '');
-const json = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.boolean()), { maxKeys: 3 });
+const json = fc.dictionary(
+  fc.string({ minLength: 1, maxLength: 6 }),
+  fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.boolean()),
+  { maxKeys: 3 },
+);
 
 type OpenAIMessage = Record<string, any>;
 
 /** One exchange: a user turn, then either a plain answer or tool calls with their results. */
 const exchange = fc.record({
-  user: fc.array(fc.oneof(text.map((t) => ({ type: 'text', text: t })), fc.constant({ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } })), { minLength: 1, maxLength: 3 }),
+  user: fc.array(
+    fc.oneof(
+      text.map((t) => ({ type: 'text', text: t })),
+      fc.constant({ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }),
+    ),
+    { minLength: 1, maxLength: 3 },
+  ),
   userAsString: fc.boolean(),
   answer: fc.option(text),
-  calls: fc.array(fc.record({ name: fc.constantFrom('get_weather', 'search', 'add'), args: json, result: text }), { maxLength: 3 }),
+  calls: fc.array(fc.record({ name: fc.constantFrom('get_weather', 'search', 'add'), args: json, result: text }), {
+    maxLength: 3,
+  }),
 });
 
 const requests = fc
-  .record({ system: fc.array(text, { maxLength: 2 }), exchanges: fc.array(exchange, { minLength: 1, maxLength: 4 }), idSeed: fc.nat() })
+  .record({
+    system: fc.array(text, { maxLength: 2 }),
+    exchanges: fc.array(exchange, { minLength: 1, maxLength: 4 }),
+    idSeed: fc.nat(),
+  })
   .map(({ system, exchanges, idSeed }) => {
     const messages: OpenAIMessage[] = system.map((content, i) => ({ role: i === 0 ? 'system' : 'developer', content }));
     let next = idSeed;
     for (const turn of exchanges) {
       const onlyText = turn.user.every((p) => p.type === 'text');
-      messages.push({ role: 'user', content: turn.userAsString && onlyText ? turn.user.map((p) => (p as { text: string }).text).join(' ') : turn.user });
+      messages.push({
+        role: 'user',
+        content:
+          turn.userAsString && onlyText ? turn.user.map((p) => (p as { text: string }).text).join(' ') : turn.user,
+      });
       const calls = turn.calls.map((c) => ({ ...c, id: `call_${next++}` }));
       if (turn.answer === null && calls.length === 0) continue;
       messages.push({
         role: 'assistant',
         content: turn.answer,
-        ...(calls.length ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } })) } : {}),
+        ...(calls.length
+          ? {
+              tool_calls: calls.map((c) => ({
+                id: c.id,
+                type: 'function',
+                function: { name: c.name, arguments: JSON.stringify(c.args) },
+              })),
+            }
+          : {}),
       });
       for (const call of calls) messages.push({ role: 'tool', tool_call_id: call.id, content: call.result });
     }
@@ -47,7 +75,12 @@ function textsOf(messages: OpenAIMessage[]): { role: string; text: string }[] {
   const out: { role: string; text: string }[] = [];
   for (const m of messages) {
     if (m.role === 'system' || m.role === 'developer' || m.role === 'tool') continue;
-    const parts = typeof m.content === 'string' ? [m.content] : Array.isArray(m.content) ? m.content.filter((p: any) => p.type === 'text').map((p: any) => p.text) : [];
+    const parts =
+      typeof m.content === 'string'
+        ? [m.content]
+        : Array.isArray(m.content)
+          ? m.content.filter((p: any) => p.type === 'text').map((p: any) => p.text)
+          : [];
     for (const part of parts.filter((p: string) => p !== '')) {
       const last = out.at(-1);
       if (last && last.role === m.role) last.text += `\n\n${part}`;
@@ -58,9 +91,17 @@ function textsOf(messages: OpenAIMessage[]): { role: string; text: string }[] {
 }
 
 const toolCallsOf = (messages: OpenAIMessage[]) =>
-  messages.flatMap((m) => (m.tool_calls ?? []).map((c: any) => ({ id: c.id, name: c.function.name, args: JSON.parse(c.function.arguments) })));
-const toolResultsOf = (messages: OpenAIMessage[]) => messages.filter((m) => m.role === 'tool').map((m) => ({ id: m.tool_call_id, content: m.content }));
-const imagesOf = (messages: OpenAIMessage[]) => messages.flatMap((m) => (Array.isArray(m.content) ? m.content.filter((p: any) => p.type === 'image_url').map((p: any) => p.image_url.url) : []));
+  messages.flatMap((m) =>
+    (m.tool_calls ?? []).map((c: any) => ({ id: c.id, name: c.function.name, args: JSON.parse(c.function.arguments) })),
+  );
+const toolResultsOf = (messages: OpenAIMessage[]) =>
+  messages.filter((m) => m.role === 'tool').map((m) => ({ id: m.tool_call_id, content: m.content }));
+const imagesOf = (messages: OpenAIMessage[]) =>
+  messages.flatMap((m) =>
+    Array.isArray(m.content)
+      ? m.content.filter((p: any) => p.type === 'image_url').map((p: any) => p.image_url.url)
+      : [],
+  );
 
 function assertValidAnthropic(body: Record<string, any>): void {
   const messages = body.messages as { role: string; content: any[] }[];
@@ -86,9 +127,13 @@ describe('OpenAI → Anthropic → OpenAI request round trip (property)', () => 
       fc.property(requests, (original) => {
         const anthropic = buildAnthropicRequest(parseOpenAIRequest(original), 'claude-sonnet-4-5').body;
         assertValidAnthropic(anthropic);
-        const back = buildOpenAIRequest(parseAnthropicRequest(anthropic), 'gpt-4o').body as { messages: OpenAIMessage[] };
+        const back = buildOpenAIRequest(parseAnthropicRequest(anthropic), 'gpt-4o').body as {
+          messages: OpenAIMessage[];
+        };
 
-        const systemIn = original.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => m.content);
+        const systemIn = original.messages
+          .filter((m) => m.role === 'system' || m.role === 'developer')
+          .map((m) => m.content);
         const systemOut = back.messages.filter((m) => m.role === 'system').map((m) => m.content);
         expect(systemOut).toEqual(systemIn.length ? [systemIn.join('\n\n')] : []);
         expect(textsOf(back.messages)).toEqual(textsOf(original.messages));

@@ -6,16 +6,24 @@
  * message from the Anthropic SDK, streamed and not; each request must reach only that provider's
  * mock, at its native chat path, with its own credential.
  */
-import Anthropic from '@anthropic-ai/sdk';
+
 import type { ServerResponse } from 'node:http';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Env } from '../../src/providers/types.ts';
 import { PROVIDER_IDS } from '../../src/providers/registry.ts';
+import type { Env } from '../../src/providers/types.ts';
 import { geminiSse, textAnswer, textStreamEvents } from '../gemini/samples.ts';
-import { makeServiceAccount, MockTokenEndpoint } from '../gemini/token-endpoint.ts';
+import { MockTokenEndpoint, makeServiceAccount } from '../gemini/token-endpoint.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { chatCompletion, chatCompletionChunks, json, MockUpstream, streamEvents, type ReceivedRequest } from '../helpers/mock-upstream.ts';
+import {
+  chatCompletion,
+  chatCompletionChunks,
+  json,
+  MockUpstream,
+  type ReceivedRequest,
+  streamEvents,
+} from '../helpers/mock-upstream.ts';
 import {
   anthropicMessage,
   anthropicTextStream,
@@ -124,7 +132,10 @@ const ROWS: Row[] = [
     id: 'azure-foundry',
     model: 'azure-foundry/Phi-4',
     wire: 'openai',
-    env: (origin) => ({ AZURE_FOUNDRY_API_KEY: 'azure-foundry-e2e-SECRET', AZURE_FOUNDRY_ENDPOINT: `${origin}/models` }),
+    env: (origin) => ({
+      AZURE_FOUNDRY_API_KEY: 'azure-foundry-e2e-SECRET',
+      AZURE_FOUNDRY_ENDPOINT: `${origin}/models`,
+    }),
     chat: 'POST /models/chat/completions?api-version=2024-05-01-preview',
     stream: ['POST /models/chat/completions?api-version=2024-05-01-preview'],
     auth: ['api-key', 'azure-foundry-e2e-SECRET'],
@@ -145,11 +156,19 @@ const ROWS: Row[] = [
     id: 'bedrock',
     model: `bedrock/${BEDROCK_MODEL}`,
     wire: 'bedrock',
-    env: (origin) => ({ AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIAE2EEXAMPLE', AWS_SECRET_ACCESS_KEY: 'e2e/SECRET/ACCESS/KEY/EXAMPLE', BEDROCK_BASE_URL: origin }),
+    env: (origin) => ({
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIAE2EEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'e2e/SECRET/ACCESS/KEY/EXAMPLE',
+      BEDROCK_BASE_URL: origin,
+    }),
     chat: `POST /model/${encodeURIComponent(BEDROCK_MODEL)}/converse`,
     stream: [`POST /model/${encodeURIComponent(BEDROCK_MODEL)}/converse-stream`],
     // SigV4 itself is verified by test/native/gateway-bedrock.test.ts; here: signed for this key and region.
-    auth: ['authorization', /^AWS4-HMAC-SHA256 Credential=AKIAE2EEXAMPLE\/\d{8}\/eu-west-1\/bedrock\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/],
+    auth: [
+      'authorization',
+      /^AWS4-HMAC-SHA256 Credential=AKIAE2EEXAMPLE\/\d{8}\/eu-west-1\/bedrock\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/,
+    ],
   },
   {
     id: 'replicate',
@@ -208,18 +227,41 @@ function openaiStream(row: Row, req: ReceivedRequest): string[] {
         choices: [{ index: 0, finish_reason: finish, message: { role: 'assistant', content: sofar }, delta }],
       });
     };
-    return [chunk({ role: 'assistant', content: '' }, null), ...parts.map((content) => chunk({ content }, null)), chunk({ content: '' }, 'stop', true), done];
+    return [
+      chunk({ role: 'assistant', content: '' }, null),
+      ...parts.map((content) => chunk({ content }, null)),
+      chunk({ content: '' }, 'stop', true),
+      done,
+    ];
   }
   if (row.id === 'mistral') {
     const finish = JSON.parse(events.pop()!.slice('data: '.length));
     events.push(sseData({ ...finish, usage: USAGE }));
   }
   if (row.id === 'azure-openai') {
-    events.unshift(sseData({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] }));
+    events.unshift(
+      sseData({
+        choices: [],
+        created: 0,
+        id: '',
+        model: '',
+        object: '',
+        prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }],
+      }),
+    );
   }
   if (row.id === 'deepseek') events.unshift(': keep-alive\n\n');
   if (req.json.stream_options?.include_usage === true) {
-    events.push(sseData({ id: 'chatcmpl-123', object: 'chat.completion.chunk', created: 1694268190, model, choices: [], usage: USAGE }));
+    events.push(
+      sseData({
+        id: 'chatcmpl-123',
+        object: 'chat.completion.chunk',
+        created: 1694268190,
+        model,
+        choices: [],
+        usage: USAGE,
+      }),
+    );
   }
   return [...events, done];
 }
@@ -233,8 +275,15 @@ function answerNatively(row: Row, mock: MockUpstream, req: ReceivedRequest, res:
       if (req.json?.stream === true) return streamEvents(res, openaiStream(row, req));
       if (row.id === 'azure-openai') {
         const answer = chatCompletion(text, req.json.model);
-        const choices = answer.choices.map((choice) => ({ ...choice, content_filter_results: { hate: { filtered: false, severity: 'safe' } } }));
-        return json(res, 200, { ...answer, choices, prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] });
+        const choices = answer.choices.map((choice) => ({
+          ...choice,
+          content_filter_results: { hate: { filtered: false, severity: 'safe' } },
+        }));
+        return json(res, 200, {
+          ...answer,
+          choices,
+          prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }],
+        });
       }
       if (row.id === 'deepseek') {
         // DeepSeek writes blank lines while a non-streamed answer is being generated, then the JSON.
@@ -244,22 +293,49 @@ function answerNatively(row: Row, mock: MockUpstream, req: ReceivedRequest, res:
       }
       return json(res, 200, chatCompletion(text, req.json?.model));
     case 'anthropic':
-      return req.json?.stream === true ? streamEvents(res, anthropicTextStream(parts)) : json(res, 200, anthropicMessage(text));
+      return req.json?.stream === true
+        ? streamEvents(res, anthropicTextStream(parts))
+        : json(res, 200, anthropicMessage(text));
     case 'gemini':
-      return req.url.includes(':streamGenerateContent') ? streamEvents(res, [geminiSse(textStreamEvents(parts))]) : json(res, 200, textAnswer(text));
+      return req.url.includes(':streamGenerateContent')
+        ? streamEvents(res, [geminiSse(textStreamEvents(parts))])
+        : json(res, 200, textAnswer(text));
     case 'cohere':
-      return req.json?.stream === true ? streamEvents(res, cohereTextStream(parts)) : json(res, 200, cohereAnswer(text));
+      return req.json?.stream === true
+        ? streamEvents(res, cohereTextStream(parts))
+        : json(res, 200, cohereAnswer(text));
     case 'bedrock':
-      return req.url.endsWith('/converse-stream') ? sendEventStream(res, converseTextStream(parts)) : json(res, 200, converseAnswer(text));
+      return req.url.endsWith('/converse-stream')
+        ? sendEventStream(res, converseTextStream(parts))
+        : json(res, 200, converseAnswer(text));
     case 'replicate':
-      if (req.method === 'GET' && req.url === `/stream/${REPLICATE_PREDICTION_ID}`) return streamEvents(res, replicateStreamEvents(parts));
+      if (req.method === 'GET' && req.url === `/stream/${REPLICATE_PREDICTION_ID}`)
+        return streamEvents(res, replicateStreamEvents(parts));
       if (req.json?.stream === true) return json(res, 201, replicatePrediction({ input: req.json.input }, mock.url));
-      return json(res, 201, replicatePrediction({ status: 'succeeded', output: parts, metrics: { predict_time: 0.1, input_token_count: 5, output_token_count: parts.length } }, mock.url));
+      return json(
+        res,
+        201,
+        replicatePrediction(
+          {
+            status: 'succeeded',
+            output: parts,
+            metrics: { predict_time: 0.1, input_token_count: 5, output_token_count: parts.length },
+          },
+          mock.url,
+        ),
+      );
   }
 }
 
 /** [input, output] tokens each native non-streamed answer above reports. */
-const USAGE_OF: Record<Wire, [number, number]> = { openai: [19, 10], anthropic: [25, 12], gemini: [9, 12], cohere: [12, 7], bedrock: [30, 12], replicate: [5, 5] };
+const USAGE_OF: Record<Wire, [number, number]> = {
+  openai: [19, 10],
+  anthropic: [25, 12],
+  gemini: [9, 12],
+  cohere: [12, 7],
+  bedrock: [30, 12],
+  replicate: [5, 5],
+};
 
 const callsOf = (requests: readonly ReceivedRequest[]) => requests.map((r) => `${r.method} ${r.url}`);
 
@@ -298,7 +374,12 @@ describe('all 19 built-in providers behind one gateway, each reached in its nati
 
   beforeAll(async () => {
     tokens = await new MockTokenEndpoint(account).start();
-    const env: Record<string, string | undefined> = { MAX_RETRIES: '0', REQUEST_TIMEOUT_MS: '5000', VERTEX_AI_SERVICE_ACCOUNT_JSON: account.json, VERTEX_AI_TOKEN_URL: tokens.url };
+    const env: Record<string, string | undefined> = {
+      MAX_RETRIES: '0',
+      REQUEST_TIMEOUT_MS: '5000',
+      VERTEX_AI_SERVICE_ACCOUNT_JSON: account.json,
+      VERTEX_AI_TOKEN_URL: tokens.url,
+    };
     for (const row of ROWS) {
       const mock = await new MockUpstream().start();
       mock.handle((req, res) => answerNatively(row, mock, req, res));
@@ -325,7 +406,9 @@ describe('all 19 built-in providers behind one gateway, each reached in its nati
   describe('OpenAI SDK, chat.completions.create', () => {
     it.each(ROWS)('$id: non-streamed', async (row) => {
       const { result, received } = await observe(() =>
-        openai.chat.completions.create({ model: row.model, messages: [{ role: 'user', content: promptOf(row) }] }).withResponse(),
+        openai.chat.completions
+          .create({ model: row.model, messages: [{ role: 'user', content: promptOf(row) }] })
+          .withResponse(),
       );
       const requests = onlyCalled(row, received);
       expect(callsOf(requests)).toEqual([row.chat]);
@@ -369,7 +452,9 @@ describe('all 19 built-in providers behind one gateway, each reached in its nati
   describe('Anthropic SDK, messages.create', () => {
     it.each(ROWS)('$id: non-streamed', async (row) => {
       const { result, received } = await observe(() =>
-        anthropic.messages.create({ model: row.model, max_tokens: 256, messages: [{ role: 'user', content: promptOf(row) }] }).withResponse(),
+        anthropic.messages
+          .create({ model: row.model, max_tokens: 256, messages: [{ role: 'user', content: promptOf(row) }] })
+          .withResponse(),
       );
       const requests = onlyCalled(row, received);
       expect(callsOf(requests)).toEqual([row.chat]);
@@ -386,7 +471,12 @@ describe('all 19 built-in providers behind one gateway, each reached in its nati
     it.each(ROWS)('$id: streamed', async (row) => {
       const { result, received } = await observe(async () => {
         const { data: stream, response } = await anthropic.messages
-          .create({ model: row.model, max_tokens: 256, messages: [{ role: 'user', content: promptOf(row) }], stream: true })
+          .create({
+            model: row.model,
+            max_tokens: 256,
+            messages: [{ role: 'user', content: promptOf(row) }],
+            stream: true,
+          })
           .withResponse();
         const events: Anthropic.RawMessageStreamEvent[] = [];
         for await (const event of stream) events.push(event);
@@ -399,16 +489,25 @@ describe('all 19 built-in providers behind one gateway, each reached in its nati
       expect(response.headers.get('x-gateway-provider')).toBe(row.id);
       expect(events[0]).toMatchObject({ type: 'message_start', message: { role: 'assistant' } });
       expect(events.at(-1)?.type).toBe('message_stop');
-      const deltas = events.flatMap((event) => (event.type === 'content_block_delta' && event.delta.type === 'text_delta' ? [event.delta.text] : []));
+      const deltas = events.flatMap((event) =>
+        event.type === 'content_block_delta' && event.delta.type === 'text_delta' ? [event.delta.text] : [],
+      );
       expect(deltas.join('')).toBe(textOf(row));
       expect(deltas.length).toBeGreaterThan(1);
-      expect(events.flatMap((event) => (event.type === 'message_delta' ? [event.delta.stop_reason] : []))).toEqual(['end_turn']);
+      expect(events.flatMap((event) => (event.type === 'message_delta' ? [event.delta.stop_reason] : []))).toEqual([
+        'end_turn',
+      ]);
     });
   });
 
   it("Vertex AI's access token came from a JWT grant the token endpoint verified against the service account", () => {
     expect(tokens.refusals).toEqual([]);
     expect(tokens.issued).toBeLessThanOrEqual(1);
-    for (const grant of tokens.grants) expect(grant.claims).toMatchObject({ iss: account.clientEmail, aud: tokens.url, scope: 'https://www.googleapis.com/auth/cloud-platform' });
+    for (const grant of tokens.grants)
+      expect(grant.claims).toMatchObject({
+        iss: account.clientEmail,
+        aud: tokens.url,
+        scope: 'https://www.googleapis.com/auth/cloud-platform',
+      });
   });
 });

@@ -1,10 +1,10 @@
-import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startGateway, waitForLog, type TestGateway } from '../helpers/gateway.ts';
+import { postJson, startGateway, type TestGateway, waitForLog } from '../helpers/gateway.ts';
 import { chatCompletion, json, MockUpstream } from '../helpers/mock-upstream.ts';
 
 const anthropicMessage = (text: string) => ({
@@ -24,7 +24,11 @@ describe('gateway keys', () => {
 
   beforeAll(async () => {
     upstream = await new MockUpstream().start();
-    upstream.handle((req, res) => (req.url.startsWith('/v1/messages') ? json(res, 200, anthropicMessage('hi')) : json(res, 200, chatCompletion('ok'))));
+    upstream.handle((req, res) =>
+      req.url.startsWith('/v1/messages')
+        ? json(res, 200, anthropicMessage('hi'))
+        : json(res, 200, chatCompletion('ok')),
+    );
     gw = await startGateway({
       GATEWAY_API_KEYS: 'team-a:sk-gw-alpha-SECRET, sk-gw-beta-SECRET',
       OPENAI_API_KEY: 'sk-provider-SECRET',
@@ -58,7 +62,11 @@ describe('gateway keys', () => {
   });
 
   it('401 in the OpenAI shape on OpenAI routes for a missing or wrong key', async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer sk-gw-alpha-SECRETX' }, { 'x-api-key': 'nope' }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer sk-gw-alpha-SECRETX' },
+      { 'x-api-key': 'nope' },
+    ];
     for (const headers of attempts) {
       const result = await postJson(`${gw.url}/v1/chat/completions`, chat, headers);
       expect(result.status).toBe(401);
@@ -69,21 +77,37 @@ describe('gateway keys', () => {
   });
 
   it('401 in the Anthropic shape on /v1/messages', async () => {
-    const result = await postJson(`${gw.url}/v1/messages`, { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [] }, { 'x-api-key': 'wrong' });
+    const result = await postJson(
+      `${gw.url}/v1/messages`,
+      { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [] },
+      { 'x-api-key': 'wrong' },
+    );
     expect(result.status).toBe(401);
-    expect(result.json).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String) } });
+    expect(result.json).toEqual({
+      type: 'error',
+      error: { type: 'authentication_error', message: expect.any(String) },
+    });
   });
 
   it('both SDKs work with the gateway key as their apiKey', async () => {
     const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-gw-alpha-SECRET', maxRetries: 0 });
-    const completion = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] });
+    const completion = await openai.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     expect(completion.choices[0]?.message.content).toBe('ok');
     const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'sk-gw-alpha-SECRET', maxRetries: 0 });
-    const message = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] });
+    const message = await anthropic.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     expect(message.content[0]).toEqual({ type: 'text', text: 'hi' });
     expect(upstream.last.headers['x-api-key']).toBe('sk-ant-provider-SECRET');
     const bad = new Anthropic({ baseURL: gw.url, apiKey: 'wrong', maxRetries: 0 });
-    await expect(bad.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [] })).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+    await expect(
+      bad.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [] }),
+    ).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
   });
 
   it('/health stays open', async () => {
@@ -93,9 +117,15 @@ describe('gateway keys', () => {
   it('reads keys from GATEWAY_API_KEYS_FILE', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-keys-'));
     writeFileSync(join(dir, 'keys'), '# team keys\nops:sk-file-key\n\n');
-    const other = await startGateway({ GATEWAY_API_KEYS_FILE: join(dir, 'keys'), OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${upstream.url}/v1` });
+    const other = await startGateway({
+      GATEWAY_API_KEYS_FILE: join(dir, 'keys'),
+      OPENAI_API_KEY: 'k',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+    });
     try {
-      expect((await postJson(`${other.url}/v1/chat/completions`, chat, { 'x-gateway-key': 'sk-file-key' })).status).toBe(200);
+      expect(
+        (await postJson(`${other.url}/v1/chat/completions`, chat, { 'x-gateway-key': 'sk-file-key' })).status,
+      ).toBe(200);
       expect((await postJson(`${other.url}/v1/chat/completions`, chat, { 'x-gateway-key': 'ops' })).status).toBe(401);
     } finally {
       await other.close();
@@ -130,7 +160,11 @@ describe('pass-through auth', () => {
       expect(h['x-gateway-key']).toBeUndefined();
       expect(JSON.stringify(h)).not.toContain('sk-gw-SECRET');
       // Without X-Gateway-Key, the provider credential is not a gateway key.
-      const refused = await postJson(`${gw.url}/v1/messages`, { model: 'claude-sonnet-4-5', max_tokens: 1, messages: [] }, { authorization: 'Bearer sk-ant-oat01-personal-OAUTH' });
+      const refused = await postJson(
+        `${gw.url}/v1/messages`,
+        { model: 'claude-sonnet-4-5', max_tokens: 1, messages: [] },
+        { authorization: 'Bearer sk-ant-oat01-personal-OAUTH' },
+      );
       expect(refused.status).toBe(401);
     } finally {
       await gw.close();
@@ -145,6 +179,8 @@ describe('pass-through auth', () => {
     } finally {
       await gw.close();
     }
-    await expect(startGateway({ OPENAI_AUTH_MODE: 'sometimes' })).rejects.toThrow(/OPENAI_AUTH_MODE: must be 'key' or 'passthrough'/);
+    await expect(startGateway({ OPENAI_AUTH_MODE: 'sometimes' })).rejects.toThrow(
+      /OPENAI_AUTH_MODE: must be 'key' or 'passthrough'/,
+    );
   });
 });

@@ -9,7 +9,12 @@ describe('CATALOG_URL', () => {
     source.handle((req, res) => {
       if (req.url === '/prices.json') {
         return json(res, 200, {
-          'gpt-9': { litellm_provider: 'openai', mode: 'chat', input_cost_per_token: 0.00001, output_cost_per_token: 0.00003 },
+          'gpt-9': {
+            litellm_provider: 'openai',
+            mode: 'chat',
+            input_cost_per_token: 0.00001,
+            output_cost_per_token: 0.00003,
+          },
         });
       }
       json(res, 500, { error: 'down' });

@@ -8,7 +8,11 @@ describe('CORS', () => {
   beforeAll(async () => {
     upstream = await new MockUpstream().start();
     upstream.handle((_req, res) => json(res, 200, chatCompletion('ok')));
-    gw = await startGateway({ CORS_ORIGINS: 'https://app.example.com', OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${upstream.url}/v1` });
+    gw = await startGateway({
+      CORS_ORIGINS: 'https://app.example.com',
+      OPENAI_API_KEY: 'k',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+    });
   });
   afterAll(async () => {
     await gw.close();
@@ -19,7 +23,11 @@ describe('CORS', () => {
     const before = upstream.received.length;
     const response = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, x-stainless-os' },
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type, x-stainless-os',
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
@@ -30,14 +38,21 @@ describe('CORS', () => {
 
   it('adds CORS headers to responses for allowed origins only', async () => {
     const post = (origin: string) =>
-      fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{"model":"gpt-4o","messages":[]}' });
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json' },
+        body: '{"model":"gpt-4o","messages":[]}',
+      });
     const allowed = await post('https://app.example.com');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(allowed.headers.get('access-control-expose-headers')).toContain('x-request-id');
     const other = await post('https://evil.example.com');
     expect(other.status).toBe(200);
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
-    const preflight = await fetch(`${gw.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

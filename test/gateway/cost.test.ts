@@ -3,8 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBuiltinCatalog } from '../../src/catalog/catalog.ts';
-import { postJson, startGateway, waitForLog, type TestGateway } from '../helpers/gateway.ts';
-import { chatCompletion, chatCompletionChunks, json, MockUpstream, sleep, streamEvents } from '../helpers/mock-upstream.ts';
+import { postJson, startGateway, type TestGateway, waitForLog } from '../helpers/gateway.ts';
+import {
+  chatCompletion,
+  chatCompletionChunks,
+  json,
+  MockUpstream,
+  sleep,
+  streamEvents,
+} from '../helpers/mock-upstream.ts';
 
 const catalog = loadBuiltinCatalog();
 const price = (provider: string, model: string) => catalog.find(provider, model)!.pricing;
@@ -32,7 +39,9 @@ describe('cost and usage', () => {
     upstream.handle(async (req, res) => {
       if (!req.json.stream) return json(res, 200, { ...chatCompletion('ok', req.json.model), usage: answerUsage });
       const events = chatCompletionChunks(['Hel', 'lo']);
-      streamed = req.json.stream_options?.include_usage ? [...events.slice(0, -1), usageChunk(answerUsage), events.at(-1)!] : events;
+      streamed = req.json.stream_options?.include_usage
+        ? [...events.slice(0, -1), usageChunk(answerUsage), events.at(-1)!]
+        : events;
       await streamEvents(res, streamed);
     });
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-catalog-'));
@@ -40,8 +49,18 @@ describe('cost and usage', () => {
     writeFileSync(
       catalogFile,
       JSON.stringify({
-        'my-finetune': { litellm_provider: 'openai', mode: 'chat', input_cost_per_token: 0.000004, output_cost_per_token: 0.000016 },
-        'gpt-4o-mini': { litellm_provider: 'openai', mode: 'chat', input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 },
+        'my-finetune': {
+          litellm_provider: 'openai',
+          mode: 'chat',
+          input_cost_per_token: 0.000004,
+          output_cost_per_token: 0.000016,
+        },
+        'gpt-4o-mini': {
+          litellm_provider: 'openai',
+          mode: 'chat',
+          input_cost_per_token: 0.000001,
+          output_cost_per_token: 0.000002,
+        },
       }),
     );
     gw = await startGateway({
@@ -57,8 +76,10 @@ describe('cost and usage', () => {
     await upstream.close();
   });
 
-  const chat = (model: string, extra: object = {}) => postJson(`${gw.url}/v1/chat/completions`, { model, messages: [{ role: 'user', content: 'Hi' }], ...extra });
-  const logOf = (id: string | null) => waitForLog(gw, (l) => l.requestId === id && l.msg !== undefined && 'status' in l);
+  const chat = (model: string, extra: object = {}) =>
+    postJson(`${gw.url}/v1/chat/completions`, { model, messages: [{ role: 'user', content: 'Hi' }], ...extra });
+  const logOf = (id: string | null) =>
+    waitForLog(gw, (l) => l.requestId === id && l.msg !== undefined && 'status' in l);
 
   it('prices a plain answer: header, usage header and log line', async () => {
     answerUsage = usage(1000, 500);
@@ -66,7 +87,9 @@ describe('cost and usage', () => {
     const p = price('openai', 'gpt-4o');
     const expected = (1000 * p.input! + 500 * p.output!) / 1e6;
     expect(Number(result.headers.get('x-gateway-cost-usd'))).toBeCloseTo(expected, 12);
-    expect(result.headers.get('x-gateway-usage')).toBe('input=1000; cached_input=0; cache_write=0; output=500; reasoning=0');
+    expect(result.headers.get('x-gateway-usage')).toBe(
+      'input=1000; cached_input=0; cache_write=0; output=500; reasoning=0',
+    );
     const line = await logOf(result.headers.get('x-request-id'));
     expect(line.costUsd).toBeCloseTo(expected, 12);
     expect(line.usage).toEqual({ inputTokens: 1000, cachedInputTokens: 0, outputTokens: 500, reasoningTokens: 0 });
@@ -110,7 +133,11 @@ describe('cost and usage', () => {
   it('keeps the usage chunk, and the body byte for byte, when the client asked for it', async () => {
     answerUsage = usage(40, 2);
     const body = '{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[]}';
-    const response = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(await response.text()).toBe(streamed.join(''));
     expect(upstream.last.body).toBe(body);
     const line = await logOf(response.headers.get('x-request-id'));
@@ -119,7 +146,13 @@ describe('cost and usage', () => {
 
   it('does not send stream_options to providers that always report usage', async () => {
     const body = '{"model":"mistral-small-latest","stream":true,"messages":[]}';
-    await (await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text();
+    await (
+      await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+    ).text();
     expect(upstream.last.body).toBe(body);
   });
 

@@ -36,8 +36,20 @@ describe('custom providers', () => {
           path_prefix: '/openai/deployments/gpt-4o',
           query_params: 'api-version=2024-02-01',
         },
-        { name: 'my-vllm', base_url: `${upstream.url}/vllm/v1`, models: ['Qwen/Qwen2.5-Coder-32B-Instruct'], headers: { 'X-Team': 'infra' } },
-        { name: 'my-claude', base_url: `${upstream.url}/claude`, format: 'anthropic', api_key: 'claude-SECRET', auth_header: 'x-api-key', auth_scheme: '' },
+        {
+          name: 'my-vllm',
+          base_url: `${upstream.url}/vllm/v1`,
+          models: ['Qwen/Qwen2.5-Coder-32B-Instruct'],
+          headers: { 'X-Team': 'infra' },
+        },
+        {
+          name: 'my-claude',
+          base_url: `${upstream.url}/claude`,
+          format: 'anthropic',
+          api_key: 'claude-SECRET',
+          auth_header: 'x-api-key',
+          auth_scheme: '',
+        },
       ]),
     });
   });
@@ -47,7 +59,11 @@ describe('custom providers', () => {
   });
 
   it('builds exactly the URL, headers and query of the Azure-style example', async () => {
-    const result = await postJson(`${gw.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'Hello' }], model: 'gpt-4o' }, { 'x-provider': 'azure-gpt4' });
+    const result = await postJson(
+      `${gw.url}/v1/chat/completions`,
+      { messages: [{ role: 'user', content: 'Hello' }], model: 'gpt-4o' },
+      { 'x-provider': 'azure-gpt4' },
+    );
     expect(result.status).toBe(200);
     expect(upstream.last.url).toBe('/openai/deployments/gpt-4o/chat/completions?api-version=2024-02-01');
     expect(upstream.last.headers['api-key']).toBe('azure-SECRET');
@@ -58,7 +74,10 @@ describe('custom providers', () => {
     await postJson(`${gw.url}/v1/chat/completions`, { model: 'my-vllm/some-model', messages: [] });
     expect(upstream.last.url).toBe('/vllm/v1/chat/completions');
     expect(upstream.last.json.model).toBe('some-model');
-    const byName = await postJson(`${gw.url}/v1/chat/completions`, { model: 'Qwen/Qwen2.5-Coder-32B-Instruct', messages: [] });
+    const byName = await postJson(`${gw.url}/v1/chat/completions`, {
+      model: 'Qwen/Qwen2.5-Coder-32B-Instruct',
+      messages: [],
+    });
     expect(byName.headers.get('x-gateway-provider')).toBe('my-vllm');
     expect(upstream.last.headers['x-team']).toBe('infra');
     const models = (await (await fetch(`${gw.url}/v1/models?provider=my-vllm`)).json()).data;
@@ -67,7 +86,11 @@ describe('custom providers', () => {
 
   it('an Anthropic-format custom provider serves the Anthropic SDK', async () => {
     const client = new Anthropic({ baseURL: gw.url, apiKey: 'unused', maxRetries: 0 });
-    const message = await client.messages.create({ model: 'my-claude/claude-opus-4-1', max_tokens: 20, messages: [{ role: 'user', content: 'Hi' }] });
+    const message = await client.messages.create({
+      model: 'my-claude/claude-opus-4-1',
+      max_tokens: 20,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     expect(message.content[0]).toEqual({ type: 'text', text: 'from the custom anthropic endpoint' });
     expect(upstream.last.url).toBe('/claude/v1/messages');
     expect(upstream.last.json.model).toBe('claude-opus-4-1');
@@ -76,17 +99,28 @@ describe('custom providers', () => {
   });
 
   it('an OpenAI-format request to an Anthropic-format custom provider is translated', async () => {
-    const result = await postJson(`${gw.url}/v1/chat/completions`, { model: 'my-claude/claude-opus-4-1', messages: [{ role: 'user', content: 'Hi' }] });
+    const result = await postJson(`${gw.url}/v1/chat/completions`, {
+      model: 'my-claude/claude-opus-4-1',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     expect(result.status).toBe(200);
     expect(upstream.last.url).toBe('/claude/v1/messages');
-    expect(upstream.last.json).toMatchObject({ model: 'claude-opus-4-1', max_tokens: 4096, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] });
+    expect(upstream.last.json).toMatchObject({
+      model: 'claude-opus-4-1',
+      max_tokens: 4096,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+    });
     expect(result.json.choices[0].message.content).toBe('from the custom anthropic endpoint');
     expect(result.json.choices[0].finish_reason).toBe('stop');
   });
 
   it('invalid definitions stop start-up naming the variable', async () => {
-    await expect(startGateway({ CUSTOM_PROVIDERS: '[{"name":"x"}]' })).rejects.toThrow(/CUSTOM_PROVIDERS: entry 0\.base_url/);
-    await expect(startGateway({ CUSTOM_PROVIDERS: '[{"name":"openai","base_url":"http://a"}]' })).rejects.toThrow(/built-in provider id/);
+    await expect(startGateway({ CUSTOM_PROVIDERS: '[{"name":"x"}]' })).rejects.toThrow(
+      /CUSTOM_PROVIDERS: entry 0\.base_url/,
+    );
+    await expect(startGateway({ CUSTOM_PROVIDERS: '[{"name":"openai","base_url":"http://a"}]' })).rejects.toThrow(
+      /built-in provider id/,
+    );
     await expect(startGateway({ CUSTOM_PROVIDERS: 'not json' })).rejects.toThrow(/CUSTOM_PROVIDERS: not valid JSON/);
   });
 });

@@ -98,7 +98,11 @@ describe('errors in the OpenAI shape', () => {
 
   it('504 when the upstream sends no headers within REQUEST_TIMEOUT_MS', async () => {
     const started = performance.now();
-    const result = await postJson(`${gw.url}/v1/chat/completions`, { ...chat, model: 'slow' }, { 'x-provider': 'openai' });
+    const result = await postJson(
+      `${gw.url}/v1/chat/completions`,
+      { ...chat, model: 'slow' },
+      { 'x-provider': 'openai' },
+    );
     expect(result.status).toBe(504);
     expectOpenAIError(result, 'upstream_timeout');
     expect(performance.now() - started).toBeLessThan(1200);

@@ -1,6 +1,6 @@
-import Anthropic from '@anthropic-ai/sdk';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startGateway } from '../helpers/gateway.ts';
 import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
@@ -20,16 +20,32 @@ describe('rate limits and budgets at the gateway', () => {
     upstream = await new MockUpstream().start();
     upstream.handle((req, res) => {
       if (req.url.startsWith('/v1/messages')) {
-        return json(res, 200, { id: 'm', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } });
+        return json(res, 200, {
+          id: 'm',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-sonnet-4-5',
+          content: [],
+          stop_reason: 'end_turn',
+          usage: { input_tokens: 1, output_tokens: 1 },
+        });
       }
-      json(res, 200, { ...chatCompletion('ok', 'gpt-4o'), usage: { prompt_tokens: 100_000, completion_tokens: 50_000, total_tokens: 150_000 } });
+      json(res, 200, {
+        ...chatCompletion('ok', 'gpt-4o'),
+        usage: { prompt_tokens: 100_000, completion_tokens: 50_000, total_tokens: 150_000 },
+      });
     });
   });
   afterAll(() => upstream.close());
 
   it('RATE_LIMIT_RPM: per key, 429 with Retry-After and x-ratelimit headers in the client shape', async () => {
     await awayFromMinuteEnd();
-    const gw = await startGateway({ GATEWAY_API_KEYS: 'a:key-a,b:key-b', RATE_LIMIT_RPM: '2', OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${upstream.url}/v1` });
+    const gw = await startGateway({
+      GATEWAY_API_KEYS: 'a:key-a,b:key-b',
+      RATE_LIMIT_RPM: '2',
+      OPENAI_API_KEY: 'k',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+    });
     try {
       const a = { authorization: 'Bearer key-a' };
       const first = await postJson(`${gw.url}/v1/chat/completions`, chat, a);
@@ -46,7 +62,9 @@ describe('rate limits and budgets at the gateway', () => {
       expect(retryAfter).toBeLessThanOrEqual(60);
       expect(refused.headers.get('x-ratelimit-remaining-requests')).toBe('0');
       // Another key has its own allowance; the Anthropic route answers in Anthropic's shape.
-      expect((await postJson(`${gw.url}/v1/chat/completions`, chat, { authorization: 'Bearer key-b' })).status).toBe(200);
+      expect((await postJson(`${gw.url}/v1/chat/completions`, chat, { authorization: 'Bearer key-b' })).status).toBe(
+        200,
+      );
       const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'key-a', maxRetries: 0 });
       const error = await anthropic.messages.create({ model: 'gpt-4o', max_tokens: 1, messages: [] }).catch((e) => e);
       expect(error).toBeInstanceOf(Anthropic.RateLimitError);
@@ -58,7 +76,11 @@ describe('rate limits and budgets at the gateway', () => {
 
   it('BUDGET_USD_DAILY: refuses once the day’s spend reaches the budget, until midnight UTC', async () => {
     // Each answer costs 100k × $2.5/M + 50k × $10/M = $0.75.
-    const gw = await startGateway({ BUDGET_USD_DAILY: '1', OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${upstream.url}/v1` });
+    const gw = await startGateway({
+      BUDGET_USD_DAILY: '1',
+      OPENAI_API_KEY: 'k',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+    });
     try {
       const first = await postJson(`${gw.url}/v1/chat/completions`, chat);
       expect(first.headers.get('x-gateway-cost-usd')).toBe('0.75');
@@ -69,7 +91,8 @@ describe('rate limits and budgets at the gateway', () => {
       expect(refused.status).toBe(429);
       expect(refused.json.error.message).toContain('BUDGET_USD_DAILY');
       const now = new Date();
-      const secondsToMidnight = (Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000;
+      const secondsToMidnight =
+        (Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000;
       expect(Math.abs(Number(refused.headers.get('retry-after')) - secondsToMidnight)).toBeLessThan(5);
     } finally {
       await gw.close();
@@ -112,7 +135,13 @@ describe.skipIf(!HAS_REDIS)('limits shared through Redis by two gateway processe
     child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 300; i++) {
-      if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return url;
+      if (
+        await fetch(`${url}/health`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return url;
       await sleep(10);
     }
     throw new Error(`gateway did not start: ${logs.join('')}`);
@@ -130,7 +159,9 @@ describe.skipIf(!HAS_REDIS)('limits shared through Redis by two gateway processe
 
     await redis.stop();
     const started = performance.now();
-    const afterOutage = await Promise.all([0, 1].map((i) => postJson(`${urls[i]!}/v1/chat/completions`, chat, { 'x-gateway-ignored': String(i) })));
+    const afterOutage = await Promise.all(
+      [0, 1].map((i) => postJson(`${urls[i]!}/v1/chat/completions`, chat, { 'x-gateway-ignored': String(i) })),
+    );
     // Counting is local now: each process has a fresh window of its own and serves.
     expect(afterOutage.map((r) => r.status)).toEqual([200, 200]);
     expect(performance.now() - started).toBeLessThan(2000);

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startGateway, waitForLog, type TestGateway } from '../helpers/gateway.ts';
+import { postJson, startGateway, type TestGateway, waitForLog } from '../helpers/gateway.ts';
 import { json, MockUpstream, sleep, streamEvents } from '../helpers/mock-upstream.ts';
 
 /** A Messages API stream as Anthropic's API reference shows it. */
@@ -57,7 +57,11 @@ describe('native Anthropic Messages API (same format, passed through)', () => {
         usage: { input_tokens: 25, output_tokens: 15, cache_read_input_tokens: 10, cache_creation_input_tokens: 0 },
       });
     });
-    gw = await startGateway({ ANTHROPIC_API_KEY: 'sk-ant-SECRET', ANTHROPIC_BASE_URL: upstream.url, OPENAI_API_KEY: 'k' });
+    gw = await startGateway({
+      ANTHROPIC_API_KEY: 'sk-ant-SECRET',
+      ANTHROPIC_BASE_URL: upstream.url,
+      OPENAI_API_KEY: 'k',
+    });
   });
   afterAll(async () => {
     await gw.close();
@@ -67,14 +71,22 @@ describe('native Anthropic Messages API (same format, passed through)', () => {
   const client = () => new Anthropic({ baseURL: gw.url, apiKey: 'client-key', maxRetries: 0 });
 
   it('messages.create reaches /v1/messages with the provider key; anthropic-version defaults when absent', async () => {
-    const message = await client().messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] });
+    const message = await client().messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     expect(message.content[0]).toEqual({ type: 'text', text: 'Hello there!' });
     expect(upstream.last.url).toBe('/v1/messages');
     expect(upstream.last.headers['x-api-key']).toBe('sk-ant-SECRET');
     expect(upstream.last.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/); // the SDK's own
     await postJson(`${gw.url}/v1/messages`, { model: 'claude-sonnet-4-5', max_tokens: 1, messages: [] });
     expect(upstream.last.headers['anthropic-version']).toBe('2023-06-01');
-    const raw = await postJson(`${gw.url}/v1/messages`, { model: 'claude-sonnet-4-5', max_tokens: 1, messages: [] }, { 'anthropic-version': '2099-01-01', 'anthropic-beta': 'tools-x' });
+    const raw = await postJson(
+      `${gw.url}/v1/messages`,
+      { model: 'claude-sonnet-4-5', max_tokens: 1, messages: [] },
+      { 'anthropic-version': '2099-01-01', 'anthropic-beta': 'tools-x' },
+    );
     expect(raw.headers.get('x-gateway-provider')).toBe('anthropic');
     expect(upstream.last.headers['anthropic-version']).toBe('2099-01-01');
     expect(upstream.last.headers['anthropic-beta']).toBe('tools-x');
@@ -90,7 +102,12 @@ describe('native Anthropic Messages API (same format, passed through)', () => {
     const response = await fetch(`${gw.url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'Hi' }] }),
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 100,
+        stream: true,
+        messages: [{ role: 'user', content: 'Hi' }],
+      }),
     });
     expect(await response.text()).toBe(streamed.join(''));
     const line = await waitForLog(gw, (l) => l.requestId === response.headers.get('x-request-id'));
@@ -99,13 +116,18 @@ describe('native Anthropic Messages API (same format, passed through)', () => {
   });
 
   it('messages.stream().finalMessage() works through the gateway', async () => {
-    const final = await client().messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] }).finalMessage();
+    const final = await client()
+      .messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] })
+      .finalMessage();
     expect(final.content).toEqual([{ type: 'text', text: 'Hello there!' }]);
     expect(final.usage.output_tokens).toBe(15);
   });
 
   it('count_tokens passes through', async () => {
-    const counted = await client().messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] });
+    const counted = await client().messages.countTokens({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     expect(counted.input_tokens).toBe(14);
     expect(upstream.last.url).toBe('/v1/messages/count_tokens');
   });
@@ -117,7 +139,9 @@ describe('native Anthropic Messages API (same format, passed through)', () => {
       body: JSON.stringify({ model: 'anthropic/claude-broken', max_tokens: 1, stream: true, messages: [] }),
     });
     const text = await response.text();
-    expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"The stream from provider 'anthropic' broke off/);
+    expect(text).toMatch(
+      /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"The stream from provider 'anthropic' broke off/,
+    );
     const stream = client().messages.stream({ model: 'anthropic/claude-broken', max_tokens: 1, messages: [] });
     await expect(stream.finalMessage()).rejects.toThrow(/broke off/);
   });
@@ -125,7 +149,10 @@ describe('native Anthropic Messages API (same format, passed through)', () => {
   it('errors on /v1/messages use the Anthropic shape', async () => {
     const invalid = await postJson(`${gw.url}/v1/messages`, '{oops');
     expect(invalid.status).toBe(400);
-    expect(invalid.json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'The request body is not valid JSON.' } });
+    expect(invalid.json).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'The request body is not valid JSON.' },
+    });
     // A server tool only Anthropic runs cannot be sent to an OpenAI-format provider: refused by name.
     const toOpenAI = await postJson(`${gw.url}/v1/messages`, {
       model: 'gpt-4o',
@@ -134,6 +161,9 @@ describe('native Anthropic Messages API (same format, passed through)', () => {
       tools: [{ type: 'web_search_20250305', name: 'web_search' }],
     });
     expect(toOpenAI.status).toBe(400);
-    expect(toOpenAI.json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/Parameter 'tools' is not supported/) } });
+    expect(toOpenAI.json).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringMatching(/Parameter 'tools' is not supported/) },
+    });
   });
 });

@@ -20,9 +20,16 @@ describe('GET /metrics', () => {
     upstream = await new MockUpstream().start();
     upstream.handle(async (req, res) => {
       if (req.json.stream) return streamEvents(res, chatCompletionChunks(['a']));
-      json(res, 200, { ...chatCompletion('ok', 'gpt-4o'), usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 } });
+      json(res, 200, {
+        ...chatCompletion('ok', 'gpt-4o'),
+        usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
+      });
     });
-    gw = await startGateway({ GATEWAY_API_KEYS: 'ops:sk-metrics-SECRET', OPENAI_API_KEY: 'sk-openai-SECRET', OPENAI_BASE_URL: `${upstream.url}/v1` });
+    gw = await startGateway({
+      GATEWAY_API_KEYS: 'ops:sk-metrics-SECRET',
+      OPENAI_API_KEY: 'sk-openai-SECRET',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+    });
   });
   afterAll(async () => {
     await gw.close();
@@ -44,20 +51,40 @@ describe('GET /metrics', () => {
   it('counts requests, tokens, cost and latency after known requests, without secrets or raw paths', async () => {
     const before = samples(await scrape());
     const key = 'switchyard_requests_total{route="/v1/chat/completions",provider="openai",model="gpt-4o",status="200"}';
-    for (let i = 0; i < 3; i++) expect((await postJson(`${gw.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [] }, auth)).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await postJson(`${gw.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [] }, auth)).status).toBe(
+        200,
+      );
     await postJson(`${gw.url}/v1/chat/completions`, { model: 'no-such-model', messages: [] }, auth); // the only active provider serves it
-    await (await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"model":"gpt-4o","stream":true,"messages":[]}' })).text();
+    await (
+      await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: '{"model":"gpt-4o","stream":true,"messages":[]}',
+      })
+    ).text();
     await new Promise((resolve) => setTimeout(resolve, 50));
     const text = await scrape();
     const after = samples(text);
     expect((after.get(key) ?? 0) - (before.get(key) ?? 0)).toBe(4); // three answers and one stream
     expect(after.get('switchyard_tokens_total{provider="openai",model="gpt-4o",type="input"}')).toBe(300);
     expect(after.get('switchyard_tokens_total{provider="openai",model="gpt-4o",type="output"}')).toBe(60);
-    expect(after.get('switchyard_cost_usd_total{provider="openai",model="gpt-4o"}')).toBeCloseTo(3 * (100 * 2.5 + 20 * 10) / 1e6, 12);
-    expect(after.get('switchyard_request_duration_seconds_count{route="/v1/chat/completions",provider="openai"}')).toBeGreaterThanOrEqual(4);
+    expect(after.get('switchyard_cost_usd_total{provider="openai",model="gpt-4o"}')).toBeCloseTo(
+      (3 * (100 * 2.5 + 20 * 10)) / 1e6,
+      12,
+    );
+    expect(
+      after.get('switchyard_request_duration_seconds_count{route="/v1/chat/completions",provider="openai"}'),
+    ).toBeGreaterThanOrEqual(4);
     // A model the catalog does not know is labelled "other": label values stay bounded.
-    expect(after.get('switchyard_requests_total{route="/v1/chat/completions",provider="openai",model="other",status="200"}')).toBe(1);
-    expect(after.get('switchyard_time_to_first_byte_seconds_count{route="/v1/chat/completions",provider="openai",streamed="true"}')).toBe(1);
+    expect(
+      after.get('switchyard_requests_total{route="/v1/chat/completions",provider="openai",model="other",status="200"}'),
+    ).toBe(1);
+    expect(
+      after.get(
+        'switchyard_time_to_first_byte_seconds_count{route="/v1/chat/completions",provider="openai",streamed="true"}',
+      ),
+    ).toBe(1);
     expect(after.get('switchyard_open_streams')).toBe(0);
     expect(after.get('switchyard_requests_in_flight')).toBe(1); // the scrape itself
     expect(text).not.toMatch(/SECRET|no-such-model/);

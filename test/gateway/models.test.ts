@@ -20,7 +20,8 @@ describe('GET /v1/models', () => {
   beforeAll(async () => {
     ollama = await new MockUpstream().start();
     ollama.handle((req, res) => {
-      if (req.url === '/api/tags') return json(res, 200, { models: [{ name: 'llama3:8b', model: 'llama3:8b' }, { name: 'qwen2.5-coder:7b' }] });
+      if (req.url === '/api/tags')
+        return json(res, 200, { models: [{ name: 'llama3:8b', model: 'llama3:8b' }, { name: 'qwen2.5-coder:7b' }] });
       json(res, 404, {});
     });
   });
@@ -72,10 +73,16 @@ describe('GET /v1/models', () => {
   it('returns one model by an id containing / and :, encoded or not', async () => {
     const gw = await startGateway({ AWS_REGION: 'us-east-1', OLLAMA_HOST: `127.0.0.1:${ollama.port}` });
     try {
-      for (const path of ['bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0', encodeURIComponent('bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0')]) {
+      for (const path of [
+        'bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0',
+        encodeURIComponent('bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0'),
+      ]) {
         const response = await fetch(`${gw.url}/v1/models/${path}`);
         expect(response.status).toBe(200);
-        expect(await response.json()).toMatchObject({ id: 'bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0', pricing: { input: 3, output: 15 } });
+        expect(await response.json()).toMatchObject({
+          id: 'bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0',
+          pricing: { input: 3, output: 15 },
+        });
       }
       const live = await fetch(`${gw.url}/v1/models/ollama/llama3:8b`);
       expect(await live.json()).toMatchObject({ id: 'ollama/llama3:8b', owned_by: 'ollama' });
@@ -87,7 +94,7 @@ describe('GET /v1/models', () => {
     }
   });
 
-  it("lists what an Ollama server has pulled (from /api/tags), or OLLAMA_MODELS", async () => {
+  it('lists what an Ollama server has pulled (from /api/tags), or OLLAMA_MODELS', async () => {
     const live = await startGateway({ OLLAMA_HOST: `127.0.0.1:${ollama.port}` });
     try {
       const ids = (await listIds(live)).map((m) => m.id);
@@ -148,7 +155,10 @@ describe('selection by catalog', () => {
       const groq = await postJson(`${gw.url}/v1/chat/completions`, { model: 'llama-3.3-70b-versatile', messages: [] });
       expect(groq.headers.get('x-gateway-provider')).toBe('groq');
       expect(upstream.last.url).toBe('/groq/chat/completions');
-      const together = await postJson(`${gw.url}/v1/chat/completions`, { model: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', messages: [] });
+      const together = await postJson(`${gw.url}/v1/chat/completions`, {
+        model: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+        messages: [],
+      });
       expect(together.headers.get('x-gateway-provider')).toBe('together');
       expect(upstream.last.json.model).toBe('meta-llama/Llama-3.3-70B-Instruct-Turbo');
     } finally {

@@ -15,7 +15,11 @@ describe('the official openai SDK through the gateway', () => {
         const inputs: string[] = Array.isArray(req.json.input) ? req.json.input : [req.json.input];
         return json(res, 200, {
           object: 'list',
-          data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.0023064255, -0.009327292, 0.015797347] })),
+          data: inputs.map((_, index) => ({
+            object: 'embedding',
+            index,
+            embedding: [0.0023064255, -0.009327292, 0.015797347],
+          })),
           model: req.json.model,
           usage: { prompt_tokens: 8, total_tokens: 8 },
         });
@@ -46,7 +50,11 @@ describe('the official openai SDK through the gateway', () => {
   });
 
   it('streams a chat completion whose deltas reassemble to the upstream text', async () => {
-    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    });
     let text = '';
     const roles: (string | undefined)[] = [];
     let finish: string | null | undefined;
@@ -69,9 +77,18 @@ describe('the official openai SDK through the gateway', () => {
 
   it("surfaces the provider's own error with its status", async () => {
     upstream.handle((_req, res) =>
-      json(res, 429, { error: { message: 'Rate limit reached for gpt-4o-mini', type: 'requests', param: null, code: 'rate_limit_exceeded' } }),
+      json(res, 429, {
+        error: {
+          message: 'Rate limit reached for gpt-4o-mini',
+          type: 'requests',
+          param: null,
+          code: 'rate_limit_exceeded',
+        },
+      }),
     );
-    const error = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }).catch((e) => e);
+    const error = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(error.status).toBe(429);
     expect(error.code).toBe('rate_limit_exceeded');

@@ -1,13 +1,22 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startGateway, waitForLog, type TestGateway } from '../helpers/gateway.ts';
-import { chatCompletion, chatCompletionChunks, json, MockUpstream, sleep, streamEvents } from '../helpers/mock-upstream.ts';
+import { postJson, startGateway, type TestGateway, waitForLog } from '../helpers/gateway.ts';
+import {
+  chatCompletion,
+  chatCompletionChunks,
+  json,
+  MockUpstream,
+  sleep,
+  streamEvents,
+} from '../helpers/mock-upstream.ts';
 import { freePort } from '../helpers/ports.ts';
 
 /**
  * Three OpenAI-format providers on one mock, told apart by path. Each test scripts what each
  * answers; `calls` records the order in which they were tried.
  */
-type Script = (n: number) => { status: number; headers?: Record<string, string>; hang?: boolean; stream?: 'break' } | undefined;
+type Script = (
+  n: number,
+) => { status: number; headers?: Record<string, string>; hang?: boolean; stream?: 'break' } | undefined;
 
 describe('routing, fallback and retries', () => {
   let upstream: MockUpstream;
@@ -31,7 +40,13 @@ describe('routing, fallback and retries', () => {
         res.socket?.destroy();
         return;
       }
-      if (plan && plan.status !== 200) return json(res, plan.status, { error: { message: `${provider} says ${plan.status}`, type: 'x' } }, plan.headers);
+      if (plan && plan.status !== 200)
+        return json(
+          res,
+          plan.status,
+          { error: { message: `${provider} says ${plan.status}`, type: 'x' } },
+          plan.headers,
+        );
       if (req.json.stream) return streamEvents(res, chatCompletionChunks([provider]));
       json(res, 200, chatCompletion(`from ${provider}`, req.json.model));
     });
@@ -52,12 +67,18 @@ describe('routing, fallback and retries', () => {
     GROQ_BASE_URL: `${upstream.url}/groq`,
     TOGETHER_API_KEY: 'k',
     TOGETHER_BASE_URL: `${upstream.url}/together`,
-    ROUTES: JSON.stringify({ smart: ['openai/gpt-4o', 'groq/llama-3.3-70b-versatile', 'together/meta-llama/Llama-3.3-70B'] }),
+    ROUTES: JSON.stringify({
+      smart: ['openai/gpt-4o', 'groq/llama-3.3-70b-versatile', 'together/meta-llama/Llama-3.3-70B'],
+    }),
     MAX_RETRIES: '0',
     ...extra,
   });
   const ask = (model = 'smart', headers: Record<string, string> = {}, extra: object = {}) =>
-    postJson(`${gw!.url}/v1/chat/completions`, { model, messages: [{ role: 'user', content: 'Hi' }], ...extra }, headers);
+    postJson(
+      `${gw!.url}/v1/chat/completions`,
+      { model, messages: [{ role: 'user', content: 'Hi' }], ...extra },
+      headers,
+    );
 
   it.each([
     ['429', { status: 429 }],
@@ -73,11 +94,16 @@ describe('routing, fallback and retries', () => {
     expect(result.headers.get('x-gateway-attempts')).toBe('2');
     expect(calls).toEqual(['openai', 'groq']);
     const line = await waitForLog(gw, (l) => l.requestId === result.headers.get('x-request-id'));
-    expect(line.attempts).toMatchObject([{ provider: 'openai', outcome: String(failure.status) }, { provider: 'groq', outcome: '200' }]);
+    expect(line.attempts).toMatchObject([
+      { provider: 'openai', outcome: String(failure.status) },
+      { provider: 'groq', outcome: '200' },
+    ]);
   });
 
   it('falls back when a provider refuses connections, and when it sends no headers in time', async () => {
-    gw = await startGateway(env({ OPENAI_BASE_URL: `http://127.0.0.1:${await freePort()}/openai`, REQUEST_TIMEOUT_MS: '900' }));
+    gw = await startGateway(
+      env({ OPENAI_BASE_URL: `http://127.0.0.1:${await freePort()}/openai`, REQUEST_TIMEOUT_MS: '900' }),
+    );
     scripts.groq = () => ({ status: 200, hang: true });
     const started = performance.now();
     const result = await ask();
@@ -178,7 +204,9 @@ describe('routing, fallback and retries', () => {
     expect(calls).toEqual(['groq']);
     const status = await (await fetch(`${gw.url}/v1/gateway/status`)).json();
     expect(status.strategy).toBe('priority');
-    expect(status.targets.find((t: { provider: string }) => t.provider === 'openai')).toMatchObject({ state: 'cooling' });
+    expect(status.targets.find((t: { provider: string }) => t.provider === 'openai')).toMatchObject({
+      state: 'cooling',
+    });
     await sleep(450);
     calls = [];
     const probed = await ask();
@@ -201,8 +229,12 @@ describe('routing, fallback and retries', () => {
   it('invalid routing settings stop start-up naming the variable', async () => {
     await expect(startGateway(env({ ROUTES: '{"x":["nope/m"]}' }))).rejects.toThrow(/ROUTES: unknown provider 'nope'/);
     await expect(startGateway(env({ ROUTES: '{oops' }))).rejects.toThrow(/ROUTES: not valid JSON/);
-    await expect(startGateway(env({ PROVIDER_WEIGHTS: 'openai=0' }))).rejects.toThrow(/PROVIDER_WEIGHTS: weight of 'openai' must be a positive number/);
-    await expect(startGateway(env({ PROVIDER_PRIORITY: 'openai,bogus' }))).rejects.toThrow(/PROVIDER_PRIORITY: unknown provider 'bogus'/);
+    await expect(startGateway(env({ PROVIDER_WEIGHTS: 'openai=0' }))).rejects.toThrow(
+      /PROVIDER_WEIGHTS: weight of 'openai' must be a positive number/,
+    );
+    await expect(startGateway(env({ PROVIDER_PRIORITY: 'openai,bogus' }))).rejects.toThrow(
+      /PROVIDER_PRIORITY: unknown provider 'bogus'/,
+    );
     await expect(startGateway(env({ ROUTING_STRATEGY: 'fastest' }))).rejects.toThrow(/ROUTING_STRATEGY/);
   });
 });
@@ -225,7 +257,10 @@ describe('FALLBACK=off', () => {
       expect(result.status).toBe(502);
       expect(upstream.received).toHaveLength(0);
       const line = await waitForLog(gw, (l) => l.requestId === result.headers.get('x-request-id'));
-      expect(line.attempts).toMatchObject([{ provider: 'openai', outcome: 'upstream_unreachable' }, { provider: 'openai', outcome: 'upstream_unreachable' }]);
+      expect(line.attempts).toMatchObject([
+        { provider: 'openai', outcome: 'upstream_unreachable' },
+        { provider: 'openai', outcome: 'upstream_unreachable' },
+      ]);
     } finally {
       await gw.close();
       await upstream.close();

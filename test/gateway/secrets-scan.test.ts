@@ -19,7 +19,9 @@ describe('the secrets scan', () => {
     upstream.handle((req, res) => json(res, 200, { echoed: req.headers.authorization }));
     const gw = await startGateway({ OPENAI_API_KEY: 'sk-scan-echoed-key', OPENAI_BASE_URL: `${upstream.url}/v1` });
     try {
-      await expect(postJson(`${gw.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [] })).rejects.toThrow(/secret appeared in a response/);
+      await expect(postJson(`${gw.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [] })).rejects.toThrow(
+        /secret appeared in a response/,
+      );
     } finally {
       await gw.close();
       await upstream.close();

@@ -21,7 +21,11 @@ describe('graceful shutdown', () => {
 
   it('lets a stream in flight finish, and refuses new connections', async () => {
     await setUp();
-    const response = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
     const textPromise = response.text();
     await sleep(100);
     const closing = gw.close();
@@ -33,7 +37,11 @@ describe('graceful shutdown', () => {
 
   it('cuts what is left after SHUTDOWN_TIMEOUT_MS', async () => {
     await setUp({ SHUTDOWN_TIMEOUT_MS: '150' });
-    const response = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
     const textPromise = response.text().catch((error: Error) => error);
     await sleep(50);
     const started = performance.now();

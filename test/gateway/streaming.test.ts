@@ -19,7 +19,12 @@ describe('streaming', () => {
   });
 
   const post = (signal?: AbortSignal) =>
-    fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
+    fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      signal,
+    });
 
   it('delivers each chunk as it arrives, before the upstream has finished', async () => {
     await setUp();
@@ -95,7 +100,11 @@ describe('streaming', () => {
       res.socket?.destroy();
     });
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
-    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    });
     const consume = async () => {
       for await (const _chunk of stream);
     };
@@ -125,7 +134,13 @@ describe('streaming', () => {
     const id = response.headers.get('x-request-id');
     await sleep(50);
     const line = gw.logs.find((l) => l.requestId === id)!;
-    expect(line).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', status: 200, stream: true, bytesOut: Buffer.byteLength(text) });
+    expect(line).toMatchObject({
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      status: 200,
+      stream: true,
+      bytesOut: Buffer.byteLength(text),
+    });
     // Same envelope as every other log line.
     expect(line).toMatchObject({ level: 'info', service: 'switchyard', msg: 'request' });
     expect(new Date(line.time as string).toISOString()).toBe(line.time);

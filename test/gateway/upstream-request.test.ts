@@ -48,7 +48,11 @@ describe('what the upstream receives', () => {
     await upstream.close();
   });
 
-  const clientCredentials = { authorization: 'Bearer client-secret', 'x-api-key': 'client-secret', 'api-key': 'client-secret' };
+  const clientCredentials = {
+    authorization: 'Bearer client-secret',
+    'x-api-key': 'client-secret',
+    'api-key': 'client-secret',
+  };
 
   it.each([
     ['openai', '/openai/v1/chat/completions', 'authorization', 'Bearer sk-openai'],
@@ -65,7 +69,11 @@ describe('what the upstream receives', () => {
     ['azure-openai', '/openai/deployments/m/chat/completions?api-version=2024-10-21', 'api-key', 'azure-key'],
     ['ollama', '/v1/chat/completions', undefined, undefined],
   ])('%s: path %s, its own credential, none of the client\u2019s', async (provider, path, authHeader, authValue) => {
-    const result = await postJson(`${gw.url}/v1/chat/completions`, { model: `${provider}/m`, messages: [] }, clientCredentials);
+    const result = await postJson(
+      `${gw.url}/v1/chat/completions`,
+      { model: `${provider}/m`, messages: [] },
+      clientCredentials,
+    );
     expect(result.status).toBe(200);
     expect(result.headers.get('x-gateway-provider')).toBe(provider);
     const received = upstream.last;
@@ -79,18 +87,27 @@ describe('what the upstream receives', () => {
   });
 
   it('forwards ordinary headers and the query string, drops gateway and hop-by-hop ones', async () => {
-    await postJson(`${gw.url}/v1/chat/completions?trace=1`, { model: 'groq/m', messages: [] }, {
-      'openai-organization': 'org-1',
-      'x-custom': 'kept',
-      'x-provider': 'groq',
-      'x-request-id': 'client-req-7',
-      'x-gateway-anything': 'dropped',
-      'proxy-authorization': 'Basic abc',
-    });
+    await postJson(
+      `${gw.url}/v1/chat/completions?trace=1`,
+      { model: 'groq/m', messages: [] },
+      {
+        'openai-organization': 'org-1',
+        'x-custom': 'kept',
+        'x-provider': 'groq',
+        'x-request-id': 'client-req-7',
+        'x-gateway-anything': 'dropped',
+        'proxy-authorization': 'Basic abc',
+      },
+    );
     const h = upstream.last.headers;
     expect(upstream.last.url).toBe('/groq/openai/v1/chat/completions?trace=1');
     expect([h['openai-organization'], h['x-custom']]).toEqual(['org-1', 'kept']);
-    expect([h['x-provider'], h['x-request-id'], h['x-gateway-anything'], h['proxy-authorization']]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([h['x-provider'], h['x-request-id'], h['x-gateway-anything'], h['proxy-authorization']]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
     expect(h.host).toBe(`127.0.0.1:${upstream.port}`);
   });
 
@@ -102,13 +119,19 @@ describe('what the upstream receives', () => {
   });
 
   it('echoes the client request id', async () => {
-    const result = await postJson(`${gw.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [] }, { 'x-request-id': 'trace-abc-123' });
+    const result = await postJson(
+      `${gw.url}/v1/chat/completions`,
+      { model: 'gpt-4o', messages: [] },
+      { 'x-request-id': 'trace-abc-123' },
+    );
     expect(result.headers.get('x-request-id')).toBe('trace-abc-123');
   });
 
   it('passes other /v1 paths through unchanged to the selected provider', async () => {
     upstream.handle((_req, res) => json(res, 200, { object: 'list', data: [] }));
-    const response = await fetch(`${gw.url}/v1/files?purpose=batch`, { headers: { 'x-provider': 'openai', authorization: 'Bearer client-secret' } });
+    const response = await fetch(`${gw.url}/v1/files?purpose=batch`, {
+      headers: { 'x-provider': 'openai', authorization: 'Bearer client-secret' },
+    });
     expect(response.status).toBe(200);
     expect(upstream.last).toMatchObject({ method: 'GET', url: '/openai/v1/files?purpose=batch' });
     expect(upstream.last.headers.authorization).toBe('Bearer sk-openai');

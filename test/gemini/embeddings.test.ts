@@ -4,16 +4,28 @@ import { geminiFormat } from '../../src/formats/gemini/index.ts';
 import type { EmbeddingsRequest } from '../../src/formats/ir.ts';
 
 const embeddings = geminiFormat.embeddings!;
-const request = (fields: Partial<EmbeddingsRequest> = {}): EmbeddingsRequest => ({ model: 'gemini-embedding-001', input: ['What is the meaning of life?'], ...fields });
+const request = (fields: Partial<EmbeddingsRequest> = {}): EmbeddingsRequest => ({
+  model: 'gemini-embedding-001',
+  input: ['What is the meaning of life?'],
+  ...fields,
+});
 
 describe('Gemini embeddings', () => {
   it('builds one batchEmbedContents request per input, each naming the model', () => {
-    expect(embeddings.buildRequest(request({ input: ['What is the meaning of life?', 'How much wood would a woodchuck chuck?'] }), 'gemini-embedding-001')).toEqual({
+    expect(
+      embeddings.buildRequest(
+        request({ input: ['What is the meaning of life?', 'How much wood would a woodchuck chuck?'] }),
+        'gemini-embedding-001',
+      ),
+    ).toEqual({
       path: '/v1beta/models/gemini-embedding-001:batchEmbedContents',
       body: {
         requests: [
           { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'What is the meaning of life?' }] } },
-          { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'How much wood would a woodchuck chuck?' }] } },
+          {
+            model: 'models/gemini-embedding-001',
+            content: { parts: [{ text: 'How much wood would a woodchuck chuck?' }] },
+          },
         ],
       },
     });
@@ -28,11 +40,18 @@ describe('Gemini embeddings', () => {
     ['code_retrieval_query', 'CODE_RETRIEVAL_QUERY'],
   ])('input_type %s → taskType %s; dimensions → outputDimensionality', (inputType, taskType) => {
     const built = embeddings.buildRequest(request({ inputType, dimensions: 768 }), 'gemini-embedding-001');
-    expect((built.body.requests as unknown[])[0]).toEqual({ model: 'models/gemini-embedding-001', content: { parts: [{ text: 'What is the meaning of life?' }] }, taskType, outputDimensionality: 768 });
+    expect((built.body.requests as unknown[])[0]).toEqual({
+      model: 'models/gemini-embedding-001',
+      content: { parts: [{ text: 'What is the meaning of life?' }] },
+      taskType,
+      outputDimensionality: 768,
+    });
   });
 
   it('refuses an input_type Gemini has no task for', () => {
-    expect(() => embeddings.buildRequest(request({ inputType: 'image' }), 'gemini-embedding-001')).toThrow(UnsupportedParameterError);
+    expect(() => embeddings.buildRequest(request({ inputType: 'image' }), 'gemini-embedding-001')).toThrow(
+      UnsupportedParameterError,
+    );
   });
 
   it('reads the batchEmbedContents answer (no token counts in it)', () => {
@@ -55,7 +74,9 @@ describe('Gemini embeddings', () => {
       ],
       metadata: { billableCharacterCount: 60 },
     };
-    expect(embeddings.decodeResponse(Buffer.from(JSON.stringify(answer)), request({ model: 'text-embedding-005' }))).toEqual({
+    expect(
+      embeddings.decodeResponse(Buffer.from(JSON.stringify(answer)), request({ model: 'text-embedding-005' })),
+    ).toEqual({
       model: 'text-embedding-005',
       embeddings: [
         [0.0058, 0.0114],

@@ -1,9 +1,9 @@
-import Anthropic from '@anthropic-ai/sdk';
 import type { ServerResponse } from 'node:http';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { postJson, startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { json, MockUpstream, streamEvents, type ReceivedRequest } from '../helpers/mock-upstream.ts';
+import { json, MockUpstream, type ReceivedRequest, streamEvents } from '../helpers/mock-upstream.ts';
 import { textAnswer, textStreamEvents } from './samples.ts';
 
 /** SSE events as `streamGenerateContent?alt=sse` frames them: `data: <json>` and a CRLF blank line. */
@@ -19,7 +19,10 @@ const toolCallEvents = [
         content: {
           role: 'model',
           parts: [
-            { functionCall: { name: 'get_current_temperature', args: { location: 'Paris' } }, thoughtSignature: 'EqUCCqICAb4+9vsh8Pd5taZVoPzSvjWWwzBrvhEQWBLCGa7I' },
+            {
+              functionCall: { name: 'get_current_temperature', args: { location: 'Paris' } },
+              thoughtSignature: 'EqUCCqICAb4+9vsh8Pd5taZVoPzSvjWWwzBrvhEQWBLCGa7I',
+            },
             { functionCall: { name: 'get_current_temperature', args: { location: 'Rome' } } },
           ],
         },
@@ -42,7 +45,12 @@ const WEATHER_TOOL = {
   function: {
     name: 'get_current_temperature',
     description: 'Gets the current temperature for a given location.',
-    parameters: { type: 'object', properties: { location: { type: 'string', description: 'The city name, e.g. San Francisco' } }, required: ['location'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { location: { type: 'string', description: 'The city name, e.g. San Francisco' } },
+      required: ['location'],
+      additionalProperties: false,
+    },
     strict: true,
   },
 };
@@ -71,7 +79,19 @@ describe('OpenAI and Anthropic clients reaching Google Gemini (native API)', () 
 
   it('plain: the native request carries the key in x-goog-api-key only; the answer, usage and cost come back in OpenAI shape', async () => {
     answer = (_req, res) =>
-      json(res, 200, textAnswer('Hello! How can I help you today?', { usageMetadata: { promptTokenCount: 1200, cachedContentTokenCount: 1000, candidatesTokenCount: 9, thoughtsTokenCount: 30, totalTokenCount: 1239 } }));
+      json(
+        res,
+        200,
+        textAnswer('Hello! How can I help you today?', {
+          usageMetadata: {
+            promptTokenCount: 1200,
+            cachedContentTokenCount: 1000,
+            candidatesTokenCount: 9,
+            thoughtsTokenCount: 30,
+            totalTokenCount: 1239,
+          },
+        }),
+      );
     const { data, response } = await openai.chat.completions
       .create({
         model: 'gemini-2.5-flash',
@@ -94,15 +114,37 @@ describe('OpenAI and Anthropic clients reaching Google Gemini (native API)', () 
     });
     expect(data.choices[0]?.message.content).toBe('Hello! How can I help you today?');
     expect(data.choices[0]?.finish_reason).toBe('stop');
-    expect(data.usage).toMatchObject({ prompt_tokens: 1200, completion_tokens: 39, total_tokens: 1239, prompt_tokens_details: { cached_tokens: 1000 } });
+    expect(data.usage).toMatchObject({
+      prompt_tokens: 1200,
+      completion_tokens: 39,
+      total_tokens: 1239,
+      prompt_tokens_details: { cached_tokens: 1000 },
+    });
     expect(response.headers.get('x-gateway-provider')).toBe('gemini');
-    expect(response.headers.get('x-gateway-usage')).toBe('input=1200; cached_input=1000; cache_write=0; output=39; reasoning=30');
+    expect(response.headers.get('x-gateway-usage')).toBe(
+      'input=1200; cached_input=1000; cache_write=0; output=39; reasoning=30',
+    );
     expect(Number(response.headers.get('x-gateway-cost-usd'))).toBeGreaterThan(0);
   });
 
   it('streamed: CRLF-separated events reassemble; usage (only on the last event) reaches the client', async () => {
-    answer = (_req, res) => streamEvents(res, sse(textStreamEvents(['Hel', 'lo ', 'there', '!'], 'STOP', { promptTokenCount: 9, candidatesTokenCount: 4, totalTokenCount: 13 })));
-    const stream = await openai.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true } });
+    answer = (_req, res) =>
+      streamEvents(
+        res,
+        sse(
+          textStreamEvents(['Hel', 'lo ', 'there', '!'], 'STOP', {
+            promptTokenCount: 9,
+            candidatesTokenCount: 4,
+            totalTokenCount: 13,
+          }),
+        ),
+      );
+    const stream = await openai.chat.completions.create({
+      model: 'gemini-2.5-flash',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let finish: string | null | undefined;
     let usage: OpenAI.CompletionUsage | undefined | null;
@@ -144,7 +186,11 @@ describe('OpenAI and Anthropic clients reaching Google Gemini (native API)', () 
           {
             name: 'get_current_temperature',
             description: 'Gets the current temperature for a given location.',
-            parameters: { type: 'object', properties: { location: { type: 'string', description: 'The city name, e.g. San Francisco' } }, required: ['location'] },
+            parameters: {
+              type: 'object',
+              properties: { location: { type: 'string', description: 'The city name, e.g. San Francisco' } },
+              required: ['location'],
+            },
           },
         ],
       },
@@ -164,7 +210,15 @@ describe('OpenAI and Anthropic clients reaching Google Gemini (native API)', () 
       tools: [WEATHER_TOOL],
       messages: [
         { role: 'user', content: 'Temperature in Paris and Rome?' },
-        { role: 'assistant', content: null, tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: calls.map((c) => ({
+            id: c.id,
+            type: 'function' as const,
+            function: { name: c.name, arguments: c.arguments },
+          })),
+        },
         { role: 'tool', tool_call_id: calls[0]!.id, content: '{"celsius":21}' },
         { role: 'tool', tool_call_id: calls[1]!.id, content: '{"celsius":25}' },
       ],
@@ -175,7 +229,10 @@ describe('OpenAI and Anthropic clients reaching Google Gemini (native API)', () 
       {
         role: 'model',
         parts: [
-          { functionCall: { name: 'get_current_temperature', args: { location: 'Paris' } }, thoughtSignature: 'EqUCCqICAb4+9vsh8Pd5taZVoPzSvjWWwzBrvhEQWBLCGa7I' },
+          {
+            functionCall: { name: 'get_current_temperature', args: { location: 'Paris' } },
+            thoughtSignature: 'EqUCCqICAb4+9vsh8Pd5taZVoPzSvjWWwzBrvhEQWBLCGa7I',
+          },
           { functionCall: { name: 'get_current_temperature', args: { location: 'Rome' } } },
         ],
       },
@@ -206,13 +263,18 @@ describe('OpenAI and Anthropic clients reaching Google Gemini (native API)', () 
     expect(upstream.last.json.contents).toEqual([
       {
         role: 'user',
-        parts: [{ text: 'Compare these.' }, { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgoAAAANSUhEUg==' } }, { fileData: { mimeType: 'image/jpeg', fileUri: 'https://upload.wikimedia.org/cat.jpg' } }],
+        parts: [
+          { text: 'Compare these.' },
+          { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgoAAAANSUhEUg==' } },
+          { fileData: { mimeType: 'image/jpeg', fileUri: 'https://upload.wikimedia.org/cat.jpg' } },
+        ],
       },
     ]);
   });
 
   it('JSON schema output: responseMimeType and a cleaned responseSchema; the JSON answer comes back as content', async () => {
-    answer = (_req, res) => json(res, 200, textAnswer('{"recipeName":"Chocolate Chip Cookies","ingredients":["flour","sugar"]}'));
+    answer = (_req, res) =>
+      json(res, 200, textAnswer('{"recipeName":"Chocolate Chip Cookies","ingredients":["flour","sugar"]}'));
     const data = await openai.chat.completions.create({
       model: 'gemini-2.5-flash',
       messages: [{ role: 'user', content: 'A cookie recipe' }],
@@ -221,26 +283,54 @@ describe('OpenAI and Anthropic clients reaching Google Gemini (native API)', () 
         json_schema: {
           name: 'recipe',
           strict: true,
-          schema: { type: 'object', additionalProperties: false, properties: { recipeName: { type: 'string' }, ingredients: { type: 'array', items: { type: 'string' } } }, required: ['recipeName', 'ingredients'] },
+          schema: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { recipeName: { type: 'string' }, ingredients: { type: 'array', items: { type: 'string' } } },
+            required: ['recipeName', 'ingredients'],
+          },
         },
       },
     });
     expect(upstream.last.json.generationConfig).toEqual({
       responseMimeType: 'application/json',
-      responseSchema: { type: 'object', properties: { recipeName: { type: 'string' }, ingredients: { type: 'array', items: { type: 'string' } } }, required: ['recipeName', 'ingredients'] },
+      responseSchema: {
+        type: 'object',
+        properties: { recipeName: { type: 'string' }, ingredients: { type: 'array', items: { type: 'string' } } },
+        required: ['recipeName', 'ingredients'],
+      },
     });
-    expect(JSON.parse(data.choices[0]!.message.content!)).toEqual({ recipeName: 'Chocolate Chip Cookies', ingredients: ['flour', 'sugar'] });
+    expect(JSON.parse(data.choices[0]!.message.content!)).toEqual({
+      recipeName: 'Chocolate Chip Cookies',
+      ingredients: ['flour', 'sugar'],
+    });
   });
 
   it('embeddings: one batchEmbedContents call, answered in the OpenAI shape (floats or base64)', async () => {
-    answer = (req, res) => json(res, 200, { embeddings: req.json.requests.map((_: unknown, i: number) => ({ values: [0.25 * (i + 1), -0.5, 0.125] })) });
-    const result = await openai.embeddings.create({ model: 'gemini-embedding-001', input: ['What is the meaning of life?', 'How does alcohol affect health?'], dimensions: 3, encoding_format: 'float' });
+    answer = (req, res) =>
+      json(res, 200, {
+        embeddings: req.json.requests.map((_: unknown, i: number) => ({ values: [0.25 * (i + 1), -0.5, 0.125] })),
+      });
+    const result = await openai.embeddings.create({
+      model: 'gemini-embedding-001',
+      input: ['What is the meaning of life?', 'How does alcohol affect health?'],
+      dimensions: 3,
+      encoding_format: 'float',
+    });
     expect(upstream.last.url).toBe('/v1beta/models/gemini-embedding-001:batchEmbedContents');
     expect(upstream.last.headers['x-goog-api-key']).toBe(GEMINI_KEY);
     expect(upstream.last.json).toEqual({
       requests: [
-        { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'What is the meaning of life?' }] }, outputDimensionality: 3 },
-        { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'How does alcohol affect health?' }] }, outputDimensionality: 3 },
+        {
+          model: 'models/gemini-embedding-001',
+          content: { parts: [{ text: 'What is the meaning of life?' }] },
+          outputDimensionality: 3,
+        },
+        {
+          model: 'models/gemini-embedding-001',
+          content: { parts: [{ text: 'How does alcohol affect health?' }] },
+          outputDimensionality: 3,
+        },
       ],
     });
     expect(result.data.map((d) => d.embedding)).toEqual([
@@ -253,14 +343,27 @@ describe('OpenAI and Anthropic clients reaching Google Gemini (native API)', () 
   });
 
   it('safety block: a blocked prompt is a 400 naming the block reason, streamed or not', async () => {
-    const blocked = { promptFeedback: { blockReason: 'SAFETY', safetyRatings: [{ category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH' }] }, usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 }, modelVersion: 'gemini-2.5-flash' };
+    const blocked = {
+      promptFeedback: {
+        blockReason: 'SAFETY',
+        safetyRatings: [{ category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH' }],
+      },
+      usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 },
+      modelVersion: 'gemini-2.5-flash',
+    };
     answer = (_req, res) => json(res, 200, blocked);
-    const error = await openai.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'something dangerous' }] }).catch((e: unknown) => e);
+    const error = await openai.chat.completions
+      .create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'something dangerous' }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain('SAFETY');
 
     answer = (_req, res) => streamEvents(res, sse([blocked]));
-    const stream = await openai.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'something dangerous' }], stream: true });
+    const stream = await openai.chat.completions.create({
+      model: 'gemini-2.5-flash',
+      messages: [{ role: 'user', content: 'something dangerous' }],
+      stream: true,
+    });
     const streamError = await (async () => {
       for await (const _chunk of stream);
     })().catch((e: unknown) => e);
@@ -269,37 +372,70 @@ describe('OpenAI and Anthropic clients reaching Google Gemini (native API)', () 
 
   it('a candidate stopped for safety mid-answer ends with finish_reason content_filter', async () => {
     answer = (_req, res) => streamEvents(res, sse(textStreamEvents(['Here is how', ''], 'SAFETY')));
-    const stream = await openai.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }], stream: true });
+    const stream = await openai.chat.completions.create({
+      model: 'gemini-2.5-flash',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
     let finish: string | null | undefined;
     for await (const chunk of stream) finish = chunk.choices[0]?.finish_reason ?? finish;
     expect(finish).toBe('content_filter');
   });
 
   it("Google's errors reach OpenAI clients in OpenAI's shape with the upstream status", async () => {
-    answer = (_req, res) => json(res, 429, { error: { code: 429, message: 'You exceeded your current quota, please check your plan.', status: 'RESOURCE_EXHAUSTED' } });
-    const error = await openai.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }] }).catch((e: unknown) => e);
+    answer = (_req, res) =>
+      json(res, 429, {
+        error: {
+          code: 429,
+          message: 'You exceeded your current quota, please check your plan.',
+          status: 'RESOURCE_EXHAUSTED',
+        },
+      });
+    const error = await openai.chat.completions
+      .create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).message).toContain('You exceeded your current quota');
   });
 
   it('what Gemini cannot express is refused with a 400 naming the parameter, before any upstream call', async () => {
     const before = upstream.received.length;
-    const response = await postJson(`${gw.url}/v1/chat/completions`, { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }], logprobs: true });
+    const response = await postJson(`${gw.url}/v1/chat/completions`, {
+      model: 'gemini-2.5-flash',
+      messages: [{ role: 'user', content: 'Hi' }],
+      logprobs: true,
+    });
     expect(response.status).toBe(400);
     expect(response.json.error).toMatchObject({ code: 'unsupported_parameter', param: 'logprobs' });
     expect(upstream.received.length).toBe(before);
   });
 
   it('Anthropic SDK: a message, with the reply in Anthropic shape', async () => {
-    answer = (_req, res) => json(res, 200, textAnswer('Bonjour !', { usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 3, totalTokenCount: 15 } }));
-    const message = await anthropic.messages.create({ model: 'gemini-2.5-flash', max_tokens: 64, system: 'Answer in French.', messages: [{ role: 'user', content: 'Hello' }] });
+    answer = (_req, res) =>
+      json(
+        res,
+        200,
+        textAnswer('Bonjour !', {
+          usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 3, totalTokenCount: 15 },
+        }),
+      );
+    const message = await anthropic.messages.create({
+      model: 'gemini-2.5-flash',
+      max_tokens: 64,
+      system: 'Answer in French.',
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
     expect(upstream.last.url).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
     expect(upstream.last.json).toMatchObject({
       systemInstruction: { parts: [{ text: 'Answer in French.' }] },
       contents: [{ role: 'user', parts: [{ text: 'Hello' }] }],
       generationConfig: { maxOutputTokens: 64 },
     });
-    expect(message.content).toEqual([{ type: 'text', text: 'Bonjour !', citations: null }].map(({ citations: _c, ...block }) => expect.objectContaining(block)));
+    expect(message.content).toEqual(
+      [{ type: 'text', text: 'Bonjour !', citations: null }].map(({ citations: _c, ...block }) =>
+        expect.objectContaining(block),
+      ),
+    );
     expect(message.stop_reason).toBe('end_turn');
     expect(message.usage).toMatchObject({ input_tokens: 12, output_tokens: 3 });
   });
@@ -309,7 +445,13 @@ describe('OpenAI and Anthropic clients reaching Google Gemini (native API)', () 
     const stream = anthropic.messages.stream({
       model: 'gemini-2.5-flash',
       max_tokens: 256,
-      tools: [{ name: 'get_current_temperature', description: 'Gets the current temperature for a given location.', input_schema: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] } }],
+      tools: [
+        {
+          name: 'get_current_temperature',
+          description: 'Gets the current temperature for a given location.',
+          input_schema: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+        },
+      ],
       messages: [{ role: 'user', content: 'Temperature in Paris and Rome?' }],
     });
     const final = await stream.finalMessage();

@@ -1,14 +1,15 @@
-import Anthropic from '@anthropic-ai/sdk';
 import type { ServerResponse } from 'node:http';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { json, MockUpstream, sleep, streamEvents, type ReceivedRequest } from '../helpers/mock-upstream.ts';
+import { json, MockUpstream, type ReceivedRequest, sleep, streamEvents } from '../helpers/mock-upstream.ts';
 import { textAnswer, textStreamEvents } from './samples.ts';
-import { makeServiceAccount, MockTokenEndpoint } from './token-endpoint.ts';
+import { MockTokenEndpoint, makeServiceAccount } from './token-endpoint.ts';
 
 const sse = (events: readonly unknown[]) => events.map((event) => `data: ${JSON.stringify(event)}\r\n\r\n`);
-const anthropicSse = (events: { type: string }[]) => events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+const anthropicSse = (events: { type: string }[]) =>
+  events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
 
 const ROOT = '/v1/projects/my-project/locations/europe-west4/publishers';
 
@@ -69,7 +70,9 @@ describe('Vertex AI: Gemini and Claude behind Google OAuth2', () => {
   });
 
   it('Gemini: the publisher path, a Bearer token from the verified JWT grant, the answer in OpenAI shape', async () => {
-    const { data, response } = await openai.chat.completions.create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
+    const { data, response } = await openai.chat.completions
+      .create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'Hi' }] })
+      .withResponse();
     expect(upstream.last.url).toBe(`${ROOT}/google/models/gemini-2.5-pro:generateContent`);
     expect(upstream.last.headers.authorization).toMatch(/^Bearer ya29\.test-token-\d+$/);
     expect(upstream.last.headers['x-goog-api-key']).toBeUndefined();
@@ -77,12 +80,20 @@ describe('Vertex AI: Gemini and Claude behind Google OAuth2', () => {
     expect(data.choices[0]?.message.content).toBe('Hello from Vertex.');
     expect(response.headers.get('x-gateway-provider')).toBe('vertex-ai');
     expect(tokens.refusals).toEqual([]);
-    expect(tokens.grants.at(-1)!.claims).toMatchObject({ iss: account.clientEmail, aud: tokens.url, scope: 'https://www.googleapis.com/auth/cloud-platform' });
+    expect(tokens.grants.at(-1)!.claims).toMatchObject({
+      iss: account.clientEmail,
+      aud: tokens.url,
+      scope: 'https://www.googleapis.com/auth/cloud-platform',
+    });
   });
 
   it('Gemini streamed: :streamGenerateContent?alt=sse', async () => {
     answer = (_req, res) => streamEvents(res, sse(textStreamEvents(['Bon', 'jour'])));
-    const stream = await openai.chat.completions.create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    const stream = await openai.chat.completions.create({
+      model: 'gemini-2.5-pro',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(upstream.last.url).toBe(`${ROOT}/google/models/gemini-2.5-pro:streamGenerateContent?alt=sse`);
@@ -91,10 +102,22 @@ describe('Vertex AI: Gemini and Claude behind Google OAuth2', () => {
 
   it('embeddings: :predict with instances, token counts summed into the usage', async () => {
     answer = (req, res) =>
-      json(res, 200, { predictions: req.json.instances.map((_: unknown, i: number) => ({ embeddings: { statistics: { truncated: false, token_count: 4 + i }, values: [0.5, -0.25] } })) });
-    const result = await openai.embeddings.create({ model: 'text-embedding-005', input: ['banana bread', 'banana muffins'], dimensions: 2, encoding_format: 'float' });
+      json(res, 200, {
+        predictions: req.json.instances.map((_: unknown, i: number) => ({
+          embeddings: { statistics: { truncated: false, token_count: 4 + i }, values: [0.5, -0.25] },
+        })),
+      });
+    const result = await openai.embeddings.create({
+      model: 'text-embedding-005',
+      input: ['banana bread', 'banana muffins'],
+      dimensions: 2,
+      encoding_format: 'float',
+    });
     expect(upstream.last.url).toBe(`${ROOT}/google/models/text-embedding-005:predict`);
-    expect(upstream.last.json).toEqual({ instances: [{ content: 'banana bread' }, { content: 'banana muffins' }], parameters: { outputDimensionality: 2 } });
+    expect(upstream.last.json).toEqual({
+      instances: [{ content: 'banana bread' }, { content: 'banana muffins' }],
+      parameters: { outputDimensionality: 2 },
+    });
     expect(result.data.map((d) => d.embedding)).toEqual([
       [0.5, -0.25],
       [0.5, -0.25],
@@ -104,10 +127,18 @@ describe('Vertex AI: Gemini and Claude behind Google OAuth2', () => {
 
   it('Claude, from an OpenAI client: rawPredict with the model in the URL and anthropic_version in the body', async () => {
     answer = (_req, res) => json(res, 200, claudeMessage);
-    const data = await openai.chat.completions.create({ model: 'claude-sonnet-4-5@20250929', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] });
+    const data = await openai.chat.completions.create({
+      model: 'claude-sonnet-4-5@20250929',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     expect(upstream.last.url).toBe(`${ROOT}/anthropic/models/claude-sonnet-4-5@20250929:rawPredict`);
     expect(upstream.last.headers.authorization).toMatch(/^Bearer ya29\./);
-    expect(upstream.last.json).toMatchObject({ anthropic_version: 'vertex-2023-10-16', max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] });
+    expect(upstream.last.json).toMatchObject({
+      anthropic_version: 'vertex-2023-10-16',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+    });
     expect(upstream.last.json).not.toHaveProperty('model');
     expect(data.choices[0]?.message.content).toBe('Hi from Claude on Vertex.');
     expect(data.usage).toMatchObject({ prompt_tokens: 14, completion_tokens: 8 });
@@ -118,19 +149,40 @@ describe('Vertex AI: Gemini and Claude behind Google OAuth2', () => {
       streamEvents(
         res,
         anthropicSse([
-          { type: 'message_start', message: { ...claudeMessage, content: [], stop_reason: null, usage: { input_tokens: 14, output_tokens: 1 } } } as { type: string },
+          {
+            type: 'message_start',
+            message: {
+              ...claudeMessage,
+              content: [],
+              stop_reason: null,
+              usage: { input_tokens: 14, output_tokens: 1 },
+            },
+          } as { type: string },
           { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } as { type: string },
-          { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi from ' } } as { type: string },
+          { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi from ' } } as {
+            type: string;
+          },
           { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Vertex.' } } as { type: string },
           { type: 'content_block_stop', index: 0 } as { type: string },
-          { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 6 } } as { type: string },
+          {
+            type: 'message_delta',
+            delta: { stop_reason: 'end_turn', stop_sequence: null },
+            usage: { output_tokens: 6 },
+          } as { type: string },
           { type: 'message_stop' },
         ]),
       );
     const anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'client-key', maxRetries: 0, timeout: 10_000 });
-    const final = await anthropic.messages.stream({ model: 'claude-sonnet-4-5@20250929', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] }).finalMessage();
+    const final = await anthropic.messages
+      .stream({ model: 'claude-sonnet-4-5@20250929', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] })
+      .finalMessage();
     expect(upstream.last.url).toBe(`${ROOT}/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict`);
-    expect(upstream.last.json).toMatchObject({ anthropic_version: 'vertex-2023-10-16', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Hi' }] });
+    expect(upstream.last.json).toMatchObject({
+      anthropic_version: 'vertex-2023-10-16',
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     expect(upstream.last.json).not.toHaveProperty('model');
     expect(upstream.last.headers.authorization).toMatch(/^Bearer ya29\./);
     expect(final.content).toEqual([expect.objectContaining({ type: 'text', text: 'Hi from Vertex.' })]);
@@ -144,8 +196,17 @@ describe('Vertex AI: Gemini and Claude behind Google OAuth2', () => {
   });
 
   it("Google's errors reach the client with their status", async () => {
-    answer = (_req, res) => json(res, 403, { error: { code: 403, message: "Permission 'aiplatform.endpoints.predict' denied on resource.", status: 'PERMISSION_DENIED' } });
-    const error = await openai.chat.completions.create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'Hi' }] }).catch((e: unknown) => e);
+    answer = (_req, res) =>
+      json(res, 403, {
+        error: {
+          code: 403,
+          message: "Permission 'aiplatform.endpoints.predict' denied on resource.",
+          status: 'PERMISSION_DENIED',
+        },
+      });
+    const error = await openai.chat.completions
+      .create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'Hi' }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect((error as Error).message).toContain("Permission 'aiplatform.endpoints.predict' denied");
   });
@@ -156,10 +217,16 @@ describe('Vertex AI: Gemini and Claude behind Google OAuth2', () => {
       tokens.delayMs = 150;
       const before = tokens.issued;
       const client = new OpenAI({ baseURL: `${fresh.url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 10_000 });
-      const answers = await Promise.all(Array.from({ length: 20 }, () => client.chat.completions.create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'Hi' }] })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          client.chat.completions.create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'Hi' }] }),
+        ),
+      );
       expect(answers.every((a) => a.choices[0]?.message.content === 'Hello from Vertex.')).toBe(true);
       expect(tokens.issued).toBe(before + 1);
-      expect(new Set(upstream.received.slice(-20).map((r) => r.headers.authorization))).toEqual(new Set([`Bearer ya29.test-token-${before + 1}`]));
+      expect(new Set(upstream.received.slice(-20).map((r) => r.headers.authorization))).toEqual(
+        new Set([`Bearer ya29.test-token-${before + 1}`]),
+      );
     } finally {
       expectNoCredentialIn(fresh);
       await fresh.close();

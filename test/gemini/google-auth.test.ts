@@ -1,7 +1,13 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AccessTokenCache, GoogleAuthError, parseServiceAccountKey, serviceAccountTokenFetcher, type ServiceAccountKey } from '../../src/upstream/google-auth.ts';
-import { makeServiceAccount, MockTokenEndpoint, type TestServiceAccount } from './token-endpoint.ts';
+import {
+  AccessTokenCache,
+  GoogleAuthError,
+  parseServiceAccountKey,
+  type ServiceAccountKey,
+  serviceAccountTokenFetcher,
+} from '../../src/upstream/google-auth.ts';
+import { MockTokenEndpoint, makeServiceAccount, type TestServiceAccount } from './token-endpoint.ts';
 
 /** A clock the test moves by hand. */
 function manualClock(start = Date.UTC(2026, 0, 15, 12, 0, 0)) {
@@ -22,9 +28,21 @@ describe('service-account key files', () => {
 
   it.each([
     ['not JSON', '{"type": "service_account",', 'not valid JSON'],
-    ['a user credential', JSON.stringify({ type: 'authorized_user', client_id: 'x', refresh_token: 'y' }), "'authorized_user'"],
+    [
+      'a user credential',
+      JSON.stringify({ type: 'authorized_user', client_id: 'x', refresh_token: 'y' }),
+      "'authorized_user'",
+    ],
     ['no client_email', JSON.stringify({ type: 'service_account', private_key: 'k' }), 'client_email'],
-    ['a broken key', JSON.stringify({ type: 'service_account', client_email: 'a@b', private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }), 'not a PEM private key'],
+    [
+      'a broken key',
+      JSON.stringify({
+        type: 'service_account',
+        client_email: 'a@b',
+        private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
+      }),
+      'not a PEM private key',
+    ],
   ])('refuses %s, without quoting it', (_title, text, reason) => {
     let message = '';
     try {
@@ -65,7 +83,8 @@ describe('access tokens from a mock token endpoint', () => {
     endpoint.failWith = undefined;
   });
 
-  const cache = (clock: { now: () => number }) => new AccessTokenCache(serviceAccountTokenFetcher(key, { tokenUrl: endpoint.url, now: clock.now }), clock.now);
+  const cache = (clock: { now: () => number }) =>
+    new AccessTokenCache(serviceAccountTokenFetcher(key, { tokenUrl: endpoint.url, now: clock.now }), clock.now);
 
   it('signs an RS256 assertion the account public key verifies, for the endpoint, the cloud-platform scope and one hour', async () => {
     const clock = manualClock();
@@ -73,7 +92,13 @@ describe('access tokens from a mock token endpoint', () => {
     expect(endpoint.refusals).toEqual([]);
     expect(endpoint.grants).toHaveLength(1);
     const iat = clock.now() / 1000;
-    expect(endpoint.grants[0]!.claims).toEqual({ iss: account.clientEmail, scope: 'https://www.googleapis.com/auth/cloud-platform', aud: endpoint.url, iat, exp: iat + 3600 });
+    expect(endpoint.grants[0]!.claims).toEqual({
+      iss: account.clientEmail,
+      scope: 'https://www.googleapis.com/auth/cloud-platform',
+      aud: endpoint.url,
+      iat,
+      exp: iat + 3600,
+    });
   });
 
   it('reuses the token while it is fresh', async () => {

@@ -6,10 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
 import { activeProviders } from '../../src/providers/registry.ts';
 import type { Provider } from '../../src/providers/types.ts';
-import { makeServiceAccount, MockTokenEndpoint, type TestServiceAccount } from './token-endpoint.ts';
+import { MockTokenEndpoint, makeServiceAccount, type TestServiceAccount } from './token-endpoint.ts';
 
 const account = makeServiceAccount();
-const vertex = (env: Record<string, string>): Provider => activeProviders({ VERTEX_AI_PROJECT_ID: 'my-project', VERTEX_AI_SERVICE_ACCOUNT_JSON: account.json, ...env }).get('vertex-ai')!;
+const vertex = (env: Record<string, string>): Provider =>
+  activeProviders({ VERTEX_AI_PROJECT_ID: 'my-project', VERTEX_AI_SERVICE_ACCOUNT_JSON: account.json, ...env }).get(
+    'vertex-ai',
+  )!;
 
 function configProblems(env: Record<string, string>): string[] {
   try {
@@ -27,14 +30,18 @@ describe('gemini provider', () => {
   it('sends the key in x-goog-api-key, never in the URL, and hides it', () => {
     expect(gemini.authHeaders).toEqual({ 'x-goog-api-key': 'AIzaSy-test-key-123' });
     const url = gemini.url('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', '', 'gemini-2.5-flash');
-    expect(url).toBe('https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    expect(url).toBe(
+      'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+    );
     expect(JSON.stringify(gemini)).not.toContain('AIzaSy-test-key-123');
     expect(inspect(gemini, { depth: 5 })).not.toContain('AIzaSy-test-key-123');
   });
 
   it("joins GEMINI_BASE_URL and the format's path; the client's query string (its own API's) is not forwarded", () => {
     const custom = activeProviders({ GEMINI_API_KEY: 'k', GEMINI_BASE_URL: 'http://127.0.0.1:9999/' }).get('gemini')!;
-    expect(custom.url('/v1beta/models/gemini-2.5-flash:generateContent', '?beta=true', 'gemini-2.5-flash')).toBe('http://127.0.0.1:9999/v1beta/models/gemini-2.5-flash:generateContent');
+    expect(custom.url('/v1beta/models/gemini-2.5-flash:generateContent', '?beta=true', 'gemini-2.5-flash')).toBe(
+      'http://127.0.0.1:9999/v1beta/models/gemini-2.5-flash:generateContent',
+    );
   });
 });
 
@@ -61,7 +68,12 @@ describe('vertex-ai provider: hosts and paths', () => {
   const place = '/v1/projects/my-project/locations/europe-west4/publishers';
 
   it.each([
-    ['generateContent', { path: '/v1beta/models/gemini-2.5-pro:generateContent', body: { contents: [] } }, { model: 'gemini-2.5-pro', stream: false }, { path: `${place}/google/models/gemini-2.5-pro:generateContent`, body: { contents: [] } }],
+    [
+      'generateContent',
+      { path: '/v1beta/models/gemini-2.5-pro:generateContent', body: { contents: [] } },
+      { model: 'gemini-2.5-pro', stream: false },
+      { path: `${place}/google/models/gemini-2.5-pro:generateContent`, body: { contents: [] } },
+    ],
     [
       'streamGenerateContent',
       { path: '/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse', body: { contents: [] } },
@@ -74,8 +86,18 @@ describe('vertex-ai provider: hosts and paths', () => {
         path: '/v1beta/models/text-embedding-005:batchEmbedContents',
         body: {
           requests: [
-            { model: 'models/text-embedding-005', content: { parts: [{ text: 'banana bread' }] }, taskType: 'RETRIEVAL_DOCUMENT', outputDimensionality: 256 },
-            { model: 'models/text-embedding-005', content: { parts: [{ text: 'banana muffins' }] }, taskType: 'RETRIEVAL_DOCUMENT', outputDimensionality: 256 },
+            {
+              model: 'models/text-embedding-005',
+              content: { parts: [{ text: 'banana bread' }] },
+              taskType: 'RETRIEVAL_DOCUMENT',
+              outputDimensionality: 256,
+            },
+            {
+              model: 'models/text-embedding-005',
+              content: { parts: [{ text: 'banana muffins' }] },
+              taskType: 'RETRIEVAL_DOCUMENT',
+              outputDimensionality: 256,
+            },
           ],
         },
       },
@@ -93,32 +115,51 @@ describe('vertex-ai provider: hosts and paths', () => {
     ],
     [
       'Claude → :rawPredict, model in the URL, anthropic_version in the body',
-      { path: '/messages', body: { model: 'claude-sonnet-4-5@20250929', max_tokens: 256, messages: [{ role: 'user', content: 'Hi' }] } },
+      {
+        path: '/messages',
+        body: { model: 'claude-sonnet-4-5@20250929', max_tokens: 256, messages: [{ role: 'user', content: 'Hi' }] },
+      },
       { model: 'claude-sonnet-4-5@20250929', stream: false },
-      { path: `${place}/anthropic/models/claude-sonnet-4-5@20250929:rawPredict`, body: { anthropic_version: 'vertex-2023-10-16', max_tokens: 256, messages: [{ role: 'user', content: 'Hi' }] } },
+      {
+        path: `${place}/anthropic/models/claude-sonnet-4-5@20250929:rawPredict`,
+        body: { anthropic_version: 'vertex-2023-10-16', max_tokens: 256, messages: [{ role: 'user', content: 'Hi' }] },
+      },
     ],
     [
       'Claude streamed → :streamRawPredict',
       { path: '/messages', body: { model: 'claude-sonnet-4-5', max_tokens: 256, stream: true, messages: [] } },
       { model: 'claude-sonnet-4-5', stream: true },
-      { path: `${place}/anthropic/models/claude-sonnet-4-5:streamRawPredict`, body: { anthropic_version: 'vertex-2023-10-16', max_tokens: 256, stream: true, messages: [] } },
+      {
+        path: `${place}/anthropic/models/claude-sonnet-4-5:streamRawPredict`,
+        body: { anthropic_version: 'vertex-2023-10-16', max_tokens: 256, stream: true, messages: [] },
+      },
     ],
     [
       'Claude token counting → count-tokens:rawPredict, model kept in the body',
       { path: '/messages/count_tokens', body: { model: 'claude-sonnet-4-5', messages: [] } },
       { model: 'claude-sonnet-4-5', stream: false },
-      { path: `${place}/anthropic/models/count-tokens:rawPredict`, body: { anthropic_version: 'vertex-2023-10-16', model: 'claude-sonnet-4-5', messages: [] } },
+      {
+        path: `${place}/anthropic/models/count-tokens:rawPredict`,
+        body: { anthropic_version: 'vertex-2023-10-16', model: 'claude-sonnet-4-5', messages: [] },
+      },
     ],
   ])('%s', (_title, request, target, expected) => {
     const provider = vertex({ VERTEX_AI_LOCATION: 'europe-west4' });
     const adapted = provider.adaptRequest!(request, target);
     expect(adapted).toEqual(expected);
-    expect(provider.url(adapted.path, '?beta=true', target.model)).toBe(`https://europe-west4-aiplatform.googleapis.com${expected.path}`);
+    expect(provider.url(adapted.path, '?beta=true', target.model)).toBe(
+      `https://europe-west4-aiplatform.googleapis.com${expected.path}`,
+    );
   });
 
   it('uses the target model for Claude even when the body names another', () => {
-    const adapted = vertex({}).adaptRequest!({ path: '/messages', body: { model: 'smart', messages: [] } }, { model: 'claude-haiku-4-5@20251001', stream: false });
-    expect(adapted.path).toBe('/v1/projects/my-project/locations/us-central1/publishers/anthropic/models/claude-haiku-4-5@20251001:rawPredict');
+    const adapted = vertex({}).adaptRequest!(
+      { path: '/messages', body: { model: 'smart', messages: [] } },
+      { model: 'claude-haiku-4-5@20251001', stream: false },
+    );
+    expect(adapted.path).toBe(
+      '/v1/projects/my-project/locations/us-central1/publishers/anthropic/models/claude-haiku-4-5@20251001:rawPredict',
+    );
   });
 });
 
@@ -150,8 +191,14 @@ describe('vertex-ai provider: access tokens', () => {
   it('reads the key file named by GOOGLE_APPLICATION_CREDENTIALS', async () => {
     const file = join(dir, 'key.json');
     writeFileSync(file, account.json);
-    const provider = activeProviders({ VERTEX_AI_PROJECT_ID: 'p', GOOGLE_APPLICATION_CREDENTIALS: file, VERTEX_AI_TOKEN_URL: endpoint.url }).get('vertex-ai')!;
-    expect((await provider.authorize!({ method: 'POST', url: 'https://x', headers: {}, body: undefined })).authorization).toMatch(/^Bearer ya29\.test-token-\d+$/);
+    const provider = activeProviders({
+      VERTEX_AI_PROJECT_ID: 'p',
+      GOOGLE_APPLICATION_CREDENTIALS: file,
+      VERTEX_AI_TOKEN_URL: endpoint.url,
+    }).get('vertex-ai')!;
+    expect(
+      (await provider.authorize!({ method: 'POST', url: 'https://x', headers: {}, body: undefined })).authorization,
+    ).toMatch(/^Bearer ya29\.test-token-\d+$/);
     expect(endpoint.refusals).toEqual([]);
   });
 
@@ -176,23 +223,49 @@ describe('vertex-ai start-up validation', () => {
     const file = join(dir, 'ok.json');
     writeFileSync(file, other.json);
     expect(configProblems({ VERTEX_AI_PROJECT_ID: 'p', GOOGLE_APPLICATION_CREDENTIALS: file })).toEqual([]);
-    expect(configProblems({ VERTEX_AI_PROJECT_ID: 'p', VERTEX_AI_SERVICE_ACCOUNT_JSON: other.json, VERTEX_AI_LOCATION: 'global' })).toEqual([]);
+    expect(
+      configProblems({
+        VERTEX_AI_PROJECT_ID: 'p',
+        VERTEX_AI_SERVICE_ACCOUNT_JSON: other.json,
+        VERTEX_AI_LOCATION: 'global',
+      }),
+    ).toEqual([]);
   });
 
   it.each([
-    ['invalid inline JSON', () => ({ VERTEX_AI_SERVICE_ACCOUNT_JSON: '{"private_key": "-----BEGIN' }), /^VERTEX_AI_SERVICE_ACCOUNT_JSON: not a usable service-account key: not valid JSON$/],
-    ['an unreadable file', () => ({ GOOGLE_APPLICATION_CREDENTIALS: join(dir, 'missing.json') }), /^GOOGLE_APPLICATION_CREDENTIALS: cannot read '.*missing\.json' \(ENOENT\)$/],
+    [
+      'invalid inline JSON',
+      () => ({ VERTEX_AI_SERVICE_ACCOUNT_JSON: '{"private_key": "-----BEGIN' }),
+      /^VERTEX_AI_SERVICE_ACCOUNT_JSON: not a usable service-account key: not valid JSON$/,
+    ],
+    [
+      'an unreadable file',
+      () => ({ GOOGLE_APPLICATION_CREDENTIALS: join(dir, 'missing.json') }),
+      /^GOOGLE_APPLICATION_CREDENTIALS: cannot read '.*missing\.json' \(ENOENT\)$/,
+    ],
     [
       'a file holding a user credential',
       () => {
         const file = join(dir, 'adc.json');
-        writeFileSync(file, JSON.stringify({ type: 'authorized_user', client_id: 'id', client_secret: 'shh-secret', refresh_token: '1//refresh' }));
+        writeFileSync(
+          file,
+          JSON.stringify({
+            type: 'authorized_user',
+            client_id: 'id',
+            client_secret: 'shh-secret',
+            refresh_token: '1//refresh',
+          }),
+        );
         return { GOOGLE_APPLICATION_CREDENTIALS: file };
       },
       /^GOOGLE_APPLICATION_CREDENTIALS \('.*adc\.json'\): not a usable service-account key: a 'authorized_user' credential/,
     ],
     ['no credentials at all', () => ({}), /GOOGLE_APPLICATION_CREDENTIALS .*VERTEX_AI_SERVICE_ACCOUNT_JSON/],
-    ['a location that is no region', () => ({ VERTEX_AI_SERVICE_ACCOUNT_JSON: other.json, VERTEX_AI_LOCATION: 'evil.com/x' }), /^VERTEX_AI_LOCATION: /],
+    [
+      'a location that is no region',
+      () => ({ VERTEX_AI_SERVICE_ACCOUNT_JSON: other.json, VERTEX_AI_LOCATION: 'evil.com/x' }),
+      /^VERTEX_AI_LOCATION: /,
+    ],
   ])('fails on %s, naming the variable and quoting no secret', (_title, env, problem) => {
     const problems = configProblems({ VERTEX_AI_PROJECT_ID: 'p', ...env() });
     expect(problems).toEqual([expect.stringMatching(problem)]);

@@ -5,7 +5,8 @@ import { toolCallIdOf } from '../../src/formats/gemini/tool-call-ids.ts';
 import type { ChatRequest } from '../../src/formats/ir.ts';
 import { irRequest, WEATHER_TOOL } from './samples.ts';
 
-const build = (fields: Partial<ChatRequest>, model = 'gemini-2.5-flash') => geminiFormat.chat.buildRequest(irRequest(fields), model);
+const build = (fields: Partial<ChatRequest>, model = 'gemini-2.5-flash') =>
+  geminiFormat.chat.buildRequest(irRequest(fields), model);
 const body = (fields: Partial<ChatRequest>) => build(fields).body as Record<string, any>;
 
 function thrown(fn: () => unknown): Error {
@@ -37,7 +38,10 @@ describe('Gemini request: instructions and contents', () => {
   it('sends system and developer instructions as systemInstruction, turns as user/model contents', () => {
     expect(
       body({
-        system: [{ type: 'text', text: 'You are a cat.' }, { type: 'text', text: 'Your name is Neko.' }],
+        system: [
+          { type: 'text', text: 'You are a cat.' },
+          { type: 'text', text: 'Your name is Neko.' },
+        ],
         messages: [
           { role: 'user', content: [{ type: 'text', text: 'Hello there' }] },
           { role: 'assistant', content: [{ type: 'text', text: 'Meow.' }] },
@@ -59,8 +63,20 @@ describe('Gemini request: instructions and contents', () => {
       body({
         messages: [
           { role: 'user', content: [{ type: 'text', text: 'a' }] },
-          { role: 'user', content: [{ type: 'text', text: '' }, { type: 'text', text: 'b' }] },
-          { role: 'assistant', content: [{ type: 'reasoning', text: 'thinking…', signature: 'sig' }, { type: 'text', text: 'c' }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: '' },
+              { type: 'text', text: 'b' },
+            ],
+          },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'reasoning', text: 'thinking…', signature: 'sig' },
+              { type: 'text', text: 'c' },
+            ],
+          },
           { role: 'assistant', content: [{ type: 'reasoning', text: 'only thoughts' }] },
         ],
       }).contents,
@@ -71,26 +87,54 @@ describe('Gemini request: instructions and contents', () => {
   });
 
   it.each([
-    ['base64 image → inlineData', { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBORw0KGgo=' } }, { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } }],
-    ['data URL → inlineData', { type: 'image', source: { kind: 'url', url: 'data:image/webp;base64,UklGRg==' } }, { inlineData: { mimeType: 'image/webp', data: 'UklGRg==' } }],
-    ['image URL → fileData with the type its extension tells', { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.JPG?size=2' } }, { fileData: { mimeType: 'image/jpeg', fileUri: 'https://example.com/cat.JPG?size=2' } }],
-    ['image URL without extension → fileData alone', { type: 'image', source: { kind: 'url', url: 'gs://bucket/object' } }, { fileData: { fileUri: 'gs://bucket/object' } }],
-    ['PDF → inlineData', { type: 'file', mediaType: 'application/pdf', data: 'JVBERi0=', filename: 'a.pdf' }, { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0=' } }],
+    [
+      'base64 image → inlineData',
+      { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBORw0KGgo=' } },
+      { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } },
+    ],
+    [
+      'data URL → inlineData',
+      { type: 'image', source: { kind: 'url', url: 'data:image/webp;base64,UklGRg==' } },
+      { inlineData: { mimeType: 'image/webp', data: 'UklGRg==' } },
+    ],
+    [
+      'image URL → fileData with the type its extension tells',
+      { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.JPG?size=2' } },
+      { fileData: { mimeType: 'image/jpeg', fileUri: 'https://example.com/cat.JPG?size=2' } },
+    ],
+    [
+      'image URL without extension → fileData alone',
+      { type: 'image', source: { kind: 'url', url: 'gs://bucket/object' } },
+      { fileData: { fileUri: 'gs://bucket/object' } },
+    ],
+    [
+      'PDF → inlineData',
+      { type: 'file', mediaType: 'application/pdf', data: 'JVBERi0=', filename: 'a.pdf' },
+      { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0=' } },
+    ],
   ] as const)('%s', (_title, part, expected) => {
-    const contents = body({ messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, part as any] }] }).contents;
+    const contents = body({
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, part as any] }],
+    }).contents;
     expect(contents).toEqual([{ role: 'user', parts: [{ text: 'What is this?' }, expected] }]);
   });
 });
 
 describe('Gemini request: tools', () => {
   it('declares tools as functionDeclarations with cleaned schemas; a tool without parameters has none', () => {
-    expect(body({ tools: [WEATHER_TOOL, { name: 'get_time', parameters: { type: 'object', properties: {} } }] }).tools).toEqual([
+    expect(
+      body({ tools: [WEATHER_TOOL, { name: 'get_time', parameters: { type: 'object', properties: {} } }] }).tools,
+    ).toEqual([
       {
         functionDeclarations: [
           {
             name: 'get_current_temperature',
             description: 'Gets the current temperature for a given location.',
-            parameters: { type: 'object', properties: { location: { type: 'string', description: 'The city name, e.g. San Francisco' } }, required: ['location'] },
+            parameters: {
+              type: 'object',
+              properties: { location: { type: 'string', description: 'The city name, e.g. San Francisco' } },
+              required: ['location'],
+            },
           },
           { name: 'get_time' },
         ],
@@ -102,7 +146,10 @@ describe('Gemini request: tools', () => {
     [{ type: 'auto' }, { mode: 'AUTO' }],
     [{ type: 'none' }, { mode: 'NONE' }],
     [{ type: 'required' }, { mode: 'ANY' }],
-    [{ type: 'tool', name: 'get_current_temperature' }, { mode: 'ANY', allowedFunctionNames: ['get_current_temperature'] }],
+    [
+      { type: 'tool', name: 'get_current_temperature' },
+      { mode: 'ANY', allowedFunctionNames: ['get_current_temperature'] },
+    ],
   ] as const)('tool choice %j → functionCallingConfig %j', (toolChoice, config) => {
     expect(body({ tools: [WEATHER_TOOL], toolChoice }).toolConfig).toEqual({ functionCallingConfig: config });
   });
@@ -127,9 +174,20 @@ describe('Gemini request: tools', () => {
         {
           role: 'user',
           content: [
-            { type: 'tool-result', toolCallId: signed, name: 'get_current_temperature', content: [{ type: 'text', text: '{"celsius":21}' }] },
+            {
+              type: 'tool-result',
+              toolCallId: signed,
+              name: 'get_current_temperature',
+              content: [{ type: 'text', text: '{"celsius":21}' }],
+            },
             // The name looked up from the call when the client format does not carry it.
-            { type: 'tool-result', toolCallId: 'call_2', name: undefined, content: [{ type: 'text', text: 'sensor offline' }], isError: true },
+            {
+              type: 'tool-result',
+              toolCallId: 'call_2',
+              name: undefined,
+              content: [{ type: 'text', text: 'sensor offline' }],
+              isError: true,
+            },
           ],
         },
       ],
@@ -139,7 +197,10 @@ describe('Gemini request: tools', () => {
       {
         role: 'model',
         parts: [
-          { functionCall: { name: 'get_current_temperature', args: { location: 'Paris' } }, thoughtSignature: 'EqUCCqICAb4+9vsh8Pd5taZVoPzS' },
+          {
+            functionCall: { name: 'get_current_temperature', args: { location: 'Paris' } },
+            thoughtSignature: 'EqUCCqICAb4+9vsh8Pd5taZVoPzS',
+          },
           { functionCall: { name: 'get_current_temperature', args: { location: 'Rome' } } },
         ],
       },
@@ -157,31 +218,81 @@ describe('Gemini request: tools', () => {
     const contents = body({
       messages: [
         { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
-        { role: 'assistant', content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool-call', id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_current_temperature', arguments: '' }] },
-        { role: 'user', content: [{ type: 'tool-result', toolCallId: 'toolu_01A09q90qw90lq917835lq9', name: 'get_current_temperature', content: [{ type: 'text', text: '21' }] }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Let me check.' },
+            { type: 'tool-call', id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_current_temperature', arguments: '' },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool-result',
+              toolCallId: 'toolu_01A09q90qw90lq917835lq9',
+              name: 'get_current_temperature',
+              content: [{ type: 'text', text: '21' }],
+            },
+          ],
+        },
       ],
     }).contents;
-    expect(contents[1].parts).toEqual([{ text: 'Let me check.' }, { functionCall: { name: 'get_current_temperature', args: {} }, thoughtSignature: 'skip_thought_signature_validator' }]);
+    expect(contents[1].parts).toEqual([
+      { text: 'Let me check.' },
+      {
+        functionCall: { name: 'get_current_temperature', args: {} },
+        thoughtSignature: 'skip_thought_signature_validator',
+      },
+    ]);
   });
 
   it('sends images of a tool result as parts after its functionResponse', () => {
     const contents = body({
       messages: [
         { role: 'assistant', content: [{ type: 'tool-call', id: 'c1', name: 'screenshot', arguments: '{}' }] },
-        { role: 'user', content: [{ type: 'tool-result', toolCallId: 'c1', name: 'screenshot', content: [{ type: 'text', text: 'done' }, { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AAAA' } }] }] },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool-result',
+              toolCallId: 'c1',
+              name: 'screenshot',
+              content: [
+                { type: 'text', text: 'done' },
+                { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AAAA' } },
+              ],
+            },
+          ],
+        },
       ],
     }).contents;
-    expect(contents[1]).toEqual({ role: 'user', parts: [{ functionResponse: { name: 'screenshot', response: { output: 'done' } } }, { inlineData: { mimeType: 'image/png', data: 'AAAA' } }] });
+    expect(contents[1]).toEqual({
+      role: 'user',
+      parts: [
+        { functionResponse: { name: 'screenshot', response: { output: 'done' } } },
+        { inlineData: { mimeType: 'image/png', data: 'AAAA' } },
+      ],
+    });
   });
 
   it('refuses a tool result whose tool cannot be named', () => {
-    const error = thrown(() => body({ messages: [{ role: 'user', content: [{ type: 'tool-result', toolCallId: 'nowhere', name: undefined, content: [] }] }] }));
+    const error = thrown(() =>
+      body({
+        messages: [
+          { role: 'user', content: [{ type: 'tool-result', toolCallId: 'nowhere', name: undefined, content: [] }] },
+        ],
+      }),
+    );
     expect(error).toBeInstanceOf(InvalidRequestError);
     expect(error.message).toContain('nowhere');
   });
 
   it('refuses tool call arguments that are not a JSON object', () => {
-    const call = (args: string) => body({ messages: [{ role: 'assistant', content: [{ type: 'tool-call', id: 'c', name: 'f', arguments: args }] }] });
+    const call = (args: string) =>
+      body({
+        messages: [{ role: 'assistant', content: [{ type: 'tool-call', id: 'c', name: 'f', arguments: args }] }],
+      });
     expect(() => call('{not json')).toThrow(InvalidRequestError);
     expect(() => call('[1,2]')).toThrow(InvalidRequestError);
   });
@@ -192,21 +303,63 @@ describe('Gemini request: generationConfig', () => {
     ['maxTokens', { maxTokens: 800 }, { maxOutputTokens: 800 }],
     ['temperature, topP, topK', { temperature: 0.9, topP: 0.95, topK: 40 }, { temperature: 0.9, topP: 0.95, topK: 40 }],
     ['stop', { stop: ['Title', '\n\n'] }, { stopSequences: ['Title', '\n\n'] }],
-    ['seed and penalties', { seed: 7, presencePenalty: 0.5, frequencyPenalty: -0.5 }, { seed: 7, presencePenalty: 0.5, frequencyPenalty: -0.5 }],
+    [
+      'seed and penalties',
+      { seed: 7, presencePenalty: 0.5, frequencyPenalty: -0.5 },
+      { seed: 7, presencePenalty: 0.5, frequencyPenalty: -0.5 },
+    ],
     ['json', { responseFormat: { type: 'json' } }, { responseMimeType: 'application/json' }],
     [
       'json-schema',
-      { responseFormat: { type: 'json-schema', name: 'recipe', description: 'A recipe', strict: true, schema: { type: 'object', additionalProperties: false, properties: { recipeName: { type: 'string' }, ingredients: { type: 'array', items: { type: 'string' } } }, required: ['recipeName'] } } },
+      {
+        responseFormat: {
+          type: 'json-schema',
+          name: 'recipe',
+          description: 'A recipe',
+          strict: true,
+          schema: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { recipeName: { type: 'string' }, ingredients: { type: 'array', items: { type: 'string' } } },
+            required: ['recipeName'],
+          },
+        },
+      },
       {
         responseMimeType: 'application/json',
-        responseSchema: { type: 'object', description: 'A recipe', properties: { recipeName: { type: 'string' }, ingredients: { type: 'array', items: { type: 'string' } } }, required: ['recipeName'] },
+        responseSchema: {
+          type: 'object',
+          description: 'A recipe',
+          properties: { recipeName: { type: 'string' }, ingredients: { type: 'array', items: { type: 'string' } } },
+          required: ['recipeName'],
+        },
       },
     ],
-    ['reasoning effort low', { reasoning: { effort: 'low' } }, { thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } }],
-    ['reasoning effort medium', { reasoning: { effort: 'medium' } }, { thinkingConfig: { thinkingBudget: 8192, includeThoughts: true } }],
-    ['reasoning effort high', { reasoning: { effort: 'high' } }, { thinkingConfig: { thinkingBudget: 24576, includeThoughts: true } }],
-    ['reasoning effort minimal', { reasoning: { effort: 'minimal' } }, { thinkingConfig: { thinkingBudget: 512, includeThoughts: true } }],
-    ['reasoning budget', { reasoning: { budgetTokens: 2048 } }, { thinkingConfig: { thinkingBudget: 2048, includeThoughts: true } }],
+    [
+      'reasoning effort low',
+      { reasoning: { effort: 'low' } },
+      { thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } },
+    ],
+    [
+      'reasoning effort medium',
+      { reasoning: { effort: 'medium' } },
+      { thinkingConfig: { thinkingBudget: 8192, includeThoughts: true } },
+    ],
+    [
+      'reasoning effort high',
+      { reasoning: { effort: 'high' } },
+      { thinkingConfig: { thinkingBudget: 24576, includeThoughts: true } },
+    ],
+    [
+      'reasoning effort minimal',
+      { reasoning: { effort: 'minimal' } },
+      { thinkingConfig: { thinkingBudget: 512, includeThoughts: true } },
+    ],
+    [
+      'reasoning budget',
+      { reasoning: { budgetTokens: 2048 } },
+      { thinkingConfig: { thinkingBudget: 2048, includeThoughts: true } },
+    ],
     ['reasoning off', { reasoning: false }, { thinkingConfig: { thinkingBudget: 0 } }],
     ['n = 1', { n: 1 }, undefined],
     ['nothing', {}, undefined],
@@ -224,7 +377,17 @@ describe('Gemini request: what Gemini cannot express is refused, naming the para
     ['an unmapped client parameter', { unmapped: { logprobs: true } }, 'logprobs'],
     ['parallel tool calls turned off', { parallelToolCalls: false }, 'parallel_tool_calls'],
     ['several choices', { n: 2 }, 'n'],
-    ['a recursive response schema', { responseFormat: { type: 'json-schema', name: 't', schema: { $ref: '#/$defs/T', $defs: { T: { type: 'object', properties: { t: { $ref: '#/$defs/T' } } } } } } }, 'response_format'],
+    [
+      'a recursive response schema',
+      {
+        responseFormat: {
+          type: 'json-schema',
+          name: 't',
+          schema: { $ref: '#/$defs/T', $defs: { T: { type: 'object', properties: { t: { $ref: '#/$defs/T' } } } } },
+        },
+      },
+      'response_format',
+    ],
   ] as const)('%s', (_title, fields, param) => {
     const error = thrown(() => body(fields as Partial<ChatRequest>));
     expect(error).toBeInstanceOf(UnsupportedParameterError);
@@ -249,7 +412,9 @@ describe('Gemini request: refusals name the parameter as the client wrote it', (
 
   it('an Anthropic output_format schema Gemini cannot express', () => {
     const recursive = { $ref: '#/$defs/T', $defs: { T: { type: 'object', properties: { t: { $ref: '#/$defs/T' } } } } };
-    const error = thrown(() => body({ sourceFormat: 'anthropic', responseFormat: { type: 'json-schema', name: 'output', schema: recursive } }));
+    const error = thrown(() =>
+      body({ sourceFormat: 'anthropic', responseFormat: { type: 'json-schema', name: 'output', schema: recursive } }),
+    );
     expect((error as UnsupportedParameterError).param).toBe('output_format');
   });
 });

@@ -55,7 +55,10 @@ describe('Gemini answer → IR', () => {
           content: {
             role: 'model',
             parts: [
-              { functionCall: { name: 'get_current_temperature', args: { location: 'San Francisco' } }, thoughtSignature: 'EqUCCqICAb4+9vsh8Pd5taZVoPzSvjWWwzBrvhEQ/+==' },
+              {
+                functionCall: { name: 'get_current_temperature', args: { location: 'San Francisco' } },
+                thoughtSignature: 'EqUCCqICAb4+9vsh8Pd5taZVoPzSvjWWwzBrvhEQ/+==',
+              },
               { functionCall: { id: 'fc-7', name: 'get_time', args: {} } },
               { functionCall: { name: 'ping' } },
             ],
@@ -76,7 +79,9 @@ describe('Gemini answer → IR', () => {
     ]);
     const [first, second, third] = response.content.map((p) => (p.type === 'tool-call' ? p.id : ''));
     expect(first).toMatch(/^call_[A-Za-z0-9_-]+__thought__[A-Za-z0-9_-]+$/);
-    expect(Buffer.from(thoughtSignatureOf(first!)!, 'base64')).toEqual(Buffer.from('EqUCCqICAb4+9vsh8Pd5taZVoPzSvjWWwzBrvhEQ/+==', 'base64'));
+    expect(Buffer.from(thoughtSignatureOf(first!)!, 'base64')).toEqual(
+      Buffer.from('EqUCCqICAb4+9vsh8Pd5taZVoPzSvjWWwzBrvhEQ/+==', 'base64'),
+    );
     expect(second).toBe('fc-7');
     expect(third).toMatch(/^call_[A-Za-z0-9_-]{16}$/);
     expect(third).not.toBe(first!.split('__')[0]);
@@ -101,15 +106,40 @@ describe('Gemini answer → IR', () => {
   });
 
   it('reads a candidate stopped for safety, without content, as content_filter', () => {
-    const answer = { candidates: [{ finishReason: 'SAFETY', index: 0, safetyRatings: [{ category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH' }] }], usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 } };
-    expect(decode(answer)).toMatchObject({ content: [], finishReason: 'content_filter', usage: { inputTokens: 8, outputTokens: 0 } });
+    const answer = {
+      candidates: [
+        {
+          finishReason: 'SAFETY',
+          index: 0,
+          safetyRatings: [{ category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH' }],
+        },
+      ],
+      usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 },
+    };
+    expect(decode(answer)).toMatchObject({
+      content: [],
+      finishReason: 'content_filter',
+      usage: { inputTokens: 8, outputTokens: 0 },
+    });
   });
 
   it.each([
     ['plain', { promptTokenCount: 9, candidatesTokenCount: 12 }, { inputTokens: 9, outputTokens: 12 }],
-    ['cached prompt tokens stay in the input', { promptTokenCount: 2000, cachedContentTokenCount: 1500, candidatesTokenCount: 10 }, { inputTokens: 2000, cachedInputTokens: 1500, outputTokens: 10 }],
-    ['thoughts join the output', { promptTokenCount: 9, candidatesTokenCount: 28, thoughtsTokenCount: 244 }, { inputTokens: 9, outputTokens: 272, reasoningTokens: 244 }],
-    ['tool-use prompt tokens join the input', { promptTokenCount: 10, toolUsePromptTokenCount: 90, candidatesTokenCount: 5 }, { inputTokens: 100, outputTokens: 5 }],
+    [
+      'cached prompt tokens stay in the input',
+      { promptTokenCount: 2000, cachedContentTokenCount: 1500, candidatesTokenCount: 10 },
+      { inputTokens: 2000, cachedInputTokens: 1500, outputTokens: 10 },
+    ],
+    [
+      'thoughts join the output',
+      { promptTokenCount: 9, candidatesTokenCount: 28, thoughtsTokenCount: 244 },
+      { inputTokens: 9, outputTokens: 272, reasoningTokens: 244 },
+    ],
+    [
+      'tool-use prompt tokens join the input',
+      { promptTokenCount: 10, toolUsePromptTokenCount: 90, candidatesTokenCount: 5 },
+      { inputTokens: 100, outputTokens: 5 },
+    ],
   ])('usageMetadata, %s', (_title, usageMetadata, usage) => {
     expect(decode(textAnswer('x', { usageMetadata })).usage).toEqual(usage);
   });
@@ -120,7 +150,13 @@ describe('Gemini answer → IR', () => {
   });
 
   it('turns a prompt blocked for safety into a 400 naming the block reason', () => {
-    const blocked = { promptFeedback: { blockReason: 'SAFETY', safetyRatings: [{ category: 'HARM_CATEGORY_HARASSMENT', probability: 'HIGH' }] }, usageMetadata: { promptTokenCount: 7, totalTokenCount: 7 } };
+    const blocked = {
+      promptFeedback: {
+        blockReason: 'SAFETY',
+        safetyRatings: [{ category: 'HARM_CATEGORY_HARASSMENT', probability: 'HIGH' }],
+      },
+      usageMetadata: { promptTokenCount: 7, totalTokenCount: 7 },
+    };
     let error: unknown;
     try {
       decode(blocked);
@@ -133,15 +169,39 @@ describe('Gemini answer → IR', () => {
   });
 
   it('reports an answer that is not JSON as a 502', () => {
-    expect(() => geminiFormat.chat.decodeResponse(Buffer.from('<html>'), irRequest())).toThrow(expect.objectContaining({ status: 502 }));
+    expect(() => geminiFormat.chat.decodeResponse(Buffer.from('<html>'), irRequest())).toThrow(
+      expect.objectContaining({ status: 502 }),
+    );
   });
 });
 
 describe("Google's error bodies", () => {
   it.each([
-    [429, { error: { code: 429, message: 'You exceeded your current quota, please check your plan.', status: 'RESOURCE_EXHAUSTED' } }, { message: 'You exceeded your current quota, please check your plan.', code: 'RESOURCE_EXHAUSTED' }],
-    [400, [{ error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT' } }], { message: 'API key not valid. Please pass a valid API key.', code: 'INVALID_ARGUMENT' }],
-    [404, { error: { code: 404, message: 'models/gemini-9 is not found for API version v1beta', status: 'NOT_FOUND' } }, { message: 'models/gemini-9 is not found for API version v1beta', code: 'NOT_FOUND' }],
+    [
+      429,
+      {
+        error: {
+          code: 429,
+          message: 'You exceeded your current quota, please check your plan.',
+          status: 'RESOURCE_EXHAUSTED',
+        },
+      },
+      { message: 'You exceeded your current quota, please check your plan.', code: 'RESOURCE_EXHAUSTED' },
+    ],
+    [
+      400,
+      [
+        {
+          error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT' },
+        },
+      ],
+      { message: 'API key not valid. Please pass a valid API key.', code: 'INVALID_ARGUMENT' },
+    ],
+    [
+      404,
+      { error: { code: 404, message: 'models/gemini-9 is not found for API version v1beta', status: 'NOT_FOUND' } },
+      { message: 'models/gemini-9 is not found for API version v1beta', code: 'NOT_FOUND' },
+    ],
   ])('%i %j', (status, errorBody, expected) => {
     expect(geminiFormat.chat.errorOf(status, Buffer.from(JSON.stringify(errorBody)))).toEqual(expected);
   });

@@ -47,9 +47,15 @@ export function geminiSse(events: readonly unknown[]): string {
 }
 
 /** A streamed answer: text slices, then a last event with the finish reason and the usage. */
-export function textStreamEvents(slices: readonly string[], finishReason = 'STOP', usage: Record<string, number> = { promptTokenCount: 9, candidatesTokenCount: 12, totalTokenCount: 21 }) {
+export function textStreamEvents(
+  slices: readonly string[],
+  finishReason = 'STOP',
+  usage: Record<string, number> = { promptTokenCount: 9, candidatesTokenCount: 12, totalTokenCount: 21 },
+) {
   return slices.map((text, i) => ({
-    candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0, ...(i === slices.length - 1 ? { finishReason } : {}) }],
+    candidates: [
+      { content: { parts: [{ text }], role: 'model' }, index: 0, ...(i === slices.length - 1 ? { finishReason } : {}) },
+    ],
     ...(i === slices.length - 1 ? { usageMetadata: usage } : {}),
     modelVersion: 'gemini-2.5-flash',
     responseId: 'stream-1',

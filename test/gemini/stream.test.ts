@@ -30,7 +30,17 @@ function expectStableUnderSplits(bytes: Buffer, expected: StreamEvent[]): void {
 
 describe('Gemini stream → IR events', () => {
   it('text: start, deltas, finish, usage, end — whatever the chunking, multi-byte characters included', () => {
-    const bytes = Buffer.from(geminiSse(textStreamEvents(['Ciao', ' — 世界 ', '🌍!'], 'STOP', { promptTokenCount: 5, candidatesTokenCount: 7, cachedContentTokenCount: 2, thoughtsTokenCount: 3, totalTokenCount: 15 })));
+    const bytes = Buffer.from(
+      geminiSse(
+        textStreamEvents(['Ciao', ' — 世界 ', '🌍!'], 'STOP', {
+          promptTokenCount: 5,
+          candidatesTokenCount: 7,
+          cachedContentTokenCount: 2,
+          thoughtsTokenCount: 3,
+          totalTokenCount: 15,
+        }),
+      ),
+    );
     expectStableUnderSplits(bytes, [
       { type: 'start', id: 'stream-1', model: 'gemini-2.5-flash' },
       { type: 'text-delta', text: 'Ciao' },
@@ -43,7 +53,10 @@ describe('Gemini stream → IR events', () => {
   });
 
   it('reports usage once, from the last event, when Gemini repeats it on every event', () => {
-    const events = textStreamEvents(['a', 'b']).map((event, i) => ({ ...event, usageMetadata: { promptTokenCount: 9, candidatesTokenCount: i + 1, totalTokenCount: 10 + i } }));
+    const events = textStreamEvents(['a', 'b']).map((event, i) => ({
+      ...event,
+      usageMetadata: { promptTokenCount: 9, candidatesTokenCount: i + 1, totalTokenCount: 10 + i },
+    }));
     const usage = decode(Buffer.from(geminiSse(events))).filter((e) => e.type === 'usage');
     expect(usage).toEqual([{ type: 'usage', usage: { inputTokens: 9, outputTokens: 2 } }]);
   });
@@ -51,8 +64,21 @@ describe('Gemini stream → IR events', () => {
   it('thoughts become reasoning deltas', () => {
     const bytes = Buffer.from(
       geminiSse([
-        { candidates: [{ content: { role: 'model', parts: [{ text: 'Let me count.', thought: true }] }, index: 0 }], responseId: 'r' },
-        { candidates: [{ content: { role: 'model', parts: [{ text: '3', thoughtSignature: 'Eo0HCooHAb4=' }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 1, thoughtsTokenCount: 20 }, responseId: 'r' },
+        {
+          candidates: [{ content: { role: 'model', parts: [{ text: 'Let me count.', thought: true }] }, index: 0 }],
+          responseId: 'r',
+        },
+        {
+          candidates: [
+            {
+              content: { role: 'model', parts: [{ text: '3', thoughtSignature: 'Eo0HCooHAb4=' }] },
+              finishReason: 'STOP',
+              index: 0,
+            },
+          ],
+          usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 1, thoughtsTokenCount: 20 },
+          responseId: 'r',
+        },
       ]),
     );
     expectStableUnderSplits(bytes, [
@@ -68,12 +94,31 @@ describe('Gemini stream → IR events', () => {
   it('whole function calls: start, one delta with the whole arguments, end — indexed across events; STOP → tool_calls', () => {
     const bytes = Buffer.from(
       geminiSse([
-        { candidates: [{ content: { role: 'model', parts: [{ text: 'Checking both.' }] }, index: 0 }], responseId: 'r2', modelVersion: 'gemini-2.5-pro' },
         {
-          candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'get_current_temperature', args: { location: 'Paris' } } }, { functionCall: { name: 'get_current_temperature', args: { location: 'Rome' } } }] }, index: 0 }],
+          candidates: [{ content: { role: 'model', parts: [{ text: 'Checking both.' }] }, index: 0 }],
+          responseId: 'r2',
+          modelVersion: 'gemini-2.5-pro',
+        },
+        {
+          candidates: [
+            {
+              content: {
+                role: 'model',
+                parts: [
+                  { functionCall: { name: 'get_current_temperature', args: { location: 'Paris' } } },
+                  { functionCall: { name: 'get_current_temperature', args: { location: 'Rome' } } },
+                ],
+              },
+              index: 0,
+            },
+          ],
           responseId: 'r2',
         },
-        { candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 30, candidatesTokenCount: 20 }, responseId: 'r2' },
+        {
+          candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'STOP', index: 0 }],
+          usageMetadata: { promptTokenCount: 30, candidatesTokenCount: 20 },
+          responseId: 'r2',
+        },
       ]),
     );
     const events = decode(bytes);
@@ -106,7 +151,16 @@ describe('Gemini stream → IR events', () => {
   });
 
   it('a blocked prompt: start, then a 400 error naming the block reason, and nothing after', () => {
-    const bytes = Buffer.from(geminiSse([{ promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 6, totalTokenCount: 6 }, modelVersion: 'gemini-2.5-flash', responseId: 'b' }]));
+    const bytes = Buffer.from(
+      geminiSse([
+        {
+          promptFeedback: { blockReason: 'PROHIBITED_CONTENT' },
+          usageMetadata: { promptTokenCount: 6, totalTokenCount: 6 },
+          modelVersion: 'gemini-2.5-flash',
+          responseId: 'b',
+        },
+      ]),
+    );
     const events = decode(bytes);
     expect(events).toEqual([
       { type: 'start', id: 'b', model: 'gemini-2.5-flash' },
@@ -117,12 +171,17 @@ describe('Gemini stream → IR events', () => {
   it("an error event from Google mid-stream becomes an IR error with Google's status, and ends the stream", () => {
     const bytes = Buffer.from(
       geminiSse([
-        ...textStreamEvents(['Once upon']).map((e) => ({ ...e, candidates: [{ ...e.candidates[0], finishReason: undefined }] })),
+        ...textStreamEvents(['Once upon']).map((e) => ({
+          ...e,
+          candidates: [{ ...e.candidates[0], finishReason: undefined }],
+        })),
         { error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } },
       ]) + geminiSse(textStreamEvents(['never']).slice(0)),
     );
     const events = decode(bytes);
-    expect(events.slice(-1)).toEqual([{ type: 'error', status: 503, code: 'UNAVAILABLE', message: 'The model is overloaded. Please try again later.' }]);
+    expect(events.slice(-1)).toEqual([
+      { type: 'error', status: 503, code: 'UNAVAILABLE', message: 'The model is overloaded. Please try again later.' },
+    ]);
     expect(events.map((e) => e.type)).toEqual(['start', 'text-delta', 'error']);
   });
 
@@ -152,8 +211,23 @@ describe('Gemini stream: what the gateway never asks for', () => {
   it('piecewise function-call arguments (partialArgs) end the stream with an error rather than calls without arguments', () => {
     const bytes = Buffer.from(
       geminiSse([
-        { candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'cookRecipe', willContinue: true } }] } }], responseId: 'p' },
-        { candidates: [{ content: { role: 'model', parts: [{ functionCall: { partialArgs: [{ jsonPath: '$.dish', stringValue: 'soup' }] } }] } }], responseId: 'p' },
+        {
+          candidates: [
+            { content: { role: 'model', parts: [{ functionCall: { name: 'cookRecipe', willContinue: true } }] } },
+          ],
+          responseId: 'p',
+        },
+        {
+          candidates: [
+            {
+              content: {
+                role: 'model',
+                parts: [{ functionCall: { partialArgs: [{ jsonPath: '$.dish', stringValue: 'soup' }] } }],
+              },
+            },
+          ],
+          responseId: 'p',
+        },
       ]),
     );
     const events = decode(bytes);

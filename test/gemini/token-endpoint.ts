@@ -3,8 +3,8 @@
  * whose assertion is signed by the test service account's key (checked with its public key) and
  * carries the expected issuer, audience, scope and lifetime, and answers with numbered tokens.
  */
-import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
-import { MockUpstream, json, sleep } from '../helpers/mock-upstream.ts';
+import { generateKeyPairSync, type KeyObject, verify } from 'node:crypto';
+import { json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
 
 export interface TestServiceAccount {
   /** The key file's JSON text. */
@@ -64,14 +64,19 @@ export class MockTokenEndpoint {
     await this.upstream.start();
     this.upstream.handle(async (req, res) => {
       if (this.delayMs) await sleep(this.delayMs);
-      if (this.failWith) return json(res, this.failWith, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
+      if (this.failWith)
+        return json(res, this.failWith, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
       const refusal = this.#check(req.method, req.url, req.headers['content-type'], req.body);
       if (refusal) {
         this.refusals.push(refusal);
         return json(res, 400, { error: 'invalid_grant', error_description: refusal });
       }
       this.issued++;
-      return json(res, 200, { access_token: `ya29.test-token-${this.issued}`, expires_in: this.expiresInS, token_type: 'Bearer' });
+      return json(res, 200, {
+        access_token: `ya29.test-token-${this.issued}`,
+        expires_in: this.expiresInS,
+        token_type: 'Bearer',
+      });
     });
     return this;
   }
@@ -84,19 +89,27 @@ export class MockTokenEndpoint {
     if (method !== 'POST' || url !== '/token') return `unexpected ${method} ${url}`;
     if (contentType !== 'application/x-www-form-urlencoded') return `unexpected content-type ${contentType}`;
     const form = new URLSearchParams(body);
-    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return `unexpected grant_type ${form.get('grant_type')}`;
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
+      return `unexpected grant_type ${form.get('grant_type')}`;
     const parts = (form.get('assertion') ?? '').split('.');
     if (parts.length !== 3) return 'assertion is not a compact JWS';
     const [header64, claims64, signature64] = parts as [string, string, string];
-    const signedOk = verify('RSA-SHA256', Buffer.from(`${header64}.${claims64}`), this.account.publicKey, Buffer.from(signature64, 'base64url'));
+    const signedOk = verify(
+      'RSA-SHA256',
+      Buffer.from(`${header64}.${claims64}`),
+      this.account.publicKey,
+      Buffer.from(signature64, 'base64url'),
+    );
     if (!signedOk) return 'Invalid JWT Signature.';
     const header = JSON.parse(Buffer.from(header64, 'base64url').toString('utf8')) as Record<string, unknown>;
     const claims = JSON.parse(Buffer.from(claims64, 'base64url').toString('utf8')) as Record<string, any>;
-    if (header.alg !== 'RS256' || header.typ !== 'JWT' || header.kid !== this.account.privateKeyId) return `unexpected header ${JSON.stringify(header)}`;
+    if (header.alg !== 'RS256' || header.typ !== 'JWT' || header.kid !== this.account.privateKeyId)
+      return `unexpected header ${JSON.stringify(header)}`;
     if (claims.iss !== this.account.clientEmail) return `unexpected iss ${claims.iss}`;
     if (claims.aud !== this.url) return `unexpected aud ${claims.aud}`;
     if (claims.scope !== this.scope) return `unexpected scope ${claims.scope}`;
-    if (!Number.isInteger(claims.iat) || claims.exp - claims.iat !== 3600) return `unexpected lifetime iat=${claims.iat} exp=${claims.exp}`;
+    if (!Number.isInteger(claims.iat) || claims.exp - claims.iat !== 3600)
+      return `unexpected lifetime iat=${claims.iat} exp=${claims.exp}`;
     this.grants.push({ header, claims });
     return undefined;
   }

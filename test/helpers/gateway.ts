@@ -23,10 +23,18 @@ function secretsOf(env: Env): string[] {
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
     if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name)) secrets.push(value);
-    if (name === 'GATEWAY_API_KEYS') secrets.push(...value.split(',').map((entry) => entry.trim().replace(/^[\w.-]+:/, '')));
+    if (name === 'GATEWAY_API_KEYS')
+      secrets.push(...value.split(',').map((entry) => entry.trim().replace(/^[\w.-]+:/, '')));
     if (name === 'REDIS_URL') secrets.push(new URL(value).password);
-    if (name === 'VERTEX_AI_SERVICE_ACCOUNT_JSON') secrets.push(String(JSON.parse(value).private_key ?? '').replace(/-----[A-Z ]+-----/g, '').trim().slice(0, 64));
-    if (name === 'CUSTOM_PROVIDERS') secrets.push(...[...value.matchAll(/"api_key"\s*:\s*"([^"]+)"/g)].map((m) => m[1] as string));
+    if (name === 'VERTEX_AI_SERVICE_ACCOUNT_JSON')
+      secrets.push(
+        String(JSON.parse(value).private_key ?? '')
+          .replace(/-----[A-Z ]+-----/g, '')
+          .trim()
+          .slice(0, 64),
+      );
+    if (name === 'CUSTOM_PROVIDERS')
+      secrets.push(...[...value.matchAll(/"api_key"\s*:\s*"([^"]+)"/g)].map((m) => m[1] as string));
   }
   // A key like "k" would match everywhere: only distinctive values are scanned for.
   return secrets.filter((secret) => secret.length >= 6);
@@ -36,7 +44,8 @@ function secretsOf(env: Env): string[] {
 const liveSecrets = new Set<string>();
 
 function assertNoSecret(text: string): void {
-  for (const secret of liveSecrets) if (text.includes(secret)) throw new Error(`a configured secret appeared in a response: ${secret.slice(0, 3)}…`);
+  for (const secret of liveSecrets)
+    if (text.includes(secret)) throw new Error(`a configured secret appeared in a response: ${secret.slice(0, 3)}…`);
 }
 
 export async function startGateway(env: Env): Promise<TestGateway> {
@@ -63,7 +72,10 @@ export async function startGateway(env: Env): Promise<TestGateway> {
       for (const secret of secrets) liveSecrets.delete(secret);
       const text = JSON.stringify(logs);
       const leaked = secrets.filter((secret) => text.includes(secret));
-      if (leaked.length) throw new Error(`a configured secret appeared in the gateway's logs: ${leaked.map((s) => `${s.slice(0, 3)}…`).join(', ')}`);
+      if (leaked.length)
+        throw new Error(
+          `a configured secret appeared in the gateway's logs: ${leaked.map((s) => `${s.slice(0, 3)}…`).join(', ')}`,
+        );
     },
   };
 }
@@ -87,7 +99,11 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 }
 
 /** Waits until a log line matching `predicate` has been written (lines are written after the response). */
-export async function waitForLog(gw: TestGateway, predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 2000) {
+export async function waitForLog(
+  gw: TestGateway,
+  predicate: (line: Record<string, unknown>) => boolean,
+  timeoutMs = 2000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const line = gw.logs.find(predicate);
@@ -103,16 +119,20 @@ export function rawRequest(
   options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
 ): Promise<{ status: number; headers: import('node:http').IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        assertNoSecret(text + JSON.stringify(res.headers));
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', path: options.path, headers: options.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          assertNoSecret(text + JSON.stringify(res.headers));
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });

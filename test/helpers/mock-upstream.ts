@@ -35,7 +35,13 @@ export class MockUpstream {
       } catch {
         parsed = undefined;
       }
-      const request: ReceivedRequest = { method: raw.method ?? '', url: raw.url ?? '', headers: raw.headers, body, json: parsed };
+      const request: ReceivedRequest = {
+        method: raw.method ?? '',
+        url: raw.url ?? '',
+        headers: raw.headers,
+        body,
+        json: parsed,
+      };
       this.received.push(request);
       await this.#handler(request, res, raw);
     });
@@ -88,8 +94,20 @@ export function chatCompletion(content: string, model = 'gpt-4o-mini') {
     object: 'chat.completion',
     created: 1741569952,
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 19, completion_tokens: 10, total_tokens: 29, prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 } },
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content, refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
+    usage: {
+      prompt_tokens: 19,
+      completion_tokens: 10,
+      total_tokens: 29,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    },
     service_tier: 'default',
     system_fingerprint: 'fp_06737a9306',
   };
@@ -106,7 +124,12 @@ export function chatCompletionChunks(parts: readonly string[], model = 'gpt-4o-m
       system_fingerprint: 'fp_44709d6fcb',
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     })}\n\n`;
-  return [chunk({ role: 'assistant', content: '' }, null), ...parts.map((p) => chunk({ content: p }, null)), chunk({}, 'stop'), 'data: [DONE]\n\n'];
+  return [
+    chunk({ role: 'assistant', content: '' }, null),
+    ...parts.map((p) => chunk({ content: p }, null)),
+    chunk({}, 'stop'),
+    'data: [DONE]\n\n',
+  ];
 }
 
 /** Streams `events` as SSE, waiting `intervalMs` between writes. */

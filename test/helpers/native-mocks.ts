@@ -33,13 +33,26 @@ export function anthropicTextStream(parts: readonly string[], model = 'claude-so
   return typedEvents([
     {
       type: 'message_start',
-      message: { id: 'msg_01', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 25, output_tokens: 1 } },
+      message: {
+        id: 'msg_01',
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 25, output_tokens: 1 },
+      },
     } as { type: string },
     { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } as { type: string },
     { type: 'ping' },
     ...parts.map((text) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })),
     { type: 'content_block_stop', index: 0 } as { type: string },
-    { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 12 } } as { type: string },
+    {
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: 12 },
+    } as { type: string },
     { type: 'message_stop' },
   ]);
 }
@@ -59,11 +72,26 @@ export function cohereAnswer(text: string) {
 /** A v2 chat stream of text deltas: typed events from message-start to message-end. */
 export function cohereTextStream(parts: readonly string[]): string[] {
   return typedEvents([
-    { id: '321d178c-2c12-44d3-ae42-2f5510f6b1cc', type: 'message-start', delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } } } as { type: string },
-    { type: 'content-start', index: 0, delta: { message: { content: { type: 'text', text: '' } } } } as { type: string },
+    {
+      id: '321d178c-2c12-44d3-ae42-2f5510f6b1cc',
+      type: 'message-start',
+      delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } },
+    } as { type: string },
+    { type: 'content-start', index: 0, delta: { message: { content: { type: 'text', text: '' } } } } as {
+      type: string;
+    },
     ...parts.map((text) => ({ type: 'content-delta', index: 0, delta: { message: { content: { text } } } })),
     { type: 'content-end', index: 0 } as { type: string },
-    { type: 'message-end', delta: { finish_reason: 'COMPLETE', usage: { billed_units: { input_tokens: 12, output_tokens: 7 }, tokens: { input_tokens: 507, output_tokens: 10 } } } } as { type: string },
+    {
+      type: 'message-end',
+      delta: {
+        finish_reason: 'COMPLETE',
+        usage: {
+          billed_units: { input_tokens: 12, output_tokens: 7 },
+          tokens: { input_tokens: 507, output_tokens: 10 },
+        },
+      },
+    } as { type: string },
   ]);
 }
 
@@ -86,13 +114,19 @@ export function converseTextStream(parts: readonly string[]): Buffer {
     ...parts.map((text) => eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text } })),
     eventFrame('contentBlockStop', { contentBlockIndex: 0 }),
     eventFrame('messageStop', { stopReason: 'end_turn' }),
-    eventFrame('metadata', { usage: { inputTokens: 30, outputTokens: 12, totalTokens: 42 }, metrics: { latencyMs: 300 } }),
+    eventFrame('metadata', {
+      usage: { inputTokens: 30, outputTokens: 12, totalTokens: 42 },
+      metrics: { latencyMs: 300 },
+    }),
   ]);
 }
 
 /** Writes an AWS event stream in pieces of `pieceBytes` (so frames arrive split). */
 export async function sendEventStream(res: ServerResponse, bytes: Buffer, pieceBytes = 37): Promise<void> {
-  res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': 'b1a5e2c0-0000-4000-8000-000000000000' });
+  res.writeHead(200, {
+    'content-type': 'application/vnd.amazon.eventstream',
+    'x-amzn-requestid': 'b1a5e2c0-0000-4000-8000-000000000000',
+  });
   for (let offset = 0; offset < bytes.length; offset += pieceBytes) {
     if (res.destroyed) return;
     res.write(bytes.subarray(offset, offset + pieceBytes));
@@ -127,9 +161,16 @@ export function replicatePrediction(fields: object, origin: string) {
 }
 
 /** One SSE `data` field per line of `text`, as the SSE spec carries text with line breaks. */
-const sseDataLines = (text: string) => text.split('\n').map((line) => `data: ${line}`).join('\n');
+const sseDataLines = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => `data: ${line}`)
+    .join('\n');
 
 /** The SSE events of a prediction's `urls.stream`: one `output` per token (plain text, not JSON), then `done`. */
 export function replicateStreamEvents(parts: readonly string[]): string[] {
-  return [...parts.map((text, i) => `event: output\nid: 1:${i}\n${sseDataLines(text)}\n\n`), 'event: done\ndata: {}\n\n'];
+  return [
+    ...parts.map((text, i) => `event: output\nid: 1:${i}\n${sseDataLines(text)}\n\n`),
+    'event: done\ndata: {}\n\n',
+  ];
 }

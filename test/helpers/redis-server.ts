@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,13 +15,29 @@ export class RedisServer {
   ) {}
 
   async start(): Promise<void> {
-    const child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', this.password], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      REDIS_SERVER,
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--requirepass',
+        this.password,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     this.#child = child;
     const deadline = Date.now() + 5_000;
     while (!(await answers(this.port))) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`redis-server on port ${this.port} did not start`);
       await sleep(25);
     }
   }
@@ -59,6 +75,5 @@ export function answers(port: number): Promise<boolean> {
     socket.once('data', (data) => done(/^[+-]/.test(data.toString())));
   });
 }
-
 
 export { freePort } from './ports.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { withoutCredentials } from '../../src/limits/redis-counters.ts';
 import { createRateLimiter } from '../../src/limits/rate-limiter.ts';
+import { withoutCredentials } from '../../src/limits/redis-counters.ts';
 import { freePort } from '../helpers/ports.ts';
 
 describe('Redis never reachable', () => {

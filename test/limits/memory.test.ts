@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCounters } from '../../src/limits/memory-counters.ts';
-import { createRateLimiter, type Admission, type LimitSettings } from '../../src/limits/rate-limiter.ts';
+import { type Admission, createRateLimiter, type LimitSettings } from '../../src/limits/rate-limiter.ts';
 
 /** 12:00:48 UTC: 12 s left in the minute, 11 h 59 min 12 s (43 152 s) to midnight UTC. */
 const T = Date.UTC(2025, 5, 1, 12, 0, 48);
@@ -49,7 +49,11 @@ describe('in-memory rate limits', () => {
     const fresh = await limiter.admit('alice');
     expect(fresh).toEqual({
       allowed: true,
-      headers: { 'x-ratelimit-limit-requests': '3', 'x-ratelimit-remaining-requests': '2', 'x-ratelimit-reset-requests': '60s' },
+      headers: {
+        'x-ratelimit-limit-requests': '3',
+        'x-ratelimit-remaining-requests': '2',
+        'x-ratelimit-reset-requests': '60s',
+      },
     });
   });
 
@@ -68,7 +72,11 @@ describe('in-memory rate limits', () => {
     const { limiter, clock } = limiterAt({ tokensPerMinute: 1000 });
     expect(await limiter.admit('alice')).toEqual({
       allowed: true,
-      headers: { 'x-ratelimit-limit-tokens': '1000', 'x-ratelimit-remaining-tokens': '1000', 'x-ratelimit-reset-tokens': '12s' },
+      headers: {
+        'x-ratelimit-limit-tokens': '1000',
+        'x-ratelimit-remaining-tokens': '1000',
+        'x-ratelimit-reset-tokens': '12s',
+      },
     });
     await limiter.record('alice', 600, 0.01);
     expect((await limiter.admit('alice')).headers['x-ratelimit-remaining-tokens']).toBe('400');
@@ -95,7 +103,9 @@ describe('in-memory rate limits', () => {
 
     const refusal = refused(await limiter.admit('alice'));
     expect(refusal).toMatchObject({ limit: 'budget', retryAfterSeconds: SECONDS_TO_MIDNIGHT });
-    expect(refusal.message).toBe(`Daily budget reached: 1 USD per UTC day (BUDGET_USD_DAILY). Retry in ${SECONDS_TO_MIDNIGHT} s, after midnight UTC.`);
+    expect(refusal.message).toBe(
+      `Daily budget reached: 1 USD per UTC day (BUDGET_USD_DAILY). Retry in ${SECONDS_TO_MIDNIGHT} s, after midnight UTC.`,
+    );
     expect(refusal.headers).toEqual({
       'x-ratelimit-limit-budget-usd': '1',
       'x-ratelimit-remaining-budget-usd': '0',
@@ -105,13 +115,19 @@ describe('in-memory rate limits', () => {
     clock.now = Date.UTC(2025, 5, 1, 23, 59, 59, 500);
     expect(refused(await limiter.admit('alice')).retryAfterSeconds).toBe(1);
     clock.now = Date.UTC(2025, 5, 2); // midnight UTC: a new day
-    expect(await limiter.admit('alice')).toMatchObject({ allowed: true, headers: { 'x-ratelimit-remaining-budget-usd': '1' } });
+    expect(await limiter.admit('alice')).toMatchObject({
+      allowed: true,
+      headers: { 'x-ratelimit-remaining-budget-usd': '1' },
+    });
   });
 
   it('adds nothing for an unknown cost', async () => {
     const { limiter } = limiterAt({ dailyBudgetUsd: 0.5 });
     for (let i = 0; i < 10; i++) await limiter.record('alice', 1_000_000, null);
-    expect(await limiter.admit('alice')).toMatchObject({ allowed: true, headers: { 'x-ratelimit-remaining-budget-usd': '0.5' } });
+    expect(await limiter.admit('alice')).toMatchObject({
+      allowed: true,
+      headers: { 'x-ratelimit-remaining-budget-usd': '0.5' },
+    });
   });
 
   it('names the longest-lasting limit when several are reached', async () => {

@@ -1,16 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRateLimiter, type Admission, type LimitSettings, type RateLimiter } from '../../src/limits/rate-limiter.ts';
+import {
+  type Admission,
+  createRateLimiter,
+  type LimitSettings,
+  type RateLimiter,
+} from '../../src/limits/rate-limiter.ts';
 
 import { freePort, HAS_REDIS, REDIS_SERVER, RedisServer } from '../helpers/redis-server.ts';
+
 if (!HAS_REDIS) console.warn(`Skipping the Redis rate-limit tests: ${REDIS_SERVER} is missing.`);
 
 const PASSWORD = 'limits-test-secret';
 /** Windows come from this fixed instant, so no test straddles a minute; timeouts use real time. */
 const T = Date.UTC(2025, 5, 1, 12, 0, 30);
 const MINUTE = Math.floor(T / 60_000);
-
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -50,7 +55,13 @@ describe.skipIf(!HAS_REDIS)('rate limits shared through Redis (needs /usr/bin/re
   beforeAll(async () => {
     server = new RedisServer(await freePort(), PASSWORD);
     await server.start();
-    inspector = new Redis({ port: server.port, host: '127.0.0.1', password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 1 });
+    inspector = new Redis({
+      port: server.port,
+      host: '127.0.0.1',
+      password: PASSWORD,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
     inspector.on('error', () => undefined);
   });
 
@@ -67,7 +78,9 @@ describe.skipIf(!HAS_REDIS)('rate limits shared through Redis (needs /usr/bin/re
     const allowed = answers.filter((a): a is Extract<Admission, { allowed: true }> => a.allowed);
     expect(allowed).toHaveLength(10);
     // Each slot was handed out once: the remaining counts are 9, 8, …, 0, each exactly once.
-    expect(allowed.map((a) => Number(a.headers['x-ratelimit-remaining-requests'])).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(allowed.map((a) => Number(a.headers['x-ratelimit-remaining-requests'])).sort((a, b) => a - b)).toEqual([
+      0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+    ]);
     expect(answers.filter((a) => !a.allowed).every((a) => !a.allowed && a.limit === 'requests')).toBe(true);
     expect(await inspector.get(`switchyard:{shared}:requests:${MINUTE}`)).toBe('10');
     expect(warnings).toEqual([]);
@@ -121,7 +134,10 @@ describe.skipIf(!HAS_REDIS)('rate limits shared through Redis (needs /usr/bin/re
       // Local counters start empty: three more requests fit this minute, the fourth does not.
       expect(answers.map((a) => a.allowed)).toEqual([true, true, true, false]);
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatchObject({ message: 'Redis unreachable: counting locally', detail: { redis: `redis://127.0.0.1:${server.port}` } });
+      expect(warnings[0]).toMatchObject({
+        message: 'Redis unreachable: counting locally',
+        detail: { redis: `redis://127.0.0.1:${server.port}` },
+      });
       expect(JSON.stringify(warnings)).not.toContain(PASSWORD);
     });
 

@@ -31,7 +31,8 @@ describe('Bedrock ConverseStream decoding', () => {
   });
 
   it('gives the same events whatever byte boundary the body is split at (every single cut)', () => {
-    for (let cut = 1; cut < bytes.length; cut++) expect(stable(decodeAll(decoder(), splitAt(bytes, [cut])))).toEqual(TOOL_CALL_EVENTS);
+    for (let cut = 1; cut < bytes.length; cut++)
+      expect(stable(decodeAll(decoder(), splitAt(bytes, [cut])))).toEqual(TOOL_CALL_EVENTS);
   });
 
   it('gives the same events when bytes arrive one at a time', () => {
@@ -74,24 +75,38 @@ describe('Bedrock ConverseStream decoding', () => {
     const frame = Buffer.from(eventFrame('messageStart', { role: 'assistant' }));
     frame[9]! ^= 0x01; // inside the prelude CRC itself
     const events = decodeAll(decoder(), [frame]);
-    expect(events).toEqual([{ type: 'error', status: 502, code: 'upstream_malformed', message: expect.stringMatching(/prelude checksum/) }]);
+    expect(events).toEqual([
+      { type: 'error', status: 502, code: 'upstream_malformed', message: expect.stringMatching(/prelude checksum/) },
+    ]);
   });
 
   it('reports an impossible frame length as soon as the prelude arrives', () => {
     const header = Buffer.alloc(12);
     header.writeUInt32BE(0xffffffff, 0);
-    expect(decoder().push(header)).toEqual([{ type: 'error', status: 502, code: 'upstream_malformed', message: expect.stringMatching(/impossible length/) }]);
+    expect(decoder().push(header)).toEqual([
+      { type: 'error', status: 502, code: 'upstream_malformed', message: expect.stringMatching(/impossible length/) },
+    ]);
   });
 
   it('reports a body that ends inside a frame', () => {
     const frames = toolCallStreamFrames();
     const cut = concat(frames).subarray(0, concat(frames).length - 3);
-    expect(decodeAll(decoder(), [cut]).at(-1)).toEqual({ type: 'error', status: 502, code: 'upstream_malformed', message: expect.stringMatching(/ended inside a message/) });
+    expect(decodeAll(decoder(), [cut]).at(-1)).toEqual({
+      type: 'error',
+      status: 502,
+      code: 'upstream_malformed',
+      message: expect.stringMatching(/ended inside a message/),
+    });
   });
 
   it('reports a stream that ends cleanly but without messageStop', () => {
     const frames = toolCallStreamFrames().slice(0, 4);
-    expect(decodeAll(decoder(), [concat(frames)]).at(-1)).toEqual({ type: 'error', status: 502, code: 'upstream_stream_incomplete', message: expect.stringMatching(/ended before the answer was complete/) });
+    expect(decodeAll(decoder(), [concat(frames)]).at(-1)).toEqual({
+      type: 'error',
+      status: 502,
+      code: 'upstream_stream_incomplete',
+      message: expect.stringMatching(/ended before the answer was complete/),
+    });
   });
 
   it.each([
@@ -102,7 +117,11 @@ describe('Bedrock ConverseStream decoding', () => {
     ['serviceUnavailableException', 503],
     ['modelTimeoutException', 504],
   ])('turns a %s frame into an error event with status %i, and stops there', (exceptionType, status) => {
-    const frames = [eventFrame('messageStart', { role: 'assistant' }), exceptionFrame(exceptionType, 'Something went wrong upstream.'), eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'late' } })];
+    const frames = [
+      eventFrame('messageStart', { role: 'assistant' }),
+      exceptionFrame(exceptionType, 'Something went wrong upstream.'),
+      eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'late' } }),
+    ];
     expect(stable(decodeAll(decoder(), [concat(frames)]))).toEqual([
       { type: 'start', id: 'ID', model: 'claude-via-bedrock' },
       { type: 'error', status, code: exceptionType, message: 'Something went wrong upstream.' },
@@ -113,11 +132,17 @@ describe('Bedrock ConverseStream decoding', () => {
     const frames = [
       eventFrame('messageStart', { role: 'assistant' }),
       eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { text: 'Count the rs' } } }),
-      eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { signature: 'EqQBCkgIARAB' } } }),
+      eventFrame('contentBlockDelta', {
+        contentBlockIndex: 0,
+        delta: { reasoningContent: { signature: 'EqQBCkgIARAB' } },
+      }),
       eventFrame('contentBlockStop', { contentBlockIndex: 0 }),
       eventFrame('contentBlockDelta', { contentBlockIndex: 1, delta: { text: '3' } }),
       eventFrame('contentBlockStop', { contentBlockIndex: 1 }),
-      eventFrame('messageStop', { stopReason: 'end_turn', additionalModelResponseFields: { delta: { stop_sequence: null } } }),
+      eventFrame('messageStop', {
+        stopReason: 'end_turn',
+        additionalModelResponseFields: { delta: { stop_sequence: null } },
+      }),
       eventFrame('metadata', { usage: { inputTokens: 5, outputTokens: 7, totalTokens: 12 } }),
     ];
     expect(stable(decodeAll(decoder(), [concat(frames)]))).toEqual([
@@ -133,13 +158,18 @@ describe('Bedrock ConverseStream decoding', () => {
 
   it('streams a JSON answer asked for through the forced tool as text', () => {
     const frames = [
-      eventFrame('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 't', name: 'json_output' } } }),
+      eventFrame('contentBlockStart', {
+        contentBlockIndex: 0,
+        start: { toolUse: { toolUseId: 't', name: 'json_output' } },
+      }),
       eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '{"city":' } } }),
       eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '"Paris"}' } } }),
       eventFrame('contentBlockStop', { contentBlockIndex: 0 }),
       eventFrame('messageStop', { stopReason: 'tool_use' }),
     ];
-    const jsonDecoder = bedrockFormat.chat.streamDecoder(chatRequest({ model: 'claude-via-bedrock', stream: true, responseFormat: { type: 'json' } }));
+    const jsonDecoder = bedrockFormat.chat.streamDecoder(
+      chatRequest({ model: 'claude-via-bedrock', stream: true, responseFormat: { type: 'json' } }),
+    );
     expect(stable(decodeAll(jsonDecoder, [concat(frames)]))).toEqual([
       { type: 'start', id: 'ID', model: 'claude-via-bedrock' },
       { type: 'text-delta', text: '{"city":' },

@@ -4,8 +4,10 @@ import { finishReasonOf } from '../../src/formats/cohere/response.ts';
 import type { ChatRequest, StreamEvent } from '../../src/formats/ir.ts';
 import { chatRequest, decodeAll, splitAt, typedSse } from './helpers.ts';
 
-const build = (fields: Partial<ChatRequest>) => cohereFormat.chat.buildRequest(chatRequest(fields), 'command-a-03-2025');
-const decode = (body: object) => cohereFormat.chat.decodeResponse(Buffer.from(JSON.stringify(body)), chatRequest({ model: 'command-a' }));
+const build = (fields: Partial<ChatRequest>) =>
+  cohereFormat.chat.buildRequest(chatRequest(fields), 'command-a-03-2025');
+const decode = (body: object) =>
+  cohereFormat.chat.decodeResponse(Buffer.from(JSON.stringify(body)), chatRequest({ model: 'command-a' }));
 
 describe('Cohere v2 chat request', () => {
   it('maps system, messages and sampling parameters to /v2/chat', () => {
@@ -51,34 +53,77 @@ describe('Cohere v2 chat request', () => {
   });
 
   it('maps tools, tool calls with their plan, and tool results (the tool-use guide example)', () => {
-    const parameters = { type: 'object', properties: { day: { type: 'string', description: 'Retrieves sales data for this day, formatted as YYYY-MM-DD.' } }, required: ['day'] };
+    const parameters = {
+      type: 'object',
+      properties: {
+        day: { type: 'string', description: 'Retrieves sales data for this day, formatted as YYYY-MM-DD.' },
+      },
+      required: ['day'],
+    };
     const { body } = build({
-      tools: [{ name: 'query_daily_sales_report', description: 'Connects to a database to retrieve overall sales volumes and sales information for a given day.', parameters }],
+      tools: [
+        {
+          name: 'query_daily_sales_report',
+          description:
+            'Connects to a database to retrieve overall sales volumes and sales information for a given day.',
+          parameters,
+        },
+      ],
       messages: [
         { role: 'user', content: [{ type: 'text', text: 'Can you provide a sales summary for 29th September 2023?' }] },
         {
           role: 'assistant',
           content: [
             { type: 'text', text: 'I will retrieve the sales data for 29 September 2023.' },
-            { type: 'tool-call', id: 'query_daily_sales_report_k3dy4mvhesjs', name: 'query_daily_sales_report', arguments: '{"day":"2023-09-29"}' },
+            {
+              type: 'tool-call',
+              id: 'query_daily_sales_report_k3dy4mvhesjs',
+              name: 'query_daily_sales_report',
+              arguments: '{"day":"2023-09-29"}',
+            },
           ],
         },
         {
           role: 'user',
-          content: [{ type: 'tool-result', toolCallId: 'query_daily_sales_report_k3dy4mvhesjs', name: 'query_daily_sales_report', content: [{ type: 'text', text: '{"total_sales_amount":10000,"total_units_sold":250}' }] }],
+          content: [
+            {
+              type: 'tool-result',
+              toolCallId: 'query_daily_sales_report_k3dy4mvhesjs',
+              name: 'query_daily_sales_report',
+              content: [{ type: 'text', text: '{"total_sales_amount":10000,"total_units_sold":250}' }],
+            },
+          ],
         },
       ],
     });
     expect(body.tools).toEqual([
-      { type: 'function', function: { name: 'query_daily_sales_report', description: 'Connects to a database to retrieve overall sales volumes and sales information for a given day.', parameters } },
+      {
+        type: 'function',
+        function: {
+          name: 'query_daily_sales_report',
+          description:
+            'Connects to a database to retrieve overall sales volumes and sales information for a given day.',
+          parameters,
+        },
+      },
     ]);
     expect((body.messages as any[]).slice(1)).toEqual([
       {
         role: 'assistant',
         tool_plan: 'I will retrieve the sales data for 29 September 2023.',
-        tool_calls: [{ id: 'query_daily_sales_report_k3dy4mvhesjs', type: 'function', function: { name: 'query_daily_sales_report', arguments: '{"day":"2023-09-29"}' } }],
+        tool_calls: [
+          {
+            id: 'query_daily_sales_report_k3dy4mvhesjs',
+            type: 'function',
+            function: { name: 'query_daily_sales_report', arguments: '{"day":"2023-09-29"}' },
+          },
+        ],
       },
-      { role: 'tool', tool_call_id: 'query_daily_sales_report_k3dy4mvhesjs', content: [{ type: 'text', text: '{"total_sales_amount":10000,"total_units_sold":250}' }] },
+      {
+        role: 'tool',
+        tool_call_id: 'query_daily_sales_report_k3dy4mvhesjs',
+        content: [{ type: 'text', text: '{"total_sales_amount":10000,"total_units_sold":250}' }],
+      },
     ]);
   });
 
@@ -89,7 +134,13 @@ describe('Cohere v2 chat request', () => {
         {
           role: 'user',
           content: [
-            { type: 'tool-result', toolCallId: 'a', name: 'f', isError: true, content: [{ type: 'text', text: 'file not found' }] },
+            {
+              type: 'tool-result',
+              toolCallId: 'a',
+              name: 'f',
+              isError: true,
+              content: [{ type: 'text', text: 'file not found' }],
+            },
             { type: 'text', text: 'Try another file.' },
           ],
         },
@@ -97,7 +148,14 @@ describe('Cohere v2 chat request', () => {
     });
     expect(body.messages).toEqual([
       { role: 'assistant', tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }] },
-      { role: 'tool', tool_call_id: 'a', content: [{ type: 'text', text: 'Error:' }, { type: 'text', text: 'file not found' }] },
+      {
+        role: 'tool',
+        tool_call_id: 'a',
+        content: [
+          { type: 'text', text: 'Error:' },
+          { type: 'text', text: 'file not found' },
+        ],
+      },
       { role: 'user', content: [{ type: 'text', text: 'Try another file.' }] },
     ]);
   });
@@ -108,7 +166,13 @@ describe('Cohere v2 chat request', () => {
     [{ type: 'tool', name: 'g' }, ['g'], 'REQUIRED'],
     [{ type: 'auto' }, ['f', 'g'], undefined],
   ] as const)('maps tool choice %o (a named tool: offered alone, and required)', (toolChoice, offered, expected) => {
-    const { body } = build({ tools: [{ name: 'f', parameters: {} }, { name: 'g', parameters: {} }], toolChoice });
+    const { body } = build({
+      tools: [
+        { name: 'f', parameters: {} },
+        { name: 'g', parameters: {} },
+      ],
+      toolChoice,
+    });
     expect((body.tools as any[]).map((t) => t.function.name)).toEqual(offered);
     expect(body.tool_choice).toBe(expected);
   });
@@ -138,12 +202,17 @@ describe('Cohere v2 chat request', () => {
     [{ reasoning: false }, 'command-a-reasoning-08-2025', { type: 'disabled' }],
     [{ reasoning: false }, 'command-r-plus-08-2024', undefined],
   ] as const)('maps reasoning %o for %s to thinking', (fields, model, thinking) => {
-    expect(cohereFormat.chat.buildRequest(chatRequest(fields as Partial<ChatRequest>), model).body.thinking).toEqual(thinking);
+    expect(cohereFormat.chat.buildRequest(chatRequest(fields as Partial<ChatRequest>), model).body.thinking).toEqual(
+      thinking,
+    );
   });
 
   it.each([
     [{ type: 'json' }, { type: 'json_object' }],
-    [{ type: 'json-schema', name: 'x', schema: { type: 'object', properties: { a: { type: 'string' } } } }, { type: 'json_object', json_schema: { type: 'object', properties: { a: { type: 'string' } } } }],
+    [
+      { type: 'json-schema', name: 'x', schema: { type: 'object', properties: { a: { type: 'string' } } } },
+      { type: 'json_object', json_schema: { type: 'object', properties: { a: { type: 'string' } } } },
+    ],
   ] as const)('maps response format %o', (responseFormat, expected) => {
     expect(build({ responseFormat } as Partial<ChatRequest>).body.response_format).toEqual(expected);
   });
@@ -157,9 +226,35 @@ describe('Cohere v2 chat request', () => {
 
   it.each([
     ['n > 1', { n: 2 }, /'n'/],
-    ['parallel_tool_calls: false', { tools: [{ name: 'f', parameters: {} }], parallelToolCalls: false }, /parallel_tool_calls/],
-    ['a document in a message', { messages: [{ role: 'user', content: [{ type: 'file', mediaType: 'application/pdf', data: 'JVBERi0=' }] }] }, /documents/],
-    ['an image in a tool result', { messages: [{ role: 'user', content: [{ type: 'tool-result', toolCallId: 'a', name: 'f', content: [{ type: 'image', source: { kind: 'url', url: 'https://x/y.png' } }] }] }] }, /text only/],
+    [
+      'parallel_tool_calls: false',
+      { tools: [{ name: 'f', parameters: {} }], parallelToolCalls: false },
+      /parallel_tool_calls/,
+    ],
+    [
+      'a document in a message',
+      { messages: [{ role: 'user', content: [{ type: 'file', mediaType: 'application/pdf', data: 'JVBERi0=' }] }] },
+      /documents/,
+    ],
+    [
+      'an image in a tool result',
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'tool-result',
+                toolCallId: 'a',
+                name: 'f',
+                content: [{ type: 'image', source: { kind: 'url', url: 'https://x/y.png' } }],
+              },
+            ],
+          },
+        ],
+      },
+      /text only/,
+    ],
   ] as const)('refuses %s', (_name, fields, message) => {
     expect(() => build(fields as Partial<ChatRequest>)).toThrow(message);
   });
@@ -171,7 +266,10 @@ describe('Cohere v2 chat answer', () => {
       id: 'c14c80c3-18eb-4519-9460-6c92edd8cfb4',
       finish_reason: 'COMPLETE',
       message: { role: 'assistant', content: [{ type: 'text', text: 'LLMs stand for Large Language Models.' }] },
-      usage: { billed_units: { input_tokens: 17, output_tokens: 386 }, tokens: { input_tokens: 87, output_tokens: 479 } },
+      usage: {
+        billed_units: { input_tokens: 17, output_tokens: 386 },
+        tokens: { input_tokens: 87, output_tokens: 479 },
+      },
     });
     expect(answer).toEqual({
       id: 'c14c80c3-18eb-4519-9460-6c92edd8cfb4',
@@ -205,7 +303,17 @@ describe('Cohere v2 chat answer', () => {
   });
 
   it('reads thinking content as reasoning', () => {
-    const answer = decode({ id: 'x', finish_reason: 'COMPLETE', message: { role: 'assistant', content: [{ type: 'thinking', thinking: '2 + 2…' }, { type: 'text', text: '4' }] } });
+    const answer = decode({
+      id: 'x',
+      finish_reason: 'COMPLETE',
+      message: {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: '2 + 2…' },
+          { type: 'text', text: '4' },
+        ],
+      },
+    });
     expect(answer.content).toEqual([
       { type: 'reasoning', text: '2 + 2…' },
       { type: 'text', text: '4' },
@@ -225,12 +333,19 @@ describe('Cohere v2 chat answer', () => {
   });
 
   it.each([
-    [400, { message: "invalid request: message must be at least 1 token long or tool results must be specified." }, 'invalid_request_error'],
+    [
+      400,
+      { message: 'invalid request: message must be at least 1 token long or tool results must be specified.' },
+      'invalid_request_error',
+    ],
     [401, { message: 'invalid api token' }, 'authentication_error'],
-    [429, { message: "You are using a Trial key, which is limited to 10 API calls / minute." }, 'rate_limit_error'],
+    [429, { message: 'You are using a Trial key, which is limited to 10 API calls / minute.' }, 'rate_limit_error'],
     [500, { message: 'internal server error, this has been reported to our developers' }, 'api_error'],
   ])('reads a %i error body', (status, body, code) => {
-    expect(cohereFormat.chat.errorOf(status, Buffer.from(JSON.stringify(body)))).toEqual({ message: body.message, code });
+    expect(cohereFormat.chat.errorOf(status, Buffer.from(JSON.stringify(body)))).toEqual({
+      message: body.message,
+      code,
+    });
   });
 });
 
@@ -238,12 +353,25 @@ describe('Cohere v2 chat stream', () => {
   const decoder = () => cohereFormat.chat.streamDecoder(chatRequest({ model: 'command-a', stream: true }));
 
   const TEXT_STREAM = [
-    { id: '29f14a5a-11de-4cae-9800-25e4747408ea', type: 'message-start', delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } } },
+    {
+      id: '29f14a5a-11de-4cae-9800-25e4747408ea',
+      type: 'message-start',
+      delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } },
+    },
     { type: 'content-start', index: 0, delta: { message: { content: { type: 'text', text: '' } } } },
     { type: 'content-delta', index: 0, delta: { message: { content: { text: 'Large' } } } },
     { type: 'content-delta', index: 0, delta: { message: { content: { text: ' Language Models' } } } },
     { type: 'content-end', index: 0 },
-    { type: 'message-end', delta: { finish_reason: 'COMPLETE', usage: { billed_units: { input_tokens: 3, output_tokens: 258 }, tokens: { input_tokens: 69, output_tokens: 258 } } } },
+    {
+      type: 'message-end',
+      delta: {
+        finish_reason: 'COMPLETE',
+        usage: {
+          billed_units: { input_tokens: 3, output_tokens: 258 },
+          tokens: { input_tokens: 69, output_tokens: 258 },
+        },
+      },
+    },
   ];
   const TEXT_EVENTS: StreamEvent[] = [
     { type: 'start', id: '29f14a5a-11de-4cae-9800-25e4747408ea', model: 'command-a' },
@@ -260,7 +388,8 @@ describe('Cohere v2 chat stream', () => {
 
   it('gives the same events whatever byte boundary the body is split at', () => {
     const bytes = typedSse(TEXT_STREAM);
-    for (let cut = 1; cut < bytes.length; cut += 7) expect(decodeAll(decoder(), splitAt(bytes, [cut, cut + 3]))).toEqual(TEXT_EVENTS);
+    for (let cut = 1; cut < bytes.length; cut += 7)
+      expect(decodeAll(decoder(), splitAt(bytes, [cut, cut + 3]))).toEqual(TEXT_EVENTS);
   });
 
   it('streams the tool plan as text, then tool calls, with {} for argument-less calls', () => {
@@ -268,13 +397,34 @@ describe('Cohere v2 chat stream', () => {
       { id: 'm', type: 'message-start', delta: { message: { role: 'assistant' } } },
       { type: 'tool-plan-delta', delta: { message: { tool_plan: 'I will look up' } } },
       { type: 'tool-plan-delta', delta: { message: { tool_plan: ' the weather.' } } },
-      { type: 'tool-call-start', index: 0, delta: { message: { tool_calls: { id: 'weather_1', type: 'function', function: { name: 'weather', arguments: '' } } } } },
-      { type: 'tool-call-delta', index: 0, delta: { message: { tool_calls: { function: { arguments: '{"location":' } } } } },
-      { type: 'tool-call-delta', index: 0, delta: { message: { tool_calls: { function: { arguments: '"Toronto"}' } } } } },
+      {
+        type: 'tool-call-start',
+        index: 0,
+        delta: {
+          message: { tool_calls: { id: 'weather_1', type: 'function', function: { name: 'weather', arguments: '' } } },
+        },
+      },
+      {
+        type: 'tool-call-delta',
+        index: 0,
+        delta: { message: { tool_calls: { function: { arguments: '{"location":' } } } },
+      },
+      {
+        type: 'tool-call-delta',
+        index: 0,
+        delta: { message: { tool_calls: { function: { arguments: '"Toronto"}' } } } },
+      },
       { type: 'tool-call-end', index: 0 },
-      { type: 'tool-call-start', index: 1, delta: { message: { tool_calls: { id: 'now_2', type: 'function', function: { name: 'now', arguments: '' } } } } },
+      {
+        type: 'tool-call-start',
+        index: 1,
+        delta: { message: { tool_calls: { id: 'now_2', type: 'function', function: { name: 'now', arguments: '' } } } },
+      },
       { type: 'tool-call-end', index: 1 },
-      { type: 'message-end', delta: { finish_reason: 'TOOL_CALL', usage: { billed_units: { input_tokens: 46, output_tokens: 14 } } } },
+      {
+        type: 'message-end',
+        delta: { finish_reason: 'TOOL_CALL', usage: { billed_units: { input_tokens: 46, output_tokens: 14 } } },
+      },
     ];
     expect(decodeAll(decoder(), [typedSse(stream)])).toEqual([
       { type: 'start', id: 'm', model: 'command-a' },
@@ -312,9 +462,19 @@ describe('Cohere v2 chat stream', () => {
   });
 
   it('reports a message-end carrying an error, and a stream cut before message-end', () => {
-    const failed = [TEXT_STREAM[0]!, { type: 'message-end', delta: { finish_reason: 'ERROR', error: 'The model is overloaded.' } }];
-    expect(decodeAll(decoder(), [typedSse(failed)]).slice(1)).toEqual([{ type: 'error', status: 502, code: 'upstream_error', message: 'The model is overloaded.' }]);
-    expect(decodeAll(decoder(), [typedSse(TEXT_STREAM.slice(0, 3))]).at(-1)).toEqual({ type: 'error', status: 502, code: 'upstream_stream_incomplete', message: expect.stringMatching(/ended before the answer was complete/) });
+    const failed = [
+      TEXT_STREAM[0]!,
+      { type: 'message-end', delta: { finish_reason: 'ERROR', error: 'The model is overloaded.' } },
+    ];
+    expect(decodeAll(decoder(), [typedSse(failed)]).slice(1)).toEqual([
+      { type: 'error', status: 502, code: 'upstream_error', message: 'The model is overloaded.' },
+    ]);
+    expect(decodeAll(decoder(), [typedSse(TEXT_STREAM.slice(0, 3))]).at(-1)).toEqual({
+      type: 'error',
+      status: 502,
+      code: 'upstream_stream_incomplete',
+      message: expect.stringMatching(/ended before the answer was complete/),
+    });
   });
 });
 
@@ -323,20 +483,36 @@ describe('Cohere v2 embeddings', () => {
 
   it.each([
     [{ model: 'm', input: ['hello', 'goodbye'] }, { input_type: 'search_document' }],
-    [{ model: 'm', input: ['hello'], inputType: 'classification', dimensions: 512 }, { input_type: 'classification', output_dimension: 512 }],
+    [
+      { model: 'm', input: ['hello'], inputType: 'classification', dimensions: 512 },
+      { input_type: 'classification', output_dimension: 512 },
+    ],
   ])('builds /v2/embed for %o', (request, fields) => {
-    expect(embeddings.buildRequest(request, 'embed-v4.0')).toEqual({ path: '/v2/embed', body: { model: 'embed-v4.0', texts: request.input, embedding_types: ['float'], ...fields } });
+    expect(embeddings.buildRequest(request, 'embed-v4.0')).toEqual({
+      path: '/v2/embed',
+      body: { model: 'embed-v4.0', texts: request.input, embedding_types: ['float'], ...fields },
+    });
   });
 
   it('reads float embeddings and billed input tokens (the Embed reference example)', () => {
     const body = {
       id: 'da6e531f-54c6-4a73-bf92-f60566d8d753',
-      embeddings: { float: [[0.016296387, -0.008354187], [-0.04663086, -0.0056381226]] },
+      embeddings: {
+        float: [
+          [0.016296387, -0.008354187],
+          [-0.04663086, -0.0056381226],
+        ],
+      },
       texts: ['hello', 'goodbye'],
       meta: { api_version: { version: '2' }, billed_units: { input_tokens: 2 } },
       response_type: 'embeddings_by_type',
     };
-    expect(embeddings.decodeResponse(Buffer.from(JSON.stringify(body)), { model: 'embed-v4.0', input: ['hello', 'goodbye'] })).toEqual({
+    expect(
+      embeddings.decodeResponse(Buffer.from(JSON.stringify(body)), {
+        model: 'embed-v4.0',
+        input: ['hello', 'goodbye'],
+      }),
+    ).toEqual({
       model: 'embed-v4.0',
       embeddings: body.embeddings.float,
       usage: { inputTokens: 2 },

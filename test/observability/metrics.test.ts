@@ -39,7 +39,7 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
 }
 
 /** The value of the sample with exactly these labels, or undefined when there is none. */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
   return samples.find((sample) => sample.name === name && sameLabels(sample.labels, labels))?.value;
 }
 
@@ -65,22 +65,30 @@ describe('GatewayMetrics', () => {
 
     const samples = await scrape(metrics);
     const labels = { route: CHAT, provider: 'openai', model: 'gpt-4o' };
-    expect(valueOf(samples, 'switchyard_requests_total', { ...labels, status: '200' })).toBe(2);
-    expect(valueOf(samples, 'switchyard_requests_total', { ...labels, status: '502' })).toBe(1);
+    expect(sampleValue(samples, 'switchyard_requests_total', { ...labels, status: '200' })).toBe(2);
+    expect(sampleValue(samples, 'switchyard_requests_total', { ...labels, status: '502' })).toBe(1);
     expect(samplesNamed(samples, 'switchyard_requests_total')).toHaveLength(2);
   });
 
   it('observes request durations in seconds, in the right cumulative buckets', async () => {
     const metrics = newMetrics();
-    const request = { route: CHAT, provider: 'openai', model: 'gpt-4o', status: 200, ttfbMs: undefined, streamed: false };
+    const request = {
+      route: CHAT,
+      provider: 'openai',
+      model: 'gpt-4o',
+      status: 200,
+      ttfbMs: undefined,
+      streamed: false,
+    };
     metrics.requestFinished({ ...request, durationMs: 30 });
     metrics.requestFinished({ ...request, durationMs: 1500 });
 
     const samples = await scrape(metrics);
     const labels = { route: CHAT, provider: 'openai' };
-    const bucket = (le: string) => valueOf(samples, 'switchyard_request_duration_seconds_bucket', { ...labels, le });
-    expect(valueOf(samples, 'switchyard_request_duration_seconds_count', labels)).toBe(2);
-    expect(valueOf(samples, 'switchyard_request_duration_seconds_sum', labels)).toBeCloseTo(1.53, 9);
+    const bucket = (le: string) =>
+      sampleValue(samples, 'switchyard_request_duration_seconds_bucket', { ...labels, le });
+    expect(sampleValue(samples, 'switchyard_request_duration_seconds_count', labels)).toBe(2);
+    expect(sampleValue(samples, 'switchyard_request_duration_seconds_sum', labels)).toBeCloseTo(1.53, 9);
     expect(bucket('0.005')).toBe(0);
     expect(bucket('0.025')).toBe(0);
     expect(bucket('0.05')).toBe(1); // 30 ms
@@ -106,18 +114,20 @@ describe('GatewayMetrics', () => {
     const streamed = { route: CHAT, provider: 'anthropic', streamed: 'true' };
     const unstreamed = { ...streamed, streamed: 'false' };
     const bucket = (labels: Record<string, string>, le: string) =>
-      valueOf(samples, 'switchyard_time_to_first_byte_seconds_bucket', { ...labels, le });
-    expect(valueOf(samples, 'switchyard_time_to_first_byte_seconds_count', streamed)).toBe(2);
-    expect(valueOf(samples, 'switchyard_time_to_first_byte_seconds_sum', streamed)).toBeCloseTo(0.7008, 9);
+      sampleValue(samples, 'switchyard_time_to_first_byte_seconds_bucket', { ...labels, le });
+    expect(sampleValue(samples, 'switchyard_time_to_first_byte_seconds_count', streamed)).toBe(2);
+    expect(sampleValue(samples, 'switchyard_time_to_first_byte_seconds_sum', streamed)).toBeCloseTo(0.7008, 9);
     expect(bucket(streamed, '0.001')).toBe(1); // 0.8 ms
     expect(bucket(streamed, '0.5')).toBe(1);
     expect(bucket(streamed, '1')).toBe(2); // 700 ms
-    expect(valueOf(samples, 'switchyard_time_to_first_byte_seconds_count', unstreamed)).toBe(1);
+    expect(sampleValue(samples, 'switchyard_time_to_first_byte_seconds_count', unstreamed)).toBe(1);
     expect(bucket(unstreamed, '2')).toBe(0);
     expect(bucket(unstreamed, '3')).toBe(1); // 2.5 s
     expect(bucket(unstreamed, '60')).toBe(1);
     // All four requests have a duration; only three had a first byte.
-    expect(valueOf(samples, 'switchyard_request_duration_seconds_count', { route: CHAT, provider: 'anthropic' })).toBe(4);
+    expect(
+      sampleValue(samples, 'switchyard_request_duration_seconds_count', { route: CHAT, provider: 'anthropic' }),
+    ).toBe(4);
   });
 
   it('labels models the catalog does not know as "other", and missing provider or model as "none"', async () => {
@@ -127,16 +137,49 @@ describe('GatewayMetrics', () => {
     metrics.requestFinished({ ...base, provider: 'openai', model: 'claude-sonnet-4' }); // known, but not for openai
     metrics.requestFinished({ ...base, status: 404, provider: undefined, model: 'gpt-4o' });
     metrics.requestFinished({ ...base, status: 400, provider: undefined, model: undefined });
-    metrics.tokens({ provider: 'openai', model: 'whatever', input: 3, cachedInput: 0, cacheWrite: 0, output: 0, reasoning: 0 });
+    metrics.tokens({
+      provider: 'openai',
+      model: 'whatever',
+      input: 3,
+      cachedInput: 0,
+      cacheWrite: 0,
+      output: 0,
+      reasoning: 0,
+    });
     metrics.cost({ provider: 'openai', model: 'whatever', usd: 0.25 });
 
     const samples = await scrape(metrics);
-    expect(valueOf(samples, 'switchyard_requests_total', { route: CHAT, provider: 'openai', model: 'other', status: '200' })).toBe(2);
-    expect(valueOf(samples, 'switchyard_requests_total', { route: CHAT, provider: 'none', model: 'other', status: '404' })).toBe(1);
-    expect(valueOf(samples, 'switchyard_requests_total', { route: CHAT, provider: 'none', model: 'none', status: '400' })).toBe(1);
-    expect(valueOf(samples, 'switchyard_request_duration_seconds_count', { route: CHAT, provider: 'none' })).toBe(2);
-    expect(valueOf(samples, 'switchyard_tokens_total', { provider: 'openai', model: 'other', type: 'input' })).toBe(3);
-    expect(valueOf(samples, 'switchyard_cost_usd_total', { provider: 'openai', model: 'other' })).toBe(0.25);
+    expect(
+      sampleValue(samples, 'switchyard_requests_total', {
+        route: CHAT,
+        provider: 'openai',
+        model: 'other',
+        status: '200',
+      }),
+    ).toBe(2);
+    expect(
+      sampleValue(samples, 'switchyard_requests_total', {
+        route: CHAT,
+        provider: 'none',
+        model: 'other',
+        status: '404',
+      }),
+    ).toBe(1);
+    expect(
+      sampleValue(samples, 'switchyard_requests_total', {
+        route: CHAT,
+        provider: 'none',
+        model: 'none',
+        status: '400',
+      }),
+    ).toBe(1);
+    expect(sampleValue(samples, 'switchyard_request_duration_seconds_count', { route: CHAT, provider: 'none' })).toBe(
+      2,
+    );
+    expect(sampleValue(samples, 'switchyard_tokens_total', { provider: 'openai', model: 'other', type: 'input' })).toBe(
+      3,
+    );
+    expect(sampleValue(samples, 'switchyard_cost_usd_total', { provider: 'openai', model: 'other' })).toBe(0.25);
     const body = (await metrics.render()).body;
     expect(body).not.toContain('my-secret-finetune');
     expect(body).not.toContain('whatever');
@@ -144,7 +187,15 @@ describe('GatewayMetrics', () => {
 
   it('counts tokens by type and emits no series for zero counts', async () => {
     const metrics = newMetrics();
-    const usage = { provider: 'anthropic', model: 'claude-sonnet-4', input: 100, cachedInput: 40, cacheWrite: 0, output: 20, reasoning: 0 };
+    const usage = {
+      provider: 'anthropic',
+      model: 'claude-sonnet-4',
+      input: 100,
+      cachedInput: 40,
+      cacheWrite: 0,
+      output: 20,
+      reasoning: 0,
+    };
     metrics.tokens(usage);
     metrics.tokens({ ...usage, input: 50, cachedInput: 0 });
 
@@ -152,7 +203,8 @@ describe('GatewayMetrics', () => {
     const tokens = samplesNamed(samples, 'switchyard_tokens_total');
     const byType = Object.fromEntries(tokens.map((s) => [s.labels.type, s.value]));
     expect(byType).toStrictEqual({ input: 150, cached_input: 40, output: 40 });
-    for (const sample of tokens) expect(sample.labels).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4' });
+    for (const sample of tokens)
+      expect(sample.labels).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4' });
   });
 
   it('adds up cost and skips zero cost', async () => {
@@ -162,7 +214,10 @@ describe('GatewayMetrics', () => {
     metrics.cost({ provider: 'anthropic', model: 'claude-sonnet-4', usd: 0 });
 
     const samples = await scrape(metrics);
-    expect(valueOf(samples, 'switchyard_cost_usd_total', { provider: 'openai', model: 'gpt-4o' })).toBeCloseTo(0.02, 12);
+    expect(sampleValue(samples, 'switchyard_cost_usd_total', { provider: 'openai', model: 'gpt-4o' })).toBeCloseTo(
+      0.02,
+      12,
+    );
     expect(samplesNamed(samples, 'switchyard_cost_usd_total')).toHaveLength(1);
   });
 
@@ -177,18 +232,20 @@ describe('GatewayMetrics', () => {
     metrics.rateLimited({ limit: 'budget' });
 
     const samples = await scrape(metrics);
-    expect(valueOf(samples, 'switchyard_upstream_errors_total', { provider: 'openai', kind: 'timeout' })).toBe(2);
-    expect(valueOf(samples, 'switchyard_upstream_errors_total', { provider: 'anthropic', kind: 'http_429' })).toBe(1);
-    expect(valueOf(samples, 'switchyard_fallbacks_total', { from: 'openai', to: 'anthropic' })).toBe(1);
-    expect(valueOf(samples, 'switchyard_rate_limited_total', { limit: 'tokens' })).toBe(2);
-    expect(valueOf(samples, 'switchyard_rate_limited_total', { limit: 'budget' })).toBe(1);
+    expect(sampleValue(samples, 'switchyard_upstream_errors_total', { provider: 'openai', kind: 'timeout' })).toBe(2);
+    expect(sampleValue(samples, 'switchyard_upstream_errors_total', { provider: 'anthropic', kind: 'http_429' })).toBe(
+      1,
+    );
+    expect(sampleValue(samples, 'switchyard_fallbacks_total', { from: 'openai', to: 'anthropic' })).toBe(1);
+    expect(sampleValue(samples, 'switchyard_rate_limited_total', { limit: 'tokens' })).toBe(2);
+    expect(sampleValue(samples, 'switchyard_rate_limited_total', { limit: 'budget' })).toBe(1);
     // Every limit's series exists from the start, so rate() works before the first refusal.
-    expect(valueOf(samples, 'switchyard_rate_limited_total', { limit: 'requests' })).toBe(0);
+    expect(sampleValue(samples, 'switchyard_rate_limited_total', { limit: 'requests' })).toBe(0);
   });
 
   it('raises and lowers the in-flight gauge, and a second done call changes nothing', async () => {
     const metrics = newMetrics();
-    const inFlight = async () => valueOf(await scrape(metrics), 'switchyard_requests_in_flight');
+    const inFlight = async () => sampleValue(await scrape(metrics), 'switchyard_requests_in_flight');
     expect(await inFlight()).toBe(0);
     const firstDone = metrics.requestStarted();
     const secondDone = metrics.requestStarted();
@@ -203,26 +260,34 @@ describe('GatewayMetrics', () => {
 
   it('raises and lowers the open-streams gauge, and a second close call changes nothing', async () => {
     const metrics = newMetrics();
-    const openStreams = async () => valueOf(await scrape(metrics), 'switchyard_open_streams');
+    const openStreams = async () => sampleValue(await scrape(metrics), 'switchyard_open_streams');
     expect(await openStreams()).toBe(0);
     const closed = metrics.streamOpened();
     expect(await openStreams()).toBe(1);
     closed();
     closed();
     expect(await openStreams()).toBe(0);
-    expect(valueOf(await scrape(metrics), 'switchyard_requests_in_flight')).toBe(0);
+    expect(sampleValue(await scrape(metrics), 'switchyard_requests_in_flight')).toBe(0);
   });
 
   it('keeps separate state per instance and stays out of the global registry', async () => {
     const first = newMetrics();
     const second = newMetrics();
-    first.requestFinished({ route: '/health', provider: undefined, model: undefined, status: 200, durationMs: 1, ttfbMs: 1, streamed: false });
+    first.requestFinished({
+      route: '/health',
+      provider: undefined,
+      model: undefined,
+      status: 200,
+      durationMs: 1,
+      ttfbMs: 1,
+      streamed: false,
+    });
     first.requestStarted();
 
     const secondSamples = await scrape(second);
     expect(samplesNamed(secondSamples, 'switchyard_requests_total')).toHaveLength(0);
-    expect(valueOf(secondSamples, 'switchyard_requests_in_flight')).toBe(0);
-    expect(valueOf(await scrape(first), 'switchyard_requests_in_flight')).toBe(1);
+    expect(sampleValue(secondSamples, 'switchyard_requests_in_flight')).toBe(0);
+    expect(sampleValue(await scrape(first), 'switchyard_requests_in_flight')).toBe(1);
     expect(globalRegistry.getSingleMetric('switchyard_requests_total')).toBeUndefined();
   });
 
@@ -234,18 +299,35 @@ describe('GatewayMetrics', () => {
     expect(body).toContain('# TYPE switchyard_request_duration_seconds histogram');
     expect(body).toContain('# TYPE switchyard_open_streams gauge');
     const samples = parseExposition(body);
-    expect(valueOf(samples, 'process_cpu_user_seconds_total')).toBeGreaterThanOrEqual(0); // present; may round to 0 this early
-    expect(valueOf(samples, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'process_cpu_user_seconds_total')).toBeGreaterThanOrEqual(0); // present; may round to 0 this early
+    expect(sampleValue(samples, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
   });
 
   it('skips invalid durations instead of throwing into the request path', async () => {
     const metrics = newMetrics();
     const request = { route: CHAT, provider: 'openai', model: 'gpt-4o', status: 200, streamed: false };
     expect(() => metrics.requestFinished({ ...request, durationMs: Number.NaN, ttfbMs: -1 })).not.toThrow();
-    expect(() => metrics.tokens({ provider: 'openai', model: 'gpt-4o', input: Number.NaN, cachedInput: -5, cacheWrite: 0, output: 1, reasoning: 0 })).not.toThrow();
+    expect(() =>
+      metrics.tokens({
+        provider: 'openai',
+        model: 'gpt-4o',
+        input: Number.NaN,
+        cachedInput: -5,
+        cacheWrite: 0,
+        output: 1,
+        reasoning: 0,
+      }),
+    ).not.toThrow();
 
     const samples = await scrape(metrics);
-    expect(valueOf(samples, 'switchyard_requests_total', { route: CHAT, provider: 'openai', model: 'gpt-4o', status: '200' })).toBe(1);
+    expect(
+      sampleValue(samples, 'switchyard_requests_total', {
+        route: CHAT,
+        provider: 'openai',
+        model: 'gpt-4o',
+        status: '200',
+      }),
+    ).toBe(1);
     expect(samplesNamed(samples, 'switchyard_request_duration_seconds_count')).toHaveLength(0);
     expect(samplesNamed(samples, 'switchyard_time_to_first_byte_seconds_count')).toHaveLength(0);
     expect(samplesNamed(samples, 'switchyard_tokens_total').map((s) => s.labels.type)).toStrictEqual(['output']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TargetHealth, type HealthOptions } from '../../src/routing/health.ts';
+import { type HealthOptions, TargetHealth } from '../../src/routing/health.ts';
 import type { Target } from '../../src/routing/strategies.ts';
 
 const A: Target = { provider: 'openai', model: 'gpt-4o' };
@@ -10,7 +10,13 @@ const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 /** 3 failures within 60 s cool a target down for 30 s; the clock only moves when the test says. */
 function healthAt(overrides: Partial<HealthOptions> = {}) {
   const clock = { now: T0 };
-  const health = new TargetHealth({ failuresToCoolDown: 3, windowMs: 60_000, coolDownMs: 30_000, now: () => clock.now, ...overrides });
+  const health = new TargetHealth({
+    failuresToCoolDown: 3,
+    windowMs: 60_000,
+    coolDownMs: 30_000,
+    now: () => clock.now,
+    ...overrides,
+  });
   const advance = (ms: number) => {
     clock.now += ms;
   };
@@ -180,7 +186,14 @@ describe('TargetHealth', () => {
     failTimes(health, A, 3);
     expect(health.snapshot()).toEqual([
       { provider: 'azure', model: 'gpt-4o', state: 'healthy', recentErrors: 1, recentRequests: 3 },
-      { provider: 'openai', model: 'gpt-4o', state: 'cooling', coolingUntil: '2025-06-01T12:00:30.000Z', recentErrors: 3, recentRequests: 3 },
+      {
+        provider: 'openai',
+        model: 'gpt-4o',
+        state: 'cooling',
+        coolingUntil: '2025-06-01T12:00:30.000Z',
+        recentErrors: 3,
+        recentRequests: 3,
+      },
     ]);
     advance(30_000);
     expect(health.snapshot()[1]).toMatchObject({ state: 'probe', coolingUntil: '2025-06-01T12:00:30.000Z' });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { LatencyTracker } from '../../src/routing/latency.ts';
-import { createStrategy, STRATEGY_NAMES, type PriceCatalog, type RequestEstimate, type StrategyOptions, type Target } from '../../src/routing/strategies.ts';
+import {
+  createStrategy,
+  type PriceCatalog,
+  type RequestEstimate,
+  STRATEGY_NAMES,
+  type StrategyOptions,
+  type Target,
+} from '../../src/routing/strategies.ts';
 import { mulberry32 } from './seeded-random.ts';
 
 const ESTIMATE: RequestEstimate = { inputTokens: 1000, outputTokens: 500 };
@@ -18,28 +25,35 @@ function options(overrides: Partial<StrategyOptions> = {}): StrategyOptions {
 }
 
 describe('every strategy', () => {
-  it.each(STRATEGY_NAMES)('%s returns a new array with each candidate exactly once, leaving the input alone', (name) => {
-    const random = mulberry32(7);
-    const latency = new LatencyTracker();
-    const strategy = createStrategy(name, {
-      priority: ['c', 'a'],
-      weights: new Map([['b', 5]]),
-      catalog: { find: (provider) => (provider === 'd' ? undefined : { pricing: { input: provider.charCodeAt(0), output: 1 } }) },
-      latency,
-      explorationRate: 0.5,
-      random,
-    });
-    const pool = targets('a/m1', 'b/m1', 'c/m1', 'd/m1', 'a/m2', 'e/m1');
-    for (let round = 0; round < 200; round++) {
-      const size = Math.floor(random() * (pool.length + 1));
-      const candidates = Object.freeze(pool.slice(0, size));
-      if (round % 3 === 0 && size > 0) latency.observe(candidates[Math.floor(random() * size)] as Target, random() * 500);
-      const ordered = strategy.order(candidates, ESTIMATE);
-      expect(ordered).not.toBe(candidates);
-      expect(new Set(ordered).size).toBe(candidates.length);
-      expect([...ordered].sort(byName)).toEqual([...candidates].sort(byName));
-    }
-  });
+  it.each(STRATEGY_NAMES)(
+    '%s returns a new array with each candidate exactly once, leaving the input alone',
+    (name) => {
+      const random = mulberry32(7);
+      const latency = new LatencyTracker();
+      const strategy = createStrategy(name, {
+        priority: ['c', 'a'],
+        weights: new Map([['b', 5]]),
+        catalog: {
+          find: (provider) =>
+            provider === 'd' ? undefined : { pricing: { input: provider.charCodeAt(0), output: 1 } },
+        },
+        latency,
+        explorationRate: 0.5,
+        random,
+      });
+      const pool = targets('a/m1', 'b/m1', 'c/m1', 'd/m1', 'a/m2', 'e/m1');
+      for (let round = 0; round < 200; round++) {
+        const size = Math.floor(random() * (pool.length + 1));
+        const candidates = Object.freeze(pool.slice(0, size));
+        if (round % 3 === 0 && size > 0)
+          latency.observe(candidates[Math.floor(random() * size)] as Target, random() * 500);
+        const ordered = strategy.order(candidates, ESTIMATE);
+        expect(ordered).not.toBe(candidates);
+        expect(new Set(ordered).size).toBe(candidates.length);
+        expect([...ordered].sort(byName)).toEqual([...candidates].sort(byName));
+      }
+    },
+  );
 
   it('an unknown name (from an untyped caller) is refused', () => {
     expect(() => createStrategy('fastest' as never, options())).toThrow(/Unknown routing strategy 'fastest'/);
@@ -53,7 +67,11 @@ function byName(a: Target, b: Target): number {
 describe('priority', () => {
   it('keeps the given (registry) order without PROVIDER_PRIORITY', () => {
     const strategy = createStrategy('priority', options());
-    expect(names(strategy.order(targets('openai/gpt-4o', 'azure/gpt-4o', 'groq/llama'), ESTIMATE))).toEqual(['openai/gpt-4o', 'azure/gpt-4o', 'groq/llama']);
+    expect(names(strategy.order(targets('openai/gpt-4o', 'azure/gpt-4o', 'groq/llama'), ESTIMATE))).toEqual([
+      'openai/gpt-4o',
+      'azure/gpt-4o',
+      'groq/llama',
+    ]);
   });
 
   it('puts listed providers first in PROVIDER_PRIORITY order, the rest after in their given order', () => {
@@ -64,7 +82,12 @@ describe('priority', () => {
 
   it('is stable: targets of the same provider keep their given order', () => {
     const strategy = createStrategy('priority', options({ priority: ['groq'] }));
-    expect(names(strategy.order(targets('openai/x', 'groq/b', 'openai/y', 'groq/a'), ESTIMATE))).toEqual(['groq/b', 'groq/a', 'openai/x', 'openai/y']);
+    expect(names(strategy.order(targets('openai/x', 'groq/b', 'openai/y', 'groq/a'), ESTIMATE))).toEqual([
+      'groq/b',
+      'groq/a',
+      'openai/x',
+      'openai/y',
+    ]);
   });
 });
 
@@ -103,7 +126,17 @@ describe('weighted', () => {
   });
 
   it('splits three ways (5:3:2) within tolerance', () => {
-    const strategy = createStrategy('weighted', options({ weights: new Map([['a', 5], ['b', 3], ['c', 2]]), random: mulberry32(3) }));
+    const strategy = createStrategy(
+      'weighted',
+      options({
+        weights: new Map([
+          ['a', 5],
+          ['b', 3],
+          ['c', 2],
+        ]),
+        random: mulberry32(3),
+      }),
+    );
     const counts = new Map<string, number>();
     for (let i = 0; i < 10_000; i++) {
       const first = strategy.order(targets('c/m', 'a/m', 'b/m'), ESTIMATE)[0]?.provider ?? '';
@@ -115,7 +148,17 @@ describe('weighted', () => {
   });
 
   it('orders the rest by descending weight, ties (and unlisted providers, weight 1) in given order', () => {
-    const strategy = createStrategy('weighted', options({ weights: new Map([['heavy', 3], ['mid1', 2], ['mid2', 2]]), random: mulberry32(9) }));
+    const strategy = createStrategy(
+      'weighted',
+      options({
+        weights: new Map([
+          ['heavy', 3],
+          ['mid1', 2],
+          ['mid2', 2],
+        ]),
+        random: mulberry32(9),
+      }),
+    );
     const candidates = targets('light/m', 'mid1/m', 'heavy/m', 'other/m', 'mid2/m');
     const seen = new Map<string, string[]>();
     for (let i = 0; i < 500; i++) {
@@ -129,7 +172,9 @@ describe('weighted', () => {
   });
 
   it('refuses a weight that is not positive', () => {
-    expect(() => createStrategy('weighted', options({ weights: new Map([['a', 0]]) }))).toThrow(/weight of 'a' must be a positive number/);
+    expect(() => createStrategy('weighted', options({ weights: new Map([['a', 0]]) }))).toThrow(
+      /weight of 'a' must be a positive number/,
+    );
     expect(() => createStrategy('weighted', options({ weights: new Map([['a', Number.NaN]]) }))).toThrow(RangeError);
   });
 });
@@ -149,7 +194,11 @@ describe('least-latency', () => {
     const latency = new LatencyTracker();
     latency.observe(t('fast/m'), 50);
     const strategy = createStrategy('least-latency', options({ latency, explorationRate: 0 }));
-    expect(names(strategy.order(targets('fast/m', 'new1/m', 'new2/m'), ESTIMATE))).toEqual(['new1/m', 'new2/m', 'fast/m']);
+    expect(names(strategy.order(targets('fast/m', 'new1/m', 'new2/m'), ESTIMATE))).toEqual([
+      'new1/m',
+      'new2/m',
+      'fast/m',
+    ]);
   });
 
   it('moves to the other target once its latency drops, and back when the first recovers', () => {
@@ -188,7 +237,10 @@ describe('least-latency', () => {
     latency.observe(t('a/m'), 100);
     latency.observe(t('b/m'), 200);
     latency.observe(t('c/m'), 300);
-    const strategy = createStrategy('least-latency', options({ latency, explorationRate: 0.1, random: mulberry32(123) }));
+    const strategy = createStrategy(
+      'least-latency',
+      options({ latency, explorationRate: 0.1, random: mulberry32(123) }),
+    );
     const seen = new Map<string, number>();
     for (let i = 0; i < 10_000; i++) {
       const key = names(strategy.order(targets('c/m', 'b/m', 'a/m'), ESTIMATE)).join(' ');
@@ -231,14 +283,25 @@ describe('cost', () => {
   }
 
   it('picks the cheaper target for the estimated tokens', () => {
-    const { catalog } = fakeCatalog({ 'openai/gpt-4o': { input: 2.5, output: 10 }, 'groq/llama': { input: 0.59, output: 0.79 }, 'anthropic/claude': { input: 3, output: 15 } });
+    const { catalog } = fakeCatalog({
+      'openai/gpt-4o': { input: 2.5, output: 10 },
+      'groq/llama': { input: 0.59, output: 0.79 },
+      'anthropic/claude': { input: 3, output: 15 },
+    });
     const strategy = createStrategy('cost', options({ catalog }));
-    expect(names(strategy.order(targets('anthropic/claude', 'openai/gpt-4o', 'groq/llama'), ESTIMATE))).toEqual(['groq/llama', 'openai/gpt-4o', 'anthropic/claude']);
+    expect(names(strategy.order(targets('anthropic/claude', 'openai/gpt-4o', 'groq/llama'), ESTIMATE))).toEqual([
+      'groq/llama',
+      'openai/gpt-4o',
+      'anthropic/claude',
+    ]);
   });
 
   it('weighs input and output tokens by the request estimate', () => {
     // cheapInput: 1000×1 + 500×20 = 11,000; cheapOutput: 1000×5 + 500×2 = 6,000 (per million).
-    const { catalog } = fakeCatalog({ 'p/cheap-input': { input: 1, output: 20 }, 'p/cheap-output': { input: 5, output: 2 } });
+    const { catalog } = fakeCatalog({
+      'p/cheap-input': { input: 1, output: 20 },
+      'p/cheap-output': { input: 5, output: 2 },
+    });
     const strategy = createStrategy('cost', options({ catalog }));
     const candidates = targets('p/cheap-input', 'p/cheap-output');
     expect(names(strategy.order(candidates, { inputTokens: 1000, outputTokens: 500 }))[0]).toBe('p/cheap-output');
@@ -253,18 +316,28 @@ describe('cost', () => {
       'e/priced': { input: 40, output: 60 },
     });
     const strategy = createStrategy('cost', options({ catalog }));
-    const ordered = strategy.order(targets('b/no-prices', 'd/not-in-catalog', 'c/no-output-price', 'e/priced', 'a/priced'), ESTIMATE);
+    const ordered = strategy.order(
+      targets('b/no-prices', 'd/not-in-catalog', 'c/no-output-price', 'e/priced', 'a/priced'),
+      ESTIMATE,
+    );
     expect(names(ordered)).toEqual(['a/priced', 'e/priced', 'b/no-prices', 'd/not-in-catalog', 'c/no-output-price']);
   });
 
   it('needs no price for a kind of token the request does not have (embeddings have no output price)', () => {
     const { catalog } = fakeCatalog({ 'a/embed': { input: 0.13 }, 'b/embed': { input: 0.02 } });
     const strategy = createStrategy('cost', options({ catalog }));
-    expect(names(strategy.order(targets('a/embed', 'b/embed'), { inputTokens: 500, outputTokens: 0 }))).toEqual(['b/embed', 'a/embed']);
+    expect(names(strategy.order(targets('a/embed', 'b/embed'), { inputTokens: 500, outputTokens: 0 }))).toEqual([
+      'b/embed',
+      'a/embed',
+    ]);
   });
 
   it('keeps the given order between targets of equal cost', () => {
-    const { catalog } = fakeCatalog({ 'x/m': { input: 1, output: 1 }, 'y/m': { input: 1, output: 1 }, 'z/m': { input: 1, output: 1 } });
+    const { catalog } = fakeCatalog({
+      'x/m': { input: 1, output: 1 },
+      'y/m': { input: 1, output: 1 },
+      'z/m': { input: 1, output: 1 },
+    });
     const strategy = createStrategy('cost', options({ catalog }));
     expect(names(strategy.order(targets('z/m', 'x/m', 'y/m'), ESTIMATE))).toEqual(['z/m', 'x/m', 'y/m']);
   });

@@ -3,7 +3,16 @@
  * and writing one for an Anthropic-format provider (`buildAnthropicRequest`).
  */
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
-import type { AssistantPart, ChatRequest, ImagePart, Message, TextPart, ToolChoice, ToolDefinition, UserPart } from '../ir.ts';
+import type {
+  AssistantPart,
+  ChatRequest,
+  ImagePart,
+  Message,
+  TextPart,
+  ToolChoice,
+  ToolDefinition,
+  UserPart,
+} from '../ir.ts';
 import { isObject, mergeTurns, optionalNumber, parseArguments, thinkingBudgetOf, unmappedFor } from '../shared.ts';
 
 const TARGET = 'Anthropic';
@@ -16,24 +25,52 @@ const JSON_TOOL = 'json_output';
 
 /** Parameters read into the IR, or safe to leave behind (they only affect cost or bookkeeping). */
 const HANDLED = new Set([
-  'model', 'messages', 'system', 'max_tokens', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k', 'tools',
-  'tool_choice', 'thinking', 'output_format', 'service_tier', 'cache_control',
+  'model',
+  'messages',
+  'system',
+  'max_tokens',
+  'metadata',
+  'stop_sequences',
+  'stream',
+  'temperature',
+  'top_p',
+  'top_k',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'output_format',
+  'service_tier',
+  'cache_control',
 ]);
 
 function textBlocks(raw: unknown, param: string): TextPart[] {
   if (typeof raw === 'string') return raw ? [{ type: 'text', text: raw }] : [];
-  if (!Array.isArray(raw)) throw new InvalidRequestError('invalid_request', `'${param}' must be a string or an array of text blocks.`, param);
+  if (!Array.isArray(raw))
+    throw new InvalidRequestError('invalid_request', `'${param}' must be a string or an array of text blocks.`, param);
   return raw.map((block) => {
-    if (!isObject(block) || block.type !== 'text') throw new InvalidRequestError('invalid_request', `'${param}' may only hold text blocks.`, param);
-    return { type: 'text', text: String(block.text ?? ''), ...(isObject(block.cache_control) ? { cacheControl: block.cache_control } : {}) };
+    if (!isObject(block) || block.type !== 'text')
+      throw new InvalidRequestError('invalid_request', `'${param}' may only hold text blocks.`, param);
+    return {
+      type: 'text',
+      text: String(block.text ?? ''),
+      ...(isObject(block.cache_control) ? { cacheControl: block.cache_control } : {}),
+    };
   });
 }
 
 function imageOf(block: Record<string, any>): ImagePart {
   const source = isObject(block.source) ? block.source : {};
-  if (source.type === 'base64') return { type: 'image', source: { kind: 'base64', mediaType: String(source.media_type), data: String(source.data) } };
+  if (source.type === 'base64')
+    return {
+      type: 'image',
+      source: { kind: 'base64', mediaType: String(source.media_type), data: String(source.data) },
+    };
   if (source.type === 'url') return { type: 'image', source: { kind: 'url', url: String(source.url) } };
-  throw new UnsupportedParameterError('messages', TARGET_OTHER, `image sources of type '${String(source.type)}' cannot be translated`);
+  throw new UnsupportedParameterError(
+    'messages',
+    TARGET_OTHER,
+    `image sources of type '${String(source.type)}' cannot be translated`,
+  );
 }
 
 /** What a translated Anthropic request is going to: named in errors about what cannot cross over. */
@@ -41,22 +78,43 @@ const TARGET_OTHER = 'this provider (the request is translated from the Anthropi
 
 function userBlocks(raw: unknown, toolNames: Map<string, string>): UserPart[] {
   if (typeof raw === 'string') return [{ type: 'text', text: raw }];
-  if (!Array.isArray(raw)) throw new InvalidRequestError('invalid_request', 'Message content must be a string or an array of blocks.', 'messages');
+  if (!Array.isArray(raw))
+    throw new InvalidRequestError(
+      'invalid_request',
+      'Message content must be a string or an array of blocks.',
+      'messages',
+    );
   const parts: UserPart[] = [];
   for (const block of raw) {
-    if (!isObject(block)) throw new InvalidRequestError('invalid_request', 'Content blocks must be objects.', 'messages');
+    if (!isObject(block))
+      throw new InvalidRequestError('invalid_request', 'Content blocks must be objects.', 'messages');
     switch (block.type) {
       case 'text':
-        parts.push({ type: 'text', text: String(block.text ?? ''), ...(isObject(block.cache_control) ? { cacheControl: block.cache_control } : {}) });
+        parts.push({
+          type: 'text',
+          text: String(block.text ?? ''),
+          ...(isObject(block.cache_control) ? { cacheControl: block.cache_control } : {}),
+        });
         break;
       case 'image':
         parts.push(imageOf(block));
         break;
       case 'document': {
         const source = isObject(block.source) ? block.source : {};
-        if (source.type === 'base64') parts.push({ type: 'file', mediaType: String(source.media_type), data: String(source.data), ...(typeof block.title === 'string' ? { filename: block.title } : {}) });
+        if (source.type === 'base64')
+          parts.push({
+            type: 'file',
+            mediaType: String(source.media_type),
+            data: String(source.data),
+            ...(typeof block.title === 'string' ? { filename: block.title } : {}),
+          });
         else if (source.type === 'text') parts.push({ type: 'text', text: String(source.data ?? '') });
-        else throw new UnsupportedParameterError('messages', TARGET_OTHER, `document sources of type '${String(source.type)}' cannot be translated`);
+        else
+          throw new UnsupportedParameterError(
+            'messages',
+            TARGET_OTHER,
+            `document sources of type '${String(source.type)}' cannot be translated`,
+          );
         break;
       }
       case 'tool_result': {
@@ -65,15 +123,30 @@ function userBlocks(raw: unknown, toolNames: Map<string, string>): UserPart[] {
           typeof block.content === 'string' || block.content === undefined
             ? [{ type: 'text', text: String(block.content ?? '') }]
             : (Array.isArray(block.content) ? block.content : []).map((inner: unknown) => {
-                if (isObject(inner) && inner.type === 'text') return { type: 'text', text: String(inner.text ?? '') } as TextPart;
+                if (isObject(inner) && inner.type === 'text')
+                  return { type: 'text', text: String(inner.text ?? '') } as TextPart;
                 if (isObject(inner) && inner.type === 'image') return imageOf(inner);
-                throw new UnsupportedParameterError('messages', TARGET_OTHER, 'tool results may only hold text and images');
+                throw new UnsupportedParameterError(
+                  'messages',
+                  TARGET_OTHER,
+                  'tool results may only hold text and images',
+                );
               });
-        parts.push({ type: 'tool-result', toolCallId: id, name: toolNames.get(id), content, ...(block.is_error === true ? { isError: true } : {}) });
+        parts.push({
+          type: 'tool-result',
+          toolCallId: id,
+          name: toolNames.get(id),
+          content,
+          ...(block.is_error === true ? { isError: true } : {}),
+        });
         break;
       }
       default:
-        throw new UnsupportedParameterError('messages', TARGET_OTHER, `content blocks of type '${String(block.type)}' cannot be translated`);
+        throw new UnsupportedParameterError(
+          'messages',
+          TARGET_OTHER,
+          `content blocks of type '${String(block.type)}' cannot be translated`,
+        );
     }
   }
   return parts;
@@ -81,21 +154,40 @@ function userBlocks(raw: unknown, toolNames: Map<string, string>): UserPart[] {
 
 function assistantBlocks(raw: unknown, toolNames: Map<string, string>): AssistantPart[] {
   if (typeof raw === 'string') return raw ? [{ type: 'text', text: raw }] : [];
-  if (!Array.isArray(raw)) throw new InvalidRequestError('invalid_request', 'Message content must be a string or an array of blocks.', 'messages');
+  if (!Array.isArray(raw))
+    throw new InvalidRequestError(
+      'invalid_request',
+      'Message content must be a string or an array of blocks.',
+      'messages',
+    );
   return raw.map((block): AssistantPart => {
-    if (!isObject(block)) throw new InvalidRequestError('invalid_request', 'Content blocks must be objects.', 'messages');
+    if (!isObject(block))
+      throw new InvalidRequestError('invalid_request', 'Content blocks must be objects.', 'messages');
     switch (block.type) {
       case 'text':
         return { type: 'text', text: String(block.text ?? '') };
       case 'tool_use':
         toolNames.set(String(block.id), String(block.name));
-        return { type: 'tool-call', id: String(block.id), name: String(block.name), arguments: JSON.stringify(block.input ?? {}) };
+        return {
+          type: 'tool-call',
+          id: String(block.id),
+          name: String(block.name),
+          arguments: JSON.stringify(block.input ?? {}),
+        };
       case 'thinking':
-        return { type: 'reasoning', text: String(block.thinking ?? ''), ...(typeof block.signature === 'string' ? { signature: block.signature } : {}) };
+        return {
+          type: 'reasoning',
+          text: String(block.thinking ?? ''),
+          ...(typeof block.signature === 'string' ? { signature: block.signature } : {}),
+        };
       case 'redacted_thinking':
         return { type: 'reasoning', text: '', redacted: String(block.data ?? '') };
       default:
-        throw new UnsupportedParameterError('messages', TARGET_OTHER, `content blocks of type '${String(block.type)}' cannot be translated`);
+        throw new UnsupportedParameterError(
+          'messages',
+          TARGET_OTHER,
+          `content blocks of type '${String(block.type)}' cannot be translated`,
+        );
     }
   });
 }
@@ -105,7 +197,8 @@ function readTools(raw: unknown, unmapped: Record<string, unknown>): ToolDefinit
   if (!Array.isArray(raw)) throw new InvalidRequestError('invalid_request', "'tools' must be an array.", 'tools');
   const tools: ToolDefinition[] = [];
   for (const tool of raw) {
-    if (!isObject(tool) || typeof tool.name !== 'string') throw new InvalidRequestError('invalid_request', 'Each tool needs a name.', 'tools');
+    if (!isObject(tool) || typeof tool.name !== 'string')
+      throw new InvalidRequestError('invalid_request', 'Each tool needs a name.', 'tools');
     // Server tools (web search, code execution, …) run at Anthropic: only Anthropic can honour them.
     if (tool.type !== undefined && tool.type !== 'custom') {
       unmapped.tools = raw;
@@ -123,7 +216,8 @@ function readTools(raw: unknown, unmapped: Record<string, unknown>): ToolDefinit
 
 function readToolChoice(raw: unknown): { choice?: ToolChoice; parallel?: boolean } {
   if (raw === undefined || raw === null) return {};
-  if (!isObject(raw)) throw new InvalidRequestError('invalid_request', "'tool_choice' must be an object.", 'tool_choice');
+  if (!isObject(raw))
+    throw new InvalidRequestError('invalid_request', "'tool_choice' must be an object.", 'tool_choice');
   const parallel = raw.disable_parallel_tool_use === true ? false : undefined;
   switch (raw.type) {
     case 'auto':
@@ -135,7 +229,11 @@ function readToolChoice(raw: unknown): { choice?: ToolChoice; parallel?: boolean
     case 'tool':
       if (typeof raw.name === 'string') return { choice: { type: 'tool', name: raw.name }, parallel };
   }
-  throw new InvalidRequestError('invalid_request', "'tool_choice.type' must be auto, any, tool (with a name) or none.", 'tool_choice');
+  throw new InvalidRequestError(
+    'invalid_request',
+    "'tool_choice.type' must be auto, any, tool (with a name) or none.",
+    'tool_choice',
+  );
 }
 
 function readThinking(raw: unknown): ChatRequest['reasoning'] {
@@ -144,20 +242,32 @@ function readThinking(raw: unknown): ChatRequest['reasoning'] {
   if (raw.type === 'disabled') return false;
   if (raw.type === 'enabled') return typeof raw.budget_tokens === 'number' ? { budgetTokens: raw.budget_tokens } : {};
   if (raw.type === 'adaptive') return {};
-  throw new InvalidRequestError('invalid_request', "'thinking.type' must be enabled, adaptive or disabled.", 'thinking');
+  throw new InvalidRequestError(
+    'invalid_request',
+    "'thinking.type' must be enabled, adaptive or disabled.",
+    'thinking',
+  );
 }
 
 export function parseAnthropicRequest(body: Record<string, any>): ChatRequest {
-  if (!Array.isArray(body.messages)) throw new InvalidRequestError('invalid_request', "'messages' must be an array.", 'messages');
+  if (!Array.isArray(body.messages))
+    throw new InvalidRequestError('invalid_request', "'messages' must be an array.", 'messages');
   const toolNames = new Map<string, string>();
   const messages: Message[] = body.messages.map((message: unknown): Message => {
-    if (!isObject(message)) throw new InvalidRequestError('invalid_request', 'Each message must be an object.', 'messages');
+    if (!isObject(message))
+      throw new InvalidRequestError('invalid_request', 'Each message must be an object.', 'messages');
     if (message.role === 'user') return { role: 'user', content: userBlocks(message.content, toolNames) };
-    if (message.role === 'assistant') return { role: 'assistant', content: assistantBlocks(message.content, toolNames) };
-    throw new InvalidRequestError('invalid_request', `Message roles must be user or assistant, not '${String(message.role)}'.`, 'messages');
+    if (message.role === 'assistant')
+      return { role: 'assistant', content: assistantBlocks(message.content, toolNames) };
+    throw new InvalidRequestError(
+      'invalid_request',
+      `Message roles must be user or assistant, not '${String(message.role)}'.`,
+      'messages',
+    );
   });
   const unmapped: Record<string, unknown> = {};
-  for (const key in body) if (!HANDLED.has(key) && body[key] !== null && body[key] !== undefined) unmapped[key] = body[key];
+  for (const key in body)
+    if (!HANDLED.has(key) && body[key] !== null && body[key] !== undefined) unmapped[key] = body[key];
   const request: ChatRequest = {
     model: String(body.model),
     system: body.system === undefined || body.system === null ? [] : textBlocks(body.system, 'system'),
@@ -185,7 +295,11 @@ export function parseAnthropicRequest(body: Record<string, any>): ChatRequest {
   if (isObject(body.metadata) && typeof body.metadata.user_id === 'string') request.user = body.metadata.user_id;
   const reasoning = readThinking(body.thinking);
   if (reasoning !== undefined) request.reasoning = reasoning;
-  if (isObject(body.output_format) && body.output_format.type === 'json_schema' && isObject(body.output_format.schema)) {
+  if (
+    isObject(body.output_format) &&
+    body.output_format.type === 'json_schema' &&
+    isObject(body.output_format.schema)
+  ) {
     request.responseFormat = { type: 'json-schema', name: 'output', schema: body.output_format.schema };
   }
   return request;
@@ -193,26 +307,48 @@ export function parseAnthropicRequest(body: Record<string, any>): ChatRequest {
 
 function anthropicUserBlocks(content: UserPart[]): Record<string, unknown>[] {
   // Anthropic wants a user turn's tool results before anything else in it.
-  const ordered = [...content.filter((p) => p.type === 'tool-result'), ...content.filter((p) => p.type !== 'tool-result')];
+  const ordered = [
+    ...content.filter((p) => p.type === 'tool-result'),
+    ...content.filter((p) => p.type !== 'tool-result'),
+  ];
   const blocks: Record<string, unknown>[] = [];
   for (const part of ordered) {
     if (part.type === 'text') {
       if (part.text) blocks.push(textBlock(part));
     } else if (part.type === 'image') blocks.push(imageBlock(part));
-    else if (part.type === 'file') blocks.push({ type: 'document', source: { type: 'base64', media_type: part.mediaType, data: part.data }, ...(part.filename ? { title: part.filename } : {}) });
+    else if (part.type === 'file')
+      blocks.push({
+        type: 'document',
+        source: { type: 'base64', media_type: part.mediaType, data: part.data },
+        ...(part.filename ? { title: part.filename } : {}),
+      });
     else {
-      const inner = part.content.filter((p) => p.type !== 'text' || p.text).map((p) => (p.type === 'text' ? textBlock(p) : imageBlock(p)));
-      blocks.push({ type: 'tool_result', tool_use_id: toolUseId(part.toolCallId), content: inner, ...(part.isError ? { is_error: true } : {}) });
+      const inner = part.content
+        .filter((p) => p.type !== 'text' || p.text)
+        .map((p) => (p.type === 'text' ? textBlock(p) : imageBlock(p)));
+      blocks.push({
+        type: 'tool_result',
+        tool_use_id: toolUseId(part.toolCallId),
+        content: inner,
+        ...(part.isError ? { is_error: true } : {}),
+      });
     }
   }
   return blocks;
 }
 
-const textBlock = (part: TextPart) => ({ type: 'text', text: part.text, ...(part.cacheControl ? { cache_control: part.cacheControl } : {}) });
+const textBlock = (part: TextPart) => ({
+  type: 'text',
+  text: part.text,
+  ...(part.cacheControl ? { cache_control: part.cacheControl } : {}),
+});
 
 const imageBlock = (part: ImagePart) => ({
   type: 'image',
-  source: part.source.kind === 'url' ? { type: 'url', url: part.source.url } : { type: 'base64', media_type: part.source.mediaType, data: part.source.data },
+  source:
+    part.source.kind === 'url'
+      ? { type: 'url', url: part.source.url }
+      : { type: 'base64', media_type: part.source.mediaType, data: part.source.data },
 });
 
 function anthropicAssistantBlocks(content: AssistantPart[]): Record<string, unknown>[] {
@@ -221,7 +357,12 @@ function anthropicAssistantBlocks(content: AssistantPart[]): Record<string, unkn
     if (part.type === 'text') {
       if (part.text) blocks.push({ type: 'text', text: part.text });
     } else if (part.type === 'tool-call') {
-      blocks.push({ type: 'tool_use', id: toolUseId(part.id), name: part.name, input: parseArguments(part.arguments, `'${part.id}'`) });
+      blocks.push({
+        type: 'tool_use',
+        id: toolUseId(part.id),
+        name: part.name,
+        input: parseArguments(part.arguments, `'${part.id}'`),
+      });
     } else if (part.redacted) {
       blocks.push({ type: 'redacted_thinking', data: part.redacted });
     } else if (part.signature) {
@@ -232,7 +373,10 @@ function anthropicAssistantBlocks(content: AssistantPart[]): Record<string, unkn
   return blocks;
 }
 
-function anthropicToolChoice(choice: ToolChoice | undefined, parallel: boolean | undefined): Record<string, unknown> | undefined {
+function anthropicToolChoice(
+  choice: ToolChoice | undefined,
+  parallel: boolean | undefined,
+): Record<string, unknown> | undefined {
   const disable = parallel === false ? { disable_parallel_tool_use: true } : {};
   if (!choice) return parallel === false ? { type: 'auto', ...disable } : undefined;
   switch (choice.type) {
@@ -272,14 +416,20 @@ function continuesUnsignedToolUse(request: ChatRequest): boolean {
   const lastAssistant = request.messages.findLast((m) => m.role === 'assistant');
   if (!lastAssistant || request.messages.at(-1)?.role !== 'user') return false;
   const parts = lastAssistant.content as AssistantPart[];
-  return parts.some((p) => p.type === 'tool-call') && !parts.some((p) => p.type === 'reasoning' && (p.signature || p.redacted));
+  return (
+    parts.some((p) => p.type === 'tool-call') &&
+    !parts.some((p) => p.type === 'reasoning' && (p.signature || p.redacted))
+  );
 }
 
 function thinkingBudget(request: ChatRequest): number | undefined {
   return continuesUnsignedToolUse(request) ? undefined : thinkingBudgetOf(request, TARGET);
 }
 
-export function buildAnthropicRequest(request: ChatRequest, model: string): { path: string; body: Record<string, unknown> } {
+export function buildAnthropicRequest(
+  request: ChatRequest,
+  model: string,
+): { path: string; body: Record<string, unknown> } {
   const refuse = (param: string, detail: string) => {
     throw new UnsupportedParameterError(param, TARGET, detail);
   };
@@ -289,11 +439,15 @@ export function buildAnthropicRequest(request: ChatRequest, model: string): { pa
   if (request.presencePenalty) refuse('presence_penalty', 'Anthropic has no presence penalty');
 
   const messages = mergeTurns(request.messages)
-    .map((m) => ({ role: m.role, content: m.role === 'user' ? anthropicUserBlocks(m.content) : anthropicAssistantBlocks(m.content) }))
+    .map((m) => ({
+      role: m.role,
+      content: m.role === 'user' ? anthropicUserBlocks(m.content) : anthropicAssistantBlocks(m.content),
+    }))
     .filter((m) => m.content.length > 0);
   const body: Record<string, unknown> = { model, messages: mergeBlocks(messages) };
   const system = request.system.filter((p) => p.text);
-  if (system.length) body.system = system.some((p) => p.cacheControl) ? system.map(textBlock) : system.map((p) => p.text).join('\n\n');
+  if (system.length)
+    body.system = system.some((p) => p.cacheControl) ? system.map(textBlock) : system.map((p) => p.text).join('\n\n');
 
   const budget = thinkingBudget(request);
   body.max_tokens = request.maxTokens ?? (budget ? budget + DEFAULT_MAX_TOKENS : DEFAULT_MAX_TOKENS);
@@ -304,8 +458,15 @@ export function buildAnthropicRequest(request: ChatRequest, model: string): { pa
   if (request.stop?.length) body.stop_sequences = request.stop;
   if (request.user !== undefined) body.metadata = { user_id: request.user };
 
-  const tools: Record<string, unknown>[] = (request.tools ?? []).map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), input_schema: t.parameters }));
-  let toolChoice = anthropicToolChoice(request.toolChoice, request.tools?.length ? request.parallelToolCalls : undefined);
+  const tools: Record<string, unknown>[] = (request.tools ?? []).map((t) => ({
+    name: t.name,
+    ...(t.description ? { description: t.description } : {}),
+    input_schema: t.parameters,
+  }));
+  let toolChoice = anthropicToolChoice(
+    request.toolChoice,
+    request.tools?.length ? request.parallelToolCalls : undefined,
+  );
   const jsonTool = jsonToolOf(request);
   if (jsonTool && request.responseFormat) {
     // Anthropic has no JSON mode: the answer is asked for as the input of a tool it must call,
@@ -313,12 +474,19 @@ export function buildAnthropicRequest(request: ChatRequest, model: string): { pa
     const schema = request.responseFormat.type === 'json-schema' ? request.responseFormat.schema : { type: 'object' };
     if (schema.type !== 'object') refuse('response_format', "the JSON schema's root must be an object");
     const description = request.responseFormat.type === 'json-schema' ? request.responseFormat.description : undefined;
-    tools.push({ name: jsonTool, description: description ?? 'Respond with a JSON value that matches this schema.', input_schema: schema });
+    tools.push({
+      name: jsonTool,
+      description: description ?? 'Respond with a JSON value that matches this schema.',
+      input_schema: schema,
+    });
     toolChoice = { type: 'tool', name: jsonTool };
   }
   if (budget && (toolChoice?.type === 'any' || toolChoice?.type === 'tool')) {
     // Anthropic answers this with a 400 about a tool_choice the client may never have sent (a JSON answer's).
-    refuse(request.sourceFormat === 'openai' ? 'reasoning_effort' : 'thinking', `extended thinking cannot be combined with a forced tool call (${jsonTool ? 'response_format is asked for as one' : 'tool_choice'})`);
+    refuse(
+      request.sourceFormat === 'openai' ? 'reasoning_effort' : 'thinking',
+      `extended thinking cannot be combined with a forced tool call (${jsonTool ? 'response_format is asked for as one' : 'tool_choice'})`,
+    );
   }
   if (tools.length) body.tools = tools;
   if (toolChoice) body.tool_choice = toolChoice;
@@ -328,7 +496,9 @@ export function buildAnthropicRequest(request: ChatRequest, model: string): { pa
 }
 
 /** Turns left with the same role once empty ones are gone are joined again. */
-function mergeBlocks(messages: { role: string; content: Record<string, unknown>[] }[]): { role: string; content: Record<string, unknown>[] }[] {
+function mergeBlocks(
+  messages: { role: string; content: Record<string, unknown>[] }[],
+): { role: string; content: Record<string, unknown>[] }[] {
   const merged: typeof messages = [];
   for (const message of messages) {
     const last = merged.at(-1);

@@ -1,11 +1,17 @@
 /** Anthropic Messages answers ⇄ IR: whole messages both ways, stop reasons, usage, error bodies. */
-import { anthropicUsageToTokenUsage, type AnthropicUsage } from '../../catalog/cost.ts';
+import { type AnthropicUsage, anthropicUsageToTokenUsage } from '../../catalog/cost.ts';
 import { GatewayError } from '../../errors.ts';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
 import { errorInfoOf, isObject, parseAnswer, parseArguments } from '../shared.ts';
 import { jsonToolOf } from './request.ts';
 
-export const STOP_REASON: Record<FinishReason, string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', content_filter: 'refusal', error: 'end_turn' };
+export const STOP_REASON: Record<FinishReason, string> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  tool_calls: 'tool_use',
+  content_filter: 'refusal',
+  error: 'end_turn',
+};
 
 /** IR usage → Anthropic's, whose `input_tokens` excludes cache reads and writes. */
 export function anthropicUsage(usage: Partial<TokenUsage>): Record<string, number> {
@@ -26,7 +32,9 @@ function anthropicBlock(part: AssistantPart): Record<string, unknown> {
     case 'tool-call':
       return { type: 'tool_use', id: part.id, name: part.name, input: safeArguments(part.arguments) };
     case 'reasoning':
-      return part.redacted ? { type: 'redacted_thinking', data: part.redacted } : { type: 'thinking', thinking: part.text, signature: part.signature ?? '' };
+      return part.redacted
+        ? { type: 'redacted_thinking', data: part.redacted }
+        : { type: 'thinking', thinking: part.text, signature: part.signature ?? '' };
   }
 }
 
@@ -69,16 +77,30 @@ export const finishFromAnthropic = (reason: unknown, jsonAnswer: boolean): Finis
 
 export function decodeAnthropicResponse(bytes: Buffer, request: ChatRequest): ChatResponse {
   const body = parseAnswer(bytes, 'Anthropic');
-  if (!Array.isArray(body.content)) throw new GatewayError(502, 'upstream_malformed', "The provider's answer has no content.", 'upstream_error');
+  if (!Array.isArray(body.content))
+    throw new GatewayError(502, 'upstream_malformed', "The provider's answer has no content.", 'upstream_error');
   const jsonTool = jsonToolOf(request);
   const content: AssistantPart[] = [];
   for (const block of body.content) {
     if (!isObject(block)) continue;
     if (block.type === 'text') content.push({ type: 'text', text: String(block.text ?? '') });
-    else if (block.type === 'tool_use' && block.name === jsonTool) content.push({ type: 'text', text: JSON.stringify(block.input ?? {}) });
-    else if (block.type === 'tool_use') content.push({ type: 'tool-call', id: String(block.id), name: String(block.name), arguments: JSON.stringify(block.input ?? {}) });
-    else if (block.type === 'thinking') content.push({ type: 'reasoning', text: String(block.thinking ?? ''), ...(block.signature ? { signature: String(block.signature) } : {}) });
-    else if (block.type === 'redacted_thinking') content.push({ type: 'reasoning', text: '', redacted: String(block.data ?? '') });
+    else if (block.type === 'tool_use' && block.name === jsonTool)
+      content.push({ type: 'text', text: JSON.stringify(block.input ?? {}) });
+    else if (block.type === 'tool_use')
+      content.push({
+        type: 'tool-call',
+        id: String(block.id),
+        name: String(block.name),
+        arguments: JSON.stringify(block.input ?? {}),
+      });
+    else if (block.type === 'thinking')
+      content.push({
+        type: 'reasoning',
+        text: String(block.thinking ?? ''),
+        ...(block.signature ? { signature: String(block.signature) } : {}),
+      });
+    else if (block.type === 'redacted_thinking')
+      content.push({ type: 'reasoning', text: '', redacted: String(block.data ?? '') });
   }
   return {
     id: String(body.id ?? ''),

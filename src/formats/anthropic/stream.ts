@@ -2,14 +2,14 @@
  * Anthropic Messages streams ⇄ IR events, each with its own per-stream state: the encoder writes
  * an Anthropic client's events, the decoder reads an Anthropic-format provider's.
  */
-import { anthropicUsageToTokenUsage, type AnthropicUsage } from '../../catalog/cost.ts';
+import { type AnthropicUsage, anthropicUsageToTokenUsage } from '../../catalog/cost.ts';
 import { GatewayError } from '../../errors.ts';
 import type { ChatRequest, FinishReason, StreamDecoder, StreamEncoder, StreamEvent, TokenUsage } from '../ir.ts';
 import { incompleteStream, isObject, sseEvent } from '../shared.ts';
 import { SseEventReader } from '../sse-decoder.ts';
 import { anthropicErrorBody } from './index.ts';
 import { jsonToolOf } from './request.ts';
-import { STATUS_OF_ERROR, STOP_REASON, anthropicUsage, finishFromAnthropic } from './response.ts';
+import { anthropicUsage, finishFromAnthropic, STATUS_OF_ERROR, STOP_REASON } from './response.ts';
 
 type OpenBlock = { kind: 'text' | 'thinking' } | { kind: 'tool'; toolIndex: number };
 
@@ -40,25 +40,52 @@ export class AnthropicStreamEncoder implements StreamEncoder {
         this.#model = event.model || this.#model;
         return this.#ensureStarted();
       case 'text-delta':
-        return this.#ensureStarted() + this.#openBlock({ kind: 'text' }) + this.#delta({ type: 'text_delta', text: event.text });
+        return (
+          this.#ensureStarted() +
+          this.#openBlock({ kind: 'text' }) +
+          this.#delta({ type: 'text_delta', text: event.text })
+        );
       case 'reasoning-delta':
-        return this.#ensureStarted() + this.#openBlock({ kind: 'thinking' }) + this.#delta({ type: 'thinking_delta', thinking: event.text });
+        return (
+          this.#ensureStarted() +
+          this.#openBlock({ kind: 'thinking' }) +
+          this.#delta({ type: 'thinking_delta', thinking: event.text })
+        );
       case 'reasoning-signature':
-        return this.#ensureStarted() + this.#openBlock({ kind: 'thinking' }) + this.#delta({ type: 'signature_delta', signature: event.signature });
+        return (
+          this.#ensureStarted() +
+          this.#openBlock({ kind: 'thinking' }) +
+          this.#delta({ type: 'signature_delta', signature: event.signature })
+        );
       case 'tool-call-start': {
         const out = this.#ensureStarted() + this.#closeBlock();
         const index = this.#blockCount++;
         this.#open = { block: { kind: 'tool', toolIndex: event.index }, index };
         this.#toolBlocks.set(event.index, index);
-        return out + sseEvent({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: event.id, name: event.name, input: {} } }, 'content_block_start');
+        return (
+          out +
+          sseEvent(
+            {
+              type: 'content_block_start',
+              index,
+              content_block: { type: 'tool_use', id: event.id, name: event.name, input: {} },
+            },
+            'content_block_start',
+          )
+        );
       }
       case 'tool-call-delta': {
         const index = this.#toolBlocks.get(event.index);
         if (index === undefined) return '';
-        return sseEvent({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: event.arguments } }, 'content_block_delta');
+        return sseEvent(
+          { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: event.arguments } },
+          'content_block_delta',
+        );
       }
       case 'tool-call-end':
-        return this.#open?.block.kind === 'tool' && this.#open.block.toolIndex === event.index ? this.#closeBlock() : '';
+        return this.#open?.block.kind === 'tool' && this.#open.block.toolIndex === event.index
+          ? this.#closeBlock()
+          : '';
       case 'finish':
         this.#finish = { reason: event.reason, ...(event.stopSequence ? { stopSequence: event.stopSequence } : {}) };
         return '';
@@ -74,7 +101,10 @@ export class AnthropicStreamEncoder implements StreamEncoder {
           sseEvent(
             {
               type: 'message_delta',
-              delta: { stop_reason: STOP_REASON[this.#finish?.reason ?? 'stop'], stop_sequence: this.#finish?.stopSequence ?? null },
+              delta: {
+                stop_reason: STOP_REASON[this.#finish?.reason ?? 'stop'],
+                stop_sequence: this.#finish?.stopSequence ?? null,
+              },
               usage: anthropicUsage(this.#usage),
             },
             'message_delta',
@@ -107,7 +137,8 @@ export class AnthropicStreamEncoder implements StreamEncoder {
     const out = this.#closeBlock();
     const index = this.#blockCount++;
     this.#open = { block, index };
-    const content_block = block.kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' };
+    const content_block =
+      block.kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' };
     return out + sseEvent({ type: 'content_block_start', index, content_block }, 'content_block_start');
   }
 
@@ -171,7 +202,14 @@ export class AnthropicStreamDecoder implements StreamDecoder {
           // The same message announced again is harmless; another message inside it leaves no answer to pass on.
           if (id === this.#messageId) return [];
           this.#ended = true;
-          return [{ type: 'error', status: 502, code: 'upstream_malformed', message: "The provider's Anthropic stream started a second message before the first one stopped." }];
+          return [
+            {
+              type: 'error',
+              status: 502,
+              code: 'upstream_malformed',
+              message: "The provider's Anthropic stream started a second message before the first one stopped.",
+            },
+          ];
         }
         this.#messageId = id;
         if (isObject(message.usage)) this.#usage = { ...(message.usage as AnthropicUsage) };
@@ -194,7 +232,8 @@ export class AnthropicStreamDecoder implements StreamDecoder {
       case 'message_delta': {
         const events: StreamEvent[] = [];
         if (isObject(event.usage)) {
-          for (const [key, value] of Object.entries(event.usage)) if (value !== null) (this.#usage as Record<string, unknown>)[key] = value;
+          for (const [key, value] of Object.entries(event.usage))
+            if (value !== null) (this.#usage as Record<string, unknown>)[key] = value;
           events.push(this.#usageEvent());
         }
         const delta = isObject(event.delta) ? event.delta : {};
@@ -211,14 +250,23 @@ export class AnthropicStreamDecoder implements StreamDecoder {
       case 'message_stop': {
         this.#ended = true;
         const finish: StreamEvent[] =
-          !this.#finished && this.#startStopReason ? [{ type: 'finish', reason: finishFromAnthropic(this.#startStopReason, this.#jsonTool !== undefined) }] : [];
+          !this.#finished && this.#startStopReason
+            ? [{ type: 'finish', reason: finishFromAnthropic(this.#startStopReason, this.#jsonTool !== undefined) }]
+            : [];
         return [...finish, { type: 'end' }];
       }
       case 'error': {
         this.#ended = true;
         const error = isObject(event.error) ? event.error : {};
         const type = String(error.type ?? 'api_error');
-        return [{ type: 'error', status: STATUS_OF_ERROR[type] ?? 500, code: type, message: String(error.message ?? 'The provider reported an error.') }];
+        return [
+          {
+            type: 'error',
+            status: STATUS_OF_ERROR[type] ?? 500,
+            code: type,
+            message: String(error.message ?? 'The provider reported an error.'),
+          },
+        ];
       }
       default:
         return []; // ping, and event types added later
@@ -241,9 +289,12 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         const toolIndex = this.#toolCount++;
         const hasInput = isObject(block.input) && Object.keys(block.input).length > 0;
         this.#blocks.set(index, { kind: 'tool', toolIndex, hasInput });
-        const events: StreamEvent[] = [{ type: 'tool-call-start', index: toolIndex, id: String(block.id), name: String(block.name) }];
+        const events: StreamEvent[] = [
+          { type: 'tool-call-start', index: toolIndex, id: String(block.id), name: String(block.name) },
+        ];
         // Input normally streams as deltas; a whole input given up front is passed on as one.
-        if (hasInput) events.push({ type: 'tool-call-delta', index: toolIndex, arguments: JSON.stringify(block.input) });
+        if (hasInput)
+          events.push({ type: 'tool-call-delta', index: toolIndex, arguments: JSON.stringify(block.input) });
         return events;
       }
       default:
@@ -278,7 +329,9 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     const block = this.#blocks.get(index);
     if (block?.kind !== 'tool') return [];
     // A call without arguments streams no input at all: its arguments are the empty object, as in a whole answer.
-    const input: StreamEvent[] = block.hasInput ? [] : [{ type: 'tool-call-delta', index: block.toolIndex, arguments: '{}' }];
+    const input: StreamEvent[] = block.hasInput
+      ? []
+      : [{ type: 'tool-call-delta', index: block.toolIndex, arguments: '{}' }];
     block.hasInput = true;
     return [...input, { type: 'tool-call-end', index: block.toolIndex }];
   }

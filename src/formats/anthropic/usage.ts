@@ -1,4 +1,4 @@
-import { anthropicUsageToTokenUsage, type AnthropicUsage } from '../../catalog/cost.ts';
+import { type AnthropicUsage, anthropicUsageToTokenUsage } from '../../catalog/cost.ts';
 import type { TokenUsage } from '../../catalog/types.ts';
 import { eventData, eventEnd, eventStart, firstStringValue, isObject, lastObjectValue, objectKeyAt } from '../sse.ts';
 import type { AnswerUsage, StreamUsage } from '../types.ts';
@@ -9,7 +9,9 @@ const MODEL_KEY = Buffer.from('"model":"');
 /** The usage of a whole Messages API answer (its last `usage` object is the message's own). */
 export function usageOfAnswer(body: Buffer): AnswerUsage | undefined {
   const usage = lastObjectValue(body, USAGE_KEY);
-  return usage ? { usage: anthropicUsageToTokenUsage(usage as AnthropicUsage), model: firstStringValue(body, MODEL_KEY) } : undefined;
+  return usage
+    ? { usage: anthropicUsageToTokenUsage(usage as AnthropicUsage), model: firstStringValue(body, MODEL_KEY) }
+    : undefined;
 }
 
 /**

@@ -4,10 +4,10 @@
  * Cohere's `texts` + `input_type`.
  */
 import { UnsupportedParameterError, UpstreamMalformedError } from '../../errors.ts';
+import { DEFAULT_INPUT_TYPE } from '../cohere/embeddings.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse, ProviderEmbeddingsFormat, UpstreamRequest } from '../ir.ts';
 import { asArray, asNumber, asRecord, isRecord, type Json } from '../native-helpers.ts';
 import { parseAnswer } from '../shared.ts';
-import { DEFAULT_INPUT_TYPE } from '../cohere/embeddings.ts';
 
 const TARGET = 'AWS Bedrock embeddings';
 
@@ -20,12 +20,17 @@ export function embeddingFamilyOf(model: string): Family {
   if (model.includes('amazon.titan-embed-image')) return 'titan-multimodal';
   if (model.includes('amazon.titan-embed')) return 'titan-v1';
   if (model.includes('cohere.embed')) return 'cohere';
-  throw new UnsupportedParameterError('model', TARGET, `'${model}' is not an embedding model the gateway knows (amazon.titan-embed-*, cohere.embed-*)`);
+  throw new UnsupportedParameterError(
+    'model',
+    TARGET,
+    `'${model}' is not an embedding model the gateway knows (amazon.titan-embed-*, cohere.embed-*)`,
+  );
 }
 
 function titanBody(request: EmbeddingsRequest, family: Family): Json {
   // Titan embeds one text per call; several would need several upstream requests.
-  if (request.input.length !== 1) throw new UnsupportedParameterError('input', TARGET, 'Amazon Titan embeds one text per request');
+  if (request.input.length !== 1)
+    throw new UnsupportedParameterError('input', TARGET, 'Amazon Titan embeds one text per request');
   const body: Json = { inputText: request.input[0] };
   if (request.dimensions !== undefined) {
     if (family === 'titan-v2') body.dimensions = request.dimensions;
@@ -49,19 +54,25 @@ function buildRequest(request: EmbeddingsRequest, model: string): UpstreamReques
   return { path: invokePath(model), body: family === 'cohere' ? cohereBody(request) : titanBody(request, family) };
 }
 
-const isVector = (value: unknown): value is number[] => Array.isArray(value) && value.every((n) => typeof n === 'number');
+const isVector = (value: unknown): value is number[] =>
+  Array.isArray(value) && value.every((n) => typeof n === 'number');
 
 /** Told apart by shape, as the answer does not name its model: Titan's `embedding`, Cohere's `embeddings`. */
 function decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsResponse {
   const answer = parseAnswer(body, 'Bedrock InvokeModel');
   if (isVector(answer.embedding)) {
     const tokens = asNumber(answer.inputTextTokenCount);
-    return { model: request.model, embeddings: [answer.embedding], usage: tokens !== undefined ? { inputTokens: tokens } : undefined };
+    return {
+      model: request.model,
+      embeddings: [answer.embedding],
+      usage: tokens !== undefined ? { inputTokens: tokens } : undefined,
+    };
   }
   // Cohere Embed: a plain list (`embeddings_floats`) or a list per type (`embeddings_by_type`).
   const embeddings = isRecord(answer.embeddings) ? asRecord(answer.embeddings).float : answer.embeddings;
   const vectors = asArray(embeddings);
-  if (vectors.length === 0 || !vectors.every(isVector)) throw new UpstreamMalformedError('bedrock', 'the embeddings answer holds no float vectors');
+  if (vectors.length === 0 || !vectors.every(isVector))
+    throw new UpstreamMalformedError('bedrock', 'the embeddings answer holds no float vectors');
   // Bedrock reports Cohere's token count in a response header only.
   return { model: request.model, embeddings: vectors, usage: undefined };
 }

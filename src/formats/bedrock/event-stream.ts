@@ -31,7 +31,8 @@ export class EventStreamFramer {
     const messages: Message[] = [];
     while (this.#pending.length >= PRELUDE_BYTES) {
       const total = this.#pending.readUInt32BE(0);
-      if (total < MINIMUM_MESSAGE_BYTES || total > MAXIMUM_MESSAGE_BYTES) return this.#fail(messages, `a message declares an impossible length (${total} bytes)`);
+      if (total < MINIMUM_MESSAGE_BYTES || total > MAXIMUM_MESSAGE_BYTES)
+        return this.#fail(messages, `a message declares an impossible length (${total} bytes)`);
       if (this.#pending.length < total) break;
       const frame = this.#pending.subarray(0, total);
       this.#pending = this.#pending.subarray(total);

@@ -6,10 +6,20 @@
  */
 import { UnsupportedParameterError } from '../../errors.ts';
 import { DEFAULT_MAX_TOKENS, jsonToolOf } from '../anthropic/request.ts';
-import type { AssistantPart, ChatRequest, FilePart, ImagePart, Message, TextPart, ToolChoice, ToolResultPart, UpstreamRequest, UserPart } from '../ir.ts';
-import { clientParam, inlineImage, refuseIfSet, type Json } from '../native-helpers.ts';
-import { thinkingBudgetOf } from '../shared.ts';
-import { mergeTurns, parseArguments, unmappedFor } from '../shared.ts';
+import type {
+  AssistantPart,
+  ChatRequest,
+  FilePart,
+  ImagePart,
+  Message,
+  TextPart,
+  ToolChoice,
+  ToolResultPart,
+  UpstreamRequest,
+  UserPart,
+} from '../ir.ts';
+import { clientParam, inlineImage, type Json, refuseIfSet } from '../native-helpers.ts';
+import { mergeTurns, parseArguments, thinkingBudgetOf, unmappedFor } from '../shared.ts';
 
 export const BEDROCK = 'AWS Bedrock (Converse API)';
 
@@ -18,7 +28,13 @@ export function conversePath(model: string, stream: boolean): string {
   return `/model/${encodeURIComponent(model)}/${stream ? 'converse-stream' : 'converse'}`;
 }
 
-const IMAGE_FORMATS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/jpg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' };
+const IMAGE_FORMATS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
 
 const DOCUMENT_FORMATS: Record<string, string> = {
   'application/pdf': 'pdf',
@@ -44,9 +60,19 @@ function textBlocks(part: TextPart): Json[] {
 
 export function imageBlock(part: ImagePart, param: string): Json {
   const inline = inlineImage(part.source);
-  if (!inline) throw new UnsupportedParameterError(param, BEDROCK, 'Bedrock takes images as bytes, not URLs: send the image base64-encoded');
+  if (!inline)
+    throw new UnsupportedParameterError(
+      param,
+      BEDROCK,
+      'Bedrock takes images as bytes, not URLs: send the image base64-encoded',
+    );
   const format = IMAGE_FORMATS[inline.mediaType];
-  if (!format) throw new UnsupportedParameterError(param, BEDROCK, `image type '${inline.mediaType}' (Bedrock takes png, jpeg, gif and webp)`);
+  if (!format)
+    throw new UnsupportedParameterError(
+      param,
+      BEDROCK,
+      `image type '${inline.mediaType}' (Bedrock takes png, jpeg, gif and webp)`,
+    );
   return { image: { format, source: { bytes: inline.data } } };
 }
 
@@ -67,7 +93,9 @@ function documentBlock(part: FilePart, position: number, param: string): Json {
 }
 
 function toolResultBlock(part: ToolResultPart, imageParam: string): Json {
-  const content = part.content.map((item) => (item.type === 'text' ? { text: item.text } : imageBlock(item, imageParam)));
+  const content = part.content.map((item) =>
+    item.type === 'text' ? { text: item.text } : imageBlock(item, imageParam),
+  );
   return { toolResult: { toolUseId: part.toolCallId, content, ...(part.isError ? { status: 'error' } : {}) } };
 }
 
@@ -104,7 +132,8 @@ function assistantBlocks(parts: readonly AssistantPart[]): Json[] {
         // signature); unsigned reasoning from another provider cannot be sent back and, being a
         // past turn's, does not steer the answer.
         if (part.redacted !== undefined) return [{ reasoningContent: { redactedContent: part.redacted } }];
-        if (part.signature !== undefined) return [{ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } }];
+        if (part.signature !== undefined)
+          return [{ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } }];
         return [];
     }
   });
@@ -151,8 +180,18 @@ function jsonAnswerTool(request: ChatRequest): Json | undefined {
   const format = request.responseFormat;
   if (!name || !format) return undefined;
   const schema = format.type === 'json-schema' ? format.schema : { type: 'object' };
-  if (schema.type !== 'object') throw new UnsupportedParameterError(clientParam(request, 'response_format', 'output_format'), BEDROCK, "the JSON schema's root must be an object");
-  return toolSpec(name, (format.type === 'json-schema' ? format.description : undefined) ?? 'Respond with a JSON value that matches this schema.', schema);
+  if (schema.type !== 'object')
+    throw new UnsupportedParameterError(
+      clientParam(request, 'response_format', 'output_format'),
+      BEDROCK,
+      "the JSON schema's root must be an object",
+    );
+  return toolSpec(
+    name,
+    (format.type === 'json-schema' ? format.description : undefined) ??
+      'Respond with a JSON value that matches this schema.',
+    schema,
+  );
 }
 
 /** The client's tools. Converse has no "none" choice: the tools are left out instead. */
@@ -161,12 +200,20 @@ function clientTools(request: ChatRequest): Json[] {
   if (request.toolChoice?.type === 'none') {
     // Converse wants the tools described whenever the conversation holds tool calls or results.
     if (hasToolBlocks(request.messages)) {
-      throw new UnsupportedParameterError('tool_choice', BEDROCK, "Converse has no 'none' choice, and the tools cannot be left out of a conversation that already used them");
+      throw new UnsupportedParameterError(
+        'tool_choice',
+        BEDROCK,
+        "Converse has no 'none' choice, and the tools cannot be left out of a conversation that already used them",
+      );
     }
     return [];
   }
   if (tools.length && request.parallelToolCalls === false) {
-    throw new UnsupportedParameterError(clientParam(request, 'parallel_tool_calls', 'tool_choice.disable_parallel_tool_use'), BEDROCK, 'Converse cannot forbid parallel tool calls');
+    throw new UnsupportedParameterError(
+      clientParam(request, 'parallel_tool_calls', 'tool_choice.disable_parallel_tool_use'),
+      BEDROCK,
+      'Converse cannot forbid parallel tool calls',
+    );
   }
   // `strict` only guarantees the arguments match the schema; the schema itself still goes along.
   return tools.map((tool) => toolSpec(tool.name, tool.description, tool.parameters));
@@ -176,7 +223,8 @@ function clientTools(request: ChatRequest): Json[] {
 export function toolConfigOf(request: ChatRequest): Json | undefined {
   const tools = clientTools(request);
   const jsonTool = jsonAnswerTool(request);
-  if (jsonTool) return { tools: [...tools, jsonTool], toolChoice: { tool: { name: (jsonTool.toolSpec as Json).name } } };
+  if (jsonTool)
+    return { tools: [...tools, jsonTool], toolChoice: { tool: { name: (jsonTool.toolSpec as Json).name } } };
   if (tools.length === 0) return undefined;
   const toolChoice = toolChoiceOf(request.toolChoice);
   return { tools, ...(toolChoice ? { toolChoice } : {}) };
@@ -188,7 +236,8 @@ export function toolConfigOf(request: ChatRequest): Json | undefined {
  */
 export function inferenceConfigOf(request: ChatRequest, thinkingBudget: number | undefined): Json | undefined {
   const config: Json = {};
-  const maxTokens = request.maxTokens ?? (thinkingBudget !== undefined ? thinkingBudget + DEFAULT_MAX_TOKENS : undefined);
+  const maxTokens =
+    request.maxTokens ?? (thinkingBudget !== undefined ? thinkingBudget + DEFAULT_MAX_TOKENS : undefined);
   if (maxTokens !== undefined) config.maxTokens = maxTokens;
   if (request.temperature !== undefined) config.temperature = request.temperature;
   if (request.topP !== undefined) config.topP = request.topP;
@@ -204,7 +253,11 @@ const isNova = (model: string) => /(^|[.:/])amazon\.nova/.test(model);
  * Converse guide's examples): Claude takes Anthropic's `top_k` and `thinking`, Nova a nested
  * `inferenceConfig.topK`. Other families are refused rather than guessed at.
  */
-export function additionalFieldsOf(request: ChatRequest, model: string, thinkingBudget: number | undefined): Json | undefined {
+export function additionalFieldsOf(
+  request: ChatRequest,
+  model: string,
+  thinkingBudget: number | undefined,
+): Json | undefined {
   const fields: Json = {};
   if (request.topK !== undefined) {
     if (isClaude(model)) fields.top_k = request.topK;
@@ -218,15 +271,25 @@ export function additionalFieldsOf(request: ChatRequest, model: string, thinking
 /** The thinking budget, for Claude; other model families' reasoning settings are not mapped. */
 function thinkingBudgetFor(request: ChatRequest, model: string): number | undefined {
   if (!request.reasoning) return undefined;
-  if (!isClaude(model)) throw new UnsupportedParameterError(clientParam(request, 'reasoning_effort', 'thinking'), BEDROCK, `extended thinking is only mapped for Anthropic Claude models, not '${model}'`);
+  if (!isClaude(model))
+    throw new UnsupportedParameterError(
+      clientParam(request, 'reasoning_effort', 'thinking'),
+      BEDROCK,
+      `extended thinking is only mapped for Anthropic Claude models, not '${model}'`,
+    );
   return thinkingBudgetOf(request, BEDROCK);
 }
 
 /** `user` is not refused: it only serves the provider's abuse monitoring and does not change the answer. */
 function refuseInexpressible(request: ChatRequest): void {
   unmappedFor(request, 'bedrock', BEDROCK);
-  refuseIfSet(BEDROCK, { seed: request.seed, frequency_penalty: request.frequencyPenalty, presence_penalty: request.presencePenalty });
-  if (request.n !== undefined && request.n !== 1) throw new UnsupportedParameterError('n', BEDROCK, 'Converse returns one choice');
+  refuseIfSet(BEDROCK, {
+    seed: request.seed,
+    frequency_penalty: request.frequencyPenalty,
+    presence_penalty: request.presencePenalty,
+  });
+  if (request.n !== undefined && request.n !== 1)
+    throw new UnsupportedParameterError('n', BEDROCK, 'Converse returns one choice');
 }
 
 export function buildConverseRequest(request: ChatRequest, model: string): UpstreamRequest {

@@ -2,9 +2,9 @@
  * Bedrock Converse answers → IR: the whole answer, stop reasons, usage and error bodies.
  */
 import { randomUUID } from 'node:crypto';
-import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
-import { asArray, asNumber, asRecord, asString, isRecord, tryParseJsonObject, type Json } from '../native-helpers.ts';
 import { jsonToolOf } from '../anthropic/request.ts';
+import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
+import { asArray, asNumber, asRecord, asString, isRecord, type Json, tryParseJsonObject } from '../native-helpers.ts';
 import { excerpt, parseAnswer } from '../shared.ts';
 
 /** Converse answers carry no id of their own (it is in a response header), so the gateway makes one. */
@@ -48,7 +48,10 @@ export function usageOf(usage: unknown): TokenUsage | undefined {
   const input = asNumber(usage.inputTokens) ?? 0;
   const cacheRead = asNumber(usage.cacheReadInputTokens) ?? 0;
   const cacheWrite = asNumber(usage.cacheWriteInputTokens) ?? 0;
-  const tokens: TokenUsage = { inputTokens: input + cacheRead + cacheWrite, outputTokens: asNumber(usage.outputTokens) ?? 0 };
+  const tokens: TokenUsage = {
+    inputTokens: input + cacheRead + cacheWrite,
+    outputTokens: asNumber(usage.outputTokens) ?? 0,
+  };
   if (cacheRead) tokens.cachedInputTokens = cacheRead;
   if (cacheWrite) tokens.cacheWriteInputTokens = cacheWrite;
   return tokens;
@@ -60,11 +63,17 @@ function contentPartOf(block: Json, jsonTool: string | undefined): AssistantPart
   if (isRecord(block.toolUse)) {
     const { toolUseId, name, input } = block.toolUse;
     if (jsonTool !== undefined && name === jsonTool) return { type: 'text', text: JSON.stringify(input ?? {}) };
-    return { type: 'tool-call', id: asString(toolUseId) ?? '', name: asString(name) ?? '', arguments: JSON.stringify(input ?? {}) };
+    return {
+      type: 'tool-call',
+      id: asString(toolUseId) ?? '',
+      name: asString(name) ?? '',
+      arguments: JSON.stringify(input ?? {}),
+    };
   }
   if (isRecord(block.reasoningContent)) {
     const reasoning = block.reasoningContent;
-    if (typeof reasoning.redactedContent === 'string') return { type: 'reasoning', text: '', redacted: reasoning.redactedContent };
+    if (typeof reasoning.redactedContent === 'string')
+      return { type: 'reasoning', text: '', redacted: reasoning.redactedContent };
     const text = asRecord(reasoning.reasoningText);
     const signature = asString(text.signature);
     return { type: 'reasoning', text: asString(text.text) ?? '', ...(signature !== undefined ? { signature } : {}) };

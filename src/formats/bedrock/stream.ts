@@ -8,7 +8,7 @@
 import type { Message } from '@smithy/eventstream-codec';
 import { jsonToolOf } from '../anthropic/request.ts';
 import type { ChatRequest, StreamDecoder, StreamEvent } from '../ir.ts';
-import { asNumber, asRecord, asString, isRecord, tryParseJsonObject, type Json } from '../native-helpers.ts';
+import { asNumber, asRecord, asString, isRecord, type Json, tryParseJsonObject } from '../native-helpers.ts';
 import { incompleteStream } from '../shared.ts';
 import { EventStreamFramer, headerString } from './event-stream.ts';
 import { finishReasonOf, newMessageId, stopSequenceOf, usageOf } from './response.ts';
@@ -33,7 +33,12 @@ export function exceptionEvent(exceptionType: string, body: Uint8Array): StreamE
   return { type: 'error', status: EXCEPTION_STATUS[exceptionType] ?? 502, code: exceptionType, message };
 }
 
-const malformed = (detail: string): StreamEvent => ({ type: 'error', status: 502, code: 'upstream_malformed', message: `Bedrock sent a malformed event stream: ${detail}` });
+const malformed = (detail: string): StreamEvent => ({
+  type: 'error',
+  status: 502,
+  code: 'upstream_malformed',
+  message: `Bedrock sent a malformed event stream: ${detail}`,
+});
 
 export class ConverseStreamDecoder implements StreamDecoder {
   readonly #framer = new EventStreamFramer();
@@ -91,7 +96,14 @@ export class ConverseStreamDecoder implements StreamDecoder {
     if (messageType === 'error') {
       this.#failed = true;
       const code = headerString(message, ':error-code') ?? 'error';
-      return [{ type: 'error', status: 502, code, message: headerString(message, ':error-message') ?? `Bedrock reported ${code}` }];
+      return [
+        {
+          type: 'error',
+          status: 502,
+          code,
+          message: headerString(message, ':error-message') ?? `Bedrock reported ${code}`,
+        },
+      ];
     }
     const payload = tryParseJsonObject(message.body);
     if (!payload) {
@@ -118,13 +130,21 @@ export class ConverseStreamDecoder implements StreamDecoder {
         const tool = this.#toolByBlock.get(asNumber(payload.contentBlockIndex) ?? -1);
         if (!tool) return [];
         // Argument-less calls stream an empty input; clients expect a JSON object.
-        const empty: StreamEvent[] = tool.hasArguments ? [] : [{ type: 'tool-call-delta', index: tool.index, arguments: '{}' }];
+        const empty: StreamEvent[] = tool.hasArguments
+          ? []
+          : [{ type: 'tool-call-delta', index: tool.index, arguments: '{}' }];
         return [...empty, { type: 'tool-call-end', index: tool.index }];
       }
       case 'messageStop': {
         this.#stopped = true;
         const stopSequence = stopSequenceOf(payload.additionalModelResponseFields);
-        return [{ type: 'finish', reason: finishReasonOf(payload.stopReason, this.#jsonTool !== undefined), ...(stopSequence !== undefined ? { stopSequence } : {}) }];
+        return [
+          {
+            type: 'finish',
+            reason: finishReasonOf(payload.stopReason, this.#jsonTool !== undefined),
+            ...(stopSequence !== undefined ? { stopSequence } : {}),
+          },
+        ];
       }
       case 'metadata': {
         const usage = usageOf(payload.usage);
@@ -145,7 +165,9 @@ export class ConverseStreamDecoder implements StreamDecoder {
     }
     const index = this.#toolByBlock.size;
     this.#toolByBlock.set(asNumber(payload.contentBlockIndex) ?? -1, { index, hasArguments: false });
-    return [{ type: 'tool-call-start', index, id: asString(toolUse.toolUseId) ?? '', name: asString(toolUse.name) ?? '' }];
+    return [
+      { type: 'tool-call-start', index, id: asString(toolUse.toolUseId) ?? '', name: asString(toolUse.name) ?? '' },
+    ];
   }
 
   #blockDelta(payload: Json): StreamEvent[] {
@@ -164,8 +186,10 @@ export class ConverseStreamDecoder implements StreamDecoder {
     }
     if (isRecord(delta.reasoningContent)) {
       const reasoning = delta.reasoningContent;
-      if (typeof reasoning.text === 'string') return reasoning.text ? [{ type: 'reasoning-delta', text: reasoning.text }] : [];
-      if (typeof reasoning.signature === 'string') return [{ type: 'reasoning-signature', signature: reasoning.signature }];
+      if (typeof reasoning.text === 'string')
+        return reasoning.text ? [{ type: 'reasoning-delta', text: reasoning.text }] : [];
+      if (typeof reasoning.signature === 'string')
+        return [{ type: 'reasoning-signature', signature: reasoning.signature }];
       // `redactedContent` has no IR stream event: encrypted thinking cannot be shown anyway.
     }
     return [];

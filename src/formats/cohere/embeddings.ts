@@ -30,9 +30,14 @@ function buildRequest(request: EmbeddingsRequest, model: string): UpstreamReques
 function decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsResponse {
   const answer = parseAnswer(body, 'Cohere v2 embed');
   const vectors = asArray(asRecord(answer.embeddings).float);
-  if (!vectors.every((v) => Array.isArray(v) && v.every((n) => typeof n === 'number'))) throw new UpstreamMalformedError('cohere', 'the embeddings are not float vectors');
+  if (!vectors.every((v) => Array.isArray(v) && v.every((n) => typeof n === 'number')))
+    throw new UpstreamMalformedError('cohere', 'the embeddings are not float vectors');
   const tokens = asNumber(asRecord(asRecord(answer.meta).billed_units).input_tokens);
-  return { model: request.model, embeddings: vectors as number[][], usage: tokens !== undefined ? { inputTokens: tokens } : undefined };
+  return {
+    model: request.model,
+    embeddings: vectors as number[][],
+    usage: tokens !== undefined ? { inputTokens: tokens } : undefined,
+  };
 }
 
 export const cohereEmbeddings: ProviderEmbeddingsFormat = { buildRequest, decodeResponse };

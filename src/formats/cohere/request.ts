@@ -6,9 +6,8 @@
  */
 import { UnsupportedParameterError } from '../../errors.ts';
 import type { AssistantPart, ChatRequest, Message, ToolResultPart, UpstreamRequest, UserPart } from '../ir.ts';
-import { clientParam, joinText, refuseUnmapped, type Json } from '../native-helpers.ts';
-import { imageAsUrl, thinkingBudgetOf } from '../shared.ts';
-import { mergeTurns } from '../shared.ts';
+import { clientParam, type Json, joinText, refuseUnmapped } from '../native-helpers.ts';
+import { imageAsUrl, mergeTurns, thinkingBudgetOf } from '../shared.ts';
 
 export const COHERE = 'Cohere (v2 chat)';
 
@@ -23,9 +22,16 @@ function userContentItem(part: Exclude<UserPart, ToolResultPart>, fileParam: str
     case 'text':
       return { type: 'text', text: part.text };
     case 'image':
-      return { type: 'image_url', image_url: { url: imageAsUrl(part.source), ...(part.detail ? { detail: part.detail } : {}) } };
+      return {
+        type: 'image_url',
+        image_url: { url: imageAsUrl(part.source), ...(part.detail ? { detail: part.detail } : {}) },
+      };
     case 'file':
-      throw new UnsupportedParameterError(fileParam, COHERE, "Cohere takes documents as the request's `documents`, not as message content");
+      throw new UnsupportedParameterError(
+        fileParam,
+        COHERE,
+        "Cohere takes documents as the request's `documents`, not as message content",
+      );
   }
 }
 
@@ -35,7 +41,8 @@ function userContentItem(part: Exclude<UserPart, ToolResultPart>, fileParam: str
  */
 function toolMessage(part: ToolResultPart, param: string): Json {
   const content = part.content.map((item) => {
-    if (item.type !== 'text') throw new UnsupportedParameterError(param, COHERE, 'Cohere tool results hold text only, not images');
+    if (item.type !== 'text')
+      throw new UnsupportedParameterError(param, COHERE, 'Cohere tool results hold text only, not images');
     return { type: 'text', text: item.text };
   });
   if (part.isError) content.unshift({ type: 'text', text: 'Error:' });
@@ -67,16 +74,32 @@ function userMessages(parts: readonly UserPart[], request: ChatRequest): Json[] 
 function assistantMessage(parts: readonly AssistantPart[]): Json {
   const toolCalls = parts
     .filter((part) => part.type === 'tool-call')
-    .map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments || '{}' } }));
-  const thinking = parts.filter((part) => part.type === 'reasoning' && part.text !== '').map((part) => ({ type: 'thinking', thinking: (part as { text: string }).text }));
+    .map((call) => ({
+      id: call.id,
+      type: 'function',
+      function: { name: call.name, arguments: call.arguments || '{}' },
+    }));
+  const thinking = parts
+    .filter((part) => part.type === 'reasoning' && part.text !== '')
+    .map((part) => ({ type: 'thinking', thinking: (part as { text: string }).text }));
   const text = joinText(parts);
-  if (toolCalls.length) return { role: 'assistant', ...(text ? { tool_plan: text } : {}), tool_calls: toolCalls, ...(thinking.length ? { content: thinking } : {}) };
+  if (toolCalls.length)
+    return {
+      role: 'assistant',
+      ...(text ? { tool_plan: text } : {}),
+      tool_calls: toolCalls,
+      ...(thinking.length ? { content: thinking } : {}),
+    };
   return { role: 'assistant', content: [...thinking, ...(text ? [{ type: 'text', text }] : [])] };
 }
 
 export function cohereMessages(request: ChatRequest): Json[] {
-  const system = request.system.length ? [{ role: 'system', content: request.system.map((part) => ({ type: 'text', text: part.text })) }] : [];
-  const turns = mergeTurns(request.messages).flatMap((message: Message) => (message.role === 'user' ? userMessages(message.content, request) : [assistantMessage(message.content)]));
+  const system = request.system.length
+    ? [{ role: 'system', content: request.system.map((part) => ({ type: 'text', text: part.text })) }]
+    : [];
+  const turns = mergeTurns(request.messages).flatMap((message: Message) =>
+    message.role === 'user' ? userMessages(message.content, request) : [assistantMessage(message.content)],
+  );
   return [...system, ...turns];
 }
 
@@ -84,14 +107,30 @@ export function cohereTools(request: ChatRequest): Json {
   const tools = request.tools ?? [];
   if (tools.length === 0) return {};
   if (request.parallelToolCalls === false) {
-    throw new UnsupportedParameterError(clientParam(request, 'parallel_tool_calls', 'tool_choice.disable_parallel_tool_use'), COHERE, 'Cohere cannot forbid parallel tool calls');
+    throw new UnsupportedParameterError(
+      clientParam(request, 'parallel_tool_calls', 'tool_choice.disable_parallel_tool_use'),
+      COHERE,
+      'Cohere cannot forbid parallel tool calls',
+    );
   }
   const choice = request.toolChoice;
   // A named tool is forced by offering only that tool and requiring a call.
   const offered = choice?.type === 'tool' ? tools.filter((tool) => tool.name === choice.name) : tools;
-  if (offered.length === 0) throw new UnsupportedParameterError('tool_choice', COHERE, `no tool is named '${(choice as { name: string }).name}'`);
+  if (offered.length === 0)
+    throw new UnsupportedParameterError(
+      'tool_choice',
+      COHERE,
+      `no tool is named '${(choice as { name: string }).name}'`,
+    );
   const body: Json = {
-    tools: offered.map((tool) => ({ type: 'function', function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.parameters } })),
+    tools: offered.map((tool) => ({
+      type: 'function',
+      function: {
+        name: tool.name,
+        ...(tool.description ? { description: tool.description } : {}),
+        parameters: tool.parameters,
+      },
+    })),
   };
   if (choice?.type === 'required' || choice?.type === 'tool') body.tool_choice = 'REQUIRED';
   if (choice?.type === 'none') body.tool_choice = 'NONE';
@@ -118,7 +157,8 @@ export function cohereResponseFormat(request: ChatRequest): Json | undefined {
 /** `user` is not refused: it only serves the provider's abuse monitoring and does not change the answer. */
 export function buildCohereRequest(request: ChatRequest, model: string): UpstreamRequest {
   refuseUnmapped(request, COHERE, COHERE_NATIVE_PARAMETERS);
-  if (request.n !== undefined && request.n !== 1) throw new UnsupportedParameterError('n', COHERE, 'Cohere returns one choice');
+  if (request.n !== undefined && request.n !== 1)
+    throw new UnsupportedParameterError('n', COHERE, 'Cohere returns one choice');
   const body: Json = { model, messages: cohereMessages(request), stream: request.stream, ...cohereTools(request) };
   const optional: Json = {
     max_tokens: request.maxTokens,
@@ -133,6 +173,7 @@ export function buildCohereRequest(request: ChatRequest, model: string): Upstrea
     response_format: cohereResponseFormat(request),
   };
   for (const [name, value] of Object.entries(optional)) if (value !== undefined) body[name] = value;
-  for (const name of COHERE_NATIVE_PARAMETERS) if (request.unmapped[name] !== undefined) body[name] = request.unmapped[name];
+  for (const name of COHERE_NATIVE_PARAMETERS)
+    if (request.unmapped[name] !== undefined) body[name] = request.unmapped[name];
   return { path: '/v2/chat', body };
 }

@@ -2,7 +2,7 @@
  * Cohere v2 chat answers → IR: the whole answer, finish reasons, usage and error bodies.
  */
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
-import { asArray, asNumber, asRecord, asString, isRecord, tryParseJsonObject, type Json } from '../native-helpers.ts';
+import { asArray, asNumber, asRecord, asString, isRecord, type Json, tryParseJsonObject } from '../native-helpers.ts';
 import { errorTypeOf, excerpt, parseAnswer } from '../shared.ts';
 
 /** Cohere's finish reasons (COMPLETE, STOP_SEQUENCE, MAX_TOKENS, TOOL_CALL, ERROR, TIMEOUT) → IR. */
@@ -56,7 +56,12 @@ export function assistantPartsOf(message: Json): AssistantPart[] {
   if (plan) parts.push({ type: 'text', text: plan });
   for (const call of asArray(message.tool_calls).filter(isRecord)) {
     const fn = asRecord(call.function);
-    parts.push({ type: 'tool-call', id: asString(call.id) ?? '', name: asString(fn.name) ?? '', arguments: normalisedArguments(fn.arguments) });
+    parts.push({
+      type: 'tool-call',
+      id: asString(call.id) ?? '',
+      name: asString(fn.name) ?? '',
+      arguments: normalisedArguments(fn.arguments),
+    });
   }
   return parts;
 }

@@ -45,7 +45,14 @@ export class CohereStreamDecoder implements StreamDecoder {
       data = asRecord(JSON.parse(event.data));
     } catch {
       this.#failed = true;
-      return [{ type: 'error', status: 502, code: 'upstream_malformed', message: 'Cohere sent a stream event that is not JSON.' }];
+      return [
+        {
+          type: 'error',
+          status: 502,
+          code: 'upstream_malformed',
+          message: 'Cohere sent a stream event that is not JSON.',
+        },
+      ];
     }
     return this.#translate(data);
   }
@@ -64,8 +71,10 @@ export class CohereStreamDecoder implements StreamDecoder {
     switch (type) {
       case 'content-delta': {
         const content = asRecord(message.content);
-        if (typeof content.thinking === 'string' && content.thinking) events.push({ type: 'reasoning-delta', text: content.thinking });
-        else if (typeof content.text === 'string' && content.text) events.push({ type: 'text-delta', text: content.text });
+        if (typeof content.thinking === 'string' && content.thinking)
+          events.push({ type: 'reasoning-delta', text: content.thinking });
+        else if (typeof content.text === 'string' && content.text)
+          events.push({ type: 'text-delta', text: content.text });
         break;
       }
       // The tool plan is text, as in whole answers (see assistantPartsOf).
@@ -109,7 +118,9 @@ export class CohereStreamDecoder implements StreamDecoder {
     const fn = asRecord(call.function);
     const initial = asString(fn.arguments) ?? '';
     this.#tools.set(asNumber(data.index) ?? index, { index, hasArguments: initial !== '' });
-    const events: StreamEvent[] = [{ type: 'tool-call-start', index, id: asString(call.id) ?? '', name: asString(fn.name) ?? '' }];
+    const events: StreamEvent[] = [
+      { type: 'tool-call-start', index, id: asString(call.id) ?? '', name: asString(fn.name) ?? '' },
+    ];
     if (initial) events.push({ type: 'tool-call-delta', index, arguments: initial });
     return events;
   }

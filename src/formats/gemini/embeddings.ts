@@ -9,7 +9,16 @@ import { isObject } from '../sse.ts';
 import { GEMINI, modelMethodPath } from './request.ts';
 import { parseJson } from './response.ts';
 
-const TASK_TYPES = ['RETRIEVAL_QUERY', 'RETRIEVAL_DOCUMENT', 'SEMANTIC_SIMILARITY', 'CLASSIFICATION', 'CLUSTERING', 'QUESTION_ANSWERING', 'FACT_VERIFICATION', 'CODE_RETRIEVAL_QUERY'];
+const TASK_TYPES = [
+  'RETRIEVAL_QUERY',
+  'RETRIEVAL_DOCUMENT',
+  'SEMANTIC_SIMILARITY',
+  'CLASSIFICATION',
+  'CLUSTERING',
+  'QUESTION_ANSWERING',
+  'FACT_VERIFICATION',
+  'CODE_RETRIEVAL_QUERY',
+];
 
 /** Cohere-style `input_type` names for the same purposes. */
 const TASK_TYPE_ALIASES: Readonly<Record<string, string>> = {
@@ -23,7 +32,12 @@ const TASK_TYPE_ALIASES: Readonly<Record<string, string>> = {
 export function taskTypeOf(inputType: string): string {
   const upper = inputType.toUpperCase();
   const taskType = TASK_TYPES.includes(upper) ? upper : TASK_TYPE_ALIASES[inputType.toLowerCase()];
-  if (!taskType) throw new UnsupportedParameterError('input_type', GEMINI, `expected one of ${[...Object.keys(TASK_TYPE_ALIASES), ...TASK_TYPES.map((t) => t.toLowerCase())].join(', ')}`);
+  if (!taskType)
+    throw new UnsupportedParameterError(
+      'input_type',
+      GEMINI,
+      `expected one of ${[...Object.keys(TASK_TYPE_ALIASES), ...TASK_TYPES.map((t) => t.toLowerCase())].join(', ')}`,
+    );
   return taskType;
 }
 

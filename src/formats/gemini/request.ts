@@ -4,7 +4,17 @@
  * change the answer is refused with an `UnsupportedParameterError`, never dropped.
  */
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
-import type { AssistantPart, ChatRequest, ImagePart, Message, ReasoningEffort, ToolChoice, ToolDefinition, UpstreamRequest, UserPart } from '../ir.ts';
+import type {
+  AssistantPart,
+  ChatRequest,
+  ImagePart,
+  Message,
+  ReasoningEffort,
+  ToolChoice,
+  ToolDefinition,
+  UpstreamRequest,
+  UserPart,
+} from '../ir.ts';
 import { toGeminiParameters, toGeminiSchema } from './schema.ts';
 import { SKIP_SIGNATURE_VALIDATION, thoughtSignatureOf } from './tool-call-ids.ts';
 
@@ -50,11 +60,15 @@ function refuseInexpressible(request: ChatRequest): void {
   if (unmapped !== undefined) throw new UnsupportedParameterError(unmapped, GEMINI);
   // Gemini decides alone whether to call functions in parallel.
   if (request.parallelToolCalls === false) {
-    const param = clientParam(request, { openai: 'parallel_tool_calls', anthropic: 'tool_choice.disable_parallel_tool_use' });
+    const param = clientParam(request, {
+      openai: 'parallel_tool_calls',
+      anthropic: 'tool_choice.disable_parallel_tool_use',
+    });
     throw new UnsupportedParameterError(param, GEMINI, 'Gemini cannot be kept from calling tools in parallel');
   }
   // `candidateCount` exists, but the gateway's answer carries one choice: more would be paid for and lost.
-  if (request.n !== undefined && request.n > 1) throw new UnsupportedParameterError('n', GEMINI, 'only one choice per request can be returned');
+  if (request.n !== undefined && request.n > 1)
+    throw new UnsupportedParameterError('n', GEMINI, 'only one choice per request can be returned');
 }
 
 /** IR messages → Gemini contents: consecutive turns of one role become one content (parallel function responses must share a turn). */
@@ -63,7 +77,10 @@ function toContents(messages: Message[]): GeminiContent[] {
   const contents: GeminiContent[] = [];
   for (const message of messages) {
     const role = message.role === 'user' ? 'user' : 'model';
-    const parts = message.role === 'user' ? message.content.flatMap((part) => userPart(part, namesById)) : assistantParts(message.content);
+    const parts =
+      message.role === 'user'
+        ? message.content.flatMap((part) => userPart(part, namesById))
+        : assistantParts(message.content);
     if (parts.length === 0) continue;
     const previous = contents.at(-1);
     if (previous?.role === role) previous.parts.push(...parts);
@@ -94,7 +111,10 @@ function userPart(part: UserPart, namesById: Map<string, string>): GeminiPart[] 
     case 'tool-result': {
       const name = part.name ?? namesById.get(part.toolCallId);
       if (name === undefined) {
-        throw new InvalidRequestError('invalid_tool_result', `The tool result for call '${part.toolCallId}' names no tool and answers no earlier tool call; Gemini needs the tool's name.`);
+        throw new InvalidRequestError(
+          'invalid_tool_result',
+          `The tool result for call '${part.toolCallId}' names no tool and answers no earlier tool call; Gemini needs the tool's name.`,
+        );
       }
       const text = part.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n');
       // The reference: "Use 'output' key to specify function output and 'error' key to specify error details".
@@ -155,10 +175,16 @@ function parseArguments(text: string, name: string): Json {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new InvalidRequestError('invalid_tool_arguments', `The arguments of the call to tool '${name}' are not valid JSON.`);
+    throw new InvalidRequestError(
+      'invalid_tool_arguments',
+      `The arguments of the call to tool '${name}' are not valid JSON.`,
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidRequestError('invalid_tool_arguments', `The arguments of the call to tool '${name}' must be a JSON object.`);
+    throw new InvalidRequestError(
+      'invalid_tool_arguments',
+      `The arguments of the call to tool '${name}' must be a JSON object.`,
+    );
   }
   return value as Json;
 }
@@ -200,7 +226,12 @@ function toFunctionCallingConfig(choice: ToolChoice): Json {
  * Thinking budgets per effort, as Google's own OpenAI-compatible endpoint maps `reasoning_effort`
  * (low 1,024, medium 8,192, high 24,576 tokens); `minimal` is the smallest budget every 2.5 model accepts.
  */
-const THINKING_BUDGET: Readonly<Record<ReasoningEffort, number>> = { minimal: 512, low: 1024, medium: 8192, high: 24576 };
+const THINKING_BUDGET: Readonly<Record<ReasoningEffort, number>> = {
+  minimal: 512,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+};
 
 function toGenerationConfig(request: ChatRequest): Json {
   const config: Json = {};
@@ -216,7 +247,9 @@ function toGenerationConfig(request: ChatRequest): Json {
   if (format?.type === 'json') config.responseMimeType = 'application/json';
   if (format?.type === 'json-schema') {
     config.responseMimeType = 'application/json';
-    const schema = toGeminiSchema(format.schema, { param: clientParam(request, { openai: 'response_format', anthropic: 'output_format' }) });
+    const schema = toGeminiSchema(format.schema, {
+      param: clientParam(request, { openai: 'response_format', anthropic: 'output_format' }),
+    });
     if (format.description && schema.description === undefined) schema.description = format.description;
     config.responseSchema = schema;
   }

@@ -14,7 +14,12 @@ type Json = Record<string, any>;
 /** Gemini refused the prompt itself (`promptFeedback.blockReason`): no candidate was generated. */
 export class PromptBlockedError extends GatewayError {
   constructor(readonly blockReason: string) {
-    super(400, 'prompt_blocked', `Google Gemini blocked the prompt (blockReason ${blockReason}); no answer was generated.`, 'invalid_request_error');
+    super(
+      400,
+      'prompt_blocked',
+      `Google Gemini blocked the prompt (blockReason ${blockReason}); no answer was generated.`,
+      'invalid_request_error',
+    );
   }
 }
 
@@ -74,7 +79,8 @@ export function partOf(part: unknown): AssistantPart | undefined {
       arguments: JSON.stringify(isObject(call.args) ? call.args : {}),
     };
   }
-  if (typeof part.text === 'string' && part.text !== '') return part.thought === true ? { type: 'reasoning', text: part.text } : { type: 'text', text: part.text };
+  if (typeof part.text === 'string' && part.text !== '')
+    return part.thought === true ? { type: 'reasoning', text: part.text } : { type: 'text', text: part.text };
   return undefined;
 }
 
@@ -82,7 +88,9 @@ export function partOf(part: unknown): AssistantPart | undefined {
 export function blockReasonOf(response: Json): string | undefined {
   const feedback = response.promptFeedback;
   const hasCandidates = Array.isArray(response.candidates) && response.candidates.length > 0;
-  return !hasCandidates && isObject(feedback) && typeof feedback.blockReason === 'string' ? feedback.blockReason : undefined;
+  return !hasCandidates && isObject(feedback) && typeof feedback.blockReason === 'string'
+    ? feedback.blockReason
+    : undefined;
 }
 
 export function parseJson(body: Buffer | string, what: string): Json {
@@ -100,15 +108,20 @@ export function decodeChatResponse(body: Buffer, request: ChatRequest): ChatResp
   const response = parseJson(body, 'the generateContent answer');
   const blocked = blockReasonOf(response);
   if (blocked) throw new PromptBlockedError(blocked);
-  const candidate: Json = Array.isArray(response.candidates) && isObject(response.candidates[0]) ? response.candidates[0] : {};
-  const parts: unknown[] = isObject(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts : [];
+  const candidate: Json =
+    Array.isArray(response.candidates) && isObject(response.candidates[0]) ? response.candidates[0] : {};
+  const parts: unknown[] =
+    isObject(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts : [];
   const content = mergeAdjacentText(parts.map(partOf).filter((part) => part !== undefined));
   const calledTools = content.some((part) => part.type === 'tool-call');
   return {
     id: typeof response.responseId === 'string' ? response.responseId : `gemini-${randomUUID()}`,
     model: typeof response.modelVersion === 'string' ? response.modelVersion : request.model,
     content,
-    finishReason: finishReasonOf(typeof candidate.finishReason === 'string' ? candidate.finishReason : 'STOP', calledTools),
+    finishReason: finishReasonOf(
+      typeof candidate.finishReason === 'string' ? candidate.finishReason : 'STOP',
+      calledTools,
+    ),
     usage: usageOf(response.usageMetadata),
   };
 }
@@ -118,8 +131,10 @@ function mergeAdjacentText(parts: AssistantPart[]): AssistantPart[] {
   const merged: AssistantPart[] = [];
   for (const part of parts) {
     const last = merged.at(-1);
-    if (last?.type === 'text' && part.type === 'text') merged[merged.length - 1] = { ...last, text: last.text + part.text };
-    else if (last?.type === 'reasoning' && part.type === 'reasoning') merged[merged.length - 1] = { ...last, text: last.text + part.text };
+    if (last?.type === 'text' && part.type === 'text')
+      merged[merged.length - 1] = { ...last, text: last.text + part.text };
+    else if (last?.type === 'reasoning' && part.type === 'reasoning')
+      merged[merged.length - 1] = { ...last, text: last.text + part.text };
     else merged.push(part);
   }
   return merged;
@@ -146,5 +161,8 @@ export function errorOf(status: number, body: Buffer): UpstreamErrorInfo {
 export function googleError(value: unknown): UpstreamErrorInfo | undefined {
   if (!isObject(value) || !isObject(value.error)) return undefined;
   const { message, status } = value.error;
-  return { message: typeof message === 'string' ? message : 'Google Gemini reported an error.', ...(typeof status === 'string' ? { code: status } : {}) };
+  return {
+    message: typeof message === 'string' ? message : 'Google Gemini reported an error.',
+    ...(typeof status === 'string' ? { code: status } : {}),
+  };
 }

@@ -11,7 +11,23 @@ import { isObject } from '../sse.ts';
 type Json = Record<string, unknown>;
 
 /** Keywords of Gemini's `Schema` object (Gemini API and Vertex AI references) copied as they are. */
-const COPIED = ['title', 'description', 'nullable', 'default', 'example', 'minItems', 'maxItems', 'minLength', 'maxLength', 'pattern', 'minimum', 'maximum', 'minProperties', 'maxProperties', 'propertyOrdering'];
+const COPIED = [
+  'title',
+  'description',
+  'nullable',
+  'default',
+  'example',
+  'minItems',
+  'maxItems',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minimum',
+  'maximum',
+  'minProperties',
+  'maxProperties',
+  'propertyOrdering',
+];
 
 /** The only `format`s the Gemini API accepts per type; others are rejected with a 400. */
 const FORMATS: Readonly<Record<string, readonly string[]>> = {
@@ -38,7 +54,10 @@ export function toGeminiParameters(schema: Json, context: SchemaContext): Json |
 
 /** The Gemini form of a JSON Schema (a response schema, or one tool's parameters). */
 export function toGeminiSchema(schema: Json, context: SchemaContext): Json {
-  const definitions = { ...(isObject(schema.definitions) ? schema.definitions : {}), ...(isObject(schema.$defs) ? schema.$defs : {}) };
+  const definitions = {
+    ...(isObject(schema.definitions) ? schema.definitions : {}),
+    ...(isObject(schema.$defs) ? schema.$defs : {}),
+  };
   return convert(schema, { ...context, definitions, resolving: [] });
 }
 
@@ -50,7 +69,8 @@ interface State extends SchemaContext {
 
 function convert(input: unknown, state: State): Json {
   if (input === true || !isObject(input)) return {};
-  if (typeof input.$ref === 'string') return convert(mergeSiblings(resolve(input.$ref, state), input), pushRef(input.$ref, state));
+  if (typeof input.$ref === 'string')
+    return convert(mergeSiblings(resolve(input.$ref, state), input), pushRef(input.$ref, state));
 
   const schema = collapseAllOf(input, state);
   const out: Json = {};
@@ -59,9 +79,18 @@ function convert(input: unknown, state: State): Json {
   const { type, nullable } = readType(schema.type);
   if (nullable) out.nullable = true;
 
-  const alternatives = Array.isArray(schema.anyOf) ? schema.anyOf : Array.isArray(schema.oneOf) ? schema.oneOf : undefined;
+  const alternatives = Array.isArray(schema.anyOf)
+    ? schema.anyOf
+    : Array.isArray(schema.oneOf)
+      ? schema.oneOf
+      : undefined;
   if (alternatives) return withAlternatives(out, alternatives, state);
-  if (Array.isArray(type)) return withAlternatives(out, type.map((t) => ({ type: t })), state);
+  if (Array.isArray(type))
+    return withAlternatives(
+      out,
+      type.map((t) => ({ type: t })),
+      state,
+    );
 
   let enumValues = Array.isArray(schema.enum) ? schema.enum : schema.const !== undefined ? [schema.const] : undefined;
   if (enumValues?.includes(null)) {
@@ -73,7 +102,8 @@ function convert(input: unknown, state: State): Json {
   // Gemini enums are strings whatever the type (its reference: INTEGER enums as ["101", "201"]).
   if (enumValues) out.enum = enumValues.map((value) => (typeof value === 'string' ? value : JSON.stringify(value)));
 
-  if (typeof schema.format === 'string' && resolvedType && FORMATS[resolvedType]?.includes(schema.format)) out.format = schema.format;
+  if (typeof schema.format === 'string' && resolvedType && FORMATS[resolvedType]?.includes(schema.format))
+    out.format = schema.format;
 
   if (isObject(schema.properties)) {
     const properties: Json = {};
@@ -92,14 +122,17 @@ function convert(input: unknown, state: State): Json {
 
 /** JSON Schema's `type`, which may be a list: `null` in it becomes Gemini's `nullable`. */
 function readType(type: unknown): { type: string | string[] | undefined; nullable: boolean } {
-  if (!Array.isArray(type)) return { type: typeof type === 'string' && type !== 'null' ? type : undefined, nullable: type === 'null' };
+  if (!Array.isArray(type))
+    return { type: typeof type === 'string' && type !== 'null' ? type : undefined, nullable: type === 'null' };
   const types = type.filter((t): t is string => typeof t === 'string' && t !== 'null');
   return { type: types.length === 1 ? types[0] : types.length ? types : undefined, nullable: type.includes('null') };
 }
 
 /** `anyOf`/`oneOf` (or a list of types): a nullable single alternative collapses into that alternative. */
 function withAlternatives(out: Json, alternatives: unknown[], state: State): Json {
-  const isNull = (alt: unknown) => isObject(alt) && (alt.type === 'null' || (Array.isArray(alt.type) && alt.type.length === 1 && alt.type[0] === 'null'));
+  const isNull = (alt: unknown) =>
+    isObject(alt) &&
+    (alt.type === 'null' || (Array.isArray(alt.type) && alt.type.length === 1 && alt.type[0] === 'null'));
   const rest = alternatives.filter((alt) => !isNull(alt));
   if (rest.length < alternatives.length) out.nullable = true;
   if (rest.length === 1) {
@@ -137,8 +170,18 @@ function resolve(ref: string, state: State): Json {
   const match = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(ref);
   const name = match?.[1]?.replace(/~1/g, '/').replace(/~0/g, '~');
   const target = name === undefined ? undefined : state.definitions[name];
-  if (!isObject(target)) throw new UnsupportedParameterError(state.param, 'Google Gemini', `the JSON Schema reference '${ref}' is not a local definition`);
-  if (state.resolving.includes(ref)) throw new UnsupportedParameterError(state.param, 'Google Gemini', `the JSON Schema is recursive ('${ref}'), which Gemini schemas cannot express`);
+  if (!isObject(target))
+    throw new UnsupportedParameterError(
+      state.param,
+      'Google Gemini',
+      `the JSON Schema reference '${ref}' is not a local definition`,
+    );
+  if (state.resolving.includes(ref))
+    throw new UnsupportedParameterError(
+      state.param,
+      'Google Gemini',
+      `the JSON Schema is recursive ('${ref}'), which Gemini schemas cannot express`,
+    );
   return target;
 }
 

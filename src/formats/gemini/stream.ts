@@ -10,9 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { ChatRequest, StreamDecoder, StreamEvent, TokenUsage } from '../ir.ts';
-import { SseEventReader } from '../sse-decoder.ts';
 import { isObject } from '../sse.ts';
-import { blockReasonOf, finishReasonOf, googleError, partOf, PromptBlockedError, usageOf } from './response.ts';
+import { SseEventReader } from '../sse-decoder.ts';
+import { blockReasonOf, finishReasonOf, googleError, PromptBlockedError, partOf, usageOf } from './response.ts';
 
 /** Google's `status` names → the HTTP status they stand for (google.rpc.Code mapping). */
 const STATUS_OF_CODE: Readonly<Record<string, number>> = {
@@ -52,7 +52,14 @@ export class GeminiStreamDecoder implements StreamDecoder {
     const events = this.#reader.end();
     if (this.#failed) return events;
     if (!this.#finished) {
-      return [...events, ...this.#fail({ status: 502, code: 'upstream_stream_error', message: 'The Google Gemini stream ended before its finishReason.' })];
+      return [
+        ...events,
+        ...this.#fail({
+          status: 502,
+          code: 'upstream_stream_error',
+          message: 'The Google Gemini stream ended before its finishReason.',
+        }),
+      ];
     }
     return [...events, ...(this.#usage ? [{ type: 'usage' as const, usage: this.#usage }] : []), { type: 'end' }];
   }
@@ -63,12 +70,17 @@ export class GeminiStreamDecoder implements StreamDecoder {
     try {
       response = JSON.parse(event.data);
     } catch {
-      return this.#fail({ status: 502, code: 'upstream_malformed', message: 'Google Gemini sent a stream event that is not JSON.' });
+      return this.#fail({
+        status: 502,
+        code: 'upstream_malformed',
+        message: 'Google Gemini sent a stream event that is not JSON.',
+      });
     }
     if (!isObject(response)) return [];
     const error = googleError(response);
     if (error) {
-      const status = typeof response.error.code === 'number' ? response.error.code : (STATUS_OF_CODE[error.code ?? ''] ?? 502);
+      const status =
+        typeof response.error.code === 'number' ? response.error.code : (STATUS_OF_CODE[error.code ?? ''] ?? 502);
       return this.#fail({ status, code: error.code ?? 'upstream_error', message: error.message });
     }
     const out = this.#start(response);
@@ -80,14 +92,29 @@ export class GeminiStreamDecoder implements StreamDecoder {
     this.#usage = usageOf(response.usageMetadata) ?? this.#usage;
 
     // Only the first candidate: the request builder refuses n > 1.
-    const candidate = Array.isArray(response.candidates) ? response.candidates.find((c: unknown) => isObject(c) && (c.index ?? 0) === 0) : undefined;
+    const candidate = Array.isArray(response.candidates)
+      ? response.candidates.find((c: unknown) => isObject(c) && (c.index ?? 0) === 0)
+      : undefined;
     if (!isObject(candidate)) return out;
-    const parts: unknown[] = isObject(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts : [];
+    const parts: unknown[] =
+      isObject(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts : [];
     for (const raw of parts) {
       // Vertex AI's piecewise function-call arguments come only when asked for (`streamFunctionCallArguments`),
       // which the gateway never does: better a clear error than calls with their arguments missing.
-      if (isObject(raw) && isObject(raw.functionCall) && ('partialArgs' in raw.functionCall || raw.functionCall.willContinue === true)) {
-        return [...out, ...this.#fail({ status: 502, code: 'upstream_malformed', message: 'Google Gemini streamed function-call arguments in pieces (partialArgs), which the gateway does not request or read.' })];
+      if (
+        isObject(raw) &&
+        isObject(raw.functionCall) &&
+        ('partialArgs' in raw.functionCall || raw.functionCall.willContinue === true)
+      ) {
+        return [
+          ...out,
+          ...this.#fail({
+            status: 502,
+            code: 'upstream_malformed',
+            message:
+              'Google Gemini streamed function-call arguments in pieces (partialArgs), which the gateway does not request or read.',
+          }),
+        ];
       }
       const part = partOf(raw);
       if (!part) continue;
@@ -95,7 +122,11 @@ export class GeminiStreamDecoder implements StreamDecoder {
       else if (part.type === 'reasoning') out.push({ type: 'reasoning-delta', text: part.text });
       else if (part.type === 'tool-call') {
         const index = this.#toolCalls++;
-        out.push({ type: 'tool-call-start', index, id: part.id, name: part.name }, { type: 'tool-call-delta', index, arguments: part.arguments }, { type: 'tool-call-end', index });
+        out.push(
+          { type: 'tool-call-start', index, id: part.id, name: part.name },
+          { type: 'tool-call-delta', index, arguments: part.arguments },
+          { type: 'tool-call-end', index },
+        );
       }
     }
     if (typeof candidate.finishReason === 'string' && !this.#finished) {

@@ -4,18 +4,60 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
-import type { AssistantPart, ChatRequest, Message, ReasoningEffort, ResponseFormat, TextPart, ToolChoice, ToolDefinition, UserPart } from '../ir.ts';
-import { dataUrl, imageAsUrl, imageSourceOfUrl, isObject, mergeTurns, optionalNumber, parseDataUrl, unmappedFor } from '../shared.ts';
+import type {
+  AssistantPart,
+  ChatRequest,
+  Message,
+  ReasoningEffort,
+  ResponseFormat,
+  TextPart,
+  ToolChoice,
+  ToolDefinition,
+  UserPart,
+} from '../ir.ts';
+import {
+  dataUrl,
+  imageAsUrl,
+  imageSourceOfUrl,
+  isObject,
+  mergeTurns,
+  optionalNumber,
+  parseDataUrl,
+  unmappedFor,
+} from '../shared.ts';
 
 const TARGET = 'OpenAI-compatible providers';
 
 /** Parameters read into the IR, or safe to leave behind because they do not change the answer. */
 const HANDLED = new Set([
-  'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'top_k', 'stop',
-  'user', 'tools', 'tool_choice', 'parallel_tool_calls', 'reasoning_effort', 'response_format', 'seed', 'frequency_penalty',
-  'presence_penalty', 'n',
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'top_k',
+  'stop',
+  'user',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'reasoning_effort',
+  'response_format',
+  'seed',
+  'frequency_penalty',
+  'presence_penalty',
+  'n',
   // Bookkeeping and hints with no effect on the answer's content.
-  'store', 'metadata', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'prediction',
+  'store',
+  'metadata',
+  'service_tier',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+  'safety_identifier',
+  'prediction',
 ]);
 
 /** Values that ask for nothing (clients often send defaults explicitly): no reason to refuse them. */
@@ -39,11 +81,20 @@ const EFFORTS = new Set(['minimal', 'low', 'medium', 'high']);
 
 function textOf(content: unknown, param: string): TextPart[] {
   if (typeof content === 'string') return [{ type: 'text', text: content }];
-  if (!Array.isArray(content)) throw new InvalidRequestError('invalid_messages', `'${param}' must be a string or an array of text parts.`, 'messages');
+  if (!Array.isArray(content))
+    throw new InvalidRequestError(
+      'invalid_messages',
+      `'${param}' must be a string or an array of text parts.`,
+      'messages',
+    );
   return content.map((part) => {
     if (isObject(part) && (part.type === 'text' || part.type === 'refusal')) {
       const text = part.type === 'text' ? part.text : part.refusal;
-      return { type: 'text', text: String(text ?? ''), ...(isObject(part.cache_control) ? { cacheControl: part.cache_control } : {}) };
+      return {
+        type: 'text',
+        text: String(text ?? ''),
+        ...(isObject(part.cache_control) ? { cacheControl: part.cache_control } : {}),
+      };
     }
     throw new InvalidRequestError('invalid_messages', `'${param}' may only hold text parts.`, 'messages');
   });
@@ -51,26 +102,43 @@ function textOf(content: unknown, param: string): TextPart[] {
 
 function userParts(content: unknown): UserPart[] {
   if (typeof content === 'string') return [{ type: 'text', text: content }];
-  if (!Array.isArray(content)) throw new InvalidRequestError('invalid_messages', 'A user message needs string or array content.', 'messages');
+  if (!Array.isArray(content))
+    throw new InvalidRequestError('invalid_messages', 'A user message needs string or array content.', 'messages');
   return content.map((part): UserPart => {
-    if (!isObject(part)) throw new InvalidRequestError('invalid_messages', 'Content parts must be objects.', 'messages');
+    if (!isObject(part))
+      throw new InvalidRequestError('invalid_messages', 'Content parts must be objects.', 'messages');
     switch (part.type) {
       case 'text':
-        return { type: 'text', text: String(part.text ?? ''), ...(isObject(part.cache_control) ? { cacheControl: part.cache_control } : {}) };
+        return {
+          type: 'text',
+          text: String(part.text ?? ''),
+          ...(isObject(part.cache_control) ? { cacheControl: part.cache_control } : {}),
+        };
       case 'image_url': {
         const url = isObject(part.image_url) ? part.image_url.url : part.image_url;
-        if (typeof url !== 'string') throw new InvalidRequestError('invalid_messages', 'An image_url part needs image_url.url.', 'messages');
-        const detail = isObject(part.image_url) && typeof part.image_url.detail === 'string' ? part.image_url.detail : undefined;
+        if (typeof url !== 'string')
+          throw new InvalidRequestError('invalid_messages', 'An image_url part needs image_url.url.', 'messages');
+        const detail =
+          isObject(part.image_url) && typeof part.image_url.detail === 'string' ? part.image_url.detail : undefined;
         return { type: 'image', source: imageSourceOfUrl(url), ...(detail ? { detail } : {}) };
       }
       case 'file': {
         const file = isObject(part.file) ? part.file : {};
         const inline = typeof file.file_data === 'string' ? parseDataUrl(file.file_data) : undefined;
-        if (!inline) throw new UnsupportedParameterError('messages', TARGET_OTHER, 'file parts must carry file_data as a base64 data URL (file_id cannot be translated)');
+        if (!inline)
+          throw new UnsupportedParameterError(
+            'messages',
+            TARGET_OTHER,
+            'file parts must carry file_data as a base64 data URL (file_id cannot be translated)',
+          );
         return { type: 'file', ...inline, ...(typeof file.filename === 'string' ? { filename: file.filename } : {}) };
       }
       default:
-        throw new UnsupportedParameterError('messages', TARGET_OTHER, `content parts of type '${String(part.type)}' cannot be translated`);
+        throw new UnsupportedParameterError(
+          'messages',
+          TARGET_OTHER,
+          `content parts of type '${String(part.type)}' cannot be translated`,
+        );
     }
   });
 }
@@ -82,14 +150,26 @@ function assistantParts(message: Record<string, any>): AssistantPart[] {
   const parts: AssistantPart[] = [];
   const reasoning = message.reasoning_content ?? message.reasoning;
   if (typeof reasoning === 'string' && reasoning) parts.push({ type: 'reasoning', text: reasoning });
-  if (message.content !== null && message.content !== undefined) parts.push(...textOf(message.content, 'messages[].content').filter((p) => p.text !== ''));
+  if (message.content !== null && message.content !== undefined)
+    parts.push(...textOf(message.content, 'messages[].content').filter((p) => p.text !== ''));
   if (message.tool_calls !== undefined && message.tool_calls !== null) {
-    if (!Array.isArray(message.tool_calls)) throw new InvalidRequestError('invalid_messages', "'tool_calls' must be an array.", 'messages');
+    if (!Array.isArray(message.tool_calls))
+      throw new InvalidRequestError('invalid_messages', "'tool_calls' must be an array.", 'messages');
     for (const call of message.tool_calls) {
-      if (!isObject(call) || !isObject(call.function) || typeof call.id !== 'string' || typeof call.function.name !== 'string') {
+      if (
+        !isObject(call) ||
+        !isObject(call.function) ||
+        typeof call.id !== 'string' ||
+        typeof call.function.name !== 'string'
+      ) {
         throw new InvalidRequestError('invalid_messages', 'Each tool call needs an id and function.name.', 'messages');
       }
-      parts.push({ type: 'tool-call', id: call.id, name: call.function.name, arguments: String(call.function.arguments ?? '') });
+      parts.push({
+        type: 'tool-call',
+        id: call.id,
+        name: call.function.name,
+        arguments: String(call.function.arguments ?? ''),
+      });
     }
   }
   if (message.function_call) throw new UnsupportedParameterError('function_call', TARGET_OTHER, 'use tool_calls');
@@ -97,12 +177,14 @@ function assistantParts(message: Record<string, any>): AssistantPart[] {
 }
 
 function readMessages(raw: unknown): { system: TextPart[]; messages: Message[] } {
-  if (!Array.isArray(raw) || raw.length === 0) throw new InvalidRequestError('invalid_messages', "'messages' must be a non-empty array.", 'messages');
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw new InvalidRequestError('invalid_messages', "'messages' must be a non-empty array.", 'messages');
   const system: TextPart[] = [];
   const messages: Message[] = [];
   const toolNames = new Map<string, string>();
   for (const message of raw) {
-    if (!isObject(message)) throw new InvalidRequestError('invalid_messages', 'Each message must be an object.', 'messages');
+    if (!isObject(message))
+      throw new InvalidRequestError('invalid_messages', 'Each message must be an object.', 'messages');
     switch (message.role) {
       case 'system':
       case 'developer':
@@ -118,15 +200,37 @@ function readMessages(raw: unknown): { system: TextPart[]; messages: Message[] }
         break;
       }
       case 'tool': {
-        if (typeof message.tool_call_id !== 'string') throw new InvalidRequestError('invalid_messages', "A tool message needs 'tool_call_id'.", 'messages');
-        const content = typeof message.content === 'string' ? [{ type: 'text' as const, text: message.content }] : textOf(message.content, 'messages[].content');
-        messages.push({ role: 'user', content: [{ type: 'tool-result', toolCallId: message.tool_call_id, name: toolNames.get(message.tool_call_id), content }] });
+        if (typeof message.tool_call_id !== 'string')
+          throw new InvalidRequestError('invalid_messages', "A tool message needs 'tool_call_id'.", 'messages');
+        const content =
+          typeof message.content === 'string'
+            ? [{ type: 'text' as const, text: message.content }]
+            : textOf(message.content, 'messages[].content');
+        messages.push({
+          role: 'user',
+          content: [
+            {
+              type: 'tool-result',
+              toolCallId: message.tool_call_id,
+              name: toolNames.get(message.tool_call_id),
+              content,
+            },
+          ],
+        });
         break;
       }
       case 'function':
-        throw new UnsupportedParameterError('messages', TARGET_OTHER, "'function' messages are deprecated; use tool messages");
+        throw new UnsupportedParameterError(
+          'messages',
+          TARGET_OTHER,
+          "'function' messages are deprecated; use tool messages",
+        );
       default:
-        throw new InvalidRequestError('invalid_messages', `Unknown message role '${String(message.role)}'.`, 'messages');
+        throw new InvalidRequestError(
+          'invalid_messages',
+          `Unknown message role '${String(message.role)}'.`,
+          'messages',
+        );
     }
   }
   return { system, messages: mergeTurns(messages) };
@@ -136,7 +240,12 @@ function readTools(raw: unknown): ToolDefinition[] | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (!Array.isArray(raw)) throw new InvalidRequestError('invalid_tools', "'tools' must be an array.", 'tools');
   return raw.map((tool) => {
-    if (!isObject(tool) || tool.type !== 'function' || !isObject(tool.function) || typeof tool.function.name !== 'string') {
+    if (
+      !isObject(tool) ||
+      tool.type !== 'function' ||
+      !isObject(tool.function) ||
+      typeof tool.function.name !== 'string'
+    ) {
       throw new UnsupportedParameterError('tools', TARGET_OTHER, "only tools of type 'function' can be translated");
     }
     const fn = tool.function;
@@ -152,13 +261,19 @@ function readTools(raw: unknown): ToolDefinition[] | undefined {
 function readToolChoice(raw: unknown): ToolChoice | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (raw === 'auto' || raw === 'none' || raw === 'required') return { type: raw };
-  if (isObject(raw) && isObject(raw.function) && typeof raw.function.name === 'string') return { type: 'tool', name: raw.function.name };
-  throw new InvalidRequestError('invalid_tool_choice', "'tool_choice' must be 'auto', 'none', 'required' or {type:'function',function:{name}}.", 'tool_choice');
+  if (isObject(raw) && isObject(raw.function) && typeof raw.function.name === 'string')
+    return { type: 'tool', name: raw.function.name };
+  throw new InvalidRequestError(
+    'invalid_tool_choice',
+    "'tool_choice' must be 'auto', 'none', 'required' or {type:'function',function:{name}}.",
+    'tool_choice',
+  );
 }
 
 function readResponseFormat(raw: unknown): ResponseFormat | undefined {
   if (raw === undefined || raw === null) return undefined;
-  if (!isObject(raw)) throw new InvalidRequestError('invalid_response_format', "'response_format' must be an object.", 'response_format');
+  if (!isObject(raw))
+    throw new InvalidRequestError('invalid_response_format', "'response_format' must be an object.", 'response_format');
   if (raw.type === 'text') return undefined;
   if (raw.type === 'json_object') return { type: 'json' };
   if (raw.type === 'json_schema' && isObject(raw.json_schema) && isObject(raw.json_schema.schema)) {
@@ -171,7 +286,11 @@ function readResponseFormat(raw: unknown): ResponseFormat | undefined {
       ...(typeof spec.strict === 'boolean' ? { strict: spec.strict } : {}),
     };
   }
-  throw new InvalidRequestError('invalid_response_format', "'response_format' must be text, json_object or json_schema with a schema.", 'response_format');
+  throw new InvalidRequestError(
+    'invalid_response_format',
+    "'response_format' must be text, json_object or json_schema with a schema.",
+    'response_format',
+  );
 }
 
 function readStop(raw: unknown): string[] | undefined {
@@ -186,7 +305,11 @@ function readReasoning(raw: unknown): ChatRequest['reasoning'] {
   if (raw === 'none') return false;
   if (raw === 'xhigh') return { effort: 'high' };
   if (typeof raw === 'string' && EFFORTS.has(raw)) return { effort: raw as ReasoningEffort };
-  throw new InvalidRequestError('invalid_reasoning_effort', "'reasoning_effort' must be none, minimal, low, medium or high.", 'reasoning_effort');
+  throw new InvalidRequestError(
+    'invalid_reasoning_effort',
+    "'reasoning_effort' must be none, minimal, low, medium or high.",
+    'reasoning_effort',
+  );
 }
 
 export function parseOpenAIRequest(body: Record<string, any>): ChatRequest {
@@ -208,7 +331,11 @@ export function parseOpenAIRequest(body: Record<string, any>): ChatRequest {
   set('tools', readTools(body.tools));
   set('toolChoice', readToolChoice(body.tool_choice));
   if (typeof body.parallel_tool_calls === 'boolean') request.parallelToolCalls = body.parallel_tool_calls;
-  set('maxTokens', optionalNumber(body.max_completion_tokens, 'max_completion_tokens') ?? optionalNumber(body.max_tokens, 'max_tokens'));
+  set(
+    'maxTokens',
+    optionalNumber(body.max_completion_tokens, 'max_completion_tokens') ??
+      optionalNumber(body.max_tokens, 'max_tokens'),
+  );
   set('temperature', optionalNumber(body.temperature, 'temperature'));
   set('topP', optionalNumber(body.top_p, 'top_p'));
   set('topK', optionalNumber(body.top_k, 'top_k'));
@@ -235,8 +362,15 @@ function openAIUserMessages(content: UserPart[]): Record<string, unknown>[] {
   const rest: Record<string, unknown>[] = [];
   for (const part of content) {
     if (part.type === 'tool-result') {
-      const text = part.content.filter((p) => p.type === 'text').map((p) => p.text).join('\n');
-      out.push({ role: 'tool', tool_call_id: part.toolCallId, content: part.isError && !text.startsWith('Error') ? `Error: ${text}` : text });
+      const text = part.content
+        .filter((p) => p.type === 'text')
+        .map((p) => p.text)
+        .join('\n');
+      out.push({
+        role: 'tool',
+        tool_call_id: part.toolCallId,
+        content: part.isError && !text.startsWith('Error') ? `Error: ${text}` : text,
+      });
       // Tool messages carry text only: the result's images follow in a user message.
       for (const image of part.content) if (image.type === 'image') rest.push(openAIImage(imageAsUrl(image.source)));
     } else if (part.type === 'text') {
@@ -244,7 +378,10 @@ function openAIUserMessages(content: UserPart[]): Record<string, unknown>[] {
     } else if (part.type === 'image') {
       rest.push(openAIImage(imageAsUrl(part.source), part.detail));
     } else {
-      rest.push({ type: 'file', file: { file_data: dataUrl(part.mediaType, part.data), ...(part.filename ? { filename: part.filename } : {}) } });
+      rest.push({
+        type: 'file',
+        file: { file_data: dataUrl(part.mediaType, part.data), ...(part.filename ? { filename: part.filename } : {}) },
+      });
     }
   }
   if (rest.length) {
@@ -254,16 +391,30 @@ function openAIUserMessages(content: UserPart[]): Record<string, unknown>[] {
   return out;
 }
 
-const openAIImage = (url: string, detail?: string) => ({ type: 'image_url', image_url: { url, ...(detail ? { detail } : {}) } });
+const openAIImage = (url: string, detail?: string) => ({
+  type: 'image_url',
+  image_url: { url, ...(detail ? { detail } : {}) },
+});
 
 function openAIAssistantMessage(content: AssistantPart[]): Record<string, unknown> {
-  const text = content.filter((p) => p.type === 'text').map((p) => p.text).join('');
+  const text = content
+    .filter((p) => p.type === 'text')
+    .map((p) => p.text)
+    .join('');
   const calls = content.filter((p) => p.type === 'tool-call');
   // Earlier reasoning is not sent back: OpenAI-compatible APIs do not take it (DeepSeek refuses it).
   return {
     role: 'assistant',
     content: text || (calls.length ? null : ''),
-    ...(calls.length ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments || '{}' } })) } : {}),
+    ...(calls.length
+      ? {
+          tool_calls: calls.map((c) => ({
+            id: c.id,
+            type: 'function',
+            function: { name: c.name, arguments: c.arguments || '{}' },
+          })),
+        }
+      : {}),
   };
 }
 
@@ -278,7 +429,10 @@ function openAIToolChoice(choice: ToolChoice): unknown {
  */
 const userId = (id: string) => (id.length <= 64 ? id : createHash('sha256').update(id).digest('hex'));
 
-export function buildOpenAIRequest(request: ChatRequest, model: string): { path: string; body: Record<string, unknown> } {
+export function buildOpenAIRequest(
+  request: ChatRequest,
+  model: string,
+): { path: string; body: Record<string, unknown> } {
   const messages: Record<string, unknown>[] = [];
   if (request.system.length) messages.push({ role: 'system', content: request.system.map((p) => p.text).join('\n\n') });
   for (const message of request.messages) {
@@ -286,7 +440,8 @@ export function buildOpenAIRequest(request: ChatRequest, model: string): { path:
     else messages.push(openAIAssistantMessage(message.content));
   }
   const body: Record<string, unknown> = { model, messages };
-  if (request.maxTokens !== undefined) body[USES_MAX_COMPLETION_TOKENS.test(model) ? 'max_completion_tokens' : 'max_tokens'] = request.maxTokens;
+  if (request.maxTokens !== undefined)
+    body[USES_MAX_COMPLETION_TOKENS.test(model) ? 'max_completion_tokens' : 'max_tokens'] = request.maxTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
   // Not OpenAI's own, but several compatible APIs (vLLM, Together, Fireworks) take it; the others say so.
@@ -300,13 +455,21 @@ export function buildOpenAIRequest(request: ChatRequest, model: string): { path:
   if (request.tools?.length) {
     body.tools = request.tools.map((t) => ({
       type: 'function',
-      function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.parameters, ...(t.strict !== undefined ? { strict: t.strict } : {}) },
+      function: {
+        name: t.name,
+        ...(t.description ? { description: t.description } : {}),
+        parameters: t.parameters,
+        ...(t.strict !== undefined ? { strict: t.strict } : {}),
+      },
     }));
   }
   if (request.toolChoice) body.tool_choice = openAIToolChoice(request.toolChoice);
-  if (request.parallelToolCalls !== undefined && request.tools?.length) body.parallel_tool_calls = request.parallelToolCalls;
+  if (request.parallelToolCalls !== undefined && request.tools?.length)
+    body.parallel_tool_calls = request.parallelToolCalls;
   if (request.reasoning) {
-    const effort = request.reasoning.effort ?? (request.reasoning.budgetTokens !== undefined ? budgetToEffort(request.reasoning.budgetTokens) : undefined);
+    const effort =
+      request.reasoning.effort ??
+      (request.reasoning.budgetTokens !== undefined ? budgetToEffort(request.reasoning.budgetTokens) : undefined);
     if (effort) body.reasoning_effort = effort;
   }
   const format = request.responseFormat;
@@ -314,7 +477,12 @@ export function buildOpenAIRequest(request: ChatRequest, model: string): { path:
   if (format?.type === 'json-schema') {
     body.response_format = {
       type: 'json_schema',
-      json_schema: { name: format.name, schema: format.schema, ...(format.description ? { description: format.description } : {}), ...(format.strict !== undefined ? { strict: format.strict } : {}) },
+      json_schema: {
+        name: format.name,
+        schema: format.schema,
+        ...(format.description ? { description: format.description } : {}),
+        ...(format.strict !== undefined ? { strict: format.strict } : {}),
+      },
     };
   }
   if (request.stream) {

@@ -4,7 +4,13 @@ import type { AssistantPart, ChatResponse, FinishReason, TokenUsage, UpstreamErr
 import { errorInfoOf, isObject, parseAnswer } from '../shared.ts';
 import { tokenUsageOf } from './usage.ts';
 
-export const FINISH_TO_OPENAI: Record<FinishReason, string> = { stop: 'stop', length: 'length', tool_calls: 'tool_calls', content_filter: 'content_filter', error: 'stop' };
+export const FINISH_TO_OPENAI: Record<FinishReason, string> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  content_filter: 'content_filter',
+  error: 'stop',
+};
 
 export function openAIUsage(usage: TokenUsage): Record<string, unknown> {
   return {
@@ -20,11 +26,22 @@ export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export function encodeOpenAIResponse(response: ChatResponse): Record<string, unknown> {
   const text = response.content.filter((p) => p.type === 'text').map((p) => p.text);
-  const reasoning = response.content.filter((p) => p.type === 'reasoning' && p.text).map((p) => (p as { text: string }).text);
+  const reasoning = response.content
+    .filter((p) => p.type === 'reasoning' && p.text)
+    .map((p) => (p as { text: string }).text);
   const calls = response.content.filter((p) => p.type === 'tool-call');
-  const message: Record<string, unknown> = { role: 'assistant', content: text.length ? text.join('') : null, refusal: null };
+  const message: Record<string, unknown> = {
+    role: 'assistant',
+    content: text.length ? text.join('') : null,
+    refusal: null,
+  };
   if (reasoning.length) message.reasoning_content = reasoning.join('');
-  if (calls.length) message.tool_calls = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  if (calls.length)
+    message.tool_calls = calls.map((c) => ({
+      id: c.id,
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+    }));
   return {
     id: response.id,
     object: 'chat.completion',
@@ -79,25 +96,35 @@ export function reasoningOf(message: Record<string, any>, thinking: string): str
 export function decodeOpenAIResponse(bytes: Buffer): ChatResponse {
   const body = parseAnswer(bytes, 'OpenAI');
   const choice = Array.isArray(body.choices) && isObject(body.choices[0]) ? body.choices[0] : undefined;
-  if (!choice) throw new GatewayError(502, 'upstream_malformed', "The provider's answer has no choices.", 'upstream_error');
+  if (!choice)
+    throw new GatewayError(502, 'upstream_malformed', "The provider's answer has no choices.", 'upstream_error');
   const message = isObject(choice.message) ? choice.message : {};
   const content: AssistantPart[] = [];
   const { text, thinking } = contentOf(message.content);
   const reasoning = reasoningOf(message, thinking);
   if (reasoning) content.push({ type: 'reasoning', text: reasoning });
   if (text) content.push({ type: 'text', text });
-  else if (typeof message.refusal === 'string' && message.refusal) content.push({ type: 'text', text: message.refusal });
+  else if (typeof message.refusal === 'string' && message.refusal)
+    content.push({ type: 'text', text: message.refusal });
   if (Array.isArray(message.tool_calls)) {
     for (const call of message.tool_calls) {
       if (!isObject(call) || !isObject(call.function)) continue;
-      content.push({ type: 'tool-call', id: typeof call.id === 'string' ? call.id : generatedCallId(), name: String(call.function.name ?? ''), arguments: String(call.function.arguments ?? '') });
+      content.push({
+        type: 'tool-call',
+        id: typeof call.id === 'string' ? call.id : generatedCallId(),
+        name: String(call.function.name ?? ''),
+        arguments: String(call.function.arguments ?? ''),
+      });
     }
   }
   return {
     id: typeof body.id === 'string' ? body.id : generatedCallId('chatcmpl_'),
     model: typeof body.model === 'string' ? body.model : '',
     content,
-    finishReason: finishFromOpenAI(choice.finish_reason, content.some((p) => p.type === 'tool-call')),
+    finishReason: finishFromOpenAI(
+      choice.finish_reason,
+      content.some((p) => p.type === 'tool-call'),
+    ),
     usage: tokenUsageOf(body),
   };
 }

@@ -7,8 +7,16 @@ import type { ChatRequest, StreamDecoder, StreamEncoder, StreamEvent, TokenUsage
 import { errorTypeOf, incompleteStream, isObject, sseEvent } from '../shared.ts';
 import { SseEventReader } from '../sse-decoder.ts';
 import { openAIErrorBody } from './index.ts';
+import {
+  contentOf,
+  FINISH_TO_OPENAI,
+  finishFromOpenAI,
+  generatedCallId,
+  nowSeconds,
+  openAIUsage,
+  reasoningOf,
+} from './response.ts';
 import { tokenUsageOf } from './usage.ts';
-import { FINISH_TO_OPENAI, contentOf, finishFromOpenAI, generatedCallId, nowSeconds, openAIUsage, reasoningOf } from './response.ts';
 
 /**
  * IR events → `chat.completion.chunk` events. The first chunk carries `role: "assistant"`; tool
@@ -44,7 +52,11 @@ export class OpenAIStreamEncoder implements StreamEncoder {
         this.#sawToolCall = true;
         return (
           this.#ensureStarted() +
-          this.#chunk({ tool_calls: [{ index: event.index, id: event.id, type: 'function', function: { name: event.name, arguments: '' } }] })
+          this.#chunk({
+            tool_calls: [
+              { index: event.index, id: event.id, type: 'function', function: { name: event.name, arguments: '' } },
+            ],
+          })
         );
       case 'tool-call-delta':
         return this.#chunk({ tool_calls: [{ index: event.index, function: { arguments: event.arguments } }] });
@@ -62,7 +74,14 @@ export class OpenAIStreamEncoder implements StreamEncoder {
         if (!this.#finished) out += this.#chunk({}, this.#sawToolCall ? 'tool_calls' : 'stop');
         if (this.#includeUsage) {
           const usage = { inputTokens: 0, outputTokens: 0, ...this.#usage };
-          out += sseEvent({ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model, choices: [], usage: openAIUsage(usage) });
+          out += sseEvent({
+            id: this.#id,
+            object: 'chat.completion.chunk',
+            created: this.#created,
+            model: this.#model,
+            choices: [],
+            usage: openAIUsage(usage),
+          });
         }
         return `${out}data: [DONE]\n\n`;
       }
@@ -129,14 +148,30 @@ export class OpenAIStreamDecoder implements StreamDecoder {
     if (!isObject(chunk)) return [];
     if (isObject(chunk.error)) {
       this.#ended = true;
-      const status = typeof chunk.error.status === 'number' ? chunk.error.status : typeof chunk.error.code === 'number' ? chunk.error.code : 500;
-      return [{ type: 'error', status, code: String(chunk.error.type ?? chunk.error.code ?? 'upstream_error'), message: String(chunk.error.message ?? 'The provider reported an error.') }];
+      const status =
+        typeof chunk.error.status === 'number'
+          ? chunk.error.status
+          : typeof chunk.error.code === 'number'
+            ? chunk.error.code
+            : 500;
+      return [
+        {
+          type: 'error',
+          status,
+          code: String(chunk.error.type ?? chunk.error.code ?? 'upstream_error'),
+          message: String(chunk.error.message ?? 'The provider reported an error.'),
+        },
+      ];
     }
     const events: StreamEvent[] = [];
     // Azure's first chunk (prompt filter results) has no id, model or choices: the answer starts with the next.
     if (!this.#started && (chunk.id || (Array.isArray(chunk.choices) && chunk.choices.length > 0))) {
       this.#started = true;
-      events.push({ type: 'start', id: typeof chunk.id === 'string' && chunk.id ? chunk.id : generatedCallId('chatcmpl_'), model: typeof chunk.model === 'string' ? chunk.model : '' });
+      events.push({
+        type: 'start',
+        id: typeof chunk.id === 'string' && chunk.id ? chunk.id : generatedCallId('chatcmpl_'),
+        model: typeof chunk.model === 'string' ? chunk.model : '',
+      });
     }
     const choice = Array.isArray(chunk.choices) && isObject(chunk.choices[0]) ? chunk.choices[0] : undefined;
     const delta = choice && isObject(choice.delta) ? choice.delta : undefined;
@@ -145,11 +180,15 @@ export class OpenAIStreamDecoder implements StreamDecoder {
       const reasoning = reasoningOf(delta, thinking);
       if (reasoning) events.push({ type: 'reasoning-delta', text: reasoning });
       if (text) events.push(...this.#closeCall(), { type: 'text-delta', text });
-      if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) if (isObject(call)) events.push(...this.#toolCall(call));
+      if (Array.isArray(delta.tool_calls))
+        for (const call of delta.tool_calls) if (isObject(call)) events.push(...this.#toolCall(call));
     }
     if (choice?.finish_reason) {
       this.#finished = true;
-      events.push(...this.#closeCall(), { type: 'finish', reason: finishFromOpenAI(choice.finish_reason, this.#calls.size > 0) });
+      events.push(...this.#closeCall(), {
+        type: 'finish',
+        reason: finishFromOpenAI(choice.finish_reason, this.#calls.size > 0),
+      });
     }
     const usage = tokenUsageOf(chunk);
     if (usage) events.push({ type: 'usage', usage });
@@ -169,7 +208,8 @@ export class OpenAIStreamDecoder implements StreamDecoder {
       this.#openCall = index;
       events.push({ type: 'tool-call-start', index, id: known.id, name: String(fn.name ?? '') });
     }
-    if (typeof fn.arguments === 'string' && fn.arguments) events.push({ type: 'tool-call-delta', index: known.index, arguments: fn.arguments });
+    if (typeof fn.arguments === 'string' && fn.arguments)
+      events.push({ type: 'tool-call-delta', index: known.index, arguments: fn.arguments });
     return events;
   }
 

@@ -1,4 +1,4 @@
-import { openAIUsageToTokenUsage, type OpenAIChatUsage } from '../../catalog/cost.ts';
+import { type OpenAIChatUsage, openAIUsageToTokenUsage } from '../../catalog/cost.ts';
 import type { TokenUsage } from '../../catalog/types.ts';
 import { eventData, eventEnd, eventStart, firstStringValue, isObject, lastObjectValue, objectKeyAt } from '../sse.ts';
 import type { AnswerUsage, StreamUsage } from '../types.ts';
@@ -13,7 +13,8 @@ export function tokenUsageOf(body: { usage?: unknown; x_groq?: { usage?: unknown
   const reasoning = tokens.reasoningTokens ?? 0;
   // Most providers count reasoning inside completion_tokens; some (xAI) outside it, which their
   // total_tokens gives away.
-  if (reasoning > 0 && usage.total_tokens === tokens.inputTokens + tokens.outputTokens + reasoning) tokens.outputTokens += reasoning;
+  if (reasoning > 0 && usage.total_tokens === tokens.inputTokens + tokens.outputTokens + reasoning)
+    tokens.outputTokens += reasoning;
   return tokens;
 }
 

@@ -7,23 +7,51 @@
  */
 import { UnsupportedParameterError } from '../../errors.ts';
 import type { ChatRequest, ChatResponse, ImagePart, Message, UpstreamRequest } from '../ir.ts';
-import { clientParam, joinText, refuseIfSet, type Json } from '../native-helpers.ts';
+import { clientParam, type Json, joinText, refuseIfSet } from '../native-helpers.ts';
 import { imageAsUrl, unmappedFor } from '../shared.ts';
-import { outputText, predictionTarget, REPLICATE, succeededPrediction, tokenCounts, WAIT_HEADERS } from './predictions.ts';
+import {
+  outputText,
+  predictionTarget,
+  REPLICATE,
+  succeededPrediction,
+  tokenCounts,
+  WAIT_HEADERS,
+} from './predictions.ts';
 
 function refuseInexpressible(request: ChatRequest): void {
   unmappedFor(request, 'replicate', REPLICATE);
-  if (request.tools?.length && request.toolChoice?.type !== 'none') throw new UnsupportedParameterError('tools', REPLICATE, 'Replicate models take a prompt and have no tool calling');
+  if (request.tools?.length && request.toolChoice?.type !== 'none')
+    throw new UnsupportedParameterError('tools', REPLICATE, 'Replicate models take a prompt and have no tool calling');
   refuseIfSet(REPLICATE, { [clientParam(request, 'response_format', 'output_format')]: request.responseFormat });
-  if (request.reasoning) throw new UnsupportedParameterError(clientParam(request, 'reasoning_effort', 'thinking'), REPLICATE, 'there is no reasoning setting on Replicate models');
-  if (request.n !== undefined && request.n !== 1) throw new UnsupportedParameterError('n', REPLICATE, 'a prediction returns one answer');
+  if (request.reasoning)
+    throw new UnsupportedParameterError(
+      clientParam(request, 'reasoning_effort', 'thinking'),
+      REPLICATE,
+      'there is no reasoning setting on Replicate models',
+    );
+  if (request.n !== undefined && request.n !== 1)
+    throw new UnsupportedParameterError('n', REPLICATE, 'a prediction returns one answer');
   if (request.stop?.some((stop) => stop.includes(','))) {
-    throw new UnsupportedParameterError(clientParam(request, 'stop', 'stop_sequences'), REPLICATE, 'stop sequences travel comma-separated, so none may contain a comma');
+    throw new UnsupportedParameterError(
+      clientParam(request, 'stop', 'stop_sequences'),
+      REPLICATE,
+      'stop sequences travel comma-separated, so none may contain a comma',
+    );
   }
   for (const message of request.messages) {
     for (const part of message.content) {
-      if (part.type === 'tool-call' || part.type === 'tool-result') throw new UnsupportedParameterError('messages', REPLICATE, 'tool calls and results cannot be expressed in a prompt');
-      if (part.type === 'file') throw new UnsupportedParameterError(clientParam(request, 'file', 'document'), REPLICATE, 'documents cannot be expressed in a prompt');
+      if (part.type === 'tool-call' || part.type === 'tool-result')
+        throw new UnsupportedParameterError(
+          'messages',
+          REPLICATE,
+          'tool calls and results cannot be expressed in a prompt',
+        );
+      if (part.type === 'file')
+        throw new UnsupportedParameterError(
+          clientParam(request, 'file', 'document'),
+          REPLICATE,
+          'documents cannot be expressed in a prompt',
+        );
     }
   }
 }
@@ -43,8 +71,15 @@ export function promptOf(messages: readonly Message[]): string {
 
 /** Replicate's vision models take one image, as `image` (a URL or a data URL). */
 function imageOf(request: ChatRequest): string | undefined {
-  const images = request.messages.flatMap((message) => message.content.filter((part): part is ImagePart => part.type === 'image'));
-  if (images.length > 1) throw new UnsupportedParameterError(clientParam(request, 'image_url', 'image'), REPLICATE, 'Replicate vision models take a single image');
+  const images = request.messages.flatMap((message) =>
+    message.content.filter((part): part is ImagePart => part.type === 'image'),
+  );
+  if (images.length > 1)
+    throw new UnsupportedParameterError(
+      clientParam(request, 'image_url', 'image'),
+      REPLICATE,
+      'Replicate vision models take a single image',
+    );
   return images[0] ? imageAsUrl(images[0].source) : undefined;
 }
 
@@ -84,5 +119,11 @@ export function buildReplicateChatRequest(request: ChatRequest, model: string): 
 export function decodeReplicateChatResponse(body: Buffer, request: ChatRequest): ChatResponse {
   const prediction = succeededPrediction(body);
   // Replicate does not say whether the limit cut the answer short.
-  return { id: prediction.id, model: prediction.model || request.model, content: [{ type: 'text', text: outputText(prediction.output) }], finishReason: 'stop', usage: tokenCounts(prediction.metrics) };
+  return {
+    id: prediction.id,
+    model: prediction.model || request.model,
+    content: [{ type: 'text', text: outputText(prediction.output) }],
+    finishReason: 'stop',
+    usage: tokenCounts(prediction.metrics),
+  };
 }

@@ -31,9 +31,11 @@ export function sizeInputs(size: string): Json {
 function buildRequest(request: ImagesRequest, model: string | undefined): UpstreamRequest {
   const refused = Object.keys(request.unmapped)[0];
   if (refused !== undefined) throw new UnsupportedParameterError(refused, REPLICATE);
-  if (request.responseFormat === 'b64_json') throw new UnsupportedParameterError('response_format', REPLICATE, 'Replicate returns images as URLs');
+  if (request.responseFormat === 'b64_json')
+    throw new UnsupportedParameterError('response_format', REPLICATE, 'Replicate returns images as URLs');
   // Quality tiers are OpenAI's own; Replicate models have no common equivalent.
-  if (request.quality !== undefined && request.quality !== 'auto' && request.quality !== 'standard') throw new UnsupportedParameterError('quality', REPLICATE);
+  if (request.quality !== undefined && request.quality !== 'auto' && request.quality !== 'standard')
+    throw new UnsupportedParameterError('quality', REPLICATE);
   const target = predictionTarget(model ?? request.model);
   const input: Json = {
     prompt: request.prompt,
@@ -45,9 +47,15 @@ function buildRequest(request: ImagesRequest, model: string | undefined): Upstre
 
 function decodeResponse(body: Buffer): ImagesResponse {
   const prediction = succeededPrediction(body);
-  const urls = typeof prediction.output === 'string' ? [prediction.output] : asArray(prediction.output).filter((item): item is string => typeof item === 'string');
+  const urls =
+    typeof prediction.output === 'string'
+      ? [prediction.output]
+      : asArray(prediction.output).filter((item): item is string => typeof item === 'string');
   const created = prediction.createdAt ? Math.floor(Date.parse(prediction.createdAt) / 1000) : NaN;
-  return { created: Number.isFinite(created) ? created : Math.floor(Date.now() / 1000), images: urls.map((url) => ({ url })) };
+  return {
+    created: Number.isFinite(created) ? created : Math.floor(Date.now() / 1000),
+    images: urls.map((url) => ({ url })),
+  };
 }
 
 export const replicateImages: ProviderImagesFormat = { buildRequest, decodeResponse };

@@ -16,7 +16,11 @@ export { isTrustedStreamUrl, ReplicateStreamDecoder, STREAM_HEADERS, streamUrlOf
  * `headers`) and the decoder for that GET's SSE body. Throws the error the client should get when
  * the prediction cannot be streamed.
  */
-export function followStream(createAnswer: Buffer, baseUrl: string, request: ChatRequest): { url: string; headers: Record<string, string>; decoder: StreamDecoder } {
+export function followStream(
+  createAnswer: Buffer,
+  baseUrl: string,
+  request: ChatRequest,
+): { url: string; headers: Record<string, string>; decoder: StreamDecoder } {
   const { url, predictionId } = streamUrlOf(createAnswer, baseUrl);
   return { url, headers: { ...STREAM_HEADERS }, decoder: new ReplicateStreamDecoder(request, predictionId) };
 }

@@ -8,7 +8,7 @@
  */
 import { GatewayError, InvalidRequestError } from '../../errors.ts';
 import type { UpstreamErrorInfo } from '../ir.ts';
-import { asArray, asNumber, asRecord, asString, tryParseJsonObject, type Json } from '../native-helpers.ts';
+import { asArray, asNumber, asRecord, asString, type Json, tryParseJsonObject } from '../native-helpers.ts';
 import { excerpt, parseAnswer } from '../shared.ts';
 
 export const REPLICATE = 'Replicate (predictions API)';
@@ -29,7 +29,12 @@ export class PredictionCanceledError extends GatewayError {
 /** `Prefer: wait` gave up (Replicate holds a request for 60 s at most) while the prediction ran on. */
 export class PredictionUnfinishedError extends GatewayError {
   constructor(id: string, status: string) {
-    super(504, 'prediction_unfinished', `Replicate prediction ${id} was still ${status} when Replicate stopped waiting for it.`, 'upstream_error');
+    super(
+      504,
+      'prediction_unfinished',
+      `Replicate prediction ${id} was still ${status} when Replicate stopped waiting for it.`,
+      'upstream_error',
+    );
   }
 }
 
@@ -38,10 +43,19 @@ export class PredictionUnfinishedError extends GatewayError {
  * model's current version; `owner/name:version` (or a bare version id) pins a version.
  */
 export function predictionTarget(model: string | undefined): { path: string; body: Json } {
-  if (!model) throw new InvalidRequestError('model_required', 'Replicate needs a model, as owner/name or owner/name:version.', 'model');
+  if (!model)
+    throw new InvalidRequestError(
+      'model_required',
+      'Replicate needs a model, as owner/name or owner/name:version.',
+      'model',
+    );
   if (model.includes(':') || !model.includes('/')) {
     if (!model.includes(':') && !/^[0-9a-f]{64}$/.test(model)) {
-      throw new InvalidRequestError('invalid_model', `Replicate models are named owner/name (or owner/name:version), not '${model}'.`, 'model');
+      throw new InvalidRequestError(
+        'invalid_model',
+        `Replicate models are named owner/name (or owner/name:version), not '${model}'.`,
+        'model',
+      );
     }
     return { path: '/predictions', body: { version: model } };
   }
@@ -104,14 +118,18 @@ export function outputText(output: unknown): string {
 export function tokenCounts(metrics: Json): { inputTokens: number; outputTokens: number } | undefined {
   const input = asNumber(metrics.input_token_count);
   const output = asNumber(metrics.output_token_count);
-  return input === undefined && output === undefined ? undefined : { inputTokens: input ?? 0, outputTokens: output ?? 0 };
+  return input === undefined && output === undefined
+    ? undefined
+    : { inputTokens: input ?? 0, outputTokens: output ?? 0 };
 }
 
 /** Replicate's error bodies are problem details: `{"title", "detail", "status"}` (or just `detail`). */
 export function replicateErrorOf(status: number, body: Buffer): UpstreamErrorInfo {
   const parsed = tryParseJsonObject(body);
   const detail = parsed?.detail;
-  const message = (typeof detail === 'string' ? detail : detail !== undefined ? JSON.stringify(detail) : undefined) ?? (excerpt(body) || `HTTP ${status}`);
+  const message =
+    (typeof detail === 'string' ? detail : detail !== undefined ? JSON.stringify(detail) : undefined) ??
+    (excerpt(body) || `HTTP ${status}`);
   const title = asString(parsed?.title);
   return { message, ...(title ? { code: title } : {}) };
 }

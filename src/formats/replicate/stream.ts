@@ -12,7 +12,7 @@ import type { ChatRequest, StreamDecoder, StreamEvent } from '../ir.ts';
 import { asRecord, asString, tryParseJsonObject } from '../native-helpers.ts';
 import { incompleteStream } from '../shared.ts';
 import { SseEventReader } from '../sse-decoder.ts';
-import { PredictionCanceledError, PredictionFailedError, readPrediction, REPLICATE } from './predictions.ts';
+import { PredictionCanceledError, PredictionFailedError, REPLICATE, readPrediction } from './predictions.ts';
 
 /** Headers of the GET that follows the stream. */
 export const STREAM_HEADERS = { accept: 'text/event-stream', 'cache-control': 'no-store' };
@@ -33,7 +33,10 @@ export function isTrustedStreamUrl(url: string, baseUrl: string): boolean {
     return false;
   }
   if (parsed.origin === new URL(baseUrl).origin) return true;
-  return parsed.protocol === 'https:' && REPLICATE_DOMAINS.some((domain) => parsed.hostname === domain || parsed.hostname.endsWith(`.${domain}`));
+  return (
+    parsed.protocol === 'https:' &&
+    REPLICATE_DOMAINS.some((domain) => parsed.hostname === domain || parsed.hostname.endsWith(`.${domain}`))
+  );
 }
 
 /**
@@ -43,11 +46,18 @@ export function isTrustedStreamUrl(url: string, baseUrl: string): boolean {
  */
 export function streamUrlOf(createAnswer: Buffer, baseUrl: string): { url: string; predictionId: string } {
   const prediction = readPrediction(createAnswer);
-  if (prediction.status === 'failed') throw new PredictionFailedError(prediction.id, prediction.error ?? 'no reason given');
+  if (prediction.status === 'failed')
+    throw new PredictionFailedError(prediction.id, prediction.error ?? 'no reason given');
   if (prediction.status === 'canceled') throw new PredictionCanceledError(prediction.id);
   const url = asString(prediction.urls.stream);
-  if (!url) throw new UnsupportedParameterError('stream', REPLICATE, `this model does not stream its output (prediction ${prediction.id}); send the request without "stream"`);
-  if (!isTrustedStreamUrl(url, baseUrl)) throw new UpstreamMalformedError('replicate', 'the stream URL points outside Replicate');
+  if (!url)
+    throw new UnsupportedParameterError(
+      'stream',
+      REPLICATE,
+      `this model does not stream its output (prediction ${prediction.id}); send the request without "stream"`,
+    );
+  if (!isTrustedStreamUrl(url, baseUrl))
+    throw new UpstreamMalformedError('replicate', 'the stream URL points outside Replicate');
   return { url, predictionId: prediction.id };
 }
 
@@ -98,14 +108,33 @@ export class ReplicateStreamDecoder implements StreamDecoder {
         return [...this.#start(), ...(event.data ? [{ type: 'text-delta', text: event.data } as const] : [])];
       case 'error':
         this.#failed = true;
-        return [...this.#start(), { type: 'error', status: 502, code: 'prediction_failed', message: `Replicate prediction ${this.#id} failed: ${errorDetail(event.data)}` }];
+        return [
+          ...this.#start(),
+          {
+            type: 'error',
+            status: 502,
+            code: 'prediction_failed',
+            message: `Replicate prediction ${this.#id} failed: ${errorDetail(event.data)}`,
+          },
+        ];
       case 'done': {
         this.#done = true;
         const reason = asString(asRecord(tryParseJsonObject(event.data)).reason);
         if (reason === 'canceled' || reason === 'error') {
           this.#failed = true;
-          const message = reason === 'canceled' ? `Replicate prediction ${this.#id} was canceled before it finished.` : `Replicate prediction ${this.#id} failed.`;
-          return [...this.#start(), { type: 'error', status: 502, code: reason === 'canceled' ? 'prediction_canceled' : 'prediction_failed', message }];
+          const message =
+            reason === 'canceled'
+              ? `Replicate prediction ${this.#id} was canceled before it finished.`
+              : `Replicate prediction ${this.#id} failed.`;
+          return [
+            ...this.#start(),
+            {
+              type: 'error',
+              status: 502,
+              code: reason === 'canceled' ? 'prediction_canceled' : 'prediction_failed',
+              message,
+            },
+          ];
         }
         // Replicate does not say whether the limit cut the answer short.
         return [...this.#start(), { type: 'finish', reason: 'stop' }];

@@ -5,7 +5,12 @@ import type { Provider, ProviderSpec } from '../types.ts';
  * A provider speaking the Anthropic Messages API at `baseUrl` (the SDK's form, without `/v1`).
  * Shared with Anthropic-format custom providers.
  */
-export function anthropicProvider(id: string, baseUrl: string, authHeaders: Record<string, string>, apiRoot = '/v1'): Provider {
+export function anthropicProvider(
+  id: string,
+  baseUrl: string,
+  authHeaders: Record<string, string>,
+  apiRoot = '/v1',
+): Provider {
   return hideSecrets({
     id,
     wireFormat: 'anthropic',

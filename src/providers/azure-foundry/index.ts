@@ -15,8 +15,16 @@ const provider: ProviderSpec = {
     ['AZURE_FOUNDRY_API_KEY', 'AZURE_FOUNDRY_BASE_URL'],
   ],
   env: [
-    { name: 'AZURE_FOUNDRY_API_KEY', description: 'Azure AI Foundry key (sent as the api-key header); with the endpoint it activates the provider.', secret: true },
-    { name: 'AZURE_FOUNDRY_ENDPOINT', description: 'Model inference endpoint, e.g. https://myres.services.ai.azure.com/models.', url: true },
+    {
+      name: 'AZURE_FOUNDRY_API_KEY',
+      description: 'Azure AI Foundry key (sent as the api-key header); with the endpoint it activates the provider.',
+      secret: true,
+    },
+    {
+      name: 'AZURE_FOUNDRY_ENDPOINT',
+      description: 'Model inference endpoint, e.g. https://myres.services.ai.azure.com/models.',
+      url: true,
+    },
     { name: 'AZURE_FOUNDRY_API_VERSION', description: `api-version query parameter (default ${DEFAULT_API_VERSION}).` },
     { name: 'AZURE_FOUNDRY_BASE_URL', description: 'Overrides AZURE_FOUNDRY_ENDPOINT.', url: true },
   ],

@@ -15,11 +15,26 @@ const provider: ProviderSpec = {
     ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_BASE_URL'],
   ],
   env: [
-    { name: 'AZURE_OPENAI_API_KEY', description: 'Azure OpenAI key (sent as the api-key header); with the endpoint it activates the provider.', secret: true },
-    { name: 'AZURE_OPENAI_ENDPOINT', description: 'Resource endpoint, e.g. https://myorg.openai.azure.com.', url: true },
-    { name: 'AZURE_OPENAI_DEPLOYMENT', description: "Deployment to call; when unset, the request's model names the deployment." },
+    {
+      name: 'AZURE_OPENAI_API_KEY',
+      description: 'Azure OpenAI key (sent as the api-key header); with the endpoint it activates the provider.',
+      secret: true,
+    },
+    {
+      name: 'AZURE_OPENAI_ENDPOINT',
+      description: 'Resource endpoint, e.g. https://myorg.openai.azure.com.',
+      url: true,
+    },
+    {
+      name: 'AZURE_OPENAI_DEPLOYMENT',
+      description: "Deployment to call; when unset, the request's model names the deployment.",
+    },
     { name: 'AZURE_OPENAI_API_VERSION', description: `api-version query parameter (default ${DEFAULT_API_VERSION}).` },
-    { name: 'AZURE_OPENAI_BASE_URL', description: 'Overrides the base URL, in the SDK form https://myorg.openai.azure.com/openai.', url: true },
+    {
+      name: 'AZURE_OPENAI_BASE_URL',
+      description: 'Overrides the base URL, in the SDK form https://myorg.openai.azure.com/openai.',
+      url: true,
+    },
   ],
   create(env) {
     // The official SDK's base URL is `<endpoint>/openai`; deployments hang below it.

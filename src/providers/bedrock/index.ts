@@ -1,6 +1,6 @@
 import { baseUrlFrom, hideSecrets, joinUrl } from '../define.ts';
 import type { ProviderSpec } from '../types.ts';
-import { MissingAwsCredentialsError, signRequest, type AwsCredentials } from './sigv4.ts';
+import { type AwsCredentials, MissingAwsCredentialsError, signRequest } from './sigv4.ts';
 
 const DEFAULT_REGION = 'us-east-1';
 
@@ -21,7 +21,10 @@ const provider: ProviderSpec = {
   capabilities: { chat: true, embeddings: true, images: false },
   activation: [['AWS_REGION'], ['AWS_ACCESS_KEY_ID']],
   env: [
-    { name: 'AWS_REGION', description: 'AWS region of Bedrock (default us-east-1 when only keys are set); activates the provider.' },
+    {
+      name: 'AWS_REGION',
+      description: 'AWS region of Bedrock (default us-east-1 when only keys are set); activates the provider.',
+    },
     { name: 'AWS_ACCESS_KEY_ID', description: 'AWS access key id; activates the provider.' },
     { name: 'AWS_SECRET_ACCESS_KEY', description: 'AWS secret access key.', secret: true },
     { name: 'AWS_SESSION_TOKEN', description: 'AWS session token, for temporary credentials.', secret: true },
@@ -29,9 +32,13 @@ const provider: ProviderSpec = {
   ],
   validate(env) {
     const problems: string[] = [];
-    if (env.AWS_ACCESS_KEY_ID && !env.AWS_SECRET_ACCESS_KEY) problems.push('AWS_SECRET_ACCESS_KEY: must be set with AWS_ACCESS_KEY_ID');
+    if (env.AWS_ACCESS_KEY_ID && !env.AWS_SECRET_ACCESS_KEY)
+      problems.push('AWS_SECRET_ACCESS_KEY: must be set with AWS_ACCESS_KEY_ID');
     // A client's SigV4 signature is for the gateway's host, so it cannot be passed on.
-    if (env.BEDROCK_AUTH_MODE === 'passthrough') problems.push("BEDROCK_AUTH_MODE: 'passthrough' is not possible for AWS Bedrock (requests are signed with SigV4); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    if (env.BEDROCK_AUTH_MODE === 'passthrough')
+      problems.push(
+        "BEDROCK_AUTH_MODE: 'passthrough' is not possible for AWS Bedrock (requests are signed with SigV4); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+      );
     return problems;
   },
   create(env) {

@@ -28,7 +28,12 @@ export const SIGNING_SERVICE = 'bedrock';
 /** Only AWS_REGION is set: the provider is active, but has nothing to sign with. */
 export class MissingAwsCredentialsError extends GatewayError {
   constructor() {
-    super(500, 'provider_misconfigured', "Provider 'bedrock' has no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.", 'api_error');
+    super(
+      500,
+      'provider_misconfigured',
+      "Provider 'bedrock' has no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
+      'api_error',
+    );
   }
 }
 
@@ -47,9 +52,20 @@ function contentTypeOf(headers: Record<string, string>): string | undefined {
 }
 
 /** Signs with the clock as it is, or with `signingDate` (tests recompute a signature for a known date). */
-export async function signRequest(request: SignableRequest, credentials: AwsCredentials, region: string, signingDate?: Date): Promise<Record<string, string>> {
+export async function signRequest(
+  request: SignableRequest,
+  credentials: AwsCredentials,
+  region: string,
+  signingDate?: Date,
+): Promise<Record<string, string>> {
   const url = new URL(request.url);
-  const signer = new SignatureV4({ service: SIGNING_SERVICE, region, credentials, sha256: Sha256, applyChecksum: false });
+  const signer = new SignatureV4({
+    service: SIGNING_SERVICE,
+    region,
+    credentials,
+    sha256: Sha256,
+    applyChecksum: false,
+  });
   const contentType = contentTypeOf(request.headers);
   const signed = await signer.sign(
     {

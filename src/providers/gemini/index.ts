@@ -10,7 +10,11 @@ const provider: ProviderSpec = {
   capabilities: { chat: true, embeddings: true, images: false },
   activation: [['GEMINI_API_KEY']],
   env: [
-    { name: 'GEMINI_API_KEY', description: 'Google AI Studio API key; setting it activates the provider.', secret: true },
+    {
+      name: 'GEMINI_API_KEY',
+      description: 'Google AI Studio API key; setting it activates the provider.',
+      secret: true,
+    },
     { name: 'GEMINI_BASE_URL', description: 'Overrides https://generativelanguage.googleapis.com.', url: true },
   ],
   create(env) {

@@ -25,14 +25,26 @@ const provider: ProviderSpec = {
   capabilities: { chat: true, embeddings: true, images: false },
   activation: [['OLLAMA_HOST'], ['OLLAMA_BASE_URL']],
   env: [
-    { name: 'OLLAMA_HOST', description: "Ollama's origin, e.g. http://localhost:11434; setting it activates the provider (no key needed)." },
-    { name: 'OLLAMA_BASE_URL', description: "Overrides the OpenAI-compatible base URL (default: OLLAMA_HOST + '/v1').", url: true },
-    { name: 'OLLAMA_MODELS', description: "Comma-separated models to list in /v1/models instead of asking the server's /api/tags." },
+    {
+      name: 'OLLAMA_HOST',
+      description: "Ollama's origin, e.g. http://localhost:11434; setting it activates the provider (no key needed).",
+    },
+    {
+      name: 'OLLAMA_BASE_URL',
+      description: "Overrides the OpenAI-compatible base URL (default: OLLAMA_HOST + '/v1').",
+      url: true,
+    },
+    {
+      name: 'OLLAMA_MODELS',
+      description: "Comma-separated models to list in /v1/models instead of asking the server's /api/tags.",
+    },
   ],
   create(env) {
     const baseUrl = env.OLLAMA_BASE_URL || joinUrl(originOf(env.OLLAMA_HOST ?? 'localhost:11434'), '/v1');
     const origin = env.OLLAMA_HOST ? originOf(env.OLLAMA_HOST) : new URL(baseUrl).origin;
-    const listed = env.OLLAMA_MODELS?.split(',').map((m) => m.trim()).filter(Boolean);
+    const listed = env.OLLAMA_MODELS?.split(',')
+      .map((m) => m.trim())
+      .filter(Boolean);
     return Object.assign(simpleProvider(this.id, this.wireFormat, baseUrl, {}), {
       listModels: async () => listed ?? pulledModels(origin),
     });

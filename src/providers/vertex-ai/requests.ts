@@ -42,25 +42,37 @@ export function adaptVertexRequest(
   const gemini = GEMINI_PATH.exec(request.path);
   if (gemini) {
     const [, model, method, query = ''] = gemini as unknown as [string, string, string, string | undefined];
-    if (method === 'batchEmbedContents') return { path: `${publisherRoot(place, 'google')}/${model}:predict`, body: predictBody(request.body) };
+    if (method === 'batchEmbedContents')
+      return { path: `${publisherRoot(place, 'google')}/${model}:predict`, body: predictBody(request.body) };
     return { path: `${publisherRoot(place, 'google')}/${model}:${method}${query}`, body: request.body };
   }
   if (request.path === '/messages') {
     const model = claudeModel(target.model ?? request.body.model);
     const { model: _inUrl, ...rest } = request.body;
     const method = target.stream || request.body.stream === true ? 'streamRawPredict' : 'rawPredict';
-    return { path: `${publisherRoot(place, 'anthropic')}/${model}:${method}`, body: { anthropic_version: VERTEX_ANTHROPIC_VERSION, ...rest } };
+    return {
+      path: `${publisherRoot(place, 'anthropic')}/${model}:${method}`,
+      body: { anthropic_version: VERTEX_ANTHROPIC_VERSION, ...rest },
+    };
   }
   if (request.path === '/messages/count_tokens') {
     // Token counting is one endpoint for every Claude model; the model stays in the body.
     const model = claudeModel(target.model ?? request.body.model);
-    return { path: `${publisherRoot(place, 'anthropic')}/count-tokens:rawPredict`, body: { anthropic_version: VERTEX_ANTHROPIC_VERSION, ...request.body, model } };
+    return {
+      path: `${publisherRoot(place, 'anthropic')}/count-tokens:rawPredict`,
+      body: { anthropic_version: VERTEX_ANTHROPIC_VERSION, ...request.body, model },
+    };
   }
   return request;
 }
 
 function claudeModel(model: unknown): string {
-  if (typeof model !== 'string' || !model) throw new InvalidRequestError('missing_model', 'Vertex AI needs the model to build the URL of a Claude request.', 'model');
+  if (typeof model !== 'string' || !model)
+    throw new InvalidRequestError(
+      'missing_model',
+      'Vertex AI needs the model to build the URL of a Claude request.',
+      'model',
+    );
   return model.replace(/^anthropic\//, '');
 }
 
@@ -76,5 +88,7 @@ export function predictBody(batch: Json): Json {
     return typeof request.taskType === 'string' ? { content, task_type: request.taskType } : { content };
   });
   const dimensions = requests[0]?.outputDimensionality;
-  return typeof dimensions === 'number' ? { instances, parameters: { outputDimensionality: dimensions } } : { instances };
+  return typeof dimensions === 'number'
+    ? { instances, parameters: { outputDimensionality: dimensions } }
+    : { instances };
 }
