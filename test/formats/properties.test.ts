@@ -21,7 +21,7 @@ import {
   readOpenAIStream,
   splitAt,
   transcodeAll,
-} from './helpers.ts';
+} from '../helpers/formats.ts';
 
 // Seeded: CI must not turn red on a run no one can reproduce; change the seed to explore further.
 const RUNS = { numRuns: 150, seed: 20261122 };

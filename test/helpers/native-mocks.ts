@@ -1,11 +1,11 @@
 /**
  * Native answers of the providers whose wire format is not OpenAI's, for end-to-end tests that
  * need several of them at once. Shapes follow each API's reference (as the per-format tests'
- * private samples do); Gemini's samples live in test/gemini/samples.ts and Bedrock's frames in
- * test/native/bedrock-event-stream.ts.
+ * private samples do); Gemini's samples live in test/helpers/gemini-samples.ts and Bedrock's frames in
+ * test/helpers/bedrock-event-stream.ts.
  */
 import type { ServerResponse } from 'node:http';
-import { concat, eventFrame } from '../native/bedrock-event-stream.ts';
+import { concat, eventFrame } from './bedrock-event-stream.ts';
 import { sleep } from './mock-upstream.ts';
 
 /** `event: <type>` + `data: <json>` framing, as Anthropic and Cohere v2 send their streams. */

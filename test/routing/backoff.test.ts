@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfterMs, retryDelayMs } from '../../src/routing/backoff.ts';
-import { mulberry32 } from './seeded-random.ts';
+import { mulberry32 } from '../helpers/seeded-random.ts';
 
 /** Sun, 06 Nov 1994 08:49:07 GMT: 30 s before the example date of RFC 9110. */
 const NOW = Date.UTC(1994, 10, 6, 8, 49, 7);

@@ -8,7 +8,7 @@ import {
   type StrategyOptions,
   type Target,
 } from '../../src/routing/strategies.ts';
-import { mulberry32 } from './seeded-random.ts';
+import { mulberry32 } from '../helpers/seeded-random.ts';
 
 const ESTIMATE: RequestEstimate = { inputTokens: 1000, outputTokens: 500 };
 const NO_PRICES: PriceCatalog = { find: () => undefined };

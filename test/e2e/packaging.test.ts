@@ -1,0 +1,177 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { freePort } from '../helpers/ports.ts';
+
+describe('packaging', () => {
+  it("the file the Dockerfile's CMD runs exists after the build", () => {
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+    expect(cmd[0]).toBe('node');
+    expect(existsSync(resolve(cmd[1]!))).toBe(true);
+    // The runtime stage copies exactly that file from the build stage.
+    expect(dockerfile).toContain(`/app/${cmd[1]} ./${cmd[1]}`);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/health/m);
+  });
+
+  it('the bundle runs alone, with no node_modules, and proxies a request', async () => {
+    const upstream = await new MockUpstream().start();
+    upstream.handle((req, res) => {
+      // A Converse answer for Bedrock (whose signing runs the bundled @smithy code), else OpenAI's.
+      if (req.url.startsWith('/bedrock/')) {
+        return json(res, 200, {
+          output: { message: { role: 'assistant', content: [{ text: 'from bedrock' }] } },
+          stopReason: 'end_turn',
+          usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 },
+        });
+      }
+      json(res, 200, chatCompletion('from the bundle'));
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-bundle-'));
+    mkdirSync(join(dir, 'dist'));
+    copyFileSync('dist/switchyard.mjs', join(dir, 'dist/switchyard.mjs'));
+    const child = spawn(process.execPath, ['dist/switchyard.mjs'], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        OPENAI_API_KEY: 'k',
+        OPENAI_BASE_URL: `${upstream.url}/v1`,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG',
+        BEDROCK_BASE_URL: `${upstream.url}/bedrock`,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      for (let i = 0; i < 300 && !out.includes('switchyard listening'); i++) await sleep(10);
+      const address = JSON.parse(out.split('\n').find((l) => l.includes('switchyard listening'))!).address as string;
+      const base = `http://127.0.0.1:${address.split(':').at(-1)}`;
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      const response = await fetch(`${base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
+      });
+      expect((await response.json()).choices[0].message.content).toBe('from the bundle');
+      // Translation runs from the bundle too: an Anthropic-format client to a SigV4-signed Bedrock.
+      const translated = await fetch(`${base}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
+          max_tokens: 10,
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      });
+      expect((await translated.json()).content).toEqual([{ type: 'text', text: 'from bedrock' }]);
+      expect(upstream.last.url).toBe('/bedrock/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse');
+      expect(upstream.last.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
+    } finally {
+      child.kill('SIGTERM');
+      await upstream.close();
+    }
+  });
+});
+
+/** Starts `command` on a free loopback port, proxies one chat completion through it, then stops it. */
+async function serveOneCompletion(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<string> {
+  const upstream = await new MockUpstream().start();
+  upstream.handle((_req, res) => json(res, 200, chatCompletion('through the artifact')));
+  const port = await freePort();
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1', OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${upstream.url}/v1` },
+    stdio: 'ignore',
+  });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    let healthy = false;
+    for (let i = 0; i < 500 && !healthy; i++) {
+      healthy = await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (!healthy) await sleep(10);
+    }
+    expect(healthy).toBe(true);
+    const response = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
+    });
+    return (await response.json()).choices[0].message.content as string;
+  } finally {
+    child.kill('SIGTERM');
+    await upstream.close();
+  }
+}
+
+describe('release artifacts', () => {
+  it('the bundle ships the license of every npm package it carries', () => {
+    const licenses = readFileSync('dist/THIRD_PARTY_LICENSES', 'utf8');
+    const bundled = [...licenses.matchAll(/^(\S+)@\d[^ ]* \(([^)]+)\)$/gm)].map((m) => m[1]);
+    for (const name of [
+      'undici',
+      'zod',
+      'pino',
+      'eventsource-parser',
+      'prom-client',
+      '@smithy/signature-v4',
+      '@smithy/eventstream-codec',
+      '@aws-crypto/sha256-js',
+    ]) {
+      expect(bundled).toContain(name);
+    }
+    // Each entry carries its license text, not just its name.
+    expect(licenses).toContain('Permission is hereby granted, free of charge');
+    expect(licenses).toContain('Apache License');
+    expect(bundled).not.toContain('vitest');
+  });
+
+  it('the packed npm tarball installs into an empty folder and runs through its bin', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-pack-'));
+    const packed = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .at(-1)!;
+    const tarball = join(dir, packed);
+    const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' });
+    expect(listing).toContain('package/dist/switchyard.mjs');
+    expect(listing).toContain('package/dist/THIRD_PARTY_LICENSES');
+    expect(listing).not.toMatch(/package\/(src|test|conformance|bench)\//);
+    const app = join(dir, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), '{"name":"app","private":true}');
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: app, stdio: 'ignore' });
+    const bin = join(app, 'node_modules/.bin/switchyard');
+    expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(
+      JSON.parse(readFileSync('package.json', 'utf8')).version,
+    );
+    expect(await serveOneCompletion(bin, [], { PATH: process.env.PATH ?? '' }, app)).toBe('through the artifact');
+  }, 60_000);
+
+  it('the single executable runs alone, with no node on PATH', async () => {
+    execFileSync(process.execPath, ['scripts/build-binary.mjs'], { stdio: 'ignore' });
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-sea-'));
+    copyFileSync('dist/switchyard', join(dir, 'switchyard'));
+    chmodSync(join(dir, 'switchyard'), 0o755);
+    expect(await serveOneCompletion(join(dir, 'switchyard'), [], { PATH: '/nonexistent' }, dir)).toBe(
+      'through the artifact',
+    );
+  }, 120_000);
+});

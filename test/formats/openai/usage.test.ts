@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { OpenAIStreamUsage, tokenUsageOf, usageOfAnswer } from '../../../src/formats/openai/usage.ts';
+
+const chunk = (body: object) => `data: ${JSON.stringify(body)}\n\n`;
+
+describe('tokenUsageOf', () => {
+  it('reads OpenAI usage with cached and reasoning tokens', () => {
+    expect(
+      tokenUsageOf({
+        usage: {
+          prompt_tokens: 100,
+          completion_tokens: 50,
+          total_tokens: 150,
+          prompt_tokens_details: { cached_tokens: 60 },
+          completion_tokens_details: { reasoning_tokens: 20 },
+        },
+      }),
+    ).toEqual({ inputTokens: 100, cachedInputTokens: 60, outputTokens: 50, reasoningTokens: 20 });
+  });
+
+  it('adds reasoning to output when a provider counts it outside completion_tokens (xAI)', () => {
+    // As recorded from xAI: 12 + 1 + 290 = 303.
+    const usage = {
+      prompt_tokens: 12,
+      completion_tokens: 1,
+      total_tokens: 303,
+      completion_tokens_details: { reasoning_tokens: 290 },
+    };
+    expect(tokenUsageOf({ usage })).toMatchObject({ outputTokens: 291, reasoningTokens: 290 });
+  });
+
+  it("falls back to Groq's x_groq.usage, and ignores null usage", () => {
+    expect(tokenUsageOf({ x_groq: { usage: { prompt_tokens: 5, completion_tokens: 6 } } })).toMatchObject({
+      inputTokens: 5,
+      outputTokens: 6,
+    });
+    expect(tokenUsageOf({ usage: null })).toBeUndefined();
+  });
+});
+
+describe('OpenAIStreamUsage', () => {
+  const text = chunk({ choices: [{ index: 0, delta: { content: 'hi' } }], usage: null });
+  const usageOnly = chunk({
+    model: 'gpt-4o-2024-08-06',
+    choices: [],
+    usage: { prompt_tokens: 3, completion_tokens: 4 },
+  });
+
+  it('passes chunks without a usage object through untouched (same buffer)', () => {
+    const tap = new OpenAIStreamUsage(true);
+    const bytes = Buffer.from(text + text);
+    expect(tap.events(bytes)).toBe(bytes);
+    expect(tap.usage).toBeUndefined();
+  });
+
+  it('reads and strips the usage-only chunk, keeping everything around it', () => {
+    const tap = new OpenAIStreamUsage(true);
+    const out = tap.events(Buffer.from(`${text + usageOnly}data: [DONE]\n\n`));
+    expect(out.toString()).toBe(`${text}data: [DONE]\n\n`);
+    expect(tap.usage).toMatchObject({ inputTokens: 3, outputTokens: 4 });
+    expect(tap.model).toBe('gpt-4o-2024-08-06');
+  });
+
+  it('keeps the usage chunk when the client asked for it, and usage on a content chunk always', () => {
+    const keep = new OpenAIStreamUsage(false);
+    expect(keep.events(Buffer.from(usageOnly)).toString()).toBe(usageOnly);
+    const strip = new OpenAIStreamUsage(true);
+    const last = chunk({
+      choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 1, completion_tokens: 2 },
+    });
+    expect(strip.events(Buffer.from(last)).toString()).toBe(last);
+    expect(strip.usage).toMatchObject({ inputTokens: 1, outputTokens: 2 });
+  });
+
+  it('handles CRLF framing and a final event without its blank line', () => {
+    const tap = new OpenAIStreamUsage(true);
+    const crlf = usageOnly.replace('\n\n', '\r\n\r\n');
+    expect(tap.events(Buffer.from(`${crlf}data: [DONE]`)).toString()).toBe('data: [DONE]');
+  });
+});
+
+describe('usageOfAnswer', () => {
+  const answer = (extra: object) =>
+    Buffer.from(
+      JSON.stringify({
+        id: 'x',
+        model: 'gpt-4o-2024-08-06',
+        choices: [{ message: { role: 'assistant', content: 'a "usage":{"prompt_tokens":999} trap {' } }],
+        ...extra,
+      }),
+    );
+
+  it("reads the answer's own usage and model, not look-alikes inside strings", () => {
+    const read = usageOfAnswer(
+      answer({ usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 2 } } }),
+    );
+    expect(read).toEqual({
+      model: 'gpt-4o-2024-08-06',
+      usage: { inputTokens: 7, cachedInputTokens: 2, outputTokens: 3, reasoningTokens: 0 },
+    });
+  });
+
+  it('finds none in an answer without usage, or with usage null', () => {
+    expect(usageOfAnswer(answer({}))).toBeUndefined();
+    expect(usageOfAnswer(answer({ usage: null }))).toBeUndefined();
+  });
+
+  it('reads embeddings usage', () => {
+    const body = Buffer.from(
+      '{"object":"list","data":[],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}',
+    );
+    expect(usageOfAnswer(body)?.usage).toMatchObject({ inputTokens: 8, outputTokens: 0 });
+  });
+});
