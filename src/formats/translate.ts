@@ -6,6 +6,7 @@
 import type { TokenUsage } from '../catalog/types.ts';
 import { GatewayError, UpstreamMalformedError } from '../errors.ts';
 import type { WireFormat } from '../providers/types.ts';
+import { errorTypeOf } from './common/errors.ts';
 import { CLIENT_CHAT_FORMATS, type ClientFormat, PROVIDER_FORMATS } from './index.ts';
 import type {
   ChatRequest,
@@ -22,7 +23,6 @@ import {
   parseOpenAIEmbeddingsRequest,
   parseOpenAIImagesRequest,
 } from './openai/endpoints.ts';
-import { errorTypeOf } from './shared.ts';
 
 /** One translated exchange with one target: the request to send and how to read its answers. */
 export interface Exchange {

@@ -3,6 +3,10 @@
  * and writing one for an Anthropic-format provider (`buildAnthropicRequest`).
  */
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
+import { isObject, type Json, optionalNumber, parseArguments } from '../common/json.ts';
+import { mergeTurns } from '../common/messages.ts';
+import { thinkingBudgetOf } from '../common/reasoning.ts';
+import { unmappedFor } from '../common/refuse.ts';
 import type {
   AssistantPart,
   ChatRequest,
@@ -13,7 +17,6 @@ import type {
   ToolDefinition,
   UserPart,
 } from '../ir.ts';
-import { isObject, mergeTurns, optionalNumber, parseArguments, thinkingBudgetOf, unmappedFor } from '../shared.ts';
 
 const TARGET = 'Anthropic';
 
@@ -58,7 +61,7 @@ function textBlocks(raw: unknown, param: string): TextPart[] {
   });
 }
 
-function imageOf(block: Record<string, any>): ImagePart {
+function imageOf(block: Json): ImagePart {
   const source = isObject(block.source) ? block.source : {};
   if (source.type === 'base64')
     return {
@@ -249,7 +252,7 @@ function readThinking(raw: unknown): ChatRequest['reasoning'] {
   );
 }
 
-export function parseAnthropicRequest(body: Record<string, any>): ChatRequest {
+export function parseAnthropicRequest(body: Json): ChatRequest {
   if (!Array.isArray(body.messages))
     throw new InvalidRequestError('invalid_request', "'messages' must be an array.", 'messages');
   const toolNames = new Map<string, string>();

@@ -1,8 +1,9 @@
 /** Anthropic Messages answers ⇄ IR: whole messages both ways, stop reasons, usage, error bodies. */
 import { type AnthropicUsage, anthropicUsageToTokenUsage } from '../../catalog/cost.ts';
 import { GatewayError } from '../../errors.ts';
+import { errorInfoOf } from '../common/errors.ts';
+import { isObject, parseArguments, parseJsonResponse } from '../common/json.ts';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
-import { errorInfoOf, isObject, parseAnswer, parseArguments } from '../shared.ts';
 import { jsonToolOf } from './request.ts';
 
 export const STOP_REASON: Record<FinishReason, string> = {
@@ -76,7 +77,7 @@ export const finishFromAnthropic = (reason: unknown, jsonAnswer: boolean): Finis
 };
 
 export function decodeAnthropicResponse(bytes: Buffer, request: ChatRequest): ChatResponse {
-  const body = parseAnswer(bytes, 'Anthropic');
+  const body = parseJsonResponse(bytes, 'Anthropic');
   if (!Array.isArray(body.content))
     throw new GatewayError(502, 'upstream_malformed', "The provider's answer has no content.", 'upstream_error');
   const jsonTool = jsonToolOf(request);

@@ -4,9 +4,10 @@
  */
 import { type AnthropicUsage, anthropicUsageToTokenUsage } from '../../catalog/cost.ts';
 import { GatewayError } from '../../errors.ts';
+import { incompleteStream } from '../common/errors.ts';
+import { isObject, type Json } from '../common/json.ts';
+import { SseEventReader, sseEvent } from '../common/sse.ts';
 import type { ChatRequest, FinishReason, StreamDecoder, StreamEncoder, StreamEvent, TokenUsage } from '../ir.ts';
-import { incompleteStream, isObject, sseEvent } from '../shared.ts';
-import { SseEventReader } from '../sse-decoder.ts';
 import { anthropicErrorBody } from './index.ts';
 import { jsonToolOf } from './request.ts';
 import { anthropicUsage, finishFromAnthropic, STATUS_OF_ERROR, STOP_REASON } from './response.ts';
@@ -187,7 +188,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
 
   #onEvent(data: string): StreamEvent[] {
     if (this.#ended) return [];
-    let event: Record<string, any>;
+    let event: Json;
     try {
       event = JSON.parse(data);
     } catch {
@@ -273,7 +274,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     }
   }
 
-  #blockStart(index: number, block: Record<string, any>): StreamEvent[] {
+  #blockStart(index: number, block: Json): StreamEvent[] {
     switch (block.type) {
       case 'text':
         this.#blocks.set(index, { kind: 'text', toolIndex: -1 });
@@ -303,7 +304,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     }
   }
 
-  #blockDelta(index: number, delta: Record<string, any>): StreamEvent[] {
+  #blockDelta(index: number, delta: Json): StreamEvent[] {
     const block = this.#blocks.get(index);
     switch (delta.type) {
       case 'text_delta':

@@ -1,6 +1,7 @@
 import { type AnthropicUsage, anthropicUsageToTokenUsage } from '../../catalog/cost.ts';
 import type { TokenUsage } from '../../catalog/types.ts';
-import { eventData, eventEnd, eventStart, firstStringValue, isObject, lastObjectValue, objectKeyAt } from '../sse.ts';
+import { isObject } from '../common/json.ts';
+import { eventData, eventEnd, eventStart, firstStringValue, lastObjectValue, objectKeyAt } from '../common/sse.ts';
 import type { AnswerUsage, StreamUsage } from '../types.ts';
 
 const USAGE_KEY = Buffer.from('"usage":');

@@ -5,9 +5,8 @@
  */
 import { UnsupportedParameterError, UpstreamMalformedError } from '../../errors.ts';
 import { DEFAULT_INPUT_TYPE } from '../cohere/embeddings.ts';
+import { asArray, asNumber, asRecord, isObject, type Json, parseJsonResponse } from '../common/json.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse, ProviderEmbeddingsFormat, UpstreamRequest } from '../ir.ts';
-import { asArray, asNumber, asRecord, isRecord, type Json } from '../native-helpers.ts';
-import { parseAnswer } from '../shared.ts';
 
 const TARGET = 'AWS Bedrock embeddings';
 
@@ -59,7 +58,7 @@ const isVector = (value: unknown): value is number[] =>
 
 /** Told apart by shape, as the answer does not name its model: Titan's `embedding`, Cohere's `embeddings`. */
 function decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsResponse {
-  const answer = parseAnswer(body, 'Bedrock InvokeModel');
+  const answer = parseJsonResponse(body, 'Bedrock InvokeModel');
   if (isVector(answer.embedding)) {
     const tokens = asNumber(answer.inputTextTokenCount);
     return {
@@ -69,7 +68,7 @@ function decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsRes
     };
   }
   // Cohere Embed: a plain list (`embeddings_floats`) or a list per type (`embeddings_by_type`).
-  const embeddings = isRecord(answer.embeddings) ? asRecord(answer.embeddings).float : answer.embeddings;
+  const embeddings = isObject(answer.embeddings) ? asRecord(answer.embeddings).float : answer.embeddings;
   const vectors = asArray(embeddings);
   if (vectors.length === 0 || !vectors.every(isVector))
     throw new UpstreamMalformedError('bedrock', 'the embeddings answer holds no float vectors');

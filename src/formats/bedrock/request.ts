@@ -6,6 +6,11 @@
  */
 import { UnsupportedParameterError } from '../../errors.ts';
 import { DEFAULT_MAX_TOKENS, jsonToolOf } from '../anthropic/request.ts';
+import { inlineImage } from '../common/images.ts';
+import { type Json, parseArguments } from '../common/json.ts';
+import { mergeTurns } from '../common/messages.ts';
+import { thinkingBudgetOf } from '../common/reasoning.ts';
+import { clientParam, refuseIfSet, unmappedFor } from '../common/refuse.ts';
 import type {
   AssistantPart,
   ChatRequest,
@@ -18,8 +23,6 @@ import type {
   UpstreamRequest,
   UserPart,
 } from '../ir.ts';
-import { clientParam, inlineImage, type Json, refuseIfSet } from '../native-helpers.ts';
-import { mergeTurns, parseArguments, thinkingBudgetOf, unmappedFor } from '../shared.ts';
 
 export const BEDROCK = 'AWS Bedrock (Converse API)';
 

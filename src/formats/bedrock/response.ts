@@ -3,9 +3,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { jsonToolOf } from '../anthropic/request.ts';
+import { excerpt } from '../common/errors.ts';
+import {
+  asArray,
+  asNumber,
+  asRecord,
+  asString,
+  isObject,
+  type Json,
+  parseJsonResponse,
+  tryParseJsonObject,
+} from '../common/json.ts';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
-import { asArray, asNumber, asRecord, asString, isRecord, type Json, tryParseJsonObject } from '../native-helpers.ts';
-import { excerpt, parseAnswer } from '../shared.ts';
 
 /** Converse answers carry no id of their own (it is in a response header), so the gateway makes one. */
 export const newMessageId = () => `bedrock-${randomUUID()}`;
@@ -44,7 +53,7 @@ export function stopSequenceOf(fields: unknown): string | undefined {
  * (its `totalTokens` adds all of them), while the IR's input count includes them.
  */
 export function usageOf(usage: unknown): TokenUsage | undefined {
-  if (!isRecord(usage)) return undefined;
+  if (!isObject(usage)) return undefined;
   const input = asNumber(usage.inputTokens) ?? 0;
   const cacheRead = asNumber(usage.cacheReadInputTokens) ?? 0;
   const cacheWrite = asNumber(usage.cacheWriteInputTokens) ?? 0;
@@ -60,7 +69,7 @@ export function usageOf(usage: unknown): TokenUsage | undefined {
 /** `jsonTool`: the forced tool a JSON answer was asked for through, whose input is the answer's text. */
 function contentPartOf(block: Json, jsonTool: string | undefined): AssistantPart | undefined {
   if (typeof block.text === 'string') return { type: 'text', text: block.text };
-  if (isRecord(block.toolUse)) {
+  if (isObject(block.toolUse)) {
     const { toolUseId, name, input } = block.toolUse;
     if (jsonTool !== undefined && name === jsonTool) return { type: 'text', text: JSON.stringify(input ?? {}) };
     return {
@@ -70,7 +79,7 @@ function contentPartOf(block: Json, jsonTool: string | undefined): AssistantPart
       arguments: JSON.stringify(input ?? {}),
     };
   }
-  if (isRecord(block.reasoningContent)) {
+  if (isObject(block.reasoningContent)) {
     const reasoning = block.reasoningContent;
     if (typeof reasoning.redactedContent === 'string')
       return { type: 'reasoning', text: '', redacted: reasoning.redactedContent };
@@ -83,11 +92,11 @@ function contentPartOf(block: Json, jsonTool: string | undefined): AssistantPart
 }
 
 export function decodeConverseResponse(body: Buffer, request: ChatRequest): ChatResponse {
-  const answer = parseAnswer(body, 'Bedrock Converse');
+  const answer = parseJsonResponse(body, 'Bedrock Converse');
   const message = asRecord(asRecord(answer.output).message);
   const jsonTool = jsonToolOf(request);
   const content = asArray(message.content)
-    .filter(isRecord)
+    .filter(isObject)
     .map((block) => contentPartOf(block, jsonTool))
     .filter((part): part is AssistantPart => part !== undefined);
   const stopSequence = stopSequenceOf(answer.additionalModelResponseFields);

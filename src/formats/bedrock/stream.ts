@@ -7,9 +7,9 @@
  */
 import type { Message } from '@smithy/eventstream-codec';
 import { jsonToolOf } from '../anthropic/request.ts';
+import { incompleteStream } from '../common/errors.ts';
+import { asNumber, asRecord, asString, isObject, type Json, tryParseJsonObject } from '../common/json.ts';
 import type { ChatRequest, StreamDecoder, StreamEvent } from '../ir.ts';
-import { asNumber, asRecord, asString, isRecord, type Json, tryParseJsonObject } from '../native-helpers.ts';
-import { incompleteStream } from '../shared.ts';
 import { EventStreamFramer, headerString } from './event-stream.ts';
 import { finishReasonOf, newMessageId, stopSequenceOf, usageOf } from './response.ts';
 
@@ -158,7 +158,7 @@ export class ConverseStreamDecoder implements StreamDecoder {
 
   #blockStart(payload: Json): StreamEvent[] {
     const toolUse = asRecord(payload.start).toolUse;
-    if (!isRecord(toolUse)) return [];
+    if (!isObject(toolUse)) return [];
     if (this.#jsonTool !== undefined && toolUse.name === this.#jsonTool) {
       this.#jsonBlock = asNumber(payload.contentBlockIndex) ?? -1;
       return [];
@@ -173,18 +173,18 @@ export class ConverseStreamDecoder implements StreamDecoder {
   #blockDelta(payload: Json): StreamEvent[] {
     const delta = asRecord(payload.delta);
     if (typeof delta.text === 'string') return delta.text ? [{ type: 'text-delta', text: delta.text }] : [];
-    if (isRecord(delta.toolUse) && this.#jsonBlock !== undefined && payload.contentBlockIndex === this.#jsonBlock) {
+    if (isObject(delta.toolUse) && this.#jsonBlock !== undefined && payload.contentBlockIndex === this.#jsonBlock) {
       const input = asString(delta.toolUse.input);
       return input ? [{ type: 'text-delta', text: input }] : [];
     }
-    if (isRecord(delta.toolUse)) {
+    if (isObject(delta.toolUse)) {
       const tool = this.#toolByBlock.get(asNumber(payload.contentBlockIndex) ?? -1);
       const input = asString(delta.toolUse.input) ?? '';
       if (!tool || input === '') return [];
       tool.hasArguments = true;
       return [{ type: 'tool-call-delta', index: tool.index, arguments: input }];
     }
-    if (isRecord(delta.reasoningContent)) {
+    if (isObject(delta.reasoningContent)) {
       const reasoning = delta.reasoningContent;
       if (typeof reasoning.text === 'string')
         return reasoning.text ? [{ type: 'reasoning-delta', text: reasoning.text }] : [];

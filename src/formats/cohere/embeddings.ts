@@ -3,9 +3,8 @@
  * `embedding_types` (required in v2), of which the gateway asks for floats only.
  */
 import { UpstreamMalformedError } from '../../errors.ts';
+import { asArray, asNumber, asRecord, parseJsonResponse } from '../common/json.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse, ProviderEmbeddingsFormat, UpstreamRequest } from '../ir.ts';
-import { asArray, asNumber, asRecord } from '../native-helpers.ts';
-import { parseAnswer } from '../shared.ts';
 
 /**
  * OpenAI-style clients do not say what their texts are for. Cohere embeds documents and queries
@@ -28,7 +27,7 @@ function buildRequest(request: EmbeddingsRequest, model: string): UpstreamReques
 }
 
 function decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsResponse {
-  const answer = parseAnswer(body, 'Cohere v2 embed');
+  const answer = parseJsonResponse(body, 'Cohere v2 embed');
   const vectors = asArray(asRecord(answer.embeddings).float);
   if (!vectors.every((v) => Array.isArray(v) && v.every((n) => typeof n === 'number')))
     throw new UpstreamMalformedError('cohere', 'the embeddings are not float vectors');

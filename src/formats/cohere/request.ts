@@ -5,9 +5,12 @@
  * `p`/`k`; `tool_choice` is only `REQUIRED` or `NONE`; `thinking` is `{type, token_budget}`.
  */
 import { UnsupportedParameterError } from '../../errors.ts';
+import { imageAsUrl } from '../common/images.ts';
+import type { Json } from '../common/json.ts';
+import { joinText, mergeTurns } from '../common/messages.ts';
+import { thinkingBudgetOf } from '../common/reasoning.ts';
+import { clientParam, refuseUnmapped } from '../common/refuse.ts';
 import type { AssistantPart, ChatRequest, Message, ToolResultPart, UpstreamRequest, UserPart } from '../ir.ts';
-import { clientParam, type Json, joinText, refuseUnmapped } from '../native-helpers.ts';
-import { imageAsUrl, mergeTurns, thinkingBudgetOf } from '../shared.ts';
 
 export const COHERE = 'Cohere (v2 chat)';
 

@@ -1,9 +1,19 @@
 /**
  * Cohere v2 chat answers → IR: the whole answer, finish reasons, usage and error bodies.
  */
+
+import { errorTypeOf, excerpt } from '../common/errors.ts';
+import {
+  asArray,
+  asNumber,
+  asRecord,
+  asString,
+  isObject,
+  type Json,
+  parseJsonResponse,
+  tryParseJsonObject,
+} from '../common/json.ts';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
-import { asArray, asNumber, asRecord, asString, isRecord, type Json, tryParseJsonObject } from '../native-helpers.ts';
-import { errorTypeOf, excerpt, parseAnswer } from '../shared.ts';
 
 /** Cohere's finish reasons (COMPLETE, STOP_SEQUENCE, MAX_TOKENS, TOOL_CALL, ERROR, TIMEOUT) → IR. */
 export function finishReasonOf(reason: unknown): FinishReason {
@@ -27,7 +37,7 @@ export function finishReasonOf(reason: unknown): FinishReason {
  * and so is left out rather than discounted twice.
  */
 export function usageOf(usage: unknown): TokenUsage | undefined {
-  if (!isRecord(usage)) return undefined;
+  if (!isObject(usage)) return undefined;
   const billed = asRecord(usage.billed_units);
   const tokens = asRecord(usage.tokens);
   const input = asNumber(billed.input_tokens) ?? asNumber(tokens.input_tokens);
@@ -49,12 +59,12 @@ function contentPartOf(item: Json): AssistantPart | undefined {
  */
 export function assistantPartsOf(message: Json): AssistantPart[] {
   const parts: AssistantPart[] = asArray(message.content)
-    .filter(isRecord)
+    .filter(isObject)
     .map(contentPartOf)
     .filter((part): part is AssistantPart => part !== undefined);
   const plan = asString(message.tool_plan);
   if (plan) parts.push({ type: 'text', text: plan });
-  for (const call of asArray(message.tool_calls).filter(isRecord)) {
+  for (const call of asArray(message.tool_calls).filter(isObject)) {
     const fn = asRecord(call.function);
     parts.push({
       type: 'tool-call',
@@ -73,7 +83,7 @@ export function normalisedArguments(value: unknown): string {
 }
 
 export function decodeCohereResponse(body: Buffer, request: ChatRequest): ChatResponse {
-  const answer = parseAnswer(body, 'Cohere v2 chat');
+  const answer = parseJsonResponse(body, 'Cohere v2 chat');
   return {
     id: asString(answer.id) ?? '',
     // Cohere answers do not name the model: the client's name for it stands in.

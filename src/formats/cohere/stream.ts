@@ -5,10 +5,10 @@
  * usage).
  */
 import type { EventSourceMessage } from 'eventsource-parser';
+import { incompleteStream } from '../common/errors.ts';
+import { asNumber, asRecord, asString, type Json } from '../common/json.ts';
+import { SseEventReader } from '../common/sse.ts';
 import type { ChatRequest, StreamDecoder, StreamEvent } from '../ir.ts';
-import { asNumber, asRecord, asString, type Json } from '../native-helpers.ts';
-import { incompleteStream } from '../shared.ts';
-import { SseEventReader } from '../sse-decoder.ts';
 import { finishReasonOf, usageOf } from './response.ts';
 
 export class CohereStreamDecoder implements StreamDecoder {

@@ -4,8 +4,8 @@
  * models (`predictions[].embeddings.values`), into which the Vertex provider rewrites this request.
  */
 import { UnsupportedParameterError } from '../../errors.ts';
+import { isObject } from '../common/json.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse, ProviderEmbeddingsFormat } from '../ir.ts';
-import { isObject } from '../sse.ts';
 import { GEMINI, modelMethodPath } from './request.ts';
 import { parseJson } from './response.ts';
 

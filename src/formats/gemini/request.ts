@@ -4,6 +4,8 @@
  * change the answer is refused with an `UnsupportedParameterError`, never dropped.
  */
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
+import { type Json, parseArguments } from '../common/json.ts';
+import { clientParam, refuseUnmapped } from '../common/refuse.ts';
 import type {
   AssistantPart,
   ChatRequest,
@@ -18,7 +20,6 @@ import type {
 import { toGeminiParameters, toGeminiSchema } from './schema.ts';
 import { SKIP_SIGNATURE_VALIDATION, thoughtSignatureOf } from './tool-call-ids.ts';
 
-type Json = Record<string, unknown>;
 type GeminiPart = Json;
 interface GeminiContent {
   role: 'user' | 'model';
@@ -49,21 +50,12 @@ export function buildChatRequest(request: ChatRequest, model: string): UpstreamR
   return { path, body };
 }
 
-/** A parameter's name in the client's own format, for error messages. */
-function clientParam(request: ChatRequest, names: { openai: string; anthropic: string }): string {
-  return names[request.sourceFormat];
-}
-
 /** Parameters with no Gemini equivalent that would change the answer. */
 function refuseInexpressible(request: ChatRequest): void {
-  const [unmapped] = Object.keys(request.unmapped);
-  if (unmapped !== undefined) throw new UnsupportedParameterError(unmapped, GEMINI);
+  refuseUnmapped(request, GEMINI);
   // Gemini decides alone whether to call functions in parallel.
   if (request.parallelToolCalls === false) {
-    const param = clientParam(request, {
-      openai: 'parallel_tool_calls',
-      anthropic: 'tool_choice.disable_parallel_tool_use',
-    });
+    const param = clientParam(request, 'parallel_tool_calls', 'tool_choice.disable_parallel_tool_use');
     throw new UnsupportedParameterError(param, GEMINI, 'Gemini cannot be kept from calling tools in parallel');
   }
   // `candidateCount` exists, but the gateway's answer carries one choice: more would be paid for and lost.
@@ -157,7 +149,7 @@ function assistantParts(parts: AssistantPart[]): GeminiPart[] {
       case 'text':
         return part.text === '' ? [] : [{ text: part.text }];
       case 'tool-call': {
-        const functionCall = { name: part.name, args: parseArguments(part.arguments, part.name) };
+        const functionCall = { name: part.name, args: parseArguments(part.arguments, `'${part.name}'`) };
         const signature = thoughtSignatureOf(part.id);
         return [signature ? { functionCall, thoughtSignature: signature } : { functionCall }];
       }
@@ -167,26 +159,6 @@ function assistantParts(parts: AssistantPart[]): GeminiPart[] {
         return [];
     }
   });
-}
-
-function parseArguments(text: string, name: string): Json {
-  if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new InvalidRequestError(
-      'invalid_tool_arguments',
-      `The arguments of the call to tool '${name}' are not valid JSON.`,
-    );
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidRequestError(
-      'invalid_tool_arguments',
-      `The arguments of the call to tool '${name}' must be a JSON object.`,
-    );
-  }
-  return value as Json;
 }
 
 /**
@@ -248,7 +220,7 @@ function toGenerationConfig(request: ChatRequest): Json {
   if (format?.type === 'json-schema') {
     config.responseMimeType = 'application/json';
     const schema = toGeminiSchema(format.schema, {
-      param: clientParam(request, { openai: 'response_format', anthropic: 'output_format' }),
+      param: clientParam(request, 'response_format', 'output_format'),
     });
     if (format.description && schema.description === undefined) schema.description = format.description;
     config.responseSchema = schema;

@@ -5,11 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GatewayError, UpstreamMalformedError } from '../../errors.ts';
+import { isObject, type Json } from '../common/json.ts';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
-import { isObject } from '../sse.ts';
 import { toolCallIdOf } from './tool-call-ids.ts';
-
-type Json = Record<string, any>;
 
 /** Gemini refused the prompt itself (`promptFeedback.blockReason`): no candidate was generated. */
 export class PromptBlockedError extends GatewayError {

@@ -6,9 +6,7 @@
  * `$ref`s inlined) and annotations with no equivalent, which only document, are dropped.
  */
 import { UnsupportedParameterError } from '../../errors.ts';
-import { isObject } from '../sse.ts';
-
-type Json = Record<string, unknown>;
+import { isObject, type Json } from '../common/json.ts';
 
 /** Keywords of Gemini's `Schema` object (Gemini API and Vertex AI references) copied as they are. */
 const COPIED = [

@@ -9,9 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventSourceMessage } from 'eventsource-parser';
+import { isObject, type Json } from '../common/json.ts';
+import { SseEventReader } from '../common/sse.ts';
 import type { ChatRequest, StreamDecoder, StreamEvent, TokenUsage } from '../ir.ts';
-import { isObject } from '../sse.ts';
-import { SseEventReader } from '../sse-decoder.ts';
 import { blockReasonOf, finishReasonOf, googleError, PromptBlockedError, partOf, usageOf } from './response.ts';
 
 /** Google's `status` names → the HTTP status they stand for (google.rpc.Code mapping). */
@@ -79,8 +79,8 @@ export class GeminiStreamDecoder implements StreamDecoder {
     if (!isObject(response)) return [];
     const error = googleError(response);
     if (error) {
-      const status =
-        typeof response.error.code === 'number' ? response.error.code : (STATUS_OF_CODE[error.code ?? ''] ?? 502);
+      const code = isObject(response.error) ? response.error.code : undefined;
+      const status = typeof code === 'number' ? code : (STATUS_OF_CODE[error.code ?? ''] ?? 502);
       return this.#fail({ status, code: error.code ?? 'upstream_error', message: error.message });
     }
     const out = this.#start(response);
@@ -137,7 +137,7 @@ export class GeminiStreamDecoder implements StreamDecoder {
   }
 
   /** `start` once, from the first event: Gemini's response id and the model version that answers. */
-  #start(response: Record<string, any>): StreamEvent[] {
+  #start(response: Json): StreamEvent[] {
     if (this.#started) return [];
     this.#started = true;
     const id = typeof response.responseId === 'string' ? response.responseId : `gemini-${randomUUID()}`;

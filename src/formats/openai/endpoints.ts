@@ -1,9 +1,9 @@
 /** OpenAI's embeddings and image-generation endpoints ⇄ IR, for providers with other formats. */
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
+import { type Json, optionalNumber } from '../common/json.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse, ImagesRequest, ImagesResponse } from '../ir.ts';
-import { optionalNumber } from '../shared.ts';
 
-export function parseOpenAIEmbeddingsRequest(body: Record<string, any>): EmbeddingsRequest {
+export function parseOpenAIEmbeddingsRequest(body: Json): EmbeddingsRequest {
   const input = typeof body.input === 'string' ? [body.input] : body.input;
   if (!Array.isArray(input) || input.length === 0)
     throw new InvalidRequestError('invalid_input', "'input' must be a string or a non-empty array.", 'input');
@@ -47,7 +47,7 @@ export function encodeOpenAIEmbeddings(
 
 const IMAGE_HANDLED = new Set(['model', 'prompt', 'n', 'size', 'quality', 'response_format', 'user']);
 
-export function parseOpenAIImagesRequest(body: Record<string, any>): ImagesRequest {
+export function parseOpenAIImagesRequest(body: Json): ImagesRequest {
   if (typeof body.prompt !== 'string' || body.prompt === '')
     throw new InvalidRequestError('invalid_prompt', "'prompt' must be a non-empty string.", 'prompt');
   const unmapped: Record<string, unknown> = {};

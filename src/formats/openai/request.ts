@@ -4,6 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
+import { dataUrl, imageAsUrl, imageSourceOfUrl, parseDataUrl } from '../common/images.ts';
+import { isObject, type Json, optionalNumber } from '../common/json.ts';
+import { mergeTurns } from '../common/messages.ts';
+import { unmappedFor } from '../common/refuse.ts';
 import type {
   AssistantPart,
   ChatRequest,
@@ -15,16 +19,6 @@ import type {
   ToolDefinition,
   UserPart,
 } from '../ir.ts';
-import {
-  dataUrl,
-  imageAsUrl,
-  imageSourceOfUrl,
-  isObject,
-  mergeTurns,
-  optionalNumber,
-  parseDataUrl,
-  unmappedFor,
-} from '../shared.ts';
 
 const TARGET = 'OpenAI-compatible providers';
 
@@ -146,7 +140,7 @@ function userParts(content: unknown): UserPart[] {
 /** What a translated OpenAI request is going to: named in errors about what cannot cross over. */
 const TARGET_OTHER = 'this provider (the request is translated from the OpenAI format)';
 
-function assistantParts(message: Record<string, any>): AssistantPart[] {
+function assistantParts(message: Json): AssistantPart[] {
   const parts: AssistantPart[] = [];
   const reasoning = message.reasoning_content ?? message.reasoning;
   if (typeof reasoning === 'string' && reasoning) parts.push({ type: 'reasoning', text: reasoning });
@@ -250,7 +244,7 @@ function readTools(raw: unknown): ToolDefinition[] | undefined {
     }
     const fn = tool.function;
     return {
-      name: fn.name,
+      name: tool.function.name,
       ...(typeof fn.description === 'string' ? { description: fn.description } : {}),
       parameters: isObject(fn.parameters) ? fn.parameters : { type: 'object', properties: {} },
       ...(typeof fn.strict === 'boolean' ? { strict: fn.strict } : {}),
@@ -281,7 +275,7 @@ function readResponseFormat(raw: unknown): ResponseFormat | undefined {
     return {
       type: 'json-schema',
       name: typeof spec.name === 'string' ? spec.name : 'response',
-      schema: spec.schema,
+      schema: raw.json_schema.schema,
       ...(typeof spec.description === 'string' ? { description: spec.description } : {}),
       ...(typeof spec.strict === 'boolean' ? { strict: spec.strict } : {}),
     };
@@ -312,7 +306,7 @@ function readReasoning(raw: unknown): ChatRequest['reasoning'] {
   );
 }
 
-export function parseOpenAIRequest(body: Record<string, any>): ChatRequest {
+export function parseOpenAIRequest(body: Json): ChatRequest {
   const { system, messages } = readMessages(body.messages);
   const unmapped: Record<string, unknown> = {};
   for (const key in body) if (!HANDLED.has(key) && !isNoOp(key, body[key])) unmapped[key] = body[key];

@@ -1,7 +1,9 @@
 /** OpenAI Chat Completions answers ⇄ IR: whole completions both ways, finish reasons, usage, error bodies. */
 import { GatewayError } from '../../errors.ts';
+import { errorInfoOf } from '../common/errors.ts';
+import type { Json } from '../common/json.ts';
+import { isObject, parseJsonResponse } from '../common/json.ts';
 import type { AssistantPart, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
-import { errorInfoOf, isObject, parseAnswer } from '../shared.ts';
 import { tokenUsageOf } from './usage.ts';
 
 export const FINISH_TO_OPENAI: Record<FinishReason, string> = {
@@ -88,13 +90,13 @@ export function contentOf(content: unknown): { text: string; thinking: string } 
 }
 
 /** The reasoning of a message or delta: `reasoning_content` (DeepSeek, xAI), `reasoning` (Groq) or thinking chunks. */
-export function reasoningOf(message: Record<string, any>, thinking: string): string {
+export function reasoningOf(message: Json, thinking: string): string {
   const reasoning = message.reasoning_content ?? message.reasoning;
   return (typeof reasoning === 'string' ? reasoning : '') + thinking;
 }
 
 export function decodeOpenAIResponse(bytes: Buffer): ChatResponse {
-  const body = parseAnswer(bytes, 'OpenAI');
+  const body = parseJsonResponse(bytes, 'OpenAI');
   const choice = Array.isArray(body.choices) && isObject(body.choices[0]) ? body.choices[0] : undefined;
   if (!choice)
     throw new GatewayError(502, 'upstream_malformed', "The provider's answer has no choices.", 'upstream_error');

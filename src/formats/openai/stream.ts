@@ -3,9 +3,10 @@
  * writes an OpenAI client's chunks, the decoder reads an OpenAI-compatible provider's.
  */
 import { GatewayError } from '../../errors.ts';
+import { errorTypeOf, incompleteStream } from '../common/errors.ts';
+import { isObject, type Json } from '../common/json.ts';
+import { SseEventReader, sseEvent } from '../common/sse.ts';
 import type { ChatRequest, StreamDecoder, StreamEncoder, StreamEvent, TokenUsage } from '../ir.ts';
-import { errorTypeOf, incompleteStream, isObject, sseEvent } from '../shared.ts';
-import { SseEventReader } from '../sse-decoder.ts';
 import { openAIErrorBody } from './index.ts';
 import {
   contentOf,
@@ -139,7 +140,7 @@ export class OpenAIStreamDecoder implements StreamDecoder {
       this.#ended = true;
       return this.#finished ? [...this.#closeCall(), { type: 'end' }] : [incompleteStream('OpenAI')];
     }
-    let chunk: Record<string, any>;
+    let chunk: Json;
     try {
       chunk = JSON.parse(data);
     } catch {
@@ -195,7 +196,7 @@ export class OpenAIStreamDecoder implements StreamDecoder {
     return events;
   }
 
-  #toolCall(call: Record<string, any>): StreamEvent[] {
+  #toolCall(call: Json): StreamEvent[] {
     const events: StreamEvent[] = [];
     const providerIndex = typeof call.index === 'number' ? call.index : this.#calls.size;
     const fn = isObject(call.function) ? call.function : {};

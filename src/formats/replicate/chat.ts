@@ -6,9 +6,11 @@
  * `frequency_penalty`, and `image` on vision models.
  */
 import { UnsupportedParameterError } from '../../errors.ts';
+import { imageAsUrl } from '../common/images.ts';
+import type { Json } from '../common/json.ts';
+import { joinText } from '../common/messages.ts';
+import { clientParam, refuseIfSet, unmappedFor } from '../common/refuse.ts';
 import type { ChatRequest, ChatResponse, ImagePart, Message, UpstreamRequest } from '../ir.ts';
-import { clientParam, type Json, joinText, refuseIfSet } from '../native-helpers.ts';
-import { imageAsUrl, unmappedFor } from '../shared.ts';
 import {
   outputText,
   predictionTarget,

@@ -5,8 +5,8 @@
  * size forms are sent. The output is a URL or a list of URLs.
  */
 import { UnsupportedParameterError } from '../../errors.ts';
+import { asArray, type Json } from '../common/json.ts';
 import type { ImagesRequest, ImagesResponse, ProviderImagesFormat, UpstreamRequest } from '../ir.ts';
-import { asArray, type Json } from '../native-helpers.ts';
 import { predictionTarget, REPLICATE, succeededPrediction, WAIT_HEADERS } from './predictions.ts';
 
 /** The aspect ratios FLUX-style models accept; a size of another shape is sent as width/height only. */

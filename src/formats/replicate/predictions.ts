@@ -7,9 +7,17 @@
  * succeeded, failed or canceled; error bodies are problem details (`title`, `detail`).
  */
 import { GatewayError, InvalidRequestError } from '../../errors.ts';
+import { excerpt } from '../common/errors.ts';
+import {
+  asArray,
+  asNumber,
+  asRecord,
+  asString,
+  type Json,
+  parseJsonResponse,
+  tryParseJsonObject,
+} from '../common/json.ts';
 import type { UpstreamErrorInfo } from '../ir.ts';
-import { asArray, asNumber, asRecord, asString, type Json, tryParseJsonObject } from '../native-helpers.ts';
-import { excerpt, parseAnswer } from '../shared.ts';
 
 export const REPLICATE = 'Replicate (predictions API)';
 
@@ -78,7 +86,7 @@ export interface Prediction {
 }
 
 export function readPrediction(body: Buffer): Prediction {
-  const answer = parseAnswer(body, 'Replicate prediction');
+  const answer = parseJsonResponse(body, 'Replicate prediction');
   const error = answer.error;
   return {
     id: asString(answer.id) ?? '',

@@ -8,10 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { UnsupportedParameterError, UpstreamMalformedError } from '../../errors.ts';
+import { incompleteStream } from '../common/errors.ts';
+import { asRecord, asString, tryParseJsonObject } from '../common/json.ts';
+import { SseEventReader } from '../common/sse.ts';
 import type { ChatRequest, StreamDecoder, StreamEvent } from '../ir.ts';
-import { asRecord, asString, tryParseJsonObject } from '../native-helpers.ts';
-import { incompleteStream } from '../shared.ts';
-import { SseEventReader } from '../sse-decoder.ts';
 import { PredictionCanceledError, PredictionFailedError, REPLICATE, readPrediction } from './predictions.ts';
 
 /** Headers of the GET that follows the stream. */

@@ -5,10 +5,8 @@
  * Gemini API or the Anthropic API to its Vertex AI form.
  */
 import { InvalidRequestError } from '../../errors.ts';
-import { isObject } from '../../formats/sse.ts';
+import { isObject, type Json } from '../../formats/common/json.ts';
 import type { WireFormat } from '../types.ts';
-
-type Json = Record<string, unknown>;
 
 export interface VertexPlace {
   project: string;

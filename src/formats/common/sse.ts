@@ -1,4 +1,45 @@
-/** Byte-level helpers for reading a few fields out of SSE events and JSON bodies without parsing them whole. */
+/**
+ * Server-sent events: splitting a provider's stream into events (`SseEventReader`), writing one
+ * (`sseEvent`), and byte-level helpers that read a few fields out of events and JSON bodies without
+ * parsing them whole (the pass-through relay's usage readers).
+ */
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { isObject, type Json } from './json.ts';
+
+/**
+ * Splits a provider's SSE byte stream into events, whatever the chunking (events and even UTF-8
+ * characters may be cut anywhere). `onEvent` gets each complete event; what it returns is collected.
+ */
+export class SseEventReader<T> {
+  readonly #decoder = new TextDecoder();
+  readonly #parser;
+  #out: T[] = [];
+
+  constructor(onEvent: (event: EventSourceMessage) => T[]) {
+    this.#parser = createParser({ onEvent: (event) => this.#out.push(...onEvent(event)) });
+  }
+
+  push(chunk: Uint8Array): T[] {
+    this.#parser.feed(this.#decoder.decode(chunk, { stream: true }));
+    return this.#take();
+  }
+
+  /** The body ended: a last event without its blank line still counts. */
+  end(): T[] {
+    this.#parser.feed(`${this.#decoder.decode()}\n\n`);
+    return this.#take();
+  }
+
+  #take(): T[] {
+    const out = this.#out;
+    this.#out = [];
+    return out;
+  }
+}
+
+/** One SSE event carrying JSON, optionally named. */
+export const sseEvent = (data: unknown, event?: string) =>
+  `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
 
 const SEPARATORS = ['\n\n', '\r\n\r\n', '\r\r'].map((s) => Buffer.from(s));
 
@@ -33,7 +74,7 @@ export function eventEnd(bytes: Buffer, at: number): number {
 }
 
 /** The JSON object of an event's `data:` lines, if it has one and it parses. */
-export function eventData(event: string): Record<string, any> | undefined {
+export function eventData(event: string): Json | undefined {
   const data = event
     .split(/\r\n|\n|\r/)
     .filter((line) => line.startsWith('data:'))
@@ -41,14 +82,14 @@ export function eventData(event: string): Record<string, any> | undefined {
     .join('\n');
   try {
     const value: unknown = JSON.parse(data);
-    return isObject(value) ? (value as Record<string, any>) : undefined;
+    return isObject(value) ? (value as Json) : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** The JSON object value of the last `"<key>":{…}` in `body`, parsed alone. Keys inside strings are escaped, so never match. */
-export function lastObjectValue(body: Buffer, key: Buffer): Record<string, any> | undefined {
+export function lastObjectValue(body: Buffer, key: Buffer): Json | undefined {
   const at = body.lastIndexOf(key);
   if (at < 0) return undefined;
   let start = at + key.length;
@@ -56,7 +97,7 @@ export function lastObjectValue(body: Buffer, key: Buffer): Record<string, any> 
   const end = endOfJsonObject(body, start);
   if (end < 0) return undefined;
   try {
-    return JSON.parse(body.subarray(start, end).toString('utf8')) as Record<string, any>;
+    return JSON.parse(body.subarray(start, end).toString('utf8')) as Json;
   } catch {
     return undefined;
   }
@@ -86,6 +127,3 @@ function endOfJsonObject(bytes: Buffer, start: number): number {
   }
   return -1;
 }
-
-export const isObject = (value: unknown): value is Record<string, any> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

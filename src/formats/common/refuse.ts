@@ -1,0 +1,33 @@
+/**
+ * Refusing what a target format cannot express, by the client's own parameter name: never
+ * dropped silently (docs/translation.md, "parameters without a counterpart").
+ */
+import { UnsupportedParameterError } from '../../errors.ts';
+import type { ChatRequest } from '../ir.ts';
+
+/**
+ * The client's parameters the IR could not carry, for a target that speaks the client's own
+ * format (they go into the body as they are); any other target refuses the first of them.
+ */
+export function unmappedFor(request: ChatRequest, targetFormat: string, targetName: string): Record<string, unknown> {
+  const names = Object.keys(request.unmapped);
+  if (names.length === 0) return {};
+  if (request.sourceFormat === targetFormat) return request.unmapped;
+  throw new UnsupportedParameterError(names[0] as string, targetName);
+}
+
+/** Refuses client parameters the IR could not place, except those the target takes under the same name (`accepted`). */
+export function refuseUnmapped(request: ChatRequest, target: string, accepted: readonly string[] = []): void {
+  const refused = Object.keys(request.unmapped).find((name) => !accepted.includes(name));
+  if (refused !== undefined) throw new UnsupportedParameterError(refused, target);
+}
+
+/** Refuses every parameter in `checks` whose value is set (not undefined). */
+export function refuseIfSet(target: string, checks: Record<string, unknown>, detail?: string): void {
+  for (const [param, value] of Object.entries(checks))
+    if (value !== undefined) throw new UnsupportedParameterError(param, target, detail);
+}
+
+/** The client's name for a parameter the IR names alike in both client formats but spells apart. */
+export const clientParam = (request: ChatRequest, openai: string, anthropic: string) =>
+  request.sourceFormat === 'anthropic' ? anthropic : openai;
