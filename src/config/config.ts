@@ -5,6 +5,7 @@ import { GatewayKeys } from '../limits/gateway-keys.ts';
 import { createCustomProvider, customModelEntries, parseCustomProviders } from '../providers/custom.ts';
 import { activeProviders, authModeVariable, isActive, PROVIDER_IDS, PROVIDERS } from '../providers/registry.ts';
 import type { Env, Provider } from '../providers/types.ts';
+import { STRATEGY_NAMES, type StrategyName } from '../routing/strategies.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -37,8 +38,6 @@ export interface Config {
   readonly redisUrl: string | undefined;
   readonly routing: RoutingConfig;
 }
-
-export type StrategyName = 'priority' | 'round-robin' | 'weighted' | 'least-latency' | 'cost';
 
 export interface RoutingConfig {
   strategy: StrategyName;
@@ -116,7 +115,7 @@ const gatewaySchema = z.object({
   RATE_LIMIT_TPM: optional(integer(1, 10_000_000_000)),
   BUDGET_USD_DAILY: optional(positiveNumber),
   REDIS_URL: optional(redisUrl),
-  ROUTING_STRATEGY: optional(z.enum(['priority', 'round-robin', 'weighted', 'least-latency', 'cost'])),
+  ROUTING_STRATEGY: optional(z.enum(STRATEGY_NAMES)),
   PROVIDER_PRIORITY: optional(z.string()),
   PROVIDER_WEIGHTS: optional(z.string()),
   ROUTES: optional(z.string()),

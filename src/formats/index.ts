@@ -1,40 +1,35 @@
+/**
+ * The registry of wire formats: which formats clients may speak (by route) and which formats the
+ * gateway can translate into. Adding a format is a folder and a line here.
+ */
 import type { WireFormat } from '../providers/types.ts';
-import { anthropicChat } from './anthropic/chat.ts';
 import { anthropicFormat } from './anthropic/index.ts';
 import { bedrockFormat } from './bedrock/index.ts';
 import { cohereFormat } from './cohere/index.ts';
 import { geminiFormat } from './gemini/index.ts';
-import type { ClientChatFormat, ProviderWireFormat } from './ir.ts';
-import { openAIChat } from './openai/chat.ts';
 import { openAIFormat } from './openai/index.ts';
 import { replicateFormat } from './replicate/index.ts';
-import type { WireFormatCodec } from './types.ts';
+import type { ClientSide, ProviderSide } from './types.ts';
 
 /** The formats clients speak to the gateway (by route), and that providers are served in unchanged. */
 export type ClientFormat = 'openai' | 'anthropic';
 
-export const CODECS: Readonly<Record<ClientFormat, WireFormatCodec>> = {
-  openai: openAIFormat,
-  anthropic: anthropicFormat,
+export const CLIENT_FORMATS: Readonly<Record<ClientFormat, ClientSide>> = {
+  openai: openAIFormat.client,
+  anthropic: anthropicFormat.client,
 };
 
-/** The codec of a provider's wire format, when the gateway can relay it without translation. */
-export function codecOf(format: WireFormat): WireFormatCodec | undefined {
-  return format === 'openai' || format === 'anthropic' ? CODECS[format] : undefined;
+/** A provider format's client side, when clients can speak it: then its answers are relayed untranslated. */
+export function clientSideOf(format: WireFormat): ClientSide | undefined {
+  return format === 'openai' || format === 'anthropic' ? CLIENT_FORMATS[format] : undefined;
 }
 
-/** How clients' chat requests are read and answered, per client format. */
-export const CLIENT_CHAT_FORMATS: Readonly<Record<ClientFormat, ClientChatFormat>> = {
-  openai: openAIChat,
-  anthropic: anthropicChat,
-};
-
-/** What the gateway can translate into, per provider wire format: one line per format. */
-export const PROVIDER_FORMATS: Readonly<Partial<Record<WireFormat, ProviderWireFormat>>> = {
-  openai: { chat: openAIChat },
-  anthropic: { chat: anthropicChat },
-  gemini: geminiFormat,
-  bedrock: bedrockFormat,
-  cohere: cohereFormat,
-  replicate: replicateFormat,
+/** What the gateway can translate into, per provider wire format. */
+export const PROVIDER_FORMATS: Readonly<Partial<Record<WireFormat, ProviderSide>>> = {
+  openai: openAIFormat.provider,
+  anthropic: anthropicFormat.provider,
+  gemini: geminiFormat.provider,
+  bedrock: bedrockFormat.provider,
+  cohere: cohereFormat.provider,
+  replicate: replicateFormat.provider,
 };

@@ -152,62 +152,6 @@ export type StreamEvent =
   /** The provider's stream ended normally. */
   | { type: 'end' };
 
-/** Provider bytes in, IR events out; keeps its own state for one stream. */
-export interface StreamDecoder {
-  push(chunk: Uint8Array): StreamEvent[];
-  /** The upstream body ended. */
-  end(): StreamEvent[];
-}
-
-/** IR events in, the client's SSE text out (whole events only); keeps its own state for one stream. */
-export interface StreamEncoder {
-  encode(event: StreamEvent): string;
-}
-
-/** An error the provider answered with, read from its body. */
-export interface UpstreamErrorInfo {
-  message: string;
-  /** The provider's error type or code, e.g. `rate_limit_error`. */
-  code?: string;
-}
-
-/** The request to send a provider: a path under its API root (given to `Provider.url`) and a JSON body. */
-export interface UpstreamRequest {
-  path: string;
-  body: Record<string, unknown>;
-  /** Extra request headers the format needs (e.g. Replicate's `Prefer: wait`). */
-  headers?: Record<string, string>;
-}
-
-/** What a client-facing wire format does: read requests, write answers, streams and errors. */
-export interface ClientChatFormat {
-  /** Throws `InvalidRequestError` for malformed requests. */
-  parseRequest(body: Record<string, unknown>): ChatRequest;
-  encodeResponse(response: ChatResponse, request: ChatRequest): Record<string, unknown>;
-  streamEncoder(request: ChatRequest): StreamEncoder;
-}
-
-/** What a provider-facing wire format does: write requests, read answers, streams and errors. */
-export interface ProviderChatFormat {
-  /** `model` is the target's model id. Throws `UnsupportedParameterError` for what it cannot express. */
-  buildRequest(request: ChatRequest, model: string): UpstreamRequest;
-  /** `request` is what was asked (e.g. a JSON answer the builder requested as a forced tool call). */
-  decodeResponse(body: Buffer, request: ChatRequest): ChatResponse;
-  streamDecoder(request: ChatRequest): StreamDecoder;
-  errorOf(status: number, body: Buffer): UpstreamErrorInfo;
-  /**
-   * For APIs whose stream is a second request (Replicate: create a prediction, then GET its
-   * stream URL): given the first request's whole successful answer and the provider's base URL,
-   * the GET to send (plus the provider's auth headers) and the decoder of its body. Throws the
-   * GatewayError the client should get when the answer cannot be streamed.
-   */
-  followStream?(
-    firstAnswer: Buffer,
-    baseUrl: string,
-    request: ChatRequest,
-  ): { url: string; headers: Record<string, string>; decoder: StreamDecoder };
-}
-
 export interface EmbeddingsRequest {
   model: string;
   /** Texts to embed (OpenAI's token-array inputs are refused by formats that cannot take them). */
@@ -226,11 +170,6 @@ export interface EmbeddingsResponse {
   usage: { inputTokens: number } | undefined;
 }
 
-export interface ProviderEmbeddingsFormat {
-  buildRequest(request: EmbeddingsRequest, model: string): UpstreamRequest;
-  decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsResponse;
-}
-
 export interface ImagesRequest {
   model: string | undefined;
   prompt: string;
@@ -245,16 +184,4 @@ export interface ImagesRequest {
 export interface ImagesResponse {
   created: number;
   images: { url?: string; b64Json?: string; revisedPrompt?: string }[];
-}
-
-export interface ProviderImagesFormat {
-  buildRequest(request: ImagesRequest, model: string | undefined): UpstreamRequest;
-  decodeResponse(body: Buffer, request: ImagesRequest): ImagesResponse;
-}
-
-/** Everything the gateway can translate into one provider wire format. */
-export interface ProviderWireFormat {
-  chat: ProviderChatFormat;
-  embeddings?: ProviderEmbeddingsFormat;
-  images?: ProviderImagesFormat;
 }

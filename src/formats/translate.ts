@@ -7,35 +7,28 @@ import type { TokenUsage } from '../catalog/types.ts';
 import { GatewayError, UpstreamMalformedError } from '../errors.ts';
 import type { WireFormat } from '../providers/types.ts';
 import { errorTypeOf } from './common/errors.ts';
-import { CLIENT_CHAT_FORMATS, type ClientFormat, PROVIDER_FORMATS } from './index.ts';
+import { CLIENT_FORMATS, type ClientFormat, PROVIDER_FORMATS } from './index.ts';
+import type { ChatRequest, EmbeddingsRequest, ImagesRequest, StreamEvent } from './ir.ts';
 import type {
-  ChatRequest,
-  EmbeddingsRequest,
-  ImagesRequest,
+  ClientEmbeddingsFormat,
+  ClientImagesFormat,
+  ProviderRequest,
   StreamDecoder,
   StreamEncoder,
-  StreamEvent,
-  UpstreamRequest,
-} from './ir.ts';
-import {
-  encodeOpenAIEmbeddings,
-  encodeOpenAIImages,
-  parseOpenAIEmbeddingsRequest,
-  parseOpenAIImagesRequest,
-} from './openai/endpoints.ts';
+} from './types.ts';
 
 /** One translated exchange with one target: the request to send and how to read its answers. */
 export interface Exchange {
-  request: UpstreamRequest;
+  request: ProviderRequest;
   /** Set when the gateway answers itself instead of asking the provider (the client's JSON body). */
-  localAnswer?: string;
+  localResponse?: string;
   /** A whole successful answer → the client's body, with its usage and model when known. */
-  answer(body: Buffer): { body: string; usage?: TokenUsage; model?: string };
+  response(body: Buffer): { body: string; usage?: TokenUsage; model?: string };
   /** A fresh stream translation, when the client asked for a stream. */
   stream?(): StreamTranscoder;
   /** Set when the provider streams through a second request (see `ProviderChatFormat.followStream`). */
   followStream?(
-    firstAnswer: Buffer,
+    firstResponse: Buffer,
     baseUrl: string,
   ): { url: string; headers: Record<string, string>; transcoder: StreamTranscoder };
 }
@@ -77,13 +70,14 @@ export function translatorFor(
     return chatTranslator(clientFormat, body);
   }
   if (clientFormat === 'anthropic' && apiPath === '/messages/count_tokens') return tokenCountEstimator(body);
-  if (clientFormat === 'openai' && apiPath === '/embeddings') return embeddingsTranslator(body);
-  if (clientFormat === 'openai' && apiPath === '/images/generations') return imagesTranslator(body);
+  const client = CLIENT_FORMATS[clientFormat];
+  if (client.embeddings && apiPath === '/embeddings') return embeddingsTranslator(client.embeddings, body);
+  if (client.images && apiPath === '/images/generations') return imagesTranslator(client.images, body);
   return undefined;
 }
 
 function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown>): Translator {
-  const client = CLIENT_CHAT_FORMATS[clientFormat];
+  const client = CLIENT_FORMATS[clientFormat].chat;
   let parsed: ChatRequest | undefined;
   const request = () => (parsed ??= client.parseRequest(body));
   return {
@@ -93,7 +87,7 @@ function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown
       const ir = withinOutputLimit(request(), target?.maxOutputTokens);
       return {
         request: provider.buildRequest(ir, model),
-        answer(bytes) {
+        response(bytes) {
           const response = provider.decodeResponse(bytes, ir);
           return {
             body: JSON.stringify(client.encodeResponse(response, ir)),
@@ -106,8 +100,8 @@ function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown
           : {}),
         ...(ir.stream && provider.followStream
           ? {
-              followStream(firstAnswer: Buffer, baseUrl: string) {
-                const { url, headers, decoder } = provider.followStream!(firstAnswer, baseUrl, ir);
+              followStream(firstResponse: Buffer, baseUrl: string) {
+                const { url, headers, decoder } = provider.followStream!(firstResponse, baseUrl, ir);
                 return { url, headers, transcoder: new StreamTranscoder(decoder, client.streamEncoder(ir)) };
               },
             }
@@ -126,12 +120,12 @@ function tokenCountEstimator(body: Record<string, unknown>): Translator {
   return {
     supports: (format) => format !== 'anthropic',
     prepare() {
-      const request = CLIENT_CHAT_FORMATS.anthropic.parseRequest(body);
+      const request = CLIENT_FORMATS.anthropic.chat.parseRequest(body);
       const text = JSON.stringify([request.system, request.messages, request.tools ?? []]);
       return {
         request: { path: '', body: {} },
-        localAnswer: JSON.stringify({ input_tokens: Math.ceil(text.length / 4) }),
-        answer: () => ({ body: '' }),
+        localResponse: JSON.stringify({ input_tokens: Math.ceil(text.length / 4) }),
+        response: () => ({ body: '' }),
       };
     },
   };
@@ -147,22 +141,22 @@ function withinOutputLimit(request: ChatRequest, maxOutputTokens: number | undef
   return { ...request, maxTokens: maxOutputTokens };
 }
 
-function embeddingsTranslator(body: Record<string, unknown>): Translator {
+function embeddingsTranslator(client: ClientEmbeddingsFormat, body: Record<string, unknown>): Translator {
   let parsed: EmbeddingsRequest | undefined;
   return {
     supports: (format) => PROVIDER_FORMATS[format]?.embeddings !== undefined,
     prepare(format, model) {
-      const request = (parsed ??= parseOpenAIEmbeddingsRequest(body));
+      const request = (parsed ??= client.parseRequest(body));
       const embeddings = PROVIDER_FORMATS[format]?.embeddings;
       if (!embeddings)
         throw new GatewayError(400, 'capability_not_supported', `The '${format}' format has no embeddings.`);
       return {
         request: embeddings.buildRequest(request, model),
-        answer(bytes) {
+        response(bytes) {
           const response = embeddings.decodeResponse(bytes, request);
           const usage = response.usage ? { inputTokens: response.usage.inputTokens, outputTokens: 0 } : undefined;
           return {
-            body: JSON.stringify(encodeOpenAIEmbeddings(response, request)),
+            body: JSON.stringify(client.encodeResponse(response, request)),
             ...(usage ? { usage } : {}),
             model: response.model,
           };
@@ -172,18 +166,18 @@ function embeddingsTranslator(body: Record<string, unknown>): Translator {
   };
 }
 
-function imagesTranslator(body: Record<string, unknown>): Translator {
+function imagesTranslator(client: ClientImagesFormat, body: Record<string, unknown>): Translator {
   let parsed: ImagesRequest | undefined;
   return {
     supports: (format) => PROVIDER_FORMATS[format]?.images !== undefined,
     prepare(format, model) {
-      const request = (parsed ??= parseOpenAIImagesRequest(body));
+      const request = (parsed ??= client.parseRequest(body));
       const images = PROVIDER_FORMATS[format]?.images;
       if (!images)
         throw new GatewayError(400, 'capability_not_supported', `The '${format}' format has no image generation.`);
       return {
         request: images.buildRequest(request, model),
-        answer: (bytes) => ({ body: JSON.stringify(encodeOpenAIImages(images.decodeResponse(bytes, request))) }),
+        response: (bytes) => ({ body: JSON.stringify(client.encodeResponse(images.decodeResponse(bytes, request))) }),
       };
     },
   };

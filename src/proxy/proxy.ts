@@ -6,9 +6,9 @@ import type { TokenUsage } from '../catalog/types.ts';
 import type { Config } from '../config/config.ts';
 import { FormatNotSupportedError, GatewayError, InvalidRequestError } from '../errors.ts';
 import { isObject } from '../formats/common/json.ts';
-import { CODECS, codecOf } from '../formats/index.ts';
+import { CLIENT_FORMATS, clientSideOf } from '../formats/index.ts';
 import { type Exchange, translatedError, translatorFor } from '../formats/translate.ts';
-import type { WireFormatCodec } from '../formats/types.ts';
+import type { ClientSide } from '../formats/types.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { Provider, WireFormat } from '../providers/types.ts';
 import type { Router } from '../routing/router.ts';
@@ -17,7 +17,7 @@ import type { RequestEstimate } from '../routing/strategies.ts';
 import type { Attempt, RequestContext } from '../server/context.ts';
 import { type UpstreamClient, upstreamFailure } from '../upstream/client.ts';
 import { upstreamRequestHeaders } from './headers.ts';
-import { type RelayStats, ResponseRelay, RetryableAnswer } from './relay.ts';
+import { type RelayStats, ResponseRelay, RetryableResponse } from './relay.ts';
 
 /** A request about to be proxied: its parsed JSON body (if any) and the raw bytes. */
 export interface ProxyRequest {
@@ -34,7 +34,7 @@ interface ReadRequest extends ProxyRequest {
 }
 
 /** A candidate with the wire format it is reached in, and the translated exchange when that is not the client's. */
-interface Target extends Candidate {
+interface PreparedCandidate extends Candidate {
   format: WireFormat;
   exchange: Exchange | undefined;
 }
@@ -105,10 +105,10 @@ export async function proxyRequest(
 
   const deadline = ctx.startedAt + config.requestTimeoutMs;
   const attempts: Attempt[] = (ctx.attempts = []);
-  let previous: Target | undefined;
+  let previous: PreparedCandidate | undefined;
   let failure: GatewayError | undefined;
   for (let index = 0; index < candidates.length; index++) {
-    const candidate = candidates[index] as Target;
+    const candidate = candidates[index] as PreparedCandidate;
     const isLastCandidate = index === candidates.length - 1;
     if (previous) deps.metrics.fallback({ from: previous.provider.id, to: candidate.provider.id });
     previous = candidate;
@@ -147,10 +147,15 @@ export async function proxyRequest(
  * request translates into. When none is left, the reason: the first translation's refusal (a 400
  * naming the parameter), or the format pair the gateway does not translate.
  */
-function targetsOf(candidates: Candidate[], request: ReadRequest, ctx: RequestContext, catalog: Catalog): Target[] {
+function targetsOf(
+  candidates: Candidate[],
+  request: ReadRequest,
+  ctx: RequestContext,
+  catalog: Catalog,
+): PreparedCandidate[] {
   const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json);
   const capability = CAPABILITY_OF_PATH[request.apiPath];
-  const targets: Target[] = [];
+  const targets: PreparedCandidate[] = [];
   let refusal: unknown;
   for (const candidate of candidates) {
     if (capability && candidate.provider.capabilities?.[capability] === false) {
@@ -219,7 +224,7 @@ async function attempt(
   ctx: RequestContext,
   request: ReadRequest,
   deps: ProxyDeps,
-  candidate: Target,
+  candidate: PreparedCandidate,
   lastChance: boolean,
   timeoutMs: number,
 ): Promise<AttemptResult> {
@@ -247,20 +252,20 @@ async function attempt(
     },
     failure: (error: unknown, phase: 'headers' | 'body') =>
       upstreamFailure(error, provider.id, { ...upstream.timeouts, requestTimeoutMs: Math.round(timeoutMs) }, phase),
-    sseErrorEvent: CODECS[ctx.clientFormat].sseErrorEvent,
+    streamErrorEvent: CLIENT_FORMATS[ctx.clientFormat].streamErrorEvent,
     retryable: lastChance ? undefined : (status: number) => RETRYABLE_STATUS.has(status),
     headersTimeoutMs: Math.max(1, Math.round(timeoutMs)),
   };
 
-  if (exchange?.localAnswer !== undefined) {
+  if (exchange?.localResponse !== undefined) {
     record('local');
     res.writeHead(200, {
       ...common.extraHeaders,
       'content-type': 'application/json',
-      'content-length': Buffer.byteLength(exchange.localAnswer),
+      'content-length': Buffer.byteLength(exchange.localResponse),
       'x-gateway-token-count': 'estimated',
     });
-    res.end(exchange.localAnswer);
+    res.end(exchange.localResponse);
     return { done: true };
   }
   let outgoing: { url: string; method: string; body: Buffer | undefined; headers: Record<string, string> };
@@ -271,8 +276,8 @@ async function attempt(
       new ResponseRelay(res, {
         ...common,
         translate: {
-          answer: (bytes) => {
-            const answer = exchange.answer(bytes);
+          response: (bytes) => {
+            const answer = exchange.response(bytes);
             return {
               body: answer.body,
               headers: answer.usage ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {},
@@ -289,14 +294,14 @@ async function attempt(
       });
     outgoing = { ...translatedRequest(req, exchange, provider, model, ctx.stream), method: ctx.method };
   } else {
-    const codec = codecOf(candidate.format) as WireFormatCodec;
+    const codec = clientSideOf(candidate.format) as ClientSide;
     const askForUsage = ctx.stream && !request.clientAskedForUsage && provider.acceptsStreamOptions;
     const streamUsage = codec.streamUsage(askForUsage);
     makeRelay = () =>
       new ResponseRelay(res, {
         ...common,
         inspectJson: (bytes) => {
-          const answer = codec.usageOfAnswer(bytes);
+          const answer = codec.usageOfResponse(bytes);
           return answer ? usageHeaders(answer.usage, price(answer.usage, answer.model)) : {};
         },
         inspectSse: (events) => streamUsage.events(events),
@@ -365,7 +370,7 @@ async function attempt(
     else router.record(candidate, { ok: false });
     return { done: true };
   } catch (error) {
-    if (error instanceof RetryableAnswer) {
+    if (error instanceof RetryableResponse) {
       record(String(error.status));
       router.record(candidate, { ok: false, retryAfter: error.retryAfter });
       return { done: false, retrySameTarget: true, retryAfter: error.retryAfter };
@@ -380,8 +385,8 @@ async function attempt(
   }
 }
 
-const translatedErrorBody = (ctx: RequestContext, candidate: Target, status: number, bytes: Buffer) =>
-  CODECS[ctx.clientFormat].errorBody(translatedError(candidate.format, status, bytes));
+const translatedErrorBody = (ctx: RequestContext, candidate: PreparedCandidate, status: number, bytes: Buffer) =>
+  CLIENT_FORMATS[ctx.clientFormat].errorBody(translatedError(candidate.format, status, bytes));
 
 function sendTranslatedError(res: ServerResponse, headers: Record<string, string>, body: string, status: number): void {
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -407,11 +412,11 @@ async function firstStep(
     const answer = await upstream.fetchWhole(outgoing, abort.signal, timeoutMs);
     if (!lastChance && RETRYABLE_STATUS.has(answer.status)) {
       const retryAfter = answer.headers['retry-after'];
-      throw new RetryableAnswer(answer.status, typeof retryAfter === 'string' ? retryAfter : undefined);
+      throw new RetryableResponse(answer.status, typeof retryAfter === 'string' ? retryAfter : undefined);
     }
     return answer;
   } catch (error) {
-    if (error instanceof RetryableAnswer) throw error;
+    if (error instanceof RetryableResponse) throw error;
     throw upstreamFailure(error, providerId, { ...upstream.timeouts, requestTimeoutMs: timeoutMs }, 'headers');
   } finally {
     res.off('close', onClose);

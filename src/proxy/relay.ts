@@ -20,7 +20,7 @@ export interface RelayOptions {
   /** Maps a failure talking to the provider to the error reported to the client. */
   failure: (error: unknown, phase: 'headers' | 'body') => GatewayError;
   /** Renders a mid-stream error as one SSE event in the client's format. */
-  sseErrorEvent: (error: GatewayError) => string;
+  streamErrorEvent: (error: GatewayError) => string;
   /** Sees a successful whole-JSON answer before it is sent, and returns headers to add to it. */
   inspectJson?: (body: Buffer) => Record<string, string>;
   /** Sees whole SSE events before they are sent, and returns the bytes to send instead. */
@@ -48,7 +48,7 @@ export interface RelayOptions {
 /** How a translated exchange's answers reach the client in its own format. */
 export interface RelayTranslation {
   /** A whole successful answer → the client's body and headers to add; throws a GatewayError if unreadable. */
-  answer(body: Buffer): { body: string; headers: Record<string, string> };
+  response(body: Buffer): { body: string; headers: Record<string, string> };
   /** An error answer → the client's error body (JSON). */
   error(status: number, body: Buffer): string;
   /** Set for streamed requests: the provider's stream in, whole client SSE events out. */
@@ -58,7 +58,7 @@ export interface RelayTranslation {
 }
 
 /** The provider answered with a status worth another attempt; nothing was sent to the client. */
-export class RetryableAnswer extends Error {
+export class RetryableResponse extends Error {
   constructor(
     readonly status: number,
     readonly retryAfter: string | undefined,
@@ -85,7 +85,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   readonly #options: RelayOptions;
   readonly #stats: RelayStats = { firstByteAt: undefined, bytesOut: 0, error: undefined };
   #resolve!: (stats: RelayStats) => void;
-  #reject!: (error: GatewayError | RetryableAnswer) => void;
+  #reject!: (error: GatewayError | RetryableResponse) => void;
   #controller: Controller | undefined;
   #clientGone = false;
   #started = false;
@@ -149,7 +149,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     if (this.#options.retryable?.(statusCode)) {
       this.#givenUp = true;
       const retryAfter = upstreamHeaders['retry-after'];
-      this.#reject(new RetryableAnswer(statusCode, typeof retryAfter === 'string' ? retryAfter : undefined));
+      this.#reject(new RetryableResponse(statusCode, typeof retryAfter === 'string' ? retryAfter : undefined));
       controller.abort(new Error('given up for another attempt'));
       return;
     }
@@ -248,7 +248,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     if (this.#status >= 300) body = translate.error(this.#status, held);
     else {
       try {
-        ({ body, headers: added } = translate.answer(held));
+        ({ body, headers: added } = translate.response(held));
       } catch (error) {
         this.#givenUp = true;
         this.#reject(error as GatewayError); // nothing sent yet: answered as an error in the client's shape
@@ -327,7 +327,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
       return;
     }
     this.#stats.error = failure;
-    const event = this.#sse ? this.#options.sseErrorEvent(failure) : undefined;
+    const event = this.#sse ? this.#options.streamErrorEvent(failure) : undefined;
     if (event) this.#stats.bytesOut += event.length;
     this.#finish();
     if (event) this.#res.end(event);

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { GatewayError, MethodNotAllowedError, PayloadTooLargeError, RateLimitError } from '../errors.ts';
-import { type ClientFormat, CODECS } from '../formats/index.ts';
+import { CLIENT_FORMATS, type ClientFormat } from '../formats/index.ts';
 
 /** Anything thrown that is not a GatewayError is a bug: report it without its internals. */
 export function asGatewayError(error: unknown): GatewayError {
@@ -18,7 +18,7 @@ export function sendError(
   extraHeaders?: Record<string, string>,
 ): void {
   if (res.headersSent) return;
-  const body = CODECS[format].errorBody(error);
+  const body = CLIENT_FORMATS[format].errorBody(error);
   const headers: Record<string, string | number> = {
     ...extraHeaders,
     'content-type': 'application/json',

@@ -51,7 +51,7 @@ interface RouteSpec extends Route {
  * The route table, built once per gateway: the returned function finds the route of a request,
  * or throws the 404/405 that explains why there is none.
  */
-export function createRouter(deps: RouteDeps): (ctx: RequestContext) => Route {
+export function createRouteTable(deps: RouteDeps): (ctx: RequestContext) => Route {
   const spec = (
     name: string,
     methods: readonly string[] | undefined,

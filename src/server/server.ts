@@ -14,7 +14,7 @@ import { createContext, type RequestContext } from './context.ts';
 import { Cors } from './cors.ts';
 import { asGatewayError, sendError } from './error-response.ts';
 import { ModelDirectory } from './models.ts';
-import { clientFormatOf, createRouter, type Route, type RouteDeps } from './routes.ts';
+import { clientFormatOf, createRouteTable, type Route, type RouteDeps } from './routes.ts';
 
 export interface Gateway {
   /** Starts listening; resolves with the bound address. */
@@ -62,7 +62,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     metricsText: () => metrics.render(),
     router: new Router(config.routing, catalog),
   };
-  const route = createRouter(deps);
+  const route = createRouteTable(deps);
   let inFlight = 0;
 
   /** Gateway key, then rate limits and budget: who is asking, and may they. */

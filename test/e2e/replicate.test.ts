@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../../src/formats/ir.ts';
-import { followStream } from '../../src/formats/replicate/index.ts';
+import { followStream } from '../../src/formats/replicate/stream.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { chatRequest } from '../helpers/ir.ts';
 import { json, MockUpstream, type ReceivedRequest, sleep } from '../helpers/mock-upstream.ts';

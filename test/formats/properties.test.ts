@@ -7,16 +7,24 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anthropicChat, buildAnthropicRequest, parseAnthropicRequest } from '../../src/formats/anthropic/chat.ts';
+import {
+  buildRequest as buildAnthropicRequest,
+  parseRequest as parseAnthropicRequest,
+} from '../../src/formats/anthropic/request.ts';
 import type { FinishReason, StreamEvent, TokenUsage } from '../../src/formats/ir.ts';
-import { buildOpenAIRequest, openAIChat, parseOpenAIRequest } from '../../src/formats/openai/chat.ts';
+import {
+  buildRequest as buildOpenAIRequest,
+  parseRequest as parseOpenAIRequest,
+} from '../../src/formats/openai/request.ts';
 import { StreamTranscoder } from '../../src/formats/translate.ts';
 import {
+  anthropicChat,
   assembleAnthropic,
   assembleOpenAI,
   bytesOf,
   decodeAll,
   expectAnthropicGrammar,
+  openAIChat,
   readAnthropicStream,
   readOpenAIStream,
   splitAt,

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildAnthropicRequest, parseAnthropicRequest } from '../../src/formats/anthropic/chat.ts';
-import { buildOpenAIRequest, parseOpenAIRequest } from '../../src/formats/openai/chat.ts';
+import {
+  buildRequest as buildAnthropicRequest,
+  parseRequest as parseAnthropicRequest,
+} from '../../src/formats/anthropic/request.ts';
+import {
+  buildRequest as buildOpenAIRequest,
+  parseRequest as parseOpenAIRequest,
+} from '../../src/formats/openai/request.ts';
 
 /**
  * Random valid OpenAI chat requests → Anthropic requests → back to OpenAI: the Anthropic request is

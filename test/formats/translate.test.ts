@@ -5,17 +5,19 @@
  * chat.completion.chunk reference.
  */
 import { describe, expect, it } from 'vitest';
-import { anthropicChat, parseAnthropicRequest } from '../../src/formats/anthropic/chat.ts';
+import { parseRequest as parseAnthropicRequest } from '../../src/formats/anthropic/request.ts';
 import type { ChatRequest } from '../../src/formats/ir.ts';
-import { openAIChat, parseOpenAIRequest } from '../../src/formats/openai/chat.ts';
+import { parseRequest as parseOpenAIRequest } from '../../src/formats/openai/request.ts';
 import { StreamTranscoder } from '../../src/formats/translate.ts';
 import {
+  anthropicChat,
   anthropicEvent,
   assembleAnthropic,
   assembleOpenAI,
   bytesOf,
   DONE,
   expectAnthropicGrammar,
+  openAIChat,
   openAIChunk,
   readAnthropicStream,
   readOpenAIStream,

@@ -1,8 +1,12 @@
 /** Helpers for the translation tests: SSE framing, byte splitting, reading encoded streams back. */
+
 import { expect } from 'vitest';
 import { GatewayError } from '../../src/errors.ts';
-import type { StreamDecoder, StreamEvent } from '../../src/formats/ir.ts';
+import { anthropicFormat } from '../../src/formats/anthropic/index.ts';
+import type { StreamEvent } from '../../src/formats/ir.ts';
+import { openAIFormat } from '../../src/formats/openai/index.ts';
 import type { StreamTranscoder } from '../../src/formats/translate.ts';
+import type { ClientChatFormat, ProviderChatFormat, StreamDecoder } from '../../src/formats/types.ts';
 
 /** One Anthropic Messages SSE event, framed as the API sends it (`event:` line, then `data:`). */
 export const anthropicEvent = (data: { type: string } & Record<string, unknown>) =>
@@ -193,3 +197,13 @@ export function errorOf(run: () => unknown): GatewayError {
   }
   throw new Error('expected the translation to refuse the request');
 }
+
+/** Both sides of the OpenAI and Anthropic chat formats in one object, as the translation tests use them. */
+export const openAIChat: ClientChatFormat & ProviderChatFormat = {
+  ...openAIFormat.client.chat,
+  ...openAIFormat.provider.chat,
+};
+export const anthropicChat: ClientChatFormat & ProviderChatFormat = {
+  ...anthropicFormat.client.chat,
+  ...anthropicFormat.provider.chat,
+};

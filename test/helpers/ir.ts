@@ -1,4 +1,5 @@
-import type { ChatRequest, StreamDecoder, StreamEvent } from '../../src/formats/ir.ts';
+import type { ChatRequest, StreamEvent } from '../../src/formats/ir.ts';
+import type { StreamDecoder } from '../../src/formats/types.ts';
 
 /** An IR chat request with the given fields over a minimal one-message default. */
 export function chatRequest(fields: Partial<ChatRequest> = {}): ChatRequest {

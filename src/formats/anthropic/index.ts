@@ -1,38 +1,24 @@
-import type { GatewayError } from '../../errors.ts';
-import type { WireFormatCodec } from '../types.ts';
-import { AnthropicStreamUsage, usageOfAnswer } from './usage.ts';
+/**
+ * Anthropic Messages as a wire format. As a client format (Claude Code, the Anthropic SDKs):
+ * requests in, messages and events out. As a provider format: requests out, messages and events in.
+ */
+import type { WireFormatSpec } from '../types.ts';
+import { errorBody, errorOf } from './errors.ts';
+import { buildRequest, parseRequest } from './request.ts';
+import { decodeResponse, encodeResponse } from './response.ts';
+import { ChatStreamDecoder, ChatStreamEncoder } from './stream.ts';
+import { StreamUsageReader, usageOfResponse } from './usage.ts';
 
-/** Anthropic's error types by HTTP status (its API reference's error table). */
-function errorType(status: number): string {
-  switch (status) {
-    case 400:
-      return 'invalid_request_error';
-    case 401:
-      return 'authentication_error';
-    case 403:
-      return 'permission_error';
-    case 404:
-      return 'not_found_error';
-    case 413:
-      return 'request_too_large';
-    case 429:
-      return 'rate_limit_error';
-    case 529:
-      return 'overloaded_error';
-    default:
-      return status >= 500 ? 'api_error' : 'invalid_request_error';
-  }
-}
-
-/** Anthropic's error body, which the Anthropic SDKs parse: `{"type":"error","error":{"type","message"}}`. */
-export function anthropicErrorBody(error: GatewayError): string {
-  return JSON.stringify({ type: 'error', error: { type: errorType(error.status), message: error.message } });
-}
-
-export const anthropicFormat: WireFormatCodec = {
-  errorBody: anthropicErrorBody,
-  sseErrorEvent: (error) => `event: error\ndata: ${anthropicErrorBody(error)}\n\n`,
-  usageOfAnswer,
-  // Anthropic streams always report usage; the gateway never has to ask.
-  streamUsage: () => new AnthropicStreamUsage(),
-};
+export const anthropicFormat = {
+  client: {
+    chat: { parseRequest, encodeResponse, streamEncoder: (request) => new ChatStreamEncoder(request) },
+    errorBody,
+    streamErrorEvent: (error) => `event: error\ndata: ${errorBody(error)}\n\n`,
+    usageOfResponse,
+    // Anthropic streams always report usage; the gateway never has to ask.
+    streamUsage: () => new StreamUsageReader(),
+  },
+  provider: {
+    chat: { buildRequest, decodeResponse, streamDecoder: (request) => new ChatStreamDecoder(request), errorOf },
+  },
+} satisfies WireFormatSpec;

@@ -252,7 +252,7 @@ function readThinking(raw: unknown): ChatRequest['reasoning'] {
   );
 }
 
-export function parseAnthropicRequest(body: Json): ChatRequest {
+export function parseRequest(body: Json): ChatRequest {
   if (!Array.isArray(body.messages))
     throw new InvalidRequestError('invalid_request', "'messages' must be an array.", 'messages');
   const toolNames = new Map<string, string>();
@@ -429,10 +429,7 @@ function thinkingBudget(request: ChatRequest): number | undefined {
   return continuesUnsignedToolUse(request) ? undefined : thinkingBudgetOf(request, TARGET);
 }
 
-export function buildAnthropicRequest(
-  request: ChatRequest,
-  model: string,
-): { path: string; body: Record<string, unknown> } {
+export function buildRequest(request: ChatRequest, model: string): { path: string; body: Record<string, unknown> } {
   const refuse = (param: string, detail: string) => {
     throw new UnsupportedParameterError(param, TARGET, detail);
   };

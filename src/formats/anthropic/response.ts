@@ -1,9 +1,8 @@
 /** Anthropic Messages answers ⇄ IR: whole messages both ways, stop reasons, usage, error bodies. */
 import { type AnthropicUsage, anthropicUsageToTokenUsage } from '../../catalog/cost.ts';
 import { GatewayError } from '../../errors.ts';
-import { errorInfoOf } from '../common/errors.ts';
 import { isObject, parseArguments, parseJsonResponse } from '../common/json.ts';
-import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
+import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
 import { jsonToolOf } from './request.ts';
 
 export const STOP_REASON: Record<FinishReason, string> = {
@@ -48,7 +47,7 @@ function safeArguments(text: string): Record<string, unknown> {
   }
 }
 
-export function encodeAnthropicResponse(response: ChatResponse): Record<string, unknown> {
+export function encodeResponse(response: ChatResponse): Record<string, unknown> {
   return {
     id: response.id,
     type: 'message',
@@ -71,12 +70,12 @@ const FINISH_FROM_ANTHROPIC: Record<string, FinishReason> = {
   refusal: 'content_filter',
 };
 
-export const finishFromAnthropic = (reason: unknown, jsonAnswer: boolean): FinishReason => {
+export const finishFromAnthropic = (reason: unknown, jsonResponse: boolean): FinishReason => {
   const finish = FINISH_FROM_ANTHROPIC[String(reason)] ?? 'stop';
-  return jsonAnswer && finish === 'tool_calls' ? 'stop' : finish;
+  return jsonResponse && finish === 'tool_calls' ? 'stop' : finish;
 };
 
-export function decodeAnthropicResponse(bytes: Buffer, request: ChatRequest): ChatResponse {
+export function decodeResponse(bytes: Buffer, request: ChatRequest): ChatResponse {
   const body = parseJsonResponse(bytes, 'Anthropic');
   if (!Array.isArray(body.content))
     throw new GatewayError(502, 'upstream_malformed', "The provider's answer has no content.", 'upstream_error');
@@ -111,24 +110,4 @@ export function decodeAnthropicResponse(bytes: Buffer, request: ChatRequest): Ch
     ...(typeof body.stop_sequence === 'string' ? { stopSequence: body.stop_sequence } : {}),
     usage: isObject(body.usage) ? anthropicUsageToTokenUsage(body.usage as AnthropicUsage) : undefined,
   };
-}
-
-/** Anthropic's error types → the HTTP status that best describes them (for errors mid-stream). */
-export const STATUS_OF_ERROR: Record<string, number> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  api_error: 500,
-  overloaded_error: 529,
-};
-
-export function anthropicErrorOf(_status: number, body: Buffer): UpstreamErrorInfo {
-  return errorInfoOf(body, (parsed) =>
-    isObject(parsed) && isObject(parsed.error) && typeof parsed.error.message === 'string'
-      ? { message: parsed.error.message, ...(typeof parsed.error.type === 'string' ? { code: parsed.error.type } : {}) }
-      : undefined,
-  );
 }

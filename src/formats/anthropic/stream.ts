@@ -7,10 +7,11 @@ import { GatewayError } from '../../errors.ts';
 import { incompleteStream } from '../common/errors.ts';
 import { isObject, type Json } from '../common/json.ts';
 import { SseEventReader, sseEvent } from '../common/sse.ts';
-import type { ChatRequest, FinishReason, StreamDecoder, StreamEncoder, StreamEvent, TokenUsage } from '../ir.ts';
-import { anthropicErrorBody } from './index.ts';
+import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../ir.ts';
+import type { StreamDecoder, StreamEncoder } from '../types.ts';
+import { errorBody, STATUS_OF_ERROR } from './errors.ts';
 import { jsonToolOf } from './request.ts';
-import { anthropicUsage, finishFromAnthropic, STATUS_OF_ERROR, STOP_REASON } from './response.ts';
+import { anthropicUsage, finishFromAnthropic, STOP_REASON } from './response.ts';
 
 type OpenBlock = { kind: 'text' | 'thinking' } | { kind: 'tool'; toolIndex: number };
 
@@ -20,7 +21,7 @@ type OpenBlock = { kind: 'text' | 'thinking' } | { kind: 'tool'; toolIndex: numb
  * reason and usage, and `message_stop`. The stop and usage wait for the end of the provider's
  * stream, since OpenAI-style providers send usage after the finish.
  */
-export class AnthropicStreamEncoder implements StreamEncoder {
+export class ChatStreamEncoder implements StreamEncoder {
   #id = '';
   #model: string;
   #started = false;
@@ -94,7 +95,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
         Object.assign(this.#usage, event.usage);
         return '';
       case 'error':
-        return `event: error\ndata: ${anthropicErrorBody(new GatewayError(event.status, event.code, event.message))}\n\n`;
+        return `event: error\ndata: ${errorBody(new GatewayError(event.status, event.code, event.message))}\n\n`;
       case 'end':
         return (
           this.#ensureStarted() +
@@ -158,7 +159,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
 type BlockKind = 'text' | 'tool' | 'json' | 'thinking' | 'other';
 
 /** Messages API events → IR events, tracking which content block is which. */
-export class AnthropicStreamDecoder implements StreamDecoder {
+export class ChatStreamDecoder implements StreamDecoder {
   readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event.data));
   readonly #jsonTool: string | undefined;
   /** `hasInput`: a tool call's arguments were passed on (a call without any gets `{}`). */

@@ -2,13 +2,13 @@ import { type AnthropicUsage, anthropicUsageToTokenUsage } from '../../catalog/c
 import type { TokenUsage } from '../../catalog/types.ts';
 import { isObject } from '../common/json.ts';
 import { eventData, eventEnd, eventStart, firstStringValue, lastObjectValue, objectKeyAt } from '../common/sse.ts';
-import type { AnswerUsage, StreamUsage } from '../types.ts';
+import type { ResponseUsage, StreamUsage } from '../types.ts';
 
 const USAGE_KEY = Buffer.from('"usage":');
 const MODEL_KEY = Buffer.from('"model":"');
 
 /** The usage of a whole Messages API answer (its last `usage` object is the message's own). */
-export function usageOfAnswer(body: Buffer): AnswerUsage | undefined {
+export function usageOfResponse(body: Buffer): ResponseUsage | undefined {
   const usage = lastObjectValue(body, USAGE_KEY);
   return usage
     ? { usage: anthropicUsageToTokenUsage(usage as AnthropicUsage), model: firstStringValue(body, MODEL_KEY) }
@@ -19,7 +19,7 @@ export function usageOfAnswer(body: Buffer): AnswerUsage | undefined {
  * Reads a Messages API stream's usage: `message_start` carries the input side (and the model),
  * each `message_delta` the running totals, which replace what came before. Events pass unchanged.
  */
-export class AnthropicStreamUsage implements StreamUsage {
+export class StreamUsageReader implements StreamUsage {
   model: string | undefined;
   #usage: AnthropicUsage | undefined;
 

@@ -6,7 +6,8 @@
 import { UnsupportedParameterError, UpstreamMalformedError } from '../../errors.ts';
 import { DEFAULT_INPUT_TYPE } from '../cohere/embeddings.ts';
 import { asArray, asNumber, asRecord, isObject, type Json, parseJsonResponse } from '../common/json.ts';
-import type { EmbeddingsRequest, EmbeddingsResponse, ProviderEmbeddingsFormat, UpstreamRequest } from '../ir.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../ir.ts';
+import type { ProviderEmbeddingsFormat, ProviderRequest } from '../types.ts';
 
 const TARGET = 'AWS Bedrock embeddings';
 
@@ -48,7 +49,7 @@ function cohereBody(request: EmbeddingsRequest): Json {
   };
 }
 
-function buildRequest(request: EmbeddingsRequest, model: string): UpstreamRequest {
+function buildRequest(request: EmbeddingsRequest, model: string): ProviderRequest {
   const family = embeddingFamilyOf(model);
   return { path: invokePath(model), body: family === 'cohere' ? cohereBody(request) : titanBody(request, family) };
 }
@@ -76,4 +77,4 @@ function decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsRes
   return { model: request.model, embeddings: vectors, usage: undefined };
 }
 
-export const bedrockEmbeddings: ProviderEmbeddingsFormat = { buildRequest, decodeResponse };
+export const embeddings: ProviderEmbeddingsFormat = { buildRequest, decodeResponse };

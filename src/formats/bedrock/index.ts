@@ -1,15 +1,14 @@
-/** AWS Bedrock's wire format: the Converse API for chat, InvokeModel for embeddings. */
-import type { ChatRequest, ProviderChatFormat, ProviderWireFormat } from '../ir.ts';
-import { bedrockEmbeddings } from './embeddings.ts';
-import { buildConverseRequest } from './request.ts';
-import { bedrockErrorOf, decodeConverseResponse } from './response.ts';
-import { ConverseStreamDecoder } from './stream.ts';
+/** AWS Bedrock's wire format: the Converse API for chat (binary event streams), InvokeModel for embeddings. */
+import type { WireFormatSpec } from '../types.ts';
+import { embeddings } from './embeddings.ts';
+import { errorOf } from './errors.ts';
+import { buildRequest } from './request.ts';
+import { decodeResponse } from './response.ts';
+import { ChatStreamDecoder } from './stream.ts';
 
-export const bedrockChat: ProviderChatFormat = {
-  buildRequest: buildConverseRequest,
-  decodeResponse: decodeConverseResponse,
-  streamDecoder: (request: ChatRequest) => new ConverseStreamDecoder(request),
-  errorOf: bedrockErrorOf,
-};
-
-export const bedrockFormat: ProviderWireFormat = { chat: bedrockChat, embeddings: bedrockEmbeddings };
+export const bedrockFormat = {
+  provider: {
+    chat: { buildRequest, decodeResponse, streamDecoder: (request) => new ChatStreamDecoder(request), errorOf },
+    embeddings,
+  },
+} satisfies WireFormatSpec;

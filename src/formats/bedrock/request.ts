@@ -20,9 +20,9 @@ import type {
   TextPart,
   ToolChoice,
   ToolResultPart,
-  UpstreamRequest,
   UserPart,
 } from '../ir.ts';
+import type { ProviderRequest } from '../types.ts';
 
 export const BEDROCK = 'AWS Bedrock (Converse API)';
 
@@ -178,7 +178,7 @@ const toolSpec = (name: string, description: string | undefined, schema: Record<
  * The forced tool a JSON answer is asked for through, as the Anthropic builder does: Converse has
  * no JSON mode, so the answer comes back as that tool's input and is handed over as text.
  */
-function jsonAnswerTool(request: ChatRequest): Json | undefined {
+function jsonResponseTool(request: ChatRequest): Json | undefined {
   const name = jsonToolOf(request);
   const format = request.responseFormat;
   if (!name || !format) return undefined;
@@ -225,7 +225,7 @@ function clientTools(request: ChatRequest): Json[] {
 /** `toolConfig`, or undefined: the client's tools and choice, or the forced JSON-answer tool. */
 export function toolConfigOf(request: ChatRequest): Json | undefined {
   const tools = clientTools(request);
-  const jsonTool = jsonAnswerTool(request);
+  const jsonTool = jsonResponseTool(request);
   if (jsonTool)
     return { tools: [...tools, jsonTool], toolChoice: { tool: { name: (jsonTool.toolSpec as Json).name } } };
   if (tools.length === 0) return undefined;
@@ -295,7 +295,7 @@ function refuseInexpressible(request: ChatRequest): void {
     throw new UnsupportedParameterError('n', BEDROCK, 'Converse returns one choice');
 }
 
-export function buildConverseRequest(request: ChatRequest, model: string): UpstreamRequest {
+export function buildRequest(request: ChatRequest, model: string): ProviderRequest {
   refuseInexpressible(request);
   const thinkingBudget = thinkingBudgetFor(request, model);
   const body: Json = { messages: converseMessages(request) };

@@ -3,18 +3,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { jsonToolOf } from '../anthropic/request.ts';
-import { excerpt } from '../common/errors.ts';
-import {
-  asArray,
-  asNumber,
-  asRecord,
-  asString,
-  isObject,
-  type Json,
-  parseJsonResponse,
-  tryParseJsonObject,
-} from '../common/json.ts';
-import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
+import { asArray, asNumber, asRecord, asString, isObject, type Json, parseJsonResponse } from '../common/json.ts';
+import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
 
 /** Converse answers carry no id of their own (it is in a response header), so the gateway makes one. */
 export const newMessageId = () => `bedrock-${randomUUID()}`;
@@ -23,10 +13,10 @@ export const newMessageId = () => `bedrock-${randomUUID()}`;
  * Converse `stopReason` values (API reference, ConverseOutput) → IR finish reasons. A JSON answer
  * asked for through a forced tool ends in `tool_use`, but is a finished answer to the client.
  */
-export function finishReasonOf(stopReason: unknown, jsonAnswer = false): FinishReason {
+export function finishReasonOf(stopReason: unknown, jsonResponse = false): FinishReason {
   switch (stopReason) {
     case 'tool_use':
-      return jsonAnswer ? 'stop' : 'tool_calls';
+      return jsonResponse ? 'stop' : 'tool_calls';
     case 'max_tokens':
     case 'model_context_window_exceeded':
       return 'length';
@@ -91,7 +81,7 @@ function contentPartOf(block: Json, jsonTool: string | undefined): AssistantPart
   return undefined;
 }
 
-export function decodeConverseResponse(body: Buffer, request: ChatRequest): ChatResponse {
+export function decodeResponse(body: Buffer, request: ChatRequest): ChatResponse {
   const answer = parseJsonResponse(body, 'Bedrock Converse');
   const message = asRecord(asRecord(answer.output).message);
   const jsonTool = jsonToolOf(request);
@@ -115,21 +105,3 @@ export function decodeConverseResponse(body: Buffer, request: ChatRequest): Chat
  * Bedrock's error types by HTTP status (Converse API reference, Errors). The body only says
  * `{"message": …}`; the type itself travels in the `x-amzn-errortype` header.
  */
-const ERROR_TYPES: Record<number, string> = {
-  400: 'ValidationException',
-  403: 'AccessDeniedException',
-  404: 'ResourceNotFoundException',
-  408: 'ModelTimeoutException',
-  424: 'ModelErrorException',
-  429: 'ThrottlingException',
-  500: 'InternalServerException',
-  503: 'ServiceUnavailableException',
-};
-
-export function bedrockErrorOf(status: number, body: Buffer): UpstreamErrorInfo {
-  const parsed = tryParseJsonObject(body);
-  // AWS JSON errors spell it `message` or `Message`; some carry the type as `__type` ("ns#Type").
-  const message = asString(parsed?.message) ?? asString(parsed?.Message) ?? (excerpt(body) || `HTTP ${status}`);
-  const type = asString(parsed?.__type)?.split('#').at(-1) ?? ERROR_TYPES[status];
-  return { message, ...(type ? { code: type } : {}) };
-}

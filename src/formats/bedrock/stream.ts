@@ -9,7 +9,8 @@ import type { Message } from '@smithy/eventstream-codec';
 import { jsonToolOf } from '../anthropic/request.ts';
 import { incompleteStream } from '../common/errors.ts';
 import { asNumber, asRecord, asString, isObject, type Json, tryParseJsonObject } from '../common/json.ts';
-import type { ChatRequest, StreamDecoder, StreamEvent } from '../ir.ts';
+import type { ChatRequest, StreamEvent } from '../ir.ts';
+import type { StreamDecoder } from '../types.ts';
 import { EventStreamFramer, headerString } from './event-stream.ts';
 import { finishReasonOf, newMessageId, stopSequenceOf, usageOf } from './response.ts';
 
@@ -40,7 +41,7 @@ const malformed = (detail: string): StreamEvent => ({
   message: `Bedrock sent a malformed event stream: ${detail}`,
 });
 
-export class ConverseStreamDecoder implements StreamDecoder {
+export class ChatStreamDecoder implements StreamDecoder {
   readonly #framer = new EventStreamFramer();
   readonly #model: string;
   /** The forced tool a JSON answer was asked for through: its input streams as the answer's text. */

@@ -4,7 +4,8 @@
  */
 import { UpstreamMalformedError } from '../../errors.ts';
 import { asArray, asNumber, asRecord, parseJsonResponse } from '../common/json.ts';
-import type { EmbeddingsRequest, EmbeddingsResponse, ProviderEmbeddingsFormat, UpstreamRequest } from '../ir.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../ir.ts';
+import type { ProviderEmbeddingsFormat, ProviderRequest } from '../types.ts';
 
 /**
  * OpenAI-style clients do not say what their texts are for. Cohere embeds documents and queries
@@ -13,7 +14,7 @@ import type { EmbeddingsRequest, EmbeddingsResponse, ProviderEmbeddingsFormat, U
  */
 export const DEFAULT_INPUT_TYPE = 'search_document';
 
-function buildRequest(request: EmbeddingsRequest, model: string): UpstreamRequest {
+function buildRequest(request: EmbeddingsRequest, model: string): ProviderRequest {
   return {
     path: '/v2/embed',
     body: {
@@ -39,4 +40,4 @@ function decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsRes
   };
 }
 
-export const cohereEmbeddings: ProviderEmbeddingsFormat = { buildRequest, decodeResponse };
+export const embeddings: ProviderEmbeddingsFormat = { buildRequest, decodeResponse };

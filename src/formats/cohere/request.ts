@@ -10,7 +10,8 @@ import type { Json } from '../common/json.ts';
 import { joinText, mergeTurns } from '../common/messages.ts';
 import { thinkingBudgetOf } from '../common/reasoning.ts';
 import { clientParam, refuseUnmapped } from '../common/refuse.ts';
-import type { AssistantPart, ChatRequest, Message, ToolResultPart, UpstreamRequest, UserPart } from '../ir.ts';
+import type { AssistantPart, ChatRequest, Message, ToolResultPart, UserPart } from '../ir.ts';
+import type { ProviderRequest } from '../types.ts';
 
 export const COHERE = 'Cohere (v2 chat)';
 
@@ -158,7 +159,7 @@ export function cohereResponseFormat(request: ChatRequest): Json | undefined {
 }
 
 /** `user` is not refused: it only serves the provider's abuse monitoring and does not change the answer. */
-export function buildCohereRequest(request: ChatRequest, model: string): UpstreamRequest {
+export function buildRequest(request: ChatRequest, model: string): ProviderRequest {
   refuseUnmapped(request, COHERE, COHERE_NATIVE_PARAMETERS);
   if (request.n !== undefined && request.n !== 1)
     throw new UnsupportedParameterError('n', COHERE, 'Cohere returns one choice');

@@ -1,19 +1,5 @@
-/**
- * Cohere v2 chat answers → IR: the whole answer, finish reasons, usage and error bodies.
- */
-
-import { errorTypeOf, excerpt } from '../common/errors.ts';
-import {
-  asArray,
-  asNumber,
-  asRecord,
-  asString,
-  isObject,
-  type Json,
-  parseJsonResponse,
-  tryParseJsonObject,
-} from '../common/json.ts';
-import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
+import { asArray, asNumber, asRecord, asString, isObject, type Json, parseJsonResponse } from '../common/json.ts';
+import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
 
 /** Cohere's finish reasons (COMPLETE, STOP_SEQUENCE, MAX_TOKENS, TOOL_CALL, ERROR, TIMEOUT) → IR. */
 export function finishReasonOf(reason: unknown): FinishReason {
@@ -82,7 +68,7 @@ export function normalisedArguments(value: unknown): string {
   return text.trim() === '' || text.trim() === 'null' ? '{}' : text;
 }
 
-export function decodeCohereResponse(body: Buffer, request: ChatRequest): ChatResponse {
+export function decodeResponse(body: Buffer, request: ChatRequest): ChatResponse {
   const answer = parseJsonResponse(body, 'Cohere v2 chat');
   return {
     id: asString(answer.id) ?? '',
@@ -92,11 +78,4 @@ export function decodeCohereResponse(body: Buffer, request: ChatRequest): ChatRe
     finishReason: finishReasonOf(answer.finish_reason),
     usage: usageOf(answer.usage),
   };
-}
-
-/** Cohere's error bodies are `{"message": "…"}` (some add an `id`). */
-export function cohereErrorOf(status: number, body: Buffer): UpstreamErrorInfo {
-  const parsed = tryParseJsonObject(body);
-  const message = asString(parsed?.message) ?? (excerpt(body) || `HTTP ${status}`);
-  return { message, code: errorTypeOf(status) };
 }

@@ -8,10 +8,11 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { incompleteStream } from '../common/errors.ts';
 import { asNumber, asRecord, asString, type Json } from '../common/json.ts';
 import { SseEventReader } from '../common/sse.ts';
-import type { ChatRequest, StreamDecoder, StreamEvent } from '../ir.ts';
+import type { ChatRequest, StreamEvent } from '../ir.ts';
+import type { StreamDecoder } from '../types.ts';
 import { finishReasonOf, usageOf } from './response.ts';
 
-export class CohereStreamDecoder implements StreamDecoder {
+export class ChatStreamDecoder implements StreamDecoder {
   readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event));
   readonly #model: string;
   #started = false;

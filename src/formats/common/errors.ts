@@ -1,6 +1,7 @@
 /** Provider errors as the gateway reports them: types by status, error bodies read defensively. */
 import type { GatewayError } from '../../errors.ts';
-import type { StreamEvent, UpstreamErrorInfo } from '../ir.ts';
+import type { StreamEvent } from '../ir.ts';
+import type { UpstreamErrorInfo } from '../types.ts';
 
 /** The error type names the OpenAI SDKs and docs use, by status. */
 export function errorTypeOf(status: number): GatewayError['type'] {
@@ -11,7 +12,7 @@ export function errorTypeOf(status: number): GatewayError['type'] {
 }
 
 /** A stream event reporting that the provider's stream stopped before saying it was complete. */
-export const incompleteStream = (format: string): StreamEvent => ({
+export const incompleteStream = (format: string): Extract<StreamEvent, { type: 'error' }> => ({
   type: 'error',
   status: 502,
   code: 'upstream_stream_incomplete',

@@ -5,7 +5,8 @@
  */
 import { UnsupportedParameterError } from '../../errors.ts';
 import { isObject } from '../common/json.ts';
-import type { EmbeddingsRequest, EmbeddingsResponse, ProviderEmbeddingsFormat } from '../ir.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../ir.ts';
+import type { ProviderEmbeddingsFormat } from '../types.ts';
 import { GEMINI, modelMethodPath } from './request.ts';
 import { parseJson } from './response.ts';
 
@@ -41,7 +42,7 @@ export function taskTypeOf(inputType: string): string {
   return taskType;
 }
 
-export const geminiEmbeddings: ProviderEmbeddingsFormat = {
+export const embeddings: ProviderEmbeddingsFormat = {
   buildRequest(request: EmbeddingsRequest, model: string) {
     const name = model.startsWith('models/') ? model : `models/${model}`;
     const taskType = request.inputType === undefined ? undefined : taskTypeOf(request.inputType);

@@ -3,17 +3,16 @@
  * `batchEmbedContents`), spoken by the Gemini API and, with paths rewritten by the provider, by
  * Vertex AI.
  */
-import type { ProviderChatFormat, ProviderWireFormat } from '../ir.ts';
-import { geminiEmbeddings } from './embeddings.ts';
-import { buildChatRequest } from './request.ts';
-import { decodeChatResponse, errorOf } from './response.ts';
-import { GeminiStreamDecoder } from './stream.ts';
+import type { WireFormatSpec } from '../types.ts';
+import { embeddings } from './embeddings.ts';
+import { errorOf } from './errors.ts';
+import { buildRequest } from './request.ts';
+import { decodeResponse } from './response.ts';
+import { ChatStreamDecoder } from './stream.ts';
 
-export const geminiChat: ProviderChatFormat = {
-  buildRequest: buildChatRequest,
-  decodeResponse: decodeChatResponse,
-  streamDecoder: (request) => new GeminiStreamDecoder(request),
-  errorOf,
-};
-
-export const geminiFormat: ProviderWireFormat = { chat: geminiChat, embeddings: geminiEmbeddings };
+export const geminiFormat = {
+  provider: {
+    chat: { buildRequest, decodeResponse, streamDecoder: (request) => new ChatStreamDecoder(request), errorOf },
+    embeddings,
+  },
+} satisfies WireFormatSpec;

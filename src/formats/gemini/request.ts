@@ -14,9 +14,9 @@ import type {
   ReasoningEffort,
   ToolChoice,
   ToolDefinition,
-  UpstreamRequest,
   UserPart,
 } from '../ir.ts';
+import type { ProviderRequest } from '../types.ts';
 import { toGeminiParameters, toGeminiSchema } from './schema.ts';
 import { SKIP_SIGNATURE_VALIDATION, thoughtSignatureOf } from './tool-call-ids.ts';
 
@@ -34,7 +34,7 @@ export function modelMethodPath(model: string, method: string): string {
   return `/v1beta/${name}:${method}`;
 }
 
-export function buildChatRequest(request: ChatRequest, model: string): UpstreamRequest {
+export function buildRequest(request: ChatRequest, model: string): ProviderRequest {
   refuseInexpressible(request);
   const body: Json = {};
   const system = request.system.map((part) => part.text).filter((text) => text !== '');

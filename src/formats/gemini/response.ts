@@ -3,23 +3,13 @@
  * FinishReason, UsageMetadata, PromptFeedback) and Google's error bodies. Shared by whole answers
  * and by the stream decoder, whose events are GenerateContentResponses too.
  */
-import { randomUUID } from 'node:crypto';
-import { GatewayError, UpstreamMalformedError } from '../../errors.ts';
-import { isObject, type Json } from '../common/json.ts';
-import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
-import { toolCallIdOf } from './tool-call-ids.ts';
 
-/** Gemini refused the prompt itself (`promptFeedback.blockReason`): no candidate was generated. */
-export class PromptBlockedError extends GatewayError {
-  constructor(readonly blockReason: string) {
-    super(
-      400,
-      'prompt_blocked',
-      `Google Gemini blocked the prompt (blockReason ${blockReason}); no answer was generated.`,
-      'invalid_request_error',
-    );
-  }
-}
+import { randomUUID } from 'node:crypto';
+import { UpstreamMalformedError } from '../../errors.ts';
+import { isObject, type Json } from '../common/json.ts';
+import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
+import { PromptBlockedError } from './errors.ts';
+import { toolCallIdOf } from './tool-call-ids.ts';
 
 /** Why generation stopped. STOP after function calls is the IR's `tool_calls`. */
 export function finishReasonOf(reason: string, calledTools: boolean): FinishReason {
@@ -102,7 +92,7 @@ export function parseJson(body: Buffer | string, what: string): Json {
   return value;
 }
 
-export function decodeChatResponse(body: Buffer, request: ChatRequest): ChatResponse {
+export function decodeResponse(body: Buffer, request: ChatRequest): ChatResponse {
   const response = parseJson(body, 'the generateContent answer');
   const blocked = blockReasonOf(response);
   if (blocked) throw new PromptBlockedError(blocked);
@@ -136,31 +126,4 @@ function mergeAdjacentText(parts: AssistantPart[]): AssistantPart[] {
     else merged.push(part);
   }
   return merged;
-}
-
-/**
- * Google's error body: `{"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED"}}`, or the
- * same inside a one-element array (what `streamGenerateContent` without `alt=sse` sends).
- */
-export function errorOf(status: number, body: Buffer): UpstreamErrorInfo {
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch {
-    value = undefined;
-  }
-  const error = googleError(Array.isArray(value) ? value[0] : value);
-  if (error) return error;
-  const text = body.toString('utf8').trim();
-  return { message: text ? text.slice(0, 500) : `Google Gemini answered HTTP ${status}.` };
-}
-
-/** The `{message, code}` of a Google error object, when `value` is one. */
-export function googleError(value: unknown): UpstreamErrorInfo | undefined {
-  if (!isObject(value) || !isObject(value.error)) return undefined;
-  const { message, status } = value.error;
-  return {
-    message: typeof message === 'string' ? message : 'Google Gemini reported an error.',
-    ...(typeof status === 'string' ? { code: status } : {}),
-  };
 }

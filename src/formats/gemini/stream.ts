@@ -9,10 +9,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventSourceMessage } from 'eventsource-parser';
+import { incompleteStream } from '../common/errors.ts';
 import { isObject, type Json } from '../common/json.ts';
 import { SseEventReader } from '../common/sse.ts';
-import type { ChatRequest, StreamDecoder, StreamEvent, TokenUsage } from '../ir.ts';
-import { blockReasonOf, finishReasonOf, googleError, PromptBlockedError, partOf, usageOf } from './response.ts';
+import type { ChatRequest, StreamEvent, TokenUsage } from '../ir.ts';
+import type { StreamDecoder } from '../types.ts';
+import { googleError, PromptBlockedError } from './errors.ts';
+import { blockReasonOf, finishReasonOf, partOf, usageOf } from './response.ts';
 
 /** Google's `status` names → the HTTP status they stand for (google.rpc.Code mapping). */
 const STATUS_OF_CODE: Readonly<Record<string, number>> = {
@@ -30,7 +33,7 @@ const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   DEADLINE_EXCEEDED: 504,
 };
 
-export class GeminiStreamDecoder implements StreamDecoder {
+export class ChatStreamDecoder implements StreamDecoder {
   readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event));
   readonly #requestedModel: string;
   #started = false;
@@ -52,14 +55,7 @@ export class GeminiStreamDecoder implements StreamDecoder {
     const events = this.#reader.end();
     if (this.#failed) return events;
     if (!this.#finished) {
-      return [
-        ...events,
-        ...this.#fail({
-          status: 502,
-          code: 'upstream_stream_error',
-          message: 'The Google Gemini stream ended before its finishReason.',
-        }),
-      ];
+      return [...events, ...this.#fail(incompleteStream('Google Gemini'))];
     }
     return [...events, ...(this.#usage ? [{ type: 'usage' as const, usage: this.#usage }] : []), { type: 'end' }];
   }

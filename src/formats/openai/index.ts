@@ -1,16 +1,29 @@
-import type { GatewayError } from '../../errors.ts';
-import type { WireFormatCodec } from '../types.ts';
-import { OpenAIStreamUsage, usageOfAnswer } from './usage.ts';
+/**
+ * OpenAI Chat Completions (and its embeddings and image endpoints) as a wire format. As a client
+ * format: requests in, answers and chunks out. As a provider format (every OpenAI-compatible
+ * provider): requests out, answers and chunks in.
+ */
+import type { WireFormatSpec } from '../types.ts';
+import { encodeEmbeddingsResponse, parseEmbeddingsRequest } from './embeddings.ts';
+import { errorBody, errorOf } from './errors.ts';
+import { encodeImagesResponse, parseImagesRequest } from './images.ts';
+import { buildRequest, parseRequest } from './request.ts';
+import { decodeResponse, encodeResponse } from './response.ts';
+import { ChatStreamDecoder, ChatStreamEncoder } from './stream.ts';
+import { StreamUsageReader, usageOfResponse } from './usage.ts';
 
-/** OpenAI's error body, which every OpenAI SDK parses: `{"error":{"message","type","param","code"}}`. */
-export function openAIErrorBody(error: GatewayError): string {
-  return JSON.stringify({ error: { message: error.message, type: error.type, param: error.param, code: error.code } });
-}
-
-export const openAIFormat: WireFormatCodec = {
-  errorBody: openAIErrorBody,
-  // The OpenAI SDKs raise an APIError for a `data:` event whose JSON has an `error` field.
-  sseErrorEvent: (error) => `data: ${openAIErrorBody(error)}\n\n`,
-  usageOfAnswer,
-  streamUsage: (gatewayAskedForUsage) => new OpenAIStreamUsage(gatewayAskedForUsage),
-};
+export const openAIFormat = {
+  client: {
+    chat: { parseRequest, encodeResponse, streamEncoder: (request) => new ChatStreamEncoder(request) },
+    embeddings: { parseRequest: parseEmbeddingsRequest, encodeResponse: encodeEmbeddingsResponse },
+    images: { parseRequest: parseImagesRequest, encodeResponse: encodeImagesResponse },
+    errorBody,
+    // The OpenAI SDKs raise an APIError for a `data:` event whose JSON has an `error` field.
+    streamErrorEvent: (error) => `data: ${errorBody(error)}\n\n`,
+    usageOfResponse,
+    streamUsage: (gatewayAskedForUsage) => new StreamUsageReader(gatewayAskedForUsage),
+  },
+  provider: {
+    chat: { buildRequest, decodeResponse, streamDecoder: () => new ChatStreamDecoder(), errorOf },
+  },
+} satisfies WireFormatSpec;

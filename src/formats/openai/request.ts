@@ -306,7 +306,7 @@ function readReasoning(raw: unknown): ChatRequest['reasoning'] {
   );
 }
 
-export function parseOpenAIRequest(body: Json): ChatRequest {
+export function parseRequest(body: Json): ChatRequest {
   const { system, messages } = readMessages(body.messages);
   const unmapped: Record<string, unknown> = {};
   for (const key in body) if (!HANDLED.has(key) && !isNoOp(key, body[key])) unmapped[key] = body[key];
@@ -423,10 +423,7 @@ function openAIToolChoice(choice: ToolChoice): unknown {
  */
 const userId = (id: string) => (id.length <= 64 ? id : createHash('sha256').update(id).digest('hex'));
 
-export function buildOpenAIRequest(
-  request: ChatRequest,
-  model: string,
-): { path: string; body: Record<string, unknown> } {
+export function buildRequest(request: ChatRequest, model: string): { path: string; body: Record<string, unknown> } {
   const messages: Record<string, unknown>[] = [];
   if (request.system.length) messages.push({ role: 'system', content: request.system.map((p) => p.text).join('\n\n') });
   for (const message of request.messages) {

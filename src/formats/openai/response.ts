@@ -1,9 +1,8 @@
 /** OpenAI Chat Completions answers ⇄ IR: whole completions both ways, finish reasons, usage, error bodies. */
 import { GatewayError } from '../../errors.ts';
-import { errorInfoOf } from '../common/errors.ts';
 import type { Json } from '../common/json.ts';
 import { isObject, parseJsonResponse } from '../common/json.ts';
-import type { AssistantPart, ChatResponse, FinishReason, TokenUsage, UpstreamErrorInfo } from '../ir.ts';
+import type { AssistantPart, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
 import { tokenUsageOf } from './usage.ts';
 
 export const FINISH_TO_OPENAI: Record<FinishReason, string> = {
@@ -26,7 +25,7 @@ export function openAIUsage(usage: TokenUsage): Record<string, unknown> {
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-export function encodeOpenAIResponse(response: ChatResponse): Record<string, unknown> {
+export function encodeResponse(response: ChatResponse): Record<string, unknown> {
   const text = response.content.filter((p) => p.type === 'text').map((p) => p.text);
   const reasoning = response.content
     .filter((p) => p.type === 'reasoning' && p.text)
@@ -95,7 +94,7 @@ export function reasoningOf(message: Json, thinking: string): string {
   return (typeof reasoning === 'string' ? reasoning : '') + thinking;
 }
 
-export function decodeOpenAIResponse(bytes: Buffer): ChatResponse {
+export function decodeResponse(bytes: Buffer): ChatResponse {
   const body = parseJsonResponse(bytes, 'OpenAI');
   const choice = Array.isArray(body.choices) && isObject(body.choices[0]) ? body.choices[0] : undefined;
   if (!choice)
@@ -132,14 +131,3 @@ export function decodeOpenAIResponse(bytes: Buffer): ChatResponse {
 }
 
 export const generatedCallId = (prefix = 'call_') => `${prefix}${crypto.randomUUID().replace(/-/g, '').slice(0, 24)}`;
-
-export function openAIErrorOf(_status: number, body: Buffer): UpstreamErrorInfo {
-  return errorInfoOf(body, (parsed) => {
-    const error = isObject(parsed) && isObject(parsed.error) ? parsed.error : parsed;
-    if (isObject(error) && typeof error.message === 'string') {
-      const code = error.type ?? error.code;
-      return { message: error.message, ...(code !== undefined && code !== null ? { code: String(code) } : {}) };
-    }
-    return isObject(parsed) && typeof parsed.detail === 'string' ? { message: parsed.detail } : undefined;
-  });
-}

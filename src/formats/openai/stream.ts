@@ -6,8 +6,9 @@ import { GatewayError } from '../../errors.ts';
 import { errorTypeOf, incompleteStream } from '../common/errors.ts';
 import { isObject, type Json } from '../common/json.ts';
 import { SseEventReader, sseEvent } from '../common/sse.ts';
-import type { ChatRequest, StreamDecoder, StreamEncoder, StreamEvent, TokenUsage } from '../ir.ts';
-import { openAIErrorBody } from './index.ts';
+import type { ChatRequest, StreamEvent, TokenUsage } from '../ir.ts';
+import type { StreamDecoder, StreamEncoder } from '../types.ts';
+import { errorBody } from './errors.ts';
 import {
   contentOf,
   FINISH_TO_OPENAI,
@@ -24,7 +25,7 @@ import { tokenUsageOf } from './usage.ts';
  * calls keep the index the IR gives them; the finish chunk comes when the provider finishes, the
  * usage chunk (if asked for) and `[DONE]` when its stream ends.
  */
-export class OpenAIStreamEncoder implements StreamEncoder {
+export class ChatStreamEncoder implements StreamEncoder {
   #id = '';
   #model = '';
   readonly #created = nowSeconds();
@@ -68,7 +69,7 @@ export class OpenAIStreamEncoder implements StreamEncoder {
         Object.assign(this.#usage, event.usage);
         return '';
       case 'error':
-        return `data: ${openAIErrorBody(new GatewayError(event.status, event.code, event.message, errorTypeOf(event.status)))}\n\n`;
+        return `data: ${errorBody(new GatewayError(event.status, event.code, event.message, errorTypeOf(event.status)))}\n\n`;
       case 'end': {
         let out = this.#ensureStarted();
         // A provider that ends without a stop reason still ended: clients wait for a finish_reason.
@@ -113,7 +114,7 @@ export class OpenAIStreamEncoder implements StreamEncoder {
  * Chunks → IR events. A tool call is new when its `index` is new, or when an index already seen
  * comes with another `id` (some compatible APIs reuse index 0 for every call).
  */
-export class OpenAIStreamDecoder implements StreamDecoder {
+export class ChatStreamDecoder implements StreamDecoder {
   readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event.data));
   #started = false;
   #finished = false;

@@ -2,7 +2,7 @@ import { type OpenAIChatUsage, openAIUsageToTokenUsage } from '../../catalog/cos
 import type { TokenUsage } from '../../catalog/types.ts';
 import { isObject } from '../common/json.ts';
 import { eventData, eventEnd, eventStart, firstStringValue, lastObjectValue, objectKeyAt } from '../common/sse.ts';
-import type { AnswerUsage, StreamUsage } from '../types.ts';
+import type { ResponseUsage, StreamUsage } from '../types.ts';
 
 /** The usage object of an OpenAI-format response or chunk (chat, completions, embeddings). */
 export function tokenUsageOf(body: { usage?: unknown; x_groq?: { usage?: unknown } }): TokenUsage | undefined {
@@ -27,7 +27,7 @@ const MODEL_KEY = Buffer.from('"model":"');
  * the whole body: this runs on every answer. Keys inside string values are escaped (`\"usage\"`),
  * so the last unescaped `"usage":` is the answer's own.
  */
-export function usageOfAnswer(body: Buffer): AnswerUsage | undefined {
+export function usageOfResponse(body: Buffer): ResponseUsage | undefined {
   const usage = lastObjectValue(body, USAGE_KEY);
   const tokens = usage ? tokenUsageOf({ usage }) : undefined;
   return tokens ? { usage: tokens, model: firstStringValue(body, MODEL_KEY) } : undefined;
@@ -38,7 +38,7 @@ export function usageOfAnswer(body: Buffer): AnswerUsage | undefined {
  * gateway asked for usage on the client's behalf (`stream_options.include_usage`), it also removes
  * the usage-only chunk the client did not ask for, leaving every other byte as the provider sent it.
  */
-export class OpenAIStreamUsage implements StreamUsage {
+export class StreamUsageReader implements StreamUsage {
   usage: TokenUsage | undefined;
   model: string | undefined;
   readonly #stripUsageChunk: boolean;

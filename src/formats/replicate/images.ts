@@ -6,7 +6,8 @@
  */
 import { UnsupportedParameterError } from '../../errors.ts';
 import { asArray, type Json } from '../common/json.ts';
-import type { ImagesRequest, ImagesResponse, ProviderImagesFormat, UpstreamRequest } from '../ir.ts';
+import type { ImagesRequest, ImagesResponse } from '../ir.ts';
+import type { ProviderImagesFormat, ProviderRequest } from '../types.ts';
 import { predictionTarget, REPLICATE, succeededPrediction, WAIT_HEADERS } from './predictions.ts';
 
 /** The aspect ratios FLUX-style models accept; a size of another shape is sent as width/height only. */
@@ -28,7 +29,7 @@ export function sizeInputs(size: string): Json {
   return { width, height, ...(ASPECT_RATIOS.has(ratio) ? { aspect_ratio: ratio } : {}) };
 }
 
-function buildRequest(request: ImagesRequest, model: string | undefined): UpstreamRequest {
+function buildRequest(request: ImagesRequest, model: string | undefined): ProviderRequest {
   const refused = Object.keys(request.unmapped)[0];
   if (refused !== undefined) throw new UnsupportedParameterError(refused, REPLICATE);
   if (request.responseFormat === 'b64_json')
@@ -58,4 +59,4 @@ function decodeResponse(body: Buffer): ImagesResponse {
   };
 }
 
-export const replicateImages: ProviderImagesFormat = { buildRequest, decodeResponse };
+export const images: ProviderImagesFormat = { buildRequest, decodeResponse };

@@ -6,45 +6,12 @@
  * until the prediction finishes (up to 60 s); a prediction's `status` is starting, processing,
  * succeeded, failed or canceled; error bodies are problem details (`title`, `detail`).
  */
-import { GatewayError, InvalidRequestError } from '../../errors.ts';
-import { excerpt } from '../common/errors.ts';
-import {
-  asArray,
-  asNumber,
-  asRecord,
-  asString,
-  type Json,
-  parseJsonResponse,
-  tryParseJsonObject,
-} from '../common/json.ts';
-import type { UpstreamErrorInfo } from '../ir.ts';
+
+import { InvalidRequestError } from '../../errors.ts';
+import { asArray, asNumber, asRecord, asString, type Json, parseJsonResponse } from '../common/json.ts';
+import { PredictionCanceledError, PredictionFailedError, PredictionUnfinishedError } from './errors.ts';
 
 export const REPLICATE = 'Replicate (predictions API)';
-
-/** A prediction that ended in failure: the model's own error, relayed. */
-export class PredictionFailedError extends GatewayError {
-  constructor(id: string, detail: string) {
-    super(502, 'prediction_failed', `Replicate prediction ${id} failed: ${detail}`, 'upstream_error');
-  }
-}
-
-export class PredictionCanceledError extends GatewayError {
-  constructor(id: string) {
-    super(502, 'prediction_canceled', `Replicate prediction ${id} was canceled before it finished.`, 'upstream_error');
-  }
-}
-
-/** `Prefer: wait` gave up (Replicate holds a request for 60 s at most) while the prediction ran on. */
-export class PredictionUnfinishedError extends GatewayError {
-  constructor(id: string, status: string) {
-    super(
-      504,
-      'prediction_unfinished',
-      `Replicate prediction ${id} was still ${status} when Replicate stopped waiting for it.`,
-      'upstream_error',
-    );
-  }
-}
 
 /**
  * Where to create a prediction of `model`, and the body fields that name it. `owner/name` runs the
@@ -129,15 +96,4 @@ export function tokenCounts(metrics: Json): { inputTokens: number; outputTokens:
   return input === undefined && output === undefined
     ? undefined
     : { inputTokens: input ?? 0, outputTokens: output ?? 0 };
-}
-
-/** Replicate's error bodies are problem details: `{"title", "detail", "status"}` (or just `detail`). */
-export function replicateErrorOf(status: number, body: Buffer): UpstreamErrorInfo {
-  const parsed = tryParseJsonObject(body);
-  const detail = parsed?.detail;
-  const message =
-    (typeof detail === 'string' ? detail : detail !== undefined ? JSON.stringify(detail) : undefined) ??
-    (excerpt(body) || `HTTP ${status}`);
-  const title = asString(parsed?.title);
-  return { message, ...(title ? { code: title } : {}) };
 }

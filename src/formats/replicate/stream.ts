@@ -11,8 +11,10 @@ import { UnsupportedParameterError, UpstreamMalformedError } from '../../errors.
 import { incompleteStream } from '../common/errors.ts';
 import { asRecord, asString, tryParseJsonObject } from '../common/json.ts';
 import { SseEventReader } from '../common/sse.ts';
-import type { ChatRequest, StreamDecoder, StreamEvent } from '../ir.ts';
-import { PredictionCanceledError, PredictionFailedError, REPLICATE, readPrediction } from './predictions.ts';
+import type { ChatRequest, StreamEvent } from '../ir.ts';
+import type { StreamDecoder } from '../types.ts';
+import { PredictionCanceledError, PredictionFailedError } from './errors.ts';
+import { REPLICATE, readPrediction } from './predictions.ts';
 
 /** Headers of the GET that follows the stream. */
 export const STREAM_HEADERS = { accept: 'text/event-stream', 'cache-control': 'no-store' };
@@ -44,8 +46,8 @@ export function isTrustedStreamUrl(url: string, baseUrl: string): boolean {
  * and the prediction's id. A prediction that already failed, or a model that cannot stream,
  * ends the exchange here with the error the client should see.
  */
-export function streamUrlOf(createAnswer: Buffer, baseUrl: string): { url: string; predictionId: string } {
-  const prediction = readPrediction(createAnswer);
+export function streamUrlOf(createResponse: Buffer, baseUrl: string): { url: string; predictionId: string } {
+  const prediction = readPrediction(createResponse);
   if (prediction.status === 'failed')
     throw new PredictionFailedError(prediction.id, prediction.error ?? 'no reason given');
   if (prediction.status === 'canceled') throw new PredictionCanceledError(prediction.id);
@@ -68,7 +70,7 @@ function errorDetail(data: string): string {
 }
 
 /** The `urls.stream` SSE → IR events. Replicate reports no usage in the stream. */
-export class ReplicateStreamDecoder implements StreamDecoder {
+export class ChatStreamDecoder implements StreamDecoder {
   readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event));
   readonly #id: string;
   readonly #model: string;
@@ -144,4 +146,19 @@ export class ReplicateStreamDecoder implements StreamDecoder {
         return [];
     }
   }
+}
+
+/**
+ * The second step of a streamed chat. Given the create request's successful answer (read whole),
+ * the base URL it went to and the request: the URL to GET (with the provider's auth headers plus
+ * `headers`) and the decoder for that GET's SSE body. Throws the error the client should get when
+ * the prediction cannot be streamed.
+ */
+export function followStream(
+  createResponse: Buffer,
+  baseUrl: string,
+  request: ChatRequest,
+): { url: string; headers: Record<string, string>; decoder: StreamDecoder } {
+  const { url, predictionId } = streamUrlOf(createResponse, baseUrl);
+  return { url, headers: { ...STREAM_HEADERS }, decoder: new ChatStreamDecoder(request, predictionId) };
 }

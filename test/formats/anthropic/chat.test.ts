@@ -6,10 +6,16 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { anthropicChat, encodeAnthropicResponse, parseAnthropicRequest } from '../../../src/formats/anthropic/chat.ts';
+import { parseRequest as parseAnthropicRequest } from '../../../src/formats/anthropic/request.ts';
+import { encodeResponse as encodeAnthropicResponse } from '../../../src/formats/anthropic/response.ts';
 import type { ChatRequest, StreamEvent } from '../../../src/formats/ir.ts';
-import { buildOpenAIRequest, decodeOpenAIResponse, parseOpenAIRequest } from '../../../src/formats/openai/chat.ts';
 import {
+  buildRequest as buildOpenAIRequest,
+  parseRequest as parseOpenAIRequest,
+} from '../../../src/formats/openai/request.ts';
+import { decodeResponse as decodeOpenAIResponse } from '../../../src/formats/openai/response.ts';
+import {
+  anthropicChat,
   anthropicEvent,
   bytesOf,
   decodeAll,

@@ -5,7 +5,7 @@ import type { ChatRequest } from '../../../src/formats/ir.ts';
 import { chatRequest } from '../../helpers/ir.ts';
 
 const build = (fields: Partial<ChatRequest>, model = 'anthropic.claude-3-5-sonnet-20240620-v1:0') =>
-  bedrockFormat.chat.buildRequest(chatRequest(fields), model);
+  bedrockFormat.provider.chat.buildRequest(chatRequest(fields), model);
 const PNG = 'iVBORw0KGgo=';
 
 describe('Bedrock Converse request', () => {

@@ -5,7 +5,10 @@ import type { EmbeddingsRequest } from '../../../src/formats/ir.ts';
 import { chatRequest } from '../../helpers/ir.ts';
 
 const decode = (body: object) =>
-  bedrockFormat.chat.decodeResponse(Buffer.from(JSON.stringify(body)), chatRequest({ model: 'claude-sonnet' }));
+  bedrockFormat.provider.chat.decodeResponse(
+    Buffer.from(JSON.stringify(body)),
+    chatRequest({ model: 'claude-sonnet' }),
+  );
 
 describe('Bedrock Converse answer', () => {
   it('reads text, stop reason and usage (the Converse reference example)', () => {
@@ -93,7 +96,7 @@ describe('Bedrock Converse answer', () => {
   });
 
   it('hands a JSON answer asked for through the forced tool back as text, finished normally', () => {
-    const answer = bedrockFormat.chat.decodeResponse(
+    const answer = bedrockFormat.provider.chat.decodeResponse(
       Buffer.from(
         JSON.stringify({
           output: {
@@ -132,7 +135,7 @@ describe('Bedrock Converse answer', () => {
   });
 
   it('refuses a body that is not JSON as a malformed upstream answer', () => {
-    expect(() => bedrockFormat.chat.decodeResponse(Buffer.from('<html>'), chatRequest())).toThrow(
+    expect(() => bedrockFormat.provider.chat.decodeResponse(Buffer.from('<html>'), chatRequest())).toThrow(
       expect.objectContaining({ status: 502, code: 'upstream_malformed' }),
     );
   });
@@ -144,7 +147,7 @@ describe('Bedrock Converse answer', () => {
     [424, { Message: 'The model failed.' }, 'ModelErrorException'],
     [400, { __type: 'com.amazon.coral.validate#ValidationException', message: 'bad' }, 'ValidationException'],
   ])('reads a %i error body %o', (status, body, code) => {
-    const info = bedrockFormat.chat.errorOf(status, Buffer.from(JSON.stringify(body)));
+    const info = bedrockFormat.provider.chat.errorOf(status, Buffer.from(JSON.stringify(body)));
     expect(info).toEqual({ message: (body as any).message ?? (body as any).Message, code });
   });
 });
@@ -155,7 +158,7 @@ describe('Bedrock embeddings (InvokeModel)', () => {
     input: ['Hello'],
     ...fields,
   });
-  const embeddings = bedrockFormat.embeddings!;
+  const embeddings = bedrockFormat.provider.embeddings!;
 
   it.each([
     ['amazon.titan-embed-text-v2:0', request({ dimensions: 256 }), { inputText: 'Hello', dimensions: 256 }],

@@ -5,7 +5,8 @@ import type { StreamEvent } from '../../../src/formats/ir.ts';
 import { concat, eventFrame, exceptionFrame, toolCallStreamFrames } from '../../helpers/bedrock-event-stream.ts';
 import { chatRequest, decodeAll, splitAt } from '../../helpers/ir.ts';
 
-const decoder = () => bedrockFormat.chat.streamDecoder(chatRequest({ model: 'claude-via-bedrock', stream: true }));
+const decoder = () =>
+  bedrockFormat.provider.chat.streamDecoder(chatRequest({ model: 'claude-via-bedrock', stream: true }));
 
 /** Events without the generated message id, which differs per stream. */
 const stable = (events: StreamEvent[]) => events.map((e) => (e.type === 'start' ? { ...e, id: 'ID' } : e));
@@ -167,7 +168,7 @@ describe('Bedrock ConverseStream decoding', () => {
       eventFrame('contentBlockStop', { contentBlockIndex: 0 }),
       eventFrame('messageStop', { stopReason: 'tool_use' }),
     ];
-    const jsonDecoder = bedrockFormat.chat.streamDecoder(
+    const jsonDecoder = bedrockFormat.provider.chat.streamDecoder(
       chatRequest({ model: 'claude-via-bedrock', stream: true, responseFormat: { type: 'json' } }),
     );
     expect(stable(decodeAll(jsonDecoder, [concat(frames)]))).toEqual([

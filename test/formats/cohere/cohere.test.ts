@@ -5,9 +5,9 @@ import type { ChatRequest, StreamEvent } from '../../../src/formats/ir.ts';
 import { chatRequest, decodeAll, splitAt, typedSse } from '../../helpers/ir.ts';
 
 const build = (fields: Partial<ChatRequest>) =>
-  cohereFormat.chat.buildRequest(chatRequest(fields), 'command-a-03-2025');
+  cohereFormat.provider.chat.buildRequest(chatRequest(fields), 'command-a-03-2025');
 const decode = (body: object) =>
-  cohereFormat.chat.decodeResponse(Buffer.from(JSON.stringify(body)), chatRequest({ model: 'command-a' }));
+  cohereFormat.provider.chat.decodeResponse(Buffer.from(JSON.stringify(body)), chatRequest({ model: 'command-a' }));
 
 describe('Cohere v2 chat request', () => {
   it('maps system, messages and sampling parameters to /v2/chat', () => {
@@ -202,9 +202,9 @@ describe('Cohere v2 chat request', () => {
     [{ reasoning: false }, 'command-a-reasoning-08-2025', { type: 'disabled' }],
     [{ reasoning: false }, 'command-r-plus-08-2024', undefined],
   ] as const)('maps reasoning %o for %s to thinking', (fields, model, thinking) => {
-    expect(cohereFormat.chat.buildRequest(chatRequest(fields as Partial<ChatRequest>), model).body.thinking).toEqual(
-      thinking,
-    );
+    expect(
+      cohereFormat.provider.chat.buildRequest(chatRequest(fields as Partial<ChatRequest>), model).body.thinking,
+    ).toEqual(thinking);
   });
 
   it.each([
@@ -342,7 +342,7 @@ describe('Cohere v2 chat answer', () => {
     [429, { message: 'You are using a Trial key, which is limited to 10 API calls / minute.' }, 'rate_limit_error'],
     [500, { message: 'internal server error, this has been reported to our developers' }, 'api_error'],
   ])('reads a %i error body', (status, body, code) => {
-    expect(cohereFormat.chat.errorOf(status, Buffer.from(JSON.stringify(body)))).toEqual({
+    expect(cohereFormat.provider.chat.errorOf(status, Buffer.from(JSON.stringify(body)))).toEqual({
       message: body.message,
       code,
     });
@@ -350,7 +350,7 @@ describe('Cohere v2 chat answer', () => {
 });
 
 describe('Cohere v2 chat stream', () => {
-  const decoder = () => cohereFormat.chat.streamDecoder(chatRequest({ model: 'command-a', stream: true }));
+  const decoder = () => cohereFormat.provider.chat.streamDecoder(chatRequest({ model: 'command-a', stream: true }));
 
   const TEXT_STREAM = [
     {
@@ -479,7 +479,7 @@ describe('Cohere v2 chat stream', () => {
 });
 
 describe('Cohere v2 embeddings', () => {
-  const embeddings = cohereFormat.embeddings!;
+  const embeddings = cohereFormat.provider.embeddings!;
 
   it.each([
     [{ model: 'm', input: ['hello', 'goodbye'] }, { input_type: 'search_document' }],

@@ -3,7 +3,7 @@ import { UnsupportedParameterError } from '../../../src/errors.ts';
 import { geminiFormat } from '../../../src/formats/gemini/index.ts';
 import type { EmbeddingsRequest } from '../../../src/formats/ir.ts';
 
-const embeddings = geminiFormat.embeddings!;
+const embeddings = geminiFormat.provider.embeddings!;
 const request = (fields: Partial<EmbeddingsRequest> = {}): EmbeddingsRequest => ({
   model: 'gemini-embedding-001',
   input: ['What is the meaning of life?'],

@@ -6,7 +6,7 @@ import type { ChatRequest } from '../../../src/formats/ir.ts';
 import { irRequest, WEATHER_TOOL } from '../../helpers/gemini-samples.ts';
 
 const build = (fields: Partial<ChatRequest>, model = 'gemini-2.5-flash') =>
-  geminiFormat.chat.buildRequest(irRequest(fields), model);
+  geminiFormat.provider.chat.buildRequest(irRequest(fields), model);
 const body = (fields: Partial<ChatRequest>) => build(fields).body as Record<string, any>;
 
 function thrown(fn: () => unknown): Error {

@@ -4,7 +4,8 @@ import { geminiFormat } from '../../../src/formats/gemini/index.ts';
 import { thoughtSignatureOf, toolCallIdOf } from '../../../src/formats/gemini/tool-call-ids.ts';
 import { irRequest, textAnswer } from '../../helpers/gemini-samples.ts';
 
-const decode = (answer: unknown) => geminiFormat.chat.decodeResponse(Buffer.from(JSON.stringify(answer)), irRequest());
+const decode = (answer: unknown) =>
+  geminiFormat.provider.chat.decodeResponse(Buffer.from(JSON.stringify(answer)), irRequest());
 
 describe('Gemini answer → IR', () => {
   it('reads text, id, model and usage', () => {
@@ -169,7 +170,7 @@ describe('Gemini answer → IR', () => {
   });
 
   it('reports an answer that is not JSON as a 502', () => {
-    expect(() => geminiFormat.chat.decodeResponse(Buffer.from('<html>'), irRequest())).toThrow(
+    expect(() => geminiFormat.provider.chat.decodeResponse(Buffer.from('<html>'), irRequest())).toThrow(
       expect.objectContaining({ status: 502 }),
     );
   });
@@ -203,12 +204,12 @@ describe("Google's error bodies", () => {
       { message: 'models/gemini-9 is not found for API version v1beta', code: 'NOT_FOUND' },
     ],
   ])('%i %j', (status, errorBody, expected) => {
-    expect(geminiFormat.chat.errorOf(status, Buffer.from(JSON.stringify(errorBody)))).toEqual(expected);
+    expect(geminiFormat.provider.chat.errorOf(status, Buffer.from(JSON.stringify(errorBody)))).toEqual(expected);
   });
 
   it('keeps a short excerpt of a body that is not Google JSON', () => {
-    expect(geminiFormat.chat.errorOf(502, Buffer.from('Bad Gateway'))).toEqual({ message: 'Bad Gateway' });
-    expect(geminiFormat.chat.errorOf(503, Buffer.alloc(0)).message).toContain('503');
+    expect(geminiFormat.provider.chat.errorOf(502, Buffer.from('Bad Gateway'))).toEqual({ message: 'Bad Gateway' });
+    expect(geminiFormat.provider.chat.errorOf(503, Buffer.alloc(0)).message).toContain('503');
   });
 });
 

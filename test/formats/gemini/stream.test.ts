@@ -6,7 +6,7 @@ import { geminiSse, irRequest, textStreamEvents } from '../../helpers/gemini-sam
 
 /** Decodes `bytes` delivered in pieces cut at `cuts` (byte offsets, any order). */
 function decode(bytes: Buffer, cuts: number[] = []): StreamEvent[] {
-  const decoder = geminiFormat.chat.streamDecoder(irRequest({ stream: true }));
+  const decoder = geminiFormat.provider.chat.streamDecoder(irRequest({ stream: true }));
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
   const events: StreamEvent[] = [];
   let from = 0;

@@ -5,19 +5,24 @@
  * reference and Anthropic's Messages API reference.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  buildAnthropicRequest,
-  DEFAULT_MAX_TOKENS,
-  decodeAnthropicResponse,
-} from '../../../src/formats/anthropic/chat.ts';
+import { buildRequest as buildAnthropicRequest, DEFAULT_MAX_TOKENS } from '../../../src/formats/anthropic/request.ts';
+import { decodeResponse as decodeAnthropicResponse } from '../../../src/formats/anthropic/response.ts';
 import type { ChatRequest, StreamEvent } from '../../../src/formats/ir.ts';
+import { parseRequest as parseOpenAIRequest } from '../../../src/formats/openai/request.ts';
 import {
-  decodeOpenAIResponse,
-  encodeOpenAIResponse,
+  decodeResponse as decodeOpenAIResponse,
+  encodeResponse as encodeOpenAIResponse,
+} from '../../../src/formats/openai/response.ts';
+import {
+  bytesOf,
+  DONE,
+  decodeAll,
+  errorOf,
   openAIChat,
-  parseOpenAIRequest,
-} from '../../../src/formats/openai/chat.ts';
-import { bytesOf, DONE, decodeAll, errorOf, openAIChunk, readOpenAIStream, splitEvery } from '../../helpers/formats.ts';
+  openAIChunk,
+  readOpenAIStream,
+  splitEvery,
+} from '../../helpers/formats.ts';
 
 const MODEL = 'claude-sonnet-4-5';
 

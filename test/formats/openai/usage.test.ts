@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OpenAIStreamUsage, tokenUsageOf, usageOfAnswer } from '../../../src/formats/openai/usage.ts';
+import { StreamUsageReader, tokenUsageOf, usageOfResponse } from '../../../src/formats/openai/usage.ts';
 
 const chunk = (body: object) => `data: ${JSON.stringify(body)}\n\n`;
 
@@ -47,14 +47,14 @@ describe('OpenAIStreamUsage', () => {
   });
 
   it('passes chunks without a usage object through untouched (same buffer)', () => {
-    const tap = new OpenAIStreamUsage(true);
+    const tap = new StreamUsageReader(true);
     const bytes = Buffer.from(text + text);
     expect(tap.events(bytes)).toBe(bytes);
     expect(tap.usage).toBeUndefined();
   });
 
   it('reads and strips the usage-only chunk, keeping everything around it', () => {
-    const tap = new OpenAIStreamUsage(true);
+    const tap = new StreamUsageReader(true);
     const out = tap.events(Buffer.from(`${text + usageOnly}data: [DONE]\n\n`));
     expect(out.toString()).toBe(`${text}data: [DONE]\n\n`);
     expect(tap.usage).toMatchObject({ inputTokens: 3, outputTokens: 4 });
@@ -62,9 +62,9 @@ describe('OpenAIStreamUsage', () => {
   });
 
   it('keeps the usage chunk when the client asked for it, and usage on a content chunk always', () => {
-    const keep = new OpenAIStreamUsage(false);
+    const keep = new StreamUsageReader(false);
     expect(keep.events(Buffer.from(usageOnly)).toString()).toBe(usageOnly);
-    const strip = new OpenAIStreamUsage(true);
+    const strip = new StreamUsageReader(true);
     const last = chunk({
       choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
       usage: { prompt_tokens: 1, completion_tokens: 2 },
@@ -74,7 +74,7 @@ describe('OpenAIStreamUsage', () => {
   });
 
   it('handles CRLF framing and a final event without its blank line', () => {
-    const tap = new OpenAIStreamUsage(true);
+    const tap = new StreamUsageReader(true);
     const crlf = usageOnly.replace('\n\n', '\r\n\r\n');
     expect(tap.events(Buffer.from(`${crlf}data: [DONE]`)).toString()).toBe('data: [DONE]');
   });
@@ -92,7 +92,7 @@ describe('usageOfAnswer', () => {
     );
 
   it("reads the answer's own usage and model, not look-alikes inside strings", () => {
-    const read = usageOfAnswer(
+    const read = usageOfResponse(
       answer({ usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 2 } } }),
     );
     expect(read).toEqual({
@@ -102,14 +102,14 @@ describe('usageOfAnswer', () => {
   });
 
   it('finds none in an answer without usage, or with usage null', () => {
-    expect(usageOfAnswer(answer({}))).toBeUndefined();
-    expect(usageOfAnswer(answer({ usage: null }))).toBeUndefined();
+    expect(usageOfResponse(answer({}))).toBeUndefined();
+    expect(usageOfResponse(answer({ usage: null }))).toBeUndefined();
   });
 
   it('reads embeddings usage', () => {
     const body = Buffer.from(
       '{"object":"list","data":[],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}',
     );
-    expect(usageOfAnswer(body)?.usage).toMatchObject({ inputTokens: 8, outputTokens: 0 });
+    expect(usageOfResponse(body)?.usage).toMatchObject({ inputTokens: 8, outputTokens: 0 });
   });
 });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest, ImagesRequest } from '../../../src/formats/ir.ts';
-import { promptOf } from '../../../src/formats/replicate/chat.ts';
 import { sizeInputs } from '../../../src/formats/replicate/images.ts';
-import { replicateFormat, streamUrlOf } from '../../../src/formats/replicate/index.ts';
+import { replicateFormat } from '../../../src/formats/replicate/index.ts';
+import { promptOf } from '../../../src/formats/replicate/request.ts';
+import { streamUrlOf } from '../../../src/formats/replicate/stream.ts';
 import { chatRequest, decodeAll, splitAt } from '../../helpers/ir.ts';
 
 const build = (fields: Partial<ChatRequest>, model = 'meta/meta-llama-3-70b-instruct') =>
-  replicateFormat.chat.buildRequest(chatRequest(fields), model);
+  replicateFormat.provider.chat.buildRequest(chatRequest(fields), model);
 const body = (object: object) => Buffer.from(JSON.stringify(object));
 
 /** A prediction as Replicate's "Get a prediction" reference shows one, with the given fields. */
@@ -156,7 +157,7 @@ describe('Replicate chat request', () => {
 
 describe('Replicate chat answer', () => {
   it('joins the output tokens of a finished prediction and reads its token counts', () => {
-    const answer = replicateFormat.chat.decodeResponse(
+    const answer = replicateFormat.provider.chat.decodeResponse(
       body(
         prediction({
           status: 'succeeded',
@@ -180,7 +181,7 @@ describe('Replicate chat answer', () => {
     [{ status: 'canceled' }, 502, 'prediction_canceled', /canceled/],
     [{ status: 'processing' }, 504, 'prediction_unfinished', /still processing/],
   ])('turns a prediction with %o into a clear error', (fields, status, code, message) => {
-    expect(() => replicateFormat.chat.decodeResponse(body(prediction(fields)), chatRequest())).toThrow(
+    expect(() => replicateFormat.provider.chat.decodeResponse(body(prediction(fields)), chatRequest())).toThrow(
       expect.objectContaining({ status, code, message: expect.stringMatching(message) }),
     );
   });
@@ -202,7 +203,7 @@ describe('Replicate chat answer', () => {
     ],
     [404, { detail: 'Not found.' }, { message: 'Not found.' }],
   ])('reads a %i error body', (status, errorBody, expected) => {
-    expect(replicateFormat.chat.errorOf(status, body(errorBody))).toEqual(expected);
+    expect(replicateFormat.provider.chat.errorOf(status, body(errorBody))).toEqual(expected);
   });
 });
 
@@ -244,7 +245,7 @@ describe('Replicate streamed chat', () => {
     ).toBe('http://127.0.0.1:4000/stream/1');
   });
 
-  const decoder = () => replicateFormat.chat.streamDecoder(chatRequest({ model: 'llama', stream: true }));
+  const decoder = () => replicateFormat.provider.chat.streamDecoder(chatRequest({ model: 'llama', stream: true }));
   const SSE =
     'event: output\nid: 1690212292:0\ndata: Once upon\n\nevent: output\nid: 1690212292:1\ndata:  a time\n\nevent: output\ndata: \ndata: \n\nevent: done\ndata: {}\n\n';
 
@@ -282,7 +283,7 @@ describe('Replicate streamed chat', () => {
 });
 
 describe('Replicate images', () => {
-  const images = replicateFormat.images!;
+  const images = replicateFormat.provider.images!;
   const request = (fields: Partial<ImagesRequest> = {}): ImagesRequest => ({
     model: undefined,
     prompt: 'black forest gateau cake spelling out the words "FLUX SCHNELL"',

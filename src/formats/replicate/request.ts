@@ -10,15 +10,9 @@ import { imageAsUrl } from '../common/images.ts';
 import type { Json } from '../common/json.ts';
 import { joinText } from '../common/messages.ts';
 import { clientParam, refuseIfSet, unmappedFor } from '../common/refuse.ts';
-import type { ChatRequest, ChatResponse, ImagePart, Message, UpstreamRequest } from '../ir.ts';
-import {
-  outputText,
-  predictionTarget,
-  REPLICATE,
-  succeededPrediction,
-  tokenCounts,
-  WAIT_HEADERS,
-} from './predictions.ts';
+import type { ChatRequest, ImagePart, Message } from '../ir.ts';
+import type { ProviderRequest } from '../types.ts';
+import { predictionTarget, REPLICATE, WAIT_HEADERS } from './predictions.ts';
 
 function refuseInexpressible(request: ChatRequest): void {
   unmappedFor(request, 'replicate', REPLICATE);
@@ -110,22 +104,10 @@ export function replicateInput(request: ChatRequest): Json {
  * Creates the prediction. Unstreamed, `Prefer: wait` makes this one request return the finished
  * prediction; streamed, it returns at once with the `urls.stream` to follow (see stream.ts).
  */
-export function buildReplicateChatRequest(request: ChatRequest, model: string): UpstreamRequest {
+export function buildRequest(request: ChatRequest, model: string): ProviderRequest {
   refuseInexpressible(request);
   const target = predictionTarget(model);
   const body: Json = { ...target.body, input: replicateInput(request) };
   if (request.stream) body.stream = true;
   return { path: target.path, body, ...(request.stream ? {} : { headers: { ...WAIT_HEADERS } }) };
-}
-
-export function decodeReplicateChatResponse(body: Buffer, request: ChatRequest): ChatResponse {
-  const prediction = succeededPrediction(body);
-  // Replicate does not say whether the limit cut the answer short.
-  return {
-    id: prediction.id,
-    model: prediction.model || request.model,
-    content: [{ type: 'text', text: outputText(prediction.output) }],
-    finishReason: 'stop',
-    usage: tokenCounts(prediction.metrics),
-  };
 }

@@ -1,0 +1,10 @@
+import { errorTypeOf, excerpt } from '../common/errors.ts';
+import { asString, tryParseJsonObject } from '../common/json.ts';
+import type { UpstreamErrorInfo } from '../types.ts';
+
+/** Cohere's error bodies are `{"message": "…"}` (some add an `id`). */
+export function errorOf(status: number, body: Buffer): UpstreamErrorInfo {
+  const parsed = tryParseJsonObject(body);
+  const message = asString(parsed?.message) ?? (excerpt(body) || `HTTP ${status}`);
+  return { message, code: errorTypeOf(status) };
+}

@@ -1,0 +1,46 @@
+/** OpenAI's embeddings endpoint as a client format: requests in, answers out, for providers of other formats. */
+import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
+import { type Json, optionalNumber } from '../common/json.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../ir.ts';
+
+/** Floats as OpenAI's base64 encoding: little-endian float32s. */
+function base64Vector(vector: number[]): string {
+  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
+}
+
+export function parseEmbeddingsRequest(body: Json): EmbeddingsRequest {
+  const input = typeof body.input === 'string' ? [body.input] : body.input;
+  if (!Array.isArray(input) || input.length === 0)
+    throw new InvalidRequestError('invalid_input', "'input' must be a string or a non-empty array.", 'input');
+  if (!input.every((item) => typeof item === 'string')) {
+    throw new UnsupportedParameterError(
+      'input',
+      'this provider (translated from the OpenAI format)',
+      'token arrays cannot be translated; send text',
+    );
+  }
+  const request: EmbeddingsRequest = { model: String(body.model), input };
+  const dimensions = optionalNumber(body.dimensions, 'dimensions');
+  if (dimensions !== undefined) request.dimensions = dimensions;
+  if (body.encoding_format === 'base64' || body.encoding_format === 'float')
+    request.encodingFormat = body.encoding_format;
+  if (typeof body.input_type === 'string') request.inputType = body.input_type;
+  if (typeof body.user === 'string') request.user = body.user;
+  return request;
+}
+
+export function encodeEmbeddingsResponse(
+  response: EmbeddingsResponse,
+  request: EmbeddingsRequest,
+): Record<string, unknown> {
+  return {
+    object: 'list',
+    data: response.embeddings.map((vector, index) => ({
+      object: 'embedding',
+      index,
+      embedding: request.encodingFormat === 'base64' ? base64Vector(vector) : vector,
+    })),
+    model: response.model || request.model,
+    usage: { prompt_tokens: response.usage?.inputTokens ?? 0, total_tokens: response.usage?.inputTokens ?? 0 },
+  };
+}
