@@ -118,6 +118,13 @@ export interface ChatRequest {
    * refuse them with an `UnsupportedParameterError`.
    */
   unmapped: Record<string, unknown>;
+  /**
+   * Client parameters with no slot in the IR that only tune how the provider works (effort hints,
+   * context management, service tiers, betas), by their name in the client's format. A translated
+   * request goes without them, and the gateway lists each in `x-gateway-dropped-params`
+   * (docs/translation.md, "parameters without a counterpart").
+   */
+  tuning?: Record<string, unknown>;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error';

@@ -20,6 +20,8 @@ import type {
 /** One translated exchange with one target: the request to send and how to read its answers. */
 export interface Exchange {
   request: ProviderRequest;
+  /** Client parameters this target goes without (they only tune how a provider works): reported, never silent. */
+  dropped: string[];
   /** Set when the gateway answers itself instead of asking the provider (the client's JSON body). */
   localResponse?: string;
   /** A whole successful answer → the client's body, with its usage and model when known. */
@@ -85,8 +87,10 @@ function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown
     prepare(format, model, target) {
       const provider = (PROVIDER_FORMATS[format] as NonNullable<(typeof PROVIDER_FORMATS)[WireFormat]>).chat;
       const ir = withinOutputLimit(request(), target?.maxOutputTokens);
+      const built = provider.buildRequest(ir, model);
       return {
-        request: provider.buildRequest(ir, model),
+        request: built,
+        dropped: [...Object.keys(ir.tuning ?? {}), ...(built.dropped ?? [])],
         response(bytes) {
           const response = provider.decodeResponse(bytes, ir);
           return {
@@ -124,6 +128,7 @@ function tokenCountEstimator(body: Record<string, unknown>): Translator {
       const text = JSON.stringify([request.system, request.messages, request.tools ?? []]);
       return {
         request: { path: '', body: {} },
+        dropped: [],
         localResponse: JSON.stringify({ input_tokens: Math.ceil(text.length / 4) }),
         response: () => ({ body: '' }),
       };
@@ -152,6 +157,7 @@ function embeddingsTranslator(client: ClientEmbeddingsFormat, body: Record<strin
         throw new GatewayError(400, 'capability_not_supported', `The '${format}' format has no embeddings.`);
       return {
         request: embeddings.buildRequest(request, model),
+        dropped: [],
         response(bytes) {
           const response = embeddings.decodeResponse(bytes, request);
           const usage = response.usage ? { inputTokens: response.usage.inputTokens, outputTokens: 0 } : undefined;
@@ -177,6 +183,7 @@ function imagesTranslator(client: ClientImagesFormat, body: Record<string, unkno
         throw new GatewayError(400, 'capability_not_supported', `The '${format}' format has no image generation.`);
       return {
         request: images.buildRequest(request, model),
+        dropped: [],
         response: (bytes) => ({ body: JSON.stringify(client.encodeResponse(images.decodeResponse(bytes, request))) }),
       };
     },

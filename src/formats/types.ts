@@ -53,6 +53,8 @@ export interface ProviderRequest {
   body: Record<string, unknown>;
   /** Extra request headers the format needs (e.g. Replicate's `Prefer: wait`). */
   headers?: Record<string, string>;
+  /** Client parameters the builder left out because the target has no counterpart and they only tune how it works. */
+  dropped?: string[];
 }
 
 /** Chat on a client format: read requests, write answers and streams. */

@@ -36,6 +36,7 @@ export function logRequest(logger: Logger, ctx: RequestContext, res: ServerRespo
     bytesIn: ctx.bytesIn,
     bytesOut: ctx.bytesOut,
     attempts: ctx.attempts && ctx.attempts.length > 1 ? ctx.attempts : undefined,
+    droppedParams: ctx.droppedParams,
     clientAborted: !res.writableFinished || undefined,
     error: ctx.error ? { code: ctx.error.code, message: ctx.error.message } : undefined,
     msg: failed ? 'request failed' : 'request',

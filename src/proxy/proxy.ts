@@ -232,6 +232,7 @@ async function attempt(
   const { provider, model, exchange } = candidate;
   ctx.provider = provider.id;
   ctx.model = model;
+  ctx.droppedParams = exchange?.dropped.length ? exchange.dropped : undefined;
   const price = (usage: TokenUsage, answeredModel: string | undefined) => {
     ctx.usage = usage;
     ctx.costUsd = deps.pricer.cost(provider.id, [model, answeredModel], usage);
@@ -249,6 +250,7 @@ async function attempt(
       'x-gateway-provider': provider.id,
       ...(model === undefined ? {} : { 'x-gateway-model': model }),
       'x-gateway-attempts': String(number),
+      ...(exchange?.dropped.length ? { 'x-gateway-dropped-params': exchange.dropped.join(', ') } : {}),
     },
     failure: (error: unknown, phase: 'headers' | 'body') =>
       upstreamFailure(error, provider.id, { ...upstream.timeouts, requestTimeoutMs: Math.round(timeoutMs) }, phase),

@@ -38,6 +38,8 @@ export interface RequestContext {
   usage?: TokenUsage;
   /** Every attempt at a provider, with its outcome (fallbacks and retries). */
   attempts?: Attempt[];
+  /** Client parameters the attempt that answered went without (x-gateway-dropped-params). */
+  droppedParams?: string[];
   /** USD by catalog prices; null when the model has no price. */
   costUsd?: number | null;
 }

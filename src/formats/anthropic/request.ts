@@ -6,7 +6,7 @@ import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts'
 import { isObject, type Json, optionalNumber, parseArguments } from '../common/json.ts';
 import { mergeTurns } from '../common/messages.ts';
 import { thinkingBudgetOf } from '../common/reasoning.ts';
-import { unmappedFor } from '../common/refuse.ts';
+import { leftoverParams, unmappedFor } from '../common/refuse.ts';
 import type {
   AssistantPart,
   ChatRequest,
@@ -26,7 +26,7 @@ export const DEFAULT_MAX_TOKENS = 4096;
 /** The forced tool a JSON answer is asked for through, when the client did not name its schema. */
 const JSON_TOOL = 'json_output';
 
-/** Parameters read into the IR, or safe to leave behind (they only affect cost or bookkeeping). */
+/** Parameters read into the IR. */
 const HANDLED = new Set([
   'model',
   'messages',
@@ -42,9 +42,10 @@ const HANDLED = new Set([
   'tool_choice',
   'thinking',
   'output_format',
-  'service_tier',
-  'cache_control',
 ]);
+
+/** Hints with no effect on the answer's content: dropped (and reported) when translated. */
+const TUNING = new Set(['service_tier', 'cache_control']);
 
 function textBlocks(raw: unknown, param: string): TextPart[] {
   if (typeof raw === 'string') return raw ? [{ type: 'text', text: raw }] : [];
@@ -268,9 +269,7 @@ export function parseRequest(body: Json): ChatRequest {
       'messages',
     );
   });
-  const unmapped: Record<string, unknown> = {};
-  for (const key in body)
-    if (!HANDLED.has(key) && body[key] !== null && body[key] !== undefined) unmapped[key] = body[key];
+  const { unmapped, tuning } = leftoverParams(body, HANDLED, TUNING);
   const request: ChatRequest = {
     model: String(body.model),
     system: body.system === undefined || body.system === null ? [] : textBlocks(body.system, 'system'),
@@ -280,6 +279,7 @@ export function parseRequest(body: Json): ChatRequest {
     includeUsage: true,
     sourceFormat: 'anthropic',
     unmapped,
+    ...(Object.keys(tuning).length ? { tuning } : {}),
   };
   const tools = readTools(body.tools, unmapped);
   if (tools?.length) request.tools = tools;

@@ -31,3 +31,22 @@ export function refuseIfSet(target: string, checks: Record<string, unknown>, det
 /** The client's name for a parameter the IR names alike in both client formats but spells apart. */
 export const clientParam = (request: ChatRequest, openai: string, anthropic: string) =>
   request.sourceFormat === 'anthropic' ? anthropic : openai;
+
+/**
+ * A client body's parameters that its parser did not read (`read`), sorted: those that only tune
+ * how a provider works (`tuning`: dropped and reported when translated) and the rest (`unmapped`:
+ * honoured by a target of the same format, refused by any other). `isNoOp` spares explicit defaults.
+ */
+export function leftoverParams(
+  body: Record<string, unknown>,
+  read: ReadonlySet<string>,
+  tuning: ReadonlySet<string>,
+  isNoOp: (key: string, value: unknown) => boolean = (_key, value) => value === null || value === undefined,
+): { unmapped: Record<string, unknown>; tuning: Record<string, unknown> } {
+  const out = { unmapped: {} as Record<string, unknown>, tuning: {} as Record<string, unknown> };
+  for (const key in body) {
+    if (read.has(key) || isNoOp(key, body[key])) continue;
+    (tuning.has(key) ? out.tuning : out.unmapped)[key] = body[key];
+  }
+  return out;
+}

@@ -7,7 +7,7 @@ import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts'
 import { dataUrl, imageAsUrl, imageSourceOfUrl, parseDataUrl } from '../common/images.ts';
 import { isObject, type Json, optionalNumber } from '../common/json.ts';
 import { mergeTurns } from '../common/messages.ts';
-import { unmappedFor } from '../common/refuse.ts';
+import { leftoverParams, unmappedFor } from '../common/refuse.ts';
 import type {
   AssistantPart,
   ChatRequest,
@@ -22,7 +22,7 @@ import type {
 
 const TARGET = 'OpenAI-compatible providers';
 
-/** Parameters read into the IR, or safe to leave behind because they do not change the answer. */
+/** Parameters read into the IR. */
 const HANDLED = new Set([
   'model',
   'messages',
@@ -44,7 +44,10 @@ const HANDLED = new Set([
   'frequency_penalty',
   'presence_penalty',
   'n',
-  // Bookkeeping and hints with no effect on the answer's content.
+]);
+
+/** Bookkeeping and hints with no effect on the answer's content: dropped (and reported) when translated. */
+const TUNING = new Set([
   'store',
   'metadata',
   'service_tier',
@@ -308,8 +311,7 @@ function readReasoning(raw: unknown): ChatRequest['reasoning'] {
 
 export function parseRequest(body: Json): ChatRequest {
   const { system, messages } = readMessages(body.messages);
-  const unmapped: Record<string, unknown> = {};
-  for (const key in body) if (!HANDLED.has(key) && !isNoOp(key, body[key])) unmapped[key] = body[key];
+  const { unmapped, tuning } = leftoverParams(body, HANDLED, TUNING, isNoOp);
   const request: ChatRequest = {
     model: String(body.model),
     system,
@@ -318,6 +320,7 @@ export function parseRequest(body: Json): ChatRequest {
     includeUsage: isObject(body.stream_options) && body.stream_options.include_usage === true,
     sourceFormat: 'openai',
     unmapped,
+    ...(Object.keys(tuning).length ? { tuning } : {}),
   };
   const set = <K extends keyof ChatRequest>(key: K, value: ChatRequest[K] | undefined) => {
     if (value !== undefined) request[key] = value;
