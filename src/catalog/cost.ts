@@ -18,7 +18,7 @@
 // Not modelled: long-context tiers (e.g. Gemini/Claude prices above 200k input tokens), batch and
 // priority tiers, Anthropic's 1-hour cache-write price, audio/image tokens. The list price for
 // text tokens is used.
-import type { CatalogEntry, TokenUsage } from './types.ts';
+import { type CatalogEntry, type TokenUsage, tokenCount } from './types.ts';
 
 const TOKENS_PER_PRICE_UNIT = 1e6;
 const COST_PRECISION = 1e10;
@@ -27,11 +27,6 @@ const COST_PRECISION = 1e10;
 function tokensCost(tokens: number, pricePerMillion: number | undefined): number | null {
   if (tokens <= 0) return 0;
   return pricePerMillion === undefined ? null : tokens * pricePerMillion;
-}
-
-/** Negative, NaN or missing counts are treated as 0 tokens. */
-function tokenCount(value: number | null | undefined): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
 }
 
 /** USD cost of one request's usage at the entry's list prices; null when it cannot be known. */
@@ -58,42 +53,4 @@ export function costUsd(entry: CatalogEntry | undefined, usage: TokenUsage): num
     total += part;
   }
   return Math.round((total / TOKENS_PER_PRICE_UNIT) * COST_PRECISION) / COST_PRECISION;
-}
-
-/** `usage` of an OpenAI chat completion (also Chat Completions-compatible providers). */
-export interface OpenAIChatUsage {
-  prompt_tokens?: number | null;
-  completion_tokens?: number | null;
-  prompt_tokens_details?: { cached_tokens?: number | null } | null;
-  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
-}
-
-/** `usage` of an Anthropic message. */
-export interface AnthropicUsage {
-  input_tokens?: number | null;
-  output_tokens?: number | null;
-  cache_read_input_tokens?: number | null;
-  cache_creation_input_tokens?: number | null;
-}
-
-/** OpenAI counts cached tokens inside prompt_tokens and reasoning inside completion_tokens, as we do. */
-export function openAIUsageToTokenUsage(usage: OpenAIChatUsage): TokenUsage {
-  return {
-    inputTokens: tokenCount(usage.prompt_tokens),
-    cachedInputTokens: tokenCount(usage.prompt_tokens_details?.cached_tokens),
-    outputTokens: tokenCount(usage.completion_tokens),
-    reasoningTokens: tokenCount(usage.completion_tokens_details?.reasoning_tokens),
-  };
-}
-
-/** Anthropic's input_tokens EXCLUDES cache reads and writes; they are added back here. */
-export function anthropicUsageToTokenUsage(usage: AnthropicUsage): TokenUsage {
-  const cacheRead = tokenCount(usage.cache_read_input_tokens);
-  const cacheWrite = tokenCount(usage.cache_creation_input_tokens);
-  return {
-    inputTokens: tokenCount(usage.input_tokens) + cacheRead + cacheWrite,
-    cachedInputTokens: cacheRead,
-    cacheWriteInputTokens: cacheWrite,
-    outputTokens: tokenCount(usage.output_tokens),
-  };
 }

@@ -77,3 +77,8 @@ export interface CatalogDocument {
   count: number;
   entries: CatalogEntry[];
 }
+
+/** Negative, NaN or missing counts are treated as 0 tokens. */
+export function tokenCount(value: number | null | undefined): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadBuiltinCatalog } from '../../src/catalog/catalog.ts';
-import { anthropicUsageToTokenUsage, costUsd, openAIUsageToTokenUsage } from '../../src/catalog/cost.ts';
+import { costUsd } from '../../src/catalog/cost.ts';
 import type { CatalogEntry, ModelPricing } from '../../src/catalog/types.ts';
+import { anthropicUsageToTokenUsage } from '../../src/formats/anthropic/usage.ts';
+import { openAIUsageToTokenUsage } from '../../src/formats/openai/usage.ts';
 
 function entryWith(pricing: ModelPricing): CatalogEntry {
   return {

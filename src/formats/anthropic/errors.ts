@@ -3,6 +3,7 @@ import type { GatewayError } from '../../errors.ts';
 import { errorInfoOf } from '../common/errors.ts';
 import { isObject } from '../common/json.ts';
 import type { UpstreamErrorInfo } from '../types.ts';
+import type { AnthropicErrorBody } from './wire.ts';
 
 /** Anthropic's error types by HTTP status (its API reference's error table). */
 function errorType(status: number): string {
@@ -28,7 +29,8 @@ function errorType(status: number): string {
 
 /** Anthropic's error body, which the Anthropic SDKs parse: `{"type":"error","error":{"type","message"}}`. */
 export function errorBody(error: GatewayError): string {
-  return JSON.stringify({ type: 'error', error: { type: errorType(error.status), message: error.message } });
+  const body: AnthropicErrorBody = { type: 'error', error: { type: errorType(error.status), message: error.message } };
+  return JSON.stringify(body);
 }
 
 /** Anthropic's error types → the HTTP status that best describes them (for errors mid-stream). */

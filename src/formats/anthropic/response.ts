@@ -1,9 +1,11 @@
 /** Anthropic Messages answers ⇄ IR: whole messages both ways, stop reasons, usage, error bodies. */
-import { type AnthropicUsage, anthropicUsageToTokenUsage } from '../../catalog/cost.ts';
+
 import { GatewayError } from '../../errors.ts';
 import { isObject, parseArguments, parseJsonResponse } from '../common/json.ts';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
 import { jsonToolOf } from './request.ts';
+import { anthropicUsageToTokenUsage } from './usage.ts';
+import type { AnthropicContentBlock, AnthropicMessage, AnthropicUsage } from './wire.ts';
 
 export const STOP_REASON: Record<FinishReason, string> = {
   stop: 'end_turn',
@@ -14,7 +16,7 @@ export const STOP_REASON: Record<FinishReason, string> = {
 };
 
 /** IR usage → Anthropic's, whose `input_tokens` excludes cache reads and writes. */
-export function anthropicUsage(usage: Partial<TokenUsage>): Record<string, number> {
+export function anthropicUsage(usage: Partial<TokenUsage>): Required<AnthropicUsage> {
   const cached = usage.cachedInputTokens ?? 0;
   const written = usage.cacheWriteInputTokens ?? 0;
   return {
@@ -25,7 +27,7 @@ export function anthropicUsage(usage: Partial<TokenUsage>): Record<string, numbe
   };
 }
 
-function anthropicBlock(part: AssistantPart): Record<string, unknown> {
+function anthropicBlock(part: AssistantPart): AnthropicContentBlock {
   switch (part.type) {
     case 'text':
       return { type: 'text', text: part.text };
@@ -47,7 +49,7 @@ function safeArguments(text: string): Record<string, unknown> {
   }
 }
 
-export function encodeResponse(response: ChatResponse): Record<string, unknown> {
+export function encodeResponse(response: ChatResponse): AnthropicMessage {
   return {
     id: response.id,
     type: 'message',

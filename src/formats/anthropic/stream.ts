@@ -2,7 +2,7 @@
  * Anthropic Messages streams ⇄ IR events, each with its own per-stream state: the encoder writes
  * an Anthropic client's events, the decoder reads an Anthropic-format provider's.
  */
-import { type AnthropicUsage, anthropicUsageToTokenUsage } from '../../catalog/cost.ts';
+
 import { GatewayError } from '../../errors.ts';
 import { incompleteStream } from '../common/errors.ts';
 import { isObject, type Json } from '../common/json.ts';
@@ -12,6 +12,8 @@ import type { StreamDecoder, StreamEncoder } from '../types.ts';
 import { errorBody, STATUS_OF_ERROR } from './errors.ts';
 import { jsonToolOf } from './request.ts';
 import { anthropicUsage, finishFromAnthropic, STOP_REASON } from './response.ts';
+import { anthropicUsageToTokenUsage } from './usage.ts';
+import type { AnthropicUsage } from './wire.ts';
 
 type OpenBlock = { kind: 'text' | 'thinking' } | { kind: 'tool'; toolIndex: number };
 

@@ -1,8 +1,9 @@
-import { type AnthropicUsage, anthropicUsageToTokenUsage } from '../../catalog/cost.ts';
 import type { TokenUsage } from '../../catalog/types.ts';
+import { tokenCount } from '../../catalog/types.ts';
 import { isObject } from '../common/json.ts';
 import { eventData, eventEnd, eventStart, firstStringValue, lastObjectValue, objectKeyAt } from '../common/sse.ts';
 import type { ResponseUsage, StreamUsage } from '../types.ts';
+import type { AnthropicUsage } from './wire.ts';
 
 const USAGE_KEY = Buffer.from('"usage":');
 const MODEL_KEY = Buffer.from('"model":"');
@@ -45,4 +46,16 @@ export class StreamUsageReader implements StreamUsage {
 
 function stripNulls(usage: Record<string, unknown>): AnthropicUsage {
   return Object.fromEntries(Object.entries(usage).filter(([, value]) => value !== null)) as AnthropicUsage;
+}
+
+/** Anthropic's input_tokens EXCLUDES cache reads and writes; they are added back here. */
+export function anthropicUsageToTokenUsage(usage: AnthropicUsage): TokenUsage {
+  const cacheRead = tokenCount(usage.cache_read_input_tokens);
+  const cacheWrite = tokenCount(usage.cache_creation_input_tokens);
+  return {
+    inputTokens: tokenCount(usage.input_tokens) + cacheRead + cacheWrite,
+    cachedInputTokens: cacheRead,
+    cacheWriteInputTokens: cacheWrite,
+    outputTokens: tokenCount(usage.output_tokens),
+  };
 }

@@ -3,10 +3,14 @@ import type { GatewayError } from '../../errors.ts';
 import { errorInfoOf } from '../common/errors.ts';
 import { isObject } from '../common/json.ts';
 import type { UpstreamErrorInfo } from '../types.ts';
+import type { OpenAIErrorBody } from './wire.ts';
 
 /** OpenAI's error body, which every OpenAI SDK parses: `{"error":{"message","type","param","code"}}`. */
 export function errorBody(error: GatewayError): string {
-  return JSON.stringify({ error: { message: error.message, type: error.type, param: error.param, code: error.code } });
+  const body: OpenAIErrorBody = {
+    error: { message: error.message, type: error.type, param: error.param, code: error.code },
+  };
+  return JSON.stringify(body);
 }
 
 export function errorOf(_status: number, body: Buffer): UpstreamErrorInfo {

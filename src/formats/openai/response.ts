@@ -4,6 +4,7 @@ import type { Json } from '../common/json.ts';
 import { isObject, parseJsonResponse } from '../common/json.ts';
 import type { AssistantPart, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
 import { tokenUsageOf } from './usage.ts';
+import type { OpenAIAssistantMessage, OpenAIChatCompletion, OpenAIChatUsage } from './wire.ts';
 
 export const FINISH_TO_OPENAI: Record<FinishReason, string> = {
   stop: 'stop',
@@ -13,7 +14,7 @@ export const FINISH_TO_OPENAI: Record<FinishReason, string> = {
   error: 'stop',
 };
 
-export function openAIUsage(usage: TokenUsage): Record<string, unknown> {
+export function openAIUsage(usage: TokenUsage): OpenAIChatUsage {
   return {
     prompt_tokens: usage.inputTokens,
     completion_tokens: usage.outputTokens,
@@ -25,13 +26,13 @@ export function openAIUsage(usage: TokenUsage): Record<string, unknown> {
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-export function encodeResponse(response: ChatResponse): Record<string, unknown> {
+export function encodeResponse(response: ChatResponse): OpenAIChatCompletion {
   const text = response.content.filter((p) => p.type === 'text').map((p) => p.text);
   const reasoning = response.content
     .filter((p) => p.type === 'reasoning' && p.text)
     .map((p) => (p as { text: string }).text);
   const calls = response.content.filter((p) => p.type === 'tool-call');
-  const message: Record<string, unknown> = {
+  const message: OpenAIAssistantMessage = {
     role: 'assistant',
     content: text.length ? text.join('') : null,
     refusal: null,

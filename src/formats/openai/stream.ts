@@ -19,6 +19,7 @@ import {
   reasoningOf,
 } from './response.ts';
 import { tokenUsageOf } from './usage.ts';
+import type { OpenAIChatCompletionChunk, OpenAIChunkDelta } from './wire.ts';
 
 /**
  * IR events → `chat.completion.chunk` events. The first chunk carries `role: "assistant"`; tool
@@ -98,15 +99,16 @@ export class ChatStreamEncoder implements StreamEncoder {
     return this.#chunk({ role: 'assistant', content: '' });
   }
 
-  #chunk(delta: Record<string, unknown>, finishReason: string | null = null): string {
-    return sseEvent({
+  #chunk(delta: OpenAIChunkDelta, finishReason: string | null = null): string {
+    const chunk: OpenAIChatCompletionChunk = {
       id: this.#id,
       object: 'chat.completion.chunk',
       created: this.#created,
       model: this.#model,
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
       ...(this.#includeUsage ? { usage: null } : {}),
-    });
+    };
+    return sseEvent(chunk);
   }
 }
 

@@ -1,8 +1,9 @@
-import { type OpenAIChatUsage, openAIUsageToTokenUsage } from '../../catalog/cost.ts';
 import type { TokenUsage } from '../../catalog/types.ts';
+import { tokenCount } from '../../catalog/types.ts';
 import { isObject } from '../common/json.ts';
 import { eventData, eventEnd, eventStart, firstStringValue, lastObjectValue, objectKeyAt } from '../common/sse.ts';
 import type { ResponseUsage, StreamUsage } from '../types.ts';
+import type { OpenAIChatUsage } from './wire.ts';
 
 /** The usage object of an OpenAI-format response or chunk (chat, completions, embeddings). */
 export function tokenUsageOf(body: { usage?: unknown; x_groq?: { usage?: unknown } }): TokenUsage | undefined {
@@ -71,4 +72,14 @@ export class StreamUsageReader implements StreamUsage {
     kept.push(bytes.subarray(keptUpTo));
     return Buffer.concat(kept);
   }
+}
+
+/** OpenAI counts cached tokens inside prompt_tokens and reasoning inside completion_tokens, as we do. */
+export function openAIUsageToTokenUsage(usage: OpenAIChatUsage): TokenUsage {
+  return {
+    inputTokens: tokenCount(usage.prompt_tokens),
+    cachedInputTokens: tokenCount(usage.prompt_tokens_details?.cached_tokens),
+    outputTokens: tokenCount(usage.completion_tokens),
+    reasoningTokens: tokenCount(usage.completion_tokens_details?.reasoning_tokens),
+  };
 }
