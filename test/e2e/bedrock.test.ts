@@ -3,8 +3,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { concat, eventFrame, exceptionFrame, toolCallStreamFrames } from '../helpers/bedrock-event-stream.ts';
+import { splitAt } from '../helpers/formats.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { splitAt } from '../helpers/ir.ts';
 import { json, MockUpstream, type ReceivedRequest, sleep } from '../helpers/mock-upstream.ts';
 import { verifySigV4 } from '../helpers/sigv4-verifier.ts';
 

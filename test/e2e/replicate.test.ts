@@ -3,8 +3,8 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../../src/formats/ir.ts';
 import { followStream } from '../../src/formats/replicate/stream.ts';
+import { chatRequest } from '../helpers/formats.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { chatRequest } from '../helpers/ir.ts';
 import { json, MockUpstream, type ReceivedRequest, sleep } from '../helpers/mock-upstream.ts';
 
 const TOKEN = 'r8_test-token-SECRET-42';

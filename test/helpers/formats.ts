@@ -3,7 +3,7 @@
 import { expect } from 'vitest';
 import { GatewayError } from '../../src/errors.ts';
 import { anthropicFormat } from '../../src/formats/anthropic/index.ts';
-import type { StreamEvent } from '../../src/formats/ir.ts';
+import type { ChatRequest, StreamEvent } from '../../src/formats/ir.ts';
 import { openAIFormat } from '../../src/formats/openai/index.ts';
 import type { StreamTranscoder } from '../../src/formats/translate.ts';
 import type { ClientChatFormat, ProviderChatFormat, StreamDecoder } from '../../src/formats/types.ts';
@@ -18,7 +18,7 @@ export const openAIChunk = (data: unknown) => `data: ${JSON.stringify(data)}\n\n
 export const DONE = 'data: [DONE]\n\n';
 
 /** `bytes` cut at the given offsets (sorted, deduplicated, clamped). */
-export function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+export function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
   const points = [...new Set(cuts.map((c) => Math.max(0, Math.min(bytes.length, c))))].sort((a, b) => a - b);
   const pieces: Uint8Array[] = [];
   let from = 0;
@@ -38,7 +38,7 @@ export function splitEvery(bytes: Uint8Array, size: number): Uint8Array[] {
 }
 
 /** Every IR event a decoder produces for `pieces`, then its end. */
-export function decodeAll(decoder: StreamDecoder, pieces: Uint8Array[]): StreamEvent[] {
+export function decodeAll(decoder: StreamDecoder, pieces: readonly Uint8Array[]): StreamEvent[] {
   const events: StreamEvent[] = [];
   for (const piece of pieces) events.push(...decoder.push(piece));
   events.push(...decoder.end());
@@ -207,3 +207,30 @@ export const anthropicChat: ClientChatFormat & ProviderChatFormat = {
   ...anthropicFormat.client.chat,
   ...anthropicFormat.provider.chat,
 };
+
+/** An IR chat request with the given fields over a minimal one-message default. */
+export function chatRequest(fields: Partial<ChatRequest> = {}): ChatRequest {
+  return {
+    model: 'client-model',
+    system: [],
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }],
+    stream: false,
+    includeUsage: false,
+    sourceFormat: 'openai',
+    unmapped: {},
+    ...fields,
+  };
+}
+
+/** Feeds `chunks` to a decoder, then ends it, collecting every event. */
+
+/** The concatenated text of the text deltas. */
+export const textOf = (events: readonly StreamEvent[]) =>
+  events
+    .filter((e): e is Extract<StreamEvent, { type: 'text-delta' }> => e.type === 'text-delta')
+    .map((e) => e.text)
+    .join('');
+
+/** SSE bytes for `event: <type>\ndata: <json>\n\n` per object. */
+export const typedSse = (objects: readonly { type: string }[]) =>
+  Buffer.from(objects.map((o) => `event: ${o.type}\ndata: ${JSON.stringify(o)}\n\n`).join(''));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bedrockFormat } from '../../../src/formats/bedrock/index.ts';
 import { documentName } from '../../../src/formats/bedrock/request.ts';
 import type { ChatRequest } from '../../../src/formats/ir.ts';
-import { chatRequest } from '../../helpers/ir.ts';
+import { chatRequest } from '../../helpers/formats.ts';
 
 const build = (fields: Partial<ChatRequest>, model = 'anthropic.claude-3-5-sonnet-20240620-v1:0') =>
   bedrockFormat.provider.chat.buildRequest(chatRequest(fields), model);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bedrockFormat } from '../../../src/formats/bedrock/index.ts';
 import { finishReasonOf } from '../../../src/formats/bedrock/response.ts';
 import type { EmbeddingsRequest } from '../../../src/formats/ir.ts';
-import { chatRequest } from '../../helpers/ir.ts';
+import { chatRequest } from '../../helpers/formats.ts';
 
 const decode = (body: object) =>
   bedrockFormat.provider.chat.decodeResponse(

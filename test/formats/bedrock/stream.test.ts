@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { bedrockFormat } from '../../../src/formats/bedrock/index.ts';
 import type { StreamEvent } from '../../../src/formats/ir.ts';
 import { concat, eventFrame, exceptionFrame, toolCallStreamFrames } from '../../helpers/bedrock-event-stream.ts';
-import { chatRequest, decodeAll, splitAt } from '../../helpers/ir.ts';
+import { chatRequest, decodeAll, splitAt } from '../../helpers/formats.ts';
 
 const decoder = () =>
   bedrockFormat.provider.chat.streamDecoder(chatRequest({ model: 'claude-via-bedrock', stream: true }));

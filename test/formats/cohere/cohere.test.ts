@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cohereFormat } from '../../../src/formats/cohere/index.ts';
 import { finishReasonOf } from '../../../src/formats/cohere/response.ts';
 import type { ChatRequest, StreamEvent } from '../../../src/formats/ir.ts';
-import { chatRequest, decodeAll, splitAt, typedSse } from '../../helpers/ir.ts';
+import { chatRequest, decodeAll, splitAt, typedSse } from '../../helpers/formats.ts';
 
 const build = (fields: Partial<ChatRequest>) =>
   cohereFormat.provider.chat.buildRequest(chatRequest(fields), 'command-a-03-2025');

@@ -4,7 +4,7 @@ import { sizeInputs } from '../../../src/formats/replicate/images.ts';
 import { replicateFormat } from '../../../src/formats/replicate/index.ts';
 import { promptOf } from '../../../src/formats/replicate/request.ts';
 import { streamUrlOf } from '../../../src/formats/replicate/stream.ts';
-import { chatRequest, decodeAll, splitAt } from '../../helpers/ir.ts';
+import { chatRequest, decodeAll, splitAt } from '../../helpers/formats.ts';
 
 const build = (fields: Partial<ChatRequest>, model = 'meta/meta-llama-3-70b-instruct') =>
   replicateFormat.provider.chat.buildRequest(chatRequest(fields), model);
