@@ -78,7 +78,7 @@ const converseFrames = (parts: readonly string[]) => [
 const CASES: DecoderCase[] = [
   {
     name: 'OpenAI',
-    decoder: () => openAIFormat.provider.chat.streamDecoder(request),
+    decoder: () => openAIFormat.provider.chat.streamDecoder(),
     complete: sse(openAIEvents),
     truncated: sse(openAIEvents.slice(0, 2)),
     failing: sse([
