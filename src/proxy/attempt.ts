@@ -1,0 +1,119 @@
+import { GatewayError } from '../errors.ts';
+import { CLIENT_FORMATS } from '../formats/index.ts';
+import type { Provider } from '../providers/types.ts';
+import { type UpstreamRequest, upstreamFailure } from '../upstream/client.ts';
+import type { AttemptArgs, ExchangeEnv, PreparedExchange } from './exchange.ts';
+import { passThroughExchange } from './pass-through-exchange.ts';
+import { type Relay, type RelayStats, RetryableResponse } from './relay.ts';
+import { type AttemptOutcome, isRetryableStatus, outcomeOfFailure } from './retry-policy.ts';
+import { translatedExchange } from './translated-exchange.ts';
+
+/**
+ * One attempt at one candidate, recorded once in `ctx.attempts` (before the response ends, so the
+ * log line has it) and in the router's health and latency. Resolves `done` once something reached
+ * the client; otherwise says why not (the retry policy decides what follows).
+ */
+export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
+  const { res, ctx, deps, candidate, lastChance, timeoutMs } = args;
+  const { upstream, router } = deps;
+  const { provider, model, exchange } = candidate;
+  ctx.provider = provider.id;
+  ctx.model = model;
+  ctx.droppedParams = exchange?.dropped.length ? exchange.dropped : undefined;
+  const started = performance.now();
+  const attempts = (ctx.attempts ??= []);
+  const record = (outcome: string) =>
+    attempts.push({ provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) });
+  const extraHeaders = {
+    ...ctx.responseHeaders,
+    'x-request-id': ctx.id,
+    'x-gateway-provider': provider.id,
+    ...(model === undefined ? {} : { 'x-gateway-model': model }),
+    'x-gateway-attempts': String(attempts.length + 1),
+    ...(exchange?.dropped.length ? { 'x-gateway-dropped-params': exchange.dropped.join(', ') } : {}),
+  };
+
+  if (exchange?.localResponse !== undefined) {
+    record('local');
+    res.writeHead(200, {
+      ...extraHeaders,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(exchange.localResponse),
+      'x-gateway-token-count': 'estimated',
+    });
+    res.end(exchange.localResponse);
+    return { done: true };
+  }
+
+  const env: ExchangeEnv = {
+    relayOptions: {
+      extraHeaders,
+      failure: (error, phase) =>
+        upstreamFailure(error, provider.id, { ...upstream.timeouts, requestTimeoutMs: Math.round(timeoutMs) }, phase),
+      streamErrorEvent: CLIENT_FORMATS[ctx.clientFormat].streamErrorEvent,
+      retryable: lastChance ? undefined : isRetryableStatus,
+      headersTimeoutMs: Math.max(1, Math.round(timeoutMs)),
+      onFinish: (stats: RelayStats) => {
+        record(String(res.statusCode));
+        ctx.firstByteAt = stats.firstByteAt;
+        ctx.bytesOut = stats.bytesOut;
+        ctx.error = stats.error;
+      },
+    },
+    price: (usage, answeredModel) => {
+      ctx.usage = usage;
+      ctx.costUsd = deps.pricer.cost(provider.id, [model, answeredModel], usage);
+      return ctx.costUsd;
+    },
+  };
+  const prepared: PreparedExchange = exchange
+    ? translatedExchange(args, exchange, env)
+    : passThroughExchange(args, env);
+
+  let relay: Relay | undefined;
+  try {
+    let outgoing = prepared.outgoing;
+    if (provider.authorize) Object.assign(outgoing.headers, await authorize(provider, outgoing));
+    if (prepared.before) {
+      const next = await prepared.before(outgoing);
+      if ('answered' in next) {
+        record(String(next.answered));
+        router.record(candidate, { ok: false });
+        return { done: true };
+      }
+      outgoing = next;
+    }
+    relay = prepared.relay();
+    upstream.dispatch(outgoing, relay);
+    await relay.done;
+    const ttfbMs = (relay.respondedAt ?? performance.now()) - started;
+    if (res.statusCode < 400 || !isRetryableStatus(res.statusCode)) router.record(candidate, { ok: true, ttfbMs });
+    else router.record(candidate, { ok: false });
+    return { done: true };
+  } catch (error) {
+    relay?.cancel();
+    if (error instanceof RetryableResponse) {
+      record(String(error.status));
+      router.record(candidate, { ok: false, retryAfter: error.retryAfter });
+      return outcomeOfFailure(error, lastChance);
+    }
+    record((error as GatewayError).code);
+    router.record(candidate, { ok: false });
+    return outcomeOfFailure(error as GatewayError, lastChance);
+  }
+}
+
+/** Per-request credentials (SigV4, OAuth2 tokens); a failure to get them is the provider's failure. */
+async function authorize(provider: Provider, outgoing: UpstreamRequest) {
+  try {
+    return await provider.authorize!(outgoing);
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    throw new GatewayError(
+      502,
+      'upstream_auth_failed',
+      `Could not get credentials for provider '${provider.id}': ${(error as Error).message}.`,
+      'upstream_error',
+    );
+  }
+}

@@ -1,0 +1,108 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { GatewayError } from '../errors.ts';
+import { clientResponseHeaders } from './headers.ts';
+import { type Controller, Relay, type RelayOptions, type UpstreamHeaders } from './relay.ts';
+
+/** The provider's stream in, whole client SSE events out (formats/translate.ts's StreamTranscoder). */
+export interface StreamTranslation {
+  push(chunk: Buffer): string;
+  end(): string;
+  readonly closed: boolean;
+  readonly error: GatewayError | undefined;
+}
+
+export interface TranslatedRelayOptions extends RelayOptions {
+  /** A whole successful answer → the client's body and headers to add; throws a GatewayError if unreadable. */
+  response(body: Buffer): { body: string; headers: Record<string, string> };
+  /** An error answer → the client's error body (JSON). */
+  error(status: number, body: Buffer): string;
+  /** Set for streamed requests. */
+  stream: StreamTranslation | undefined;
+}
+
+/**
+ * Relays an answer from a provider speaking another format: a stream is rewritten event by event
+ * as it arrives, a whole body (answer or error) is read, then rewritten once.
+ */
+export class TranslatedRelay extends Relay {
+  declare protected readonly options: TranslatedRelayOptions;
+  #transcoder: StreamTranslation | undefined;
+  #held: Buffer[] = [];
+  #heldBytes = 0;
+  #status = 0;
+  #headers: OutgoingHttpHeaders = {};
+
+  constructor(res: ServerResponse, options: TranslatedRelayOptions) {
+    super(res, options);
+  }
+
+  protected start(statusCode: number, upstreamHeaders: UpstreamHeaders): void {
+    const headers = clientResponseHeaders(upstreamHeaders);
+    delete headers['content-type'];
+    delete headers['content-length'];
+    delete headers['content-encoding'];
+    Object.assign(headers, this.options.extraHeaders);
+    this.#status = statusCode;
+    this.#headers = headers;
+    if (statusCode >= 300 || !this.options.stream) return;
+    this.sse = true;
+    this.#transcoder = this.options.stream;
+    Object.assign(headers, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
+    this.writeHead(statusCode, headers);
+  }
+
+  protected data(controller: Controller, chunk: Buffer): void {
+    const transcoder = this.#transcoder;
+    if (!transcoder) {
+      this.#held.push(chunk);
+      this.#heldBytes += chunk.length;
+      return;
+    }
+    if (transcoder.closed) return; // the client's stream is complete; the provider's trailing bytes are moot
+    const out = transcoder.push(chunk);
+    if (out) this.write(Buffer.from(out), controller);
+    if (transcoder.error) {
+      // The provider reported an error mid-stream: the client has its error event; stop listening.
+      this.stats.error = transcoder.error;
+      this.finish();
+      this.res.end();
+      controller.abort(new Error('stream ended by a provider error'));
+    }
+  }
+
+  protected end(controller: Controller): void {
+    if (this.#transcoder) {
+      const out = this.#transcoder.end();
+      if (out) this.write(Buffer.from(out), controller);
+      this.stats.error = this.#transcoder.error;
+    } else {
+      const held = Buffer.concat(this.#held, this.#heldBytes);
+      this.#held = [];
+      let body: string;
+      let added: Record<string, string> = {};
+      if (this.#status >= 300) body = this.options.error(this.#status, held);
+      else {
+        try {
+          ({ body, headers: added } = this.options.response(held));
+        } catch (error) {
+          this.giveUp(error as GatewayError); // nothing sent yet: answered as an error in the client's shape
+          return;
+        }
+      }
+      const bytes = Buffer.from(body);
+      this.writeHead(this.#status, {
+        ...this.#headers,
+        ...added,
+        'content-type': 'application/json',
+        'content-length': bytes.length,
+      });
+      this.write(bytes, controller);
+    }
+    this.finish();
+    this.res.end();
+  }
+}
