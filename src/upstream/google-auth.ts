@@ -1,20 +1,20 @@
 /**
  * Google OAuth2 access tokens for a service account, on node:crypto alone (RFC 7523 JWT bearer
  * grant, as Google's "Using OAuth 2.0 for server to server applications" describes): sign a JWT
- * with the account's private key (RS256), exchange it at the token endpoint, cache the access
- * token, refresh it before it expires, and let concurrent requests share one refresh.
+ * with the account's private key (RS256) and exchange it at the token endpoint (the key's
+ * `token_uri`, which Google's own library does not let one move; tests point it at a mock).
+ * Kept in a RefreshingCache.
  */
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
 import { request } from 'undici';
 import { GatewayError } from '../errors.ts';
+import type { Expiring } from './refreshing-cache.ts';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** Google's longest assertion lifetime. */
 const ASSERTION_LIFETIME_S = 3600;
-/** Refresh this long before expiry (what Google's own client libraries do), or at half-life for shorter tokens. */
-const REFRESH_MARGIN_MS = 5 * 60_000;
 const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
 
 /** The parts of a service-account key file the token exchange needs. Never log or serialise it. */
@@ -24,6 +24,8 @@ export interface ServiceAccountKey {
   privateKeyId: string | undefined;
   /** The account's own token endpoint (`token_uri`), when the file names one. */
   tokenUri: string | undefined;
+  /** The project the account belongs to (`project_id`), when the file names one. */
+  projectId: string | undefined;
 }
 
 /** A key file that is not a usable service-account key; the message never quotes the file. */
@@ -62,6 +64,7 @@ export function parseServiceAccountKey(text: string): ServiceAccountKey {
     privateKey,
     privateKeyId: typeof key.private_key_id === 'string' ? key.private_key_id : undefined,
     tokenUri: typeof key.token_uri === 'string' && key.token_uri ? key.token_uri : undefined,
+    projectId: typeof key.project_id === 'string' && key.project_id ? key.project_id : undefined,
   };
 }
 
@@ -89,11 +92,8 @@ export function serviceAccountAssertion(
   );
 }
 
-export interface AccessToken {
-  token: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-}
+/** An access token and when it expires; kept by a RefreshingCache. */
+export type AccessToken = Expiring<string>;
 
 /** Getting an access token failed: a 502, its message safe to show (no assertion, no token). */
 export class GoogleAuthError extends GatewayError {
@@ -153,57 +153,7 @@ function accessTokenOf(status: number, text: string, issuedAt: number): AccessTo
     throw new GoogleAuthError('the token endpoint answered without an access_token');
   const lifetimeS = Number(body.expires_in);
   return {
-    token: body.access_token,
+    value: body.access_token,
     expiresAt: issuedAt + (Number.isFinite(lifetimeS) && lifetimeS > 0 ? lifetimeS : ASSERTION_LIFETIME_S) * 1000,
   };
-}
-
-/**
- * A cached access token: fetched on first use, reused while fresh, refreshed shortly before it
- * expires. Concurrent callers share one fetch. If an early refresh fails, the still-valid token
- * keeps serving; once it has expired, the failure reaches the caller (and the next call retries).
- */
-export class AccessTokenCache {
-  readonly #fetch: () => Promise<AccessToken>;
-  readonly #now: () => number;
-  #current: (AccessToken & { refreshAt: number }) | undefined;
-  #refreshing: Promise<AccessToken & { refreshAt: number }> | undefined;
-
-  constructor(fetch: () => Promise<AccessToken>, now: () => number = Date.now) {
-    this.#fetch = fetch;
-    this.#now = now;
-  }
-
-  async get(): Promise<string> {
-    const now = this.#now();
-    const current = this.#current;
-    if (current && now < current.refreshAt) return current.token;
-    const refresh = this.#refresh(now);
-    if (current && now < current.expiresAt) {
-      try {
-        return (await refresh).token;
-      } catch {
-        return current.token;
-      }
-    }
-    return (await refresh).token;
-  }
-
-  #refresh(now: number) {
-    this.#refreshing ??= this.#fetch()
-      .then((token) => {
-        const lifetime = token.expiresAt - now;
-        const fresh = { ...token, refreshAt: token.expiresAt - Math.min(REFRESH_MARGIN_MS, lifetime / 2) };
-        this.#current = fresh;
-        return fresh;
-      })
-      .finally(() => {
-        this.#refreshing = undefined;
-      });
-    return this.#refreshing;
-  }
-
-  toJSON() {
-    return { cached: this.#current !== undefined };
-  }
 }

@@ -1,12 +1,12 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  AccessTokenCache,
   GoogleAuthError,
   parseServiceAccountKey,
   type ServiceAccountKey,
   serviceAccountTokenFetcher,
 } from '../../src/upstream/google-auth.ts';
+import { RefreshingCache } from '../../src/upstream/refreshing-cache.ts';
 import { MockTokenEndpoint, makeServiceAccount, type TestServiceAccount } from '../helpers/google-token-endpoint.ts';
 
 /** A clock the test moves by hand. */
@@ -84,7 +84,7 @@ describe('access tokens from a mock token endpoint', () => {
   });
 
   const cache = (clock: { now: () => number }) =>
-    new AccessTokenCache(serviceAccountTokenFetcher(key, { tokenUrl: endpoint.url, now: clock.now }), clock.now);
+    new RefreshingCache(serviceAccountTokenFetcher(key, { tokenUrl: endpoint.url, now: clock.now }), clock.now);
 
   it('signs an RS256 assertion the account public key verifies, for the endpoint, the cloud-platform scope and one hour', async () => {
     const clock = manualClock();
@@ -177,7 +177,7 @@ describe('access tokens from a mock token endpoint', () => {
     await closed.start();
     const url = closed.url;
     await closed.close();
-    const tokens = new AccessTokenCache(serviceAccountTokenFetcher(key, { tokenUrl: url }));
+    const tokens = new RefreshingCache(serviceAccountTokenFetcher(key, { tokenUrl: url }));
     const error = await tokens.get().catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 502, code: 'upstream_auth_failed' });
     expect((error as Error).message).toContain('could not be reached');
