@@ -58,16 +58,38 @@ export class PayloadTooLargeError extends GatewayError {
 }
 
 export class ProviderNotFoundError extends GatewayError {
-  constructor(requested: string, active: readonly string[], reason: 'unknown' | 'inactive') {
+  /** `unavailable`: why a provider whose variables are set was left out at start-up (no credentials found). */
+  constructor(requested: string, active: readonly string[], reason: 'unknown' | 'inactive', unavailable?: string) {
     const why =
       reason === 'unknown'
         ? `Unknown provider '${requested}'.`
-        : `Provider '${requested}' is not active (its environment variables are not set).`;
+        : unavailable
+          ? `Provider '${requested}' is not active: ${unavailable}`
+          : `Provider '${requested}' is not active (its environment variables are not set).`;
     super(
       404,
       'provider_not_found',
       `${why} Active providers: ${active.length ? active.join(', ') : 'none'}.`,
       'not_found_error',
+    );
+  }
+}
+
+/**
+ * A cloud platform's credential chain found nothing usable. `reasons` are what the chain's sources
+ * said (never a secret); the message ends with what to set.
+ */
+export class CredentialsUnavailableError extends GatewayError {
+  constructor(
+    readonly providerName: string,
+    readonly reasons: readonly string[],
+    readonly remedy: string,
+  ) {
+    super(
+      502,
+      'upstream_auth_failed',
+      `${providerName} found no credentials${reasons.length ? ` (${reasons.join('; ')})` : ''}. ${remedy}`,
+      'upstream_error',
     );
   }
 }

@@ -3,17 +3,21 @@ import pkg from '../package.json' with { type: 'json' };
 import type { Catalog } from './catalog/catalog.ts';
 import { loadCatalog } from './catalog/load.ts';
 import { type CliOptions, HELP, parseCli } from './cli/args.ts';
-import { type Config, ConfigError, loadConfig } from './config/config.ts';
+import { type Config, ConfigError, loadConfig, withUnavailableProviders } from './config/config.ts';
 import { environmentWithEnvFile } from './config/env-file.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import type { Env } from './providers/types.ts';
 import { createGateway } from './server/server.ts';
+import { type CredentialReport, checkCredentials, unavailableProviders } from './upstream/credential-check.ts';
 
 /** The environment the gateway runs with: the real one, over `--env-file`s (later wins), over ./.env. */
 function environment(options: CliOptions): Env {
   const files = ['.env', ...options.envFiles];
   let env: Env = {};
   for (const file of files) env = { ...env, ...environmentWithEnvFile({}, file, file !== '.env') };
+  // The cloud platforms' credential libraries read process.env: they see the files' variables too,
+  // as with node --env-file (variables already set win).
+  for (const [name, value] of Object.entries(env)) if (process.env[name] === undefined) process.env[name] = value;
   env = { ...env, ...process.env };
   // Flags are the most specific: they win over every variable.
   if (options.port !== undefined) env = { ...env, PORT: options.port };
@@ -49,14 +53,22 @@ async function main(): Promise<void> {
   let config: Config;
   let logger: Logger;
   let catalog: Catalog;
+  let credentials: CredentialReport[];
   try {
     config = loadConfig(environment(options));
     logger = createLogger(options.check ? 'silent' : config.logLevel);
-    catalog = await loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger);
+    // Cloud providers' credential chains run once now, alongside the catalog (none without such providers).
+    [catalog, credentials] = await Promise.all([
+      loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger),
+      checkCredentials(config.providers),
+    ]);
   } catch (error) {
     if (!(error instanceof ConfigError || (error as NodeJS.ErrnoException).code === 'ENV_FILE')) throw error;
     fail((error as Error).message);
   }
+  const unavailable = unavailableProviders(credentials);
+  config = withUnavailableProviders(config, unavailable);
+  const sources = Object.fromEntries(credentials.flatMap((r) => ('source' in r ? [[r.provider, r.source]] : [])));
 
   if (options.check) {
     const lines = [
@@ -65,9 +77,16 @@ async function main(): Promise<void> {
       `active providers: ${[...config.providers.keys()].join(', ') || 'none'}`,
       'provider selection: X-Provider header, model prefix, catalog, model family, ' +
         (config.defaultProvider ? `DEFAULT_PROVIDER (${config.defaultProvider})` : 'only active provider'),
+      ...Object.entries(sources).map(([id, source]) => `credentials: ${id}: ${source}`),
       `catalog: ${catalog.size} models`,
       ...warnings(config).map((warning) => `warning: ${warning}`),
     ];
+    if (unavailable.size) {
+      // The configuration parses, but a provider it activates cannot authenticate: that fails the check.
+      lines[0] = 'configuration is incomplete';
+      process.stdout.write(`${lines.join('\n')}\n`);
+      fail([...unavailable].map(([id, problem]) => `${id}: ${problem}`).join('\nswitchyard: '));
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
     return;
   }
@@ -85,12 +104,14 @@ async function main(): Promise<void> {
     {
       address: `${address.address}:${address.port}`,
       providers: [...config.providers.keys()],
+      ...(Object.keys(sources).length ? { credentials: sources } : {}),
       catalogModels: catalog.size,
       startupMs: Math.round(performance.now() - startedAt),
     },
     'switchyard listening',
   );
   for (const warning of warnings(config)) logger.warn(warning);
+  for (const [id, problem] of unavailable) logger.warn({ provider: id }, `provider ${id} is not active: ${problem}`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

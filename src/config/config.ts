@@ -26,6 +26,8 @@ export interface Config {
   readonly catalogUrl: string | undefined;
   /** Active providers by id: built-in ones in registry order, then custom ones. */
   readonly providers: ReadonlyMap<string, Provider>;
+  /** Providers left out at start-up because their credential chain found nothing: id → why and what to set. */
+  readonly unavailableProviders: ReadonlyMap<string, string>;
   /** Every provider id a header or model prefix may name: built-in and custom. */
   readonly providerIds: readonly string[];
   /** Catalog entries for the models custom providers list. */
@@ -146,8 +148,11 @@ export function loadConfig(env: Env): Config {
     }
     if (spec.validate && isActive(spec, env)) problems.push(...spec.validate(env));
     const mode = env[authModeVariable(spec)];
-    if (mode && mode !== 'key' && mode !== 'passthrough')
-      problems.push(`${authModeVariable(spec)}: must be 'key' or 'passthrough' (got '${mode}')`);
+    const modes = ['key', 'passthrough', ...(spec.authModes ?? [])];
+    if (mode && !modes.includes(mode))
+      problems.push(
+        `${authModeVariable(spec)}: must be ${modes.map((m) => `'${m}'`).join(' or ')} (got '${mode}')`,
+      );
   }
 
   const settings = parsed.success ? parsed.data : undefined;
@@ -183,6 +188,7 @@ export function loadConfig(env: Env): Config {
     catalogFile: settings.CATALOG_FILE,
     catalogUrl: settings.CATALOG_URL,
     providers,
+    unavailableProviders: new Map(),
     providerIds,
     customModels: custom.flatMap(customModelEntries),
     gatewayKeys,
@@ -198,6 +204,16 @@ export function loadConfig(env: Env): Config {
     redisUrl: settings.REDIS_URL,
     routing,
   });
+}
+
+/**
+ * The configuration without the providers whose credentials were not found at start-up: they are
+ * not active (not routed to, not in /health), and a request naming one is told why.
+ */
+export function withUnavailableProviders(config: Config, unavailable: ReadonlyMap<string, string>): Config {
+  if (unavailable.size === 0) return config;
+  const providers = new Map([...config.providers].filter(([id]) => !unavailable.has(id)));
+  return Object.freeze({ ...config, providers, unavailableProviders: unavailable });
 }
 
 /** Settings whose values must never be echoed in an error message. */

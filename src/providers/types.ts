@@ -43,6 +43,8 @@ export interface ProviderSpec {
    * credentials file reads and parses). One line per problem, naming its variable, never its secret.
    */
   validate?(env: Env): string[];
+  /** `<PREFIX>_AUTH_MODE` values it takes besides `key` and `passthrough` (e.g. `entra` on Azure). */
+  authModes?: readonly string[];
   /** Builds the runtime provider. Only called when the provider is active. */
   create(env: Env): Provider;
 }
@@ -99,4 +101,11 @@ export interface Provider {
     headers: Record<string, string>;
     body: Buffer | undefined;
   }): Promise<Record<string, string>>;
+  /**
+   * Where the credentials come from, found the way requests will find them (a cloud platform's
+   * default chain: instance role, workload identity, managed identity…), e.g. `EC2 instance
+   * metadata (IMDSv2)`; never the secret. Rejects with a CredentialsUnavailableError naming what
+   * to set. `--check` and start-up run it; a provider whose chain finds nothing is left out.
+   */
+  credentialSource?(): Promise<string>;
 }

@@ -42,6 +42,7 @@ export async function proxyRequest(
     {
       knownIds: config.providerIds,
       active: config.providers,
+      unavailable: config.unavailableProviders,
       defaultProvider: config.defaultProvider,
       catalog: deps.catalog,
       routes: config.routing.routes,

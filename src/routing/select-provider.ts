@@ -16,6 +16,8 @@ export interface SelectionContext {
   defaultProvider: string | undefined;
   /** Which providers serve a model, by the catalog. */
   catalog: { providersFor(model: string): readonly string[] };
+  /** Providers left out at start-up because no credentials were found, with why and what to set. */
+  unavailable?: ReadonlyMap<string, string>;
   /** ROUTES: virtual model names and their targets. */
   routes?: ReadonlyMap<string, readonly { provider: string; model: string }[]>;
 }
@@ -56,7 +58,13 @@ export function selectProvider(input: SelectionInput, context: SelectionContext)
   const require = (id: string): Provider => {
     const provider = active.get(id);
     if (provider) return provider;
-    throw new ProviderNotFoundError(id, [...active.keys()], context.knownIds.includes(id) ? 'inactive' : 'unknown');
+    const known = context.knownIds.includes(id);
+    throw new ProviderNotFoundError(
+      id,
+      [...active.keys()],
+      known ? 'inactive' : 'unknown',
+      known ? context.unavailable?.get(id) : undefined,
+    );
   };
 
   const prefixed = input.model === undefined ? undefined : splitModelPrefix(input.model, context.knownIds);
