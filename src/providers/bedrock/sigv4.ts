@@ -7,7 +7,6 @@
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { GatewayError } from '../../errors.ts';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -24,18 +23,6 @@ export interface SignableRequest {
 
 /** Bedrock's signing name: the endpoint is `bedrock-runtime`, the service in the scope is `bedrock`. */
 export const SIGNING_SERVICE = 'bedrock';
-
-/** Only AWS_REGION is set: the provider is active, but has nothing to sign with. */
-export class MissingAwsCredentialsError extends GatewayError {
-  constructor() {
-    super(
-      500,
-      'provider_misconfigured',
-      "Provider 'bedrock' has no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
-      'api_error',
-    );
-  }
-}
 
 function queryOf(url: URL): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = {};

@@ -1,5 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { activeProviders } from '../../../src/providers/registry.ts';
 import type { Env, Provider } from '../../../src/providers/types.ts';
 import { rawRequest } from '../../helpers/gateway.ts';
@@ -166,7 +169,13 @@ describe('Bedrock SigV4 signing', () => {
     expect((await signedCall(noToken, PATH, BODY)).response.text).toContain('missing or wrong session token');
   });
 
-  it('fails clearly, without a secret in the message, when only AWS_REGION is set', async () => {
+  it("fails clearly, naming what to set, when only AWS_REGION is set and AWS's chain finds nothing", async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'switchyard-no-aws-'));
+    vi.stubEnv('HOME', empty);
+    vi.stubEnv('AWS_CONFIG_FILE', join(empty, 'config'));
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(empty, 'credentials'));
+    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    onTestFinished(() => void vi.unstubAllEnvs());
     const provider = bedrockProvider({ AWS_REGION: 'us-west-2' });
     await expect(
       provider.authorize!({
@@ -176,9 +185,9 @@ describe('Bedrock SigV4 signing', () => {
         body: Buffer.from(BODY),
       }),
     ).rejects.toMatchObject({
-      status: 500,
-      code: 'provider_misconfigured',
-      message: expect.stringContaining('AWS_ACCESS_KEY_ID'),
+      status: 502,
+      code: 'upstream_auth_failed',
+      message: expect.stringMatching(/^AWS Bedrock found no credentials \(.*EC2 Instance Metadata Service access disabled.*\)\. Set AWS_BEARER_TOKEN_BEDROCK/),
     });
   });
 
