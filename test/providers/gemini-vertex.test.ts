@@ -244,23 +244,23 @@ describe('vertex-ai start-up validation', () => {
       /^GOOGLE_APPLICATION_CREDENTIALS: cannot read '.*missing\.json' \(ENOENT\)$/,
     ],
     [
-      'a file holding a user credential',
+      'a file holding a credential type Google has no Vertex use for',
       () => {
-        const file = join(dir, 'adc.json');
-        writeFileSync(
-          file,
-          JSON.stringify({
-            type: 'authorized_user',
-            client_id: 'id',
-            client_secret: 'shh-secret',
-            refresh_token: '1//refresh',
-          }),
-        );
+        const file = join(dir, 'odd.json');
+        writeFileSync(file, JSON.stringify({ type: 'api_key', client_secret: 'shh-secret' }));
         return { GOOGLE_APPLICATION_CREDENTIALS: file };
       },
-      /^GOOGLE_APPLICATION_CREDENTIALS \('.*adc\.json'\): not a usable service-account key: a 'authorized_user' credential/,
+      /^GOOGLE_APPLICATION_CREDENTIALS \('.*odd\.json'\): a 'api_key' credential, which Vertex AI cannot use/,
     ],
-    ['no credentials at all', () => ({}), /GOOGLE_APPLICATION_CREDENTIALS .*VERTEX_AI_SERVICE_ACCOUNT_JSON/],
+    [
+      'a credentials file that is not JSON',
+      () => {
+        const file = join(dir, 'broken.json');
+        writeFileSync(file, '{"type": "authorized_user", "refresh_token": "1//refresh"');
+        return { GOOGLE_APPLICATION_CREDENTIALS: file };
+      },
+      /^GOOGLE_APPLICATION_CREDENTIALS \('.*broken\.json'\): not valid JSON$/,
+    ],
     [
       'a location that is no region',
       () => ({ VERTEX_AI_SERVICE_ACCOUNT_JSON: other.json, VERTEX_AI_LOCATION: 'evil.com/x' }),
@@ -270,6 +270,20 @@ describe('vertex-ai start-up validation', () => {
     const problems = configProblems({ VERTEX_AI_PROJECT_ID: 'p', ...env() });
     expect(problems).toEqual([expect.stringMatching(problem)]);
     expect(problems.join()).not.toMatch(/shh-secret|1\/\/refresh|BEGIN/);
+  });
+
+  it.each([
+    'authorized_user',
+    'external_account',
+    'impersonated_service_account',
+  ])('leaves a %s file to Google\'s library (Application Default Credentials)', (type) => {
+    const file = join(dir, `${type}.json`);
+    writeFileSync(file, JSON.stringify({ type, refresh_token: '1//refresh' }));
+    expect(configProblems({ VERTEX_AI_PROJECT_ID: 'p', GOOGLE_APPLICATION_CREDENTIALS: file })).toEqual([]);
+  });
+
+  it('needs no credentials variable: the ADC chain (gcloud file, metadata server) is asked at start-up', () => {
+    expect(configProblems({ VERTEX_AI_PROJECT_ID: 'p' })).toEqual([]);
   });
 
   it('needs no key in pass-through mode', () => {

@@ -1,8 +1,7 @@
 import { GatewayError } from '../../errors.ts';
-import { AccessTokenCache, GOOGLE_TOKEN_URL, serviceAccountTokenFetcher } from '../../upstream/google-auth.ts';
 import { baseUrlFrom, hideSecrets, joinUrl } from '../define.ts';
 import type { Env, ProviderSpec } from '../types.ts';
-import { readServiceAccountKey } from './credentials.ts';
+import { readVertexCredentials, vertexTokenSource } from './credentials.ts';
 import { adaptVertexRequest, vertexBaseUrl, vertexWireFormat } from './requests.ts';
 
 const locationOf = (env: Env) => env.VERTEX_AI_LOCATION || 'us-central1';
@@ -14,16 +13,21 @@ const provider: ProviderSpec = {
   defaultBaseUrl: 'https://{location}-aiplatform.googleapis.com',
   envPrefix: 'VERTEX_AI',
   capabilities: { chat: true, embeddings: true, images: false },
-  activation: [['VERTEX_AI_PROJECT_ID']],
+  activation: [['VERTEX_AI_PROJECT_ID'], ['VERTEX_AI_LOCATION']],
   env: [
-    { name: 'VERTEX_AI_PROJECT_ID', description: 'Google Cloud project id; setting it activates the provider.' },
+    {
+      name: 'VERTEX_AI_PROJECT_ID',
+      description: "Google Cloud project id; setting it activates the provider (credentials: Google's ADC).",
+    },
     {
       name: 'VERTEX_AI_LOCATION',
-      description: 'Vertex AI region (default us-central1; `global` for the global endpoint).',
+      description:
+        'Vertex AI region (default us-central1; `global` for the global endpoint); set alone, it activates the provider with the project of the credentials.',
     },
     {
       name: 'GOOGLE_APPLICATION_CREDENTIALS',
-      description: 'Path of the service-account key file (JSON) Vertex AI access tokens are minted with.',
+      description:
+        'Credentials file: a service-account key, or an external_account, authorized_user or impersonated_service_account file (default: ADC).',
     },
     {
       name: 'VERTEX_AI_SERVICE_ACCOUNT_JSON',
@@ -51,24 +55,26 @@ const provider: ProviderSpec = {
       problems.push(`VERTEX_AI_LOCATION: must be a region such as us-central1 or 'global' (got '${location}')`);
     // In pass-through mode the client brings its own access token.
     if (env.VERTEX_AI_AUTH_MODE !== 'passthrough') {
-      const source = readServiceAccountKey(env);
-      if ('problem' in source) problems.push(source.problem);
+      const credentials = readVertexCredentials(env);
+      if ('problem' in credentials) problems.push(credentials.problem);
     }
     return problems;
   },
   create(env) {
+    // The project is learnt from the credentials (credentialSource, at start-up) when not set.
     const place = { project: env.VERTEX_AI_PROJECT_ID ?? '', location: locationOf(env) };
     const baseUrl = baseUrlFrom(env, 'VERTEX_AI', vertexBaseUrl(place.location));
-    const source = readServiceAccountKey(env);
+    const credentials = readVertexCredentials(env);
     // Start-up validation reports a bad key before this runs; this guards direct use of the provider.
-    const tokens =
-      'key' in source
-        ? new AccessTokenCache(
-            serviceAccountTokenFetcher(source.key, {
-              tokenUrl: env.VERTEX_AI_TOKEN_URL || source.key.tokenUri || GOOGLE_TOKEN_URL,
-            }),
-          )
-        : undefined;
+    const source = 'problem' in credentials ? undefined : vertexTokenSource(credentials, env);
+    const usable = () => {
+      if (source) return source;
+      throw new GatewayError(
+        500,
+        'provider_misconfigured',
+        `Vertex AI has no usable credentials (${'problem' in credentials ? credentials.problem : ''}).`,
+      );
+    };
     return hideSecrets({
       id: this.id,
       wireFormat: this.wireFormat,
@@ -79,15 +85,33 @@ const provider: ProviderSpec = {
       // Paths are built whole by adaptRequest; the client's query string belongs to its own API.
       url: (path) => joinUrl(baseUrl, path),
       wireFormatFor: vertexWireFormat,
-      adaptRequest: (request, target) => adaptVertexRequest(request, target, place),
-      async authorize() {
-        if (!tokens)
+      adaptRequest(request, target) {
+        if (!place.project)
           throw new GatewayError(
             500,
             'provider_misconfigured',
-            `Vertex AI has no usable service-account key (${'problem' in source ? source.problem : ''}).`,
+            'Vertex AI does not know its project: set VERTEX_AI_PROJECT_ID.',
           );
-        return { authorization: `Bearer ${await tokens.get()}` };
+        return adaptVertexRequest(request, target, place);
+      },
+      async authorize() {
+        return { authorization: `Bearer ${await usable().token()}` };
+      },
+      async credentialSource() {
+        const tokens = usable();
+        const from = await tokens.describe();
+        if (!place.project) {
+          const project = await tokens.projectId();
+          if (!project)
+            throw new GatewayError(
+              500,
+              'provider_misconfigured',
+              `VERTEX_AI_PROJECT_ID: not set, and the credentials (${from}) name no project; set it.`,
+            );
+          place.project = project;
+          return `${from}; project ${project} (from the credentials)`;
+        }
+        return from;
       },
     });
   },
