@@ -1,4 +1,5 @@
 import { hideSecrets, joinUrl, withQuery } from '../define.ts';
+import { azureAuth, azureAuthProblems } from '../../upstream/azure-entra.ts';
 import type { ProviderSpec } from '../types.ts';
 
 const DEFAULT_API_VERSION = '2024-10-21';
@@ -10,19 +11,18 @@ const provider: ProviderSpec = {
   defaultBaseUrl: 'https://{resource}.openai.azure.com/openai',
   envPrefix: 'AZURE_OPENAI',
   capabilities: { chat: true, embeddings: true, images: true },
-  activation: [
-    ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_ENDPOINT'],
-    ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_BASE_URL'],
-  ],
+  // Without a key, the gateway authenticates with Microsoft Entra ID.
+  activation: [['AZURE_OPENAI_ENDPOINT'], ['AZURE_OPENAI_BASE_URL']],
+  authModes: ['entra'],
   env: [
     {
       name: 'AZURE_OPENAI_API_KEY',
-      description: 'Azure OpenAI key (sent as the api-key header); with the endpoint it activates the provider.',
+      description: 'Azure OpenAI key (sent as the api-key header); without it, Entra ID tokens are sent instead.',
       secret: true,
     },
     {
       name: 'AZURE_OPENAI_ENDPOINT',
-      description: 'Resource endpoint, e.g. https://myorg.openai.azure.com.',
+      description: 'Resource endpoint, e.g. https://myorg.openai.azure.com; setting it activates the provider.',
       url: true,
     },
     {
@@ -36,6 +36,7 @@ const provider: ProviderSpec = {
       url: true,
     },
   ],
+  validate: (env) => azureAuthProblems(env, 'AZURE_OPENAI'),
   create(env) {
     // The official SDK's base URL is `<endpoint>/openai`; deployments hang below it.
     const baseUrl = env.AZURE_OPENAI_BASE_URL || joinUrl(env.AZURE_OPENAI_ENDPOINT ?? '', '/openai');
@@ -46,7 +47,7 @@ const provider: ProviderSpec = {
       wireFormat: this.wireFormat,
       baseUrl,
       acceptsStreamOptions: true,
-      authHeaders: { 'api-key': env.AZURE_OPENAI_API_KEY ?? '' },
+      ...azureAuth(env, 'AZURE_OPENAI', 'Azure OpenAI'),
       url(path, search, model) {
         const target = deployment ?? model;
         // Deployment-scoped operations (chat, embeddings, images…) need a deployment; others
