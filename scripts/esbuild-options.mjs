@@ -1,5 +1,7 @@
 // What both builds (the ESM bundle and the single executable's CommonJS bundle) share.
 import { readFile } from 'node:fs/promises';
+import { deflateRawSync } from 'node:zlib';
+import { build } from 'esbuild';
 
 /**
  * esbuild inlines JSON imports as JavaScript object literals; V8 parses a 700 KB literal several
@@ -16,6 +18,55 @@ export const jsonAsParsedString = {
   },
 };
 
+/**
+ * The cloud platforms' credential libraries (several MB) are imported only when a provider needs
+ * them, yet V8 would still parse them at every start if they sat in the bundle as code. Each is
+ * bundled on its own and embedded as a string, compiled on its first import: a gateway without
+ * those providers starts as fast as before (measured in the commit that added this). Their inputs
+ * are added to the metafile, so their licenses are listed too.
+ */
+const LAZY_PACKAGES = ['@aws-sdk/credential-providers', 'google-auth-library', '@azure/identity'];
+
+export const lazyPackagesAsStrings = {
+  name: 'lazy-packages-as-strings',
+  setup(outer) {
+    const inputs = {};
+    const filter = new RegExp(`^(${LAZY_PACKAGES.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    outer.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'lazy-package' }));
+    outer.onLoad({ filter: /.*/, namespace: 'lazy-package' }, async (args) => {
+      const inner = await build({
+        stdin: { contents: `module.exports = require(${JSON.stringify(args.path)});`, resolveDir: process.cwd() },
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: outer.initialOptions.target,
+        minifySyntax: true,
+        legalComments: 'none',
+        logLevel: 'warning',
+        write: false,
+        metafile: true,
+      });
+      Object.assign(inputs, inner.metafile.inputs);
+      // Compressed: a short ASCII string costs V8 next to nothing to scan at start-up.
+      const packed = deflateRawSync(inner.outputFiles[0].contents, { level: 9 }).toString('base64');
+      return {
+        // CommonJS, so esbuild evaluates it on first import only; `require` gives it Node's built-ins.
+        contents: [
+          "const { inflateRawSync } = require('node:zlib');",
+          `const code = inflateRawSync(Buffer.from(${JSON.stringify(packed)}, 'base64')).toString('utf8');`,
+          'const m = { exports: {} };',
+          "new Function('module', 'exports', 'require', code)(m, m.exports, require);",
+          'module.exports = m.exports;',
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+    outer.onEnd((result) => {
+      if (result.metafile) Object.assign(result.metafile.inputs, inputs);
+    });
+  },
+};
+
 export const shared = {
   entryPoints: ['src/main.ts'],
   bundle: true,
@@ -23,5 +74,5 @@ export const shared = {
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [jsonAsParsedString],
+  plugins: [jsonAsParsedString, lazyPackagesAsStrings],
 };
