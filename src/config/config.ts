@@ -150,9 +150,7 @@ export function loadConfig(env: Env): Config {
     const mode = env[authModeVariable(spec)];
     const modes = ['key', 'passthrough', ...(spec.authModes ?? [])];
     if (mode && !modes.includes(mode))
-      problems.push(
-        `${authModeVariable(spec)}: must be ${modes.map((m) => `'${m}'`).join(' or ')} (got '${mode}')`,
-      );
+      problems.push(`${authModeVariable(spec)}: must be ${modes.map((m) => `'${m}'`).join(' or ')} (got '${mode}')`);
   }
 
   const settings = parsed.success ? parsed.data : undefined;

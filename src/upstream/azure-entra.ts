@@ -70,7 +70,11 @@ function describeCredential(library: Library, credential: object): string {
 function reasonsOf(error: unknown): string[] {
   const errors = (error as { errors?: unknown[] }).errors;
   const all = Array.isArray(errors) && errors.length ? errors : [error];
-  return all.map((e) => String(e instanceof Error ? e.message : e).split('\n')[0]!.slice(0, 300));
+  return all.map((e) =>
+    String(e instanceof Error ? e.message : e)
+      .split('\n')[0]!
+      .slice(0, 300),
+  );
 }
 
 /**

@@ -12,7 +12,11 @@ import { CLOUD_PLATFORM_SCOPE, GoogleAuthError } from './google-auth.ts';
 import { RefreshingCache } from './refreshing-cache.ts';
 
 type Library = typeof import('google-auth-library');
-type Loaded = { library: Library; auth: InstanceType<Library['GoogleAuth']>; client: import('google-auth-library').AuthClient };
+type Loaded = {
+  library: Library;
+  auth: InstanceType<Library['GoogleAuth']>;
+  client: import('google-auth-library').AuthClient;
+};
 
 export interface GoogleTokenSource {
   token(): Promise<string>;
@@ -32,7 +36,10 @@ export function applicationDefaultCredentials(options: { keyFile?: string; provi
   const load = () => {
     loaded ??= (async () => {
       const library = await import('google-auth-library');
-      const auth = new library.GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], ...(keyFile ? { keyFilename: keyFile } : {}) });
+      const auth = new library.GoogleAuth({
+        scopes: [CLOUD_PLATFORM_SCOPE],
+        ...(keyFile ? { keyFilename: keyFile } : {}),
+      });
       return { library, auth, client: await auth.getClient() };
     })().catch((error: unknown) => {
       // Not found now (e.g. the metadata server was slow): the next request looks again.
@@ -74,8 +81,11 @@ export function applicationDefaultCredentials(options: { keyFile?: string; provi
 }
 
 function describeClient(library: Library, client: object, keyFile: string | undefined): string {
-  const file = keyFile ? `GOOGLE_APPLICATION_CREDENTIALS ('${keyFile}')` : "gcloud's application-default credentials file";
-  if (client instanceof library.Compute) return 'Google metadata server (the attached service account on GCE, GKE, Cloud Run)';
+  const file = keyFile
+    ? `GOOGLE_APPLICATION_CREDENTIALS ('${keyFile}')`
+    : "gcloud's application-default credentials file";
+  if (client instanceof library.Compute)
+    return 'Google metadata server (the attached service account on GCE, GKE, Cloud Run)';
   if (client instanceof library.BaseExternalAccountClient)
     return `external account (workload identity federation) from ${file}`;
   if (client instanceof library.ExternalAccountAuthorizedUserClient)

@@ -1,16 +1,19 @@
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { loadCatalog } from '../../src/catalog/load.ts';
-import { loadConfig } from '../../src/config/config.ts';
+import { loadConfig, withUnavailableProviders } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Env } from '../../src/providers/types.ts';
 import { createGateway, type Gateway } from '../../src/server/server.ts';
+import { type CredentialReport, checkCredentials, unavailableProviders } from '../../src/upstream/credential-check.ts';
 
 /** A gateway running in-process on an ephemeral loopback port, with its log lines captured. */
 export interface TestGateway {
   url: string;
   gateway: Gateway;
   logs: Record<string, unknown>[];
+  /** With `checkCredentials`: what each cloud provider's credential chain reported, as main.ts does at start-up. */
+  credentials: CredentialReport[];
   close(): Promise<void>;
 }
 
@@ -22,7 +25,8 @@ function secretsOf(env: Env): string[] {
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
-    if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name)) secrets.push(value);
+    if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN|^AWS_BEARER_TOKEN_BEDROCK|^IDENTITY_HEADER)$/.test(name))
+      secrets.push(value);
     if (name === 'GATEWAY_API_KEYS')
       secrets.push(...value.split(',').map((entry) => entry.trim().replace(/^[\w.-]+:/, '')));
     if (name === 'REDIS_URL') secrets.push(new URL(value).password);
@@ -43,12 +47,23 @@ function secretsOf(env: Env): string[] {
 /** Secrets of the gateways running now; every response read through these helpers is checked against them. */
 const liveSecrets = new Set<string>();
 
+/**
+ * Secrets issued while tests run (session tokens, access tokens, refresh tokens from the mock
+ * identity endpoints): scanned for in every response and in the logs of every gateway closed after.
+ */
+const issuedSecrets = new Set<string>();
+
+export function treatAsSecret(value: string): void {
+  issuedSecrets.add(value);
+  liveSecrets.add(value);
+}
+
 function assertNoSecret(text: string): void {
   for (const secret of liveSecrets)
     if (text.includes(secret)) throw new Error(`a configured secret appeared in a response: ${secret.slice(0, 3)}…`);
 }
 
-export async function startGateway(env: Env): Promise<TestGateway> {
+export async function startGateway(env: Env, options: { checkCredentials?: boolean } = {}): Promise<TestGateway> {
   const logs: Record<string, unknown>[] = [];
   const secrets = secretsOf(env);
   for (const secret of secrets) liveSecrets.add(secret);
@@ -58,7 +73,9 @@ export async function startGateway(env: Env): Promise<TestGateway> {
       done();
     },
   });
-  const config = loadConfig({ LOG_LEVEL: 'debug', ...env });
+  let config = loadConfig({ LOG_LEVEL: 'debug', ...env });
+  const credentials = options.checkCredentials ? await checkCredentials(config.providers) : [];
+  config = withUnavailableProviders(config, unavailableProviders(credentials));
   const logger = createLogger(config.logLevel, sink);
   const catalog = await loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger);
   const gateway = createGateway({ config, logger, catalog });
@@ -67,11 +84,12 @@ export async function startGateway(env: Env): Promise<TestGateway> {
     url: `http://127.0.0.1:${address.port}`,
     gateway,
     logs,
+    credentials,
     async close() {
       await gateway.close();
       for (const secret of secrets) liveSecrets.delete(secret);
       const text = JSON.stringify(logs);
-      const leaked = secrets.filter((secret) => text.includes(secret));
+      const leaked = [...secrets, ...issuedSecrets].filter((secret) => text.includes(secret));
       if (leaked.length)
         throw new Error(
           `a configured secret appeared in the gateway's logs: ${leaked.map((s) => `${s.slice(0, 3)}…`).join(', ')}`,

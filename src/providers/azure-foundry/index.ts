@@ -22,7 +22,8 @@ const provider: ProviderSpec = {
     },
     {
       name: 'AZURE_FOUNDRY_ENDPOINT',
-      description: 'Model inference endpoint, e.g. https://myres.services.ai.azure.com/models; setting it activates the provider.',
+      description:
+        'Model inference endpoint, e.g. https://myres.services.ai.azure.com/models; setting it activates the provider.',
       url: true,
     },
     { name: 'AZURE_FOUNDRY_API_VERSION', description: `api-version query parameter (default ${DEFAULT_API_VERSION}).` },

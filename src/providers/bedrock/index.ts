@@ -33,7 +33,8 @@ const provider: ProviderSpec = {
     },
     {
       name: 'BEDROCK_ROLE_ARN',
-      description: 'A role to assume (STS AssumeRole) with the chain\'s credentials, for Bedrock only; activates the provider.',
+      description:
+        "A role to assume (STS AssumeRole) with the chain's credentials, for Bedrock only; activates the provider.",
     },
     { name: 'BEDROCK_BASE_URL', description: 'Overrides https://bedrock-runtime.{region}.amazonaws.com.', url: true },
   ],
@@ -47,9 +48,13 @@ const provider: ProviderSpec = {
         "BEDROCK_AUTH_MODE: 'passthrough' is not possible for AWS Bedrock (requests are signed with SigV4); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
       );
     if (env.AWS_BEARER_TOKEN_BEDROCK && env.BEDROCK_ROLE_ARN)
-      problems.push('BEDROCK_ROLE_ARN: a role cannot be assumed with a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK); set one');
+      problems.push(
+        'BEDROCK_ROLE_ARN: a role cannot be assumed with a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK); set one',
+      );
     if (env.BEDROCK_ROLE_ARN && !/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(env.BEDROCK_ROLE_ARN))
-      problems.push(`BEDROCK_ROLE_ARN: must be an IAM role ARN such as arn:aws:iam::123456789012:role/bedrock (got '${env.BEDROCK_ROLE_ARN}')`);
+      problems.push(
+        `BEDROCK_ROLE_ARN: must be an IAM role ARN such as arn:aws:iam::123456789012:role/bedrock (got '${env.BEDROCK_ROLE_ARN}')`,
+      );
     return problems;
   },
   create(env) {
