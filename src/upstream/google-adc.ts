@@ -30,7 +30,12 @@ const REMEDY =
   'Set GOOGLE_APPLICATION_CREDENTIALS (a service-account key, external_account or authorized_user file), ' +
   'run `gcloud auth application-default login`, or run on Google Cloud with a service account attached (GCE, GKE, Cloud Run).';
 
-export function applicationDefaultCredentials(options: { keyFile?: string; providerName: string }): GoogleTokenSource {
+export function applicationDefaultCredentials(options: {
+  keyFile?: string;
+  /** When known, spares the library its project look-up (which runs the gcloud CLI). */
+  projectId?: string;
+  providerName: string;
+}): GoogleTokenSource {
   const keyFile = options.keyFile;
   let loaded: Promise<Loaded> | undefined;
   const load = () => {
@@ -39,6 +44,7 @@ export function applicationDefaultCredentials(options: { keyFile?: string; provi
       const auth = new library.GoogleAuth({
         scopes: [CLOUD_PLATFORM_SCOPE],
         ...(keyFile ? { keyFilename: keyFile } : {}),
+        ...(options.projectId ? { projectId: options.projectId } : {}),
       });
       return { library, auth, client: await auth.getClient() };
     })().catch((error: unknown) => {

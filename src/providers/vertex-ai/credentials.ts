@@ -75,7 +75,11 @@ export function vertexTokenSource(
   env: Env,
 ): GoogleTokenSource {
   if ('adc' in credentials)
-    return applicationDefaultCredentials({ keyFile: credentials.keyFile, providerName: 'Vertex AI' });
+    return applicationDefaultCredentials({
+      keyFile: credentials.keyFile,
+      projectId: env.VERTEX_AI_PROJECT_ID || undefined,
+      providerName: 'Vertex AI',
+    });
   const { key, variable } = credentials;
   const tokens = new RefreshingCache(
     serviceAccountTokenFetcher(key, { tokenUrl: env.VERTEX_AI_TOKEN_URL || key.tokenUri || GOOGLE_TOKEN_URL }),
