@@ -275,6 +275,8 @@ export class MockManagedIdentity {
   readonly issued: string[] = [];
   /** The resource each token request asked for. */
   readonly resources: string[] = [];
+  /** The user-assigned identity each token request named (client_id), or null for the system-assigned one. */
+  readonly clientIds: (string | null)[] = [];
   readonly refusals: string[] = [];
   readonly identityHeader = 'managed-identity-header-secret-EXAMPLE';
   lifetimeS = 3600;
@@ -294,6 +296,7 @@ export class MockManagedIdentity {
         return json(res, 401, { error: 'unauthorized' });
       }
       this.resources.push(url.searchParams.get('resource') ?? '');
+      this.clientIds.push(url.searchParams.get('client_id'));
       if (this.delayMs) await sleep(this.delayMs);
       const token = `eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.managed-identity-${this.issued.length + 1}.EXAMPLE`;
       this.issued.push(token);

@@ -272,15 +272,14 @@ describe('vertex-ai start-up validation', () => {
     expect(problems.join()).not.toMatch(/shh-secret|1\/\/refresh|BEGIN/);
   });
 
-  it.each([
-    'authorized_user',
-    'external_account',
-    'impersonated_service_account',
-  ])('leaves a %s file to Google\'s library (Application Default Credentials)', (type) => {
-    const file = join(dir, `${type}.json`);
-    writeFileSync(file, JSON.stringify({ type, refresh_token: '1//refresh' }));
-    expect(configProblems({ VERTEX_AI_PROJECT_ID: 'p', GOOGLE_APPLICATION_CREDENTIALS: file })).toEqual([]);
-  });
+  it.each(['authorized_user', 'external_account', 'impersonated_service_account'])(
+    "leaves a %s file to Google's library (Application Default Credentials)",
+    (type) => {
+      const file = join(dir, `${type}.json`);
+      writeFileSync(file, JSON.stringify({ type, refresh_token: '1//refresh' }));
+      expect(configProblems({ VERTEX_AI_PROJECT_ID: 'p', GOOGLE_APPLICATION_CREDENTIALS: file })).toEqual([]);
+    },
+  );
 
   it('needs no credentials variable: the ADC chain (gcloud file, metadata server) is asked at start-up', () => {
     expect(configProblems({ VERTEX_AI_PROJECT_ID: 'p' })).toEqual([]);

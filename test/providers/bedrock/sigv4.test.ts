@@ -187,7 +187,9 @@ describe('Bedrock SigV4 signing', () => {
     ).rejects.toMatchObject({
       status: 502,
       code: 'upstream_auth_failed',
-      message: expect.stringMatching(/^AWS Bedrock found no credentials \(.*EC2 Instance Metadata Service access disabled.*\)\. Set AWS_BEARER_TOKEN_BEDROCK/),
+      message: expect.stringMatching(
+        /^AWS Bedrock found no credentials \(.*EC2 Instance Metadata Service access disabled.*\)\. Set AWS_BEARER_TOKEN_BEDROCK/,
+      ),
     });
   });
 
