@@ -156,3 +156,28 @@ describe('Vertex AI credentials from Application Default Credentials', () => {
     expect(answer.json.error.message).toContain('Set GOOGLE_APPLICATION_CREDENTIALS');
   });
 });
+
+describe("a client's own Google API key", () => {
+  it('never reaches the Gemini API in place of the provider key, as a header or as ?key=', async () => {
+    const gemini = await new MockUpstream().start();
+    gemini.handle((_req, res) => json(res, 200, textAnswer('Hello from Gemini.')));
+    const gw = await startGateway({
+      GEMINI_API_KEY: 'AIzaSyProviderKey-EXAMPLE-0123456789',
+      GEMINI_BASE_URL: gemini.url,
+    });
+    try {
+      const answer = await postJson(
+        `${gw.url}/v1/chat/completions?key=AIzaSyClientQueryKey-EXAMPLE`,
+        { model: 'gemini/gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }] },
+        { 'x-goog-api-key': 'AIzaSyClientHeaderKey-EXAMPLE' },
+      );
+      expect(answer.status).toBe(200);
+      expect(gemini.last.headers['x-goog-api-key']).toBe('AIzaSyProviderKey-EXAMPLE-0123456789');
+      expect(gemini.last.url).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+      expect(JSON.stringify(gemini.last)).not.toMatch(/AIzaSyClient/);
+    } finally {
+      await gw.close();
+      await gemini.close();
+    }
+  });
+});
