@@ -31,6 +31,7 @@ const REMEDY =
   'run `gcloud auth application-default login`, or run on Google Cloud with a service account attached (GCE, GKE, Cloud Run).';
 
 export function applicationDefaultCredentials(options: {
+  /** GOOGLE_APPLICATION_CREDENTIALS, named in the description; the library reads the variable itself. */
   keyFile?: string;
   /** When known, spares the library its project look-up (which runs the gcloud CLI). */
   projectId?: string;
@@ -43,7 +44,6 @@ export function applicationDefaultCredentials(options: {
       const library = await import('google-auth-library');
       const auth = new library.GoogleAuth({
         scopes: [CLOUD_PLATFORM_SCOPE],
-        ...(keyFile ? { keyFilename: keyFile } : {}),
         ...(options.projectId ? { projectId: options.projectId } : {}),
       });
       return { library, auth, client: await auth.getClient() };
