@@ -6,7 +6,7 @@
  * against the keys those endpoints issued.
  */
 import type { IncomingMessage } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -180,6 +180,38 @@ describe('Bedrock credentials from the AWS default chain', () => {
     } finally {
       await container.close();
     }
+  });
+
+  it('AWS_PROFILE with credential_process in ~/.aws/config: the process is run and its keys sign', async () => {
+    const keys: IssuedAwsKeys = {
+      accessKeyId: 'ASIAPROCESS0001EXAMPLE',
+      secretAccessKey: 'process-secret-1-wJalrXUtnFEMIK7MDENG',
+      sessionToken: 'process-session-1-IQoJb3JpZ2luEXAMPLE',
+    };
+    treatAsSecret(keys.secretAccessKey);
+    treatAsSecret(keys.sessionToken);
+    const runs = join(home, 'credential-process-runs');
+    const script = join(home, 'credential-process.sh');
+    const output = JSON.stringify({
+      Version: 1,
+      AccessKeyId: keys.accessKeyId,
+      SecretAccessKey: keys.secretAccessKey,
+      SessionToken: keys.sessionToken,
+      Expiration: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    writeFileSync(script, `#!/bin/sh\necho run >> '${runs}'\necho '${output}'\n`);
+    chmodSync(script, 0o755);
+    writeFileSync(runs, '');
+    // A file of its own: the SDK caches what it read of a config file for the life of the process.
+    const config = join(home, 'aws-config-team');
+    writeFileSync(config, `[profile team]\ncredential_process = ${script}\n`);
+    const g = await start({ AWS_PROFILE: 'team', AWS_CONFIG_FILE: config }, [keys]);
+    expect(g.credentials).toEqual([{ provider: 'bedrock', source: "credential_process of AWS profile 'team'" }]);
+    const answers = await Promise.all([ask(g), ask(g), ask(g)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(signedWith).toEqual(Array(3).fill(keys.accessKeyId));
+    // Run once, at start-up: its keys are cached until shortly before they expire.
+    expect(readFileSync(runs, 'utf8')).toBe('run\n');
   });
 
   it("BEDROCK_ROLE_ARN: a role assumed with the chain's keys (the AssumeRole call signed by them), for Bedrock only", async () => {

@@ -28,13 +28,13 @@ const REMEDY =
 /** Which link of the chain answered, from the feature marks the SDK puts on what it returns. */
 const SOURCES: readonly [feature: string, description: string][] = [
   ['CREDENTIALS_ENV_VARS_STS_WEB_ID_TOKEN', 'web identity token (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)'],
-  ['CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN', 'web identity token of the AWS profile'],
-  ['CREDENTIALS_PROFILE_SSO', 'SSO of the AWS profile'],
-  ['CREDENTIALS_PROFILE_SSO_LEGACY', 'SSO of the AWS profile'],
-  ['CREDENTIALS_PROFILE_PROCESS', 'credential_process of the AWS profile'],
-  ['CREDENTIALS_PROFILE_SOURCE_PROFILE', 'role assumed by the AWS profile'],
-  ['CREDENTIALS_PROFILE_LOGIN', 'aws login of the AWS profile'],
-  ['CREDENTIALS_PROFILE', 'shared credentials file (AWS profile)'],
+  ['CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN', 'web identity token of {profile}'],
+  ['CREDENTIALS_PROFILE_SSO', 'SSO of {profile}'],
+  ['CREDENTIALS_PROFILE_SSO_LEGACY', 'SSO of {profile}'],
+  ['CREDENTIALS_PROFILE_PROCESS', 'credential_process of {profile}'],
+  ['CREDENTIALS_PROFILE_SOURCE_PROFILE', 'role assumed by {profile}'],
+  ['CREDENTIALS_PROFILE_LOGIN', 'aws login of {profile}'],
+  ['CREDENTIALS_PROFILE', 'keys of {profile} (shared config and credentials files)'],
   ['CREDENTIALS_HTTP', 'container credentials endpoint (ECS task role or EKS Pod Identity)'],
   ['CREDENTIALS_ENV_VARS', 'environment (AWS_ACCESS_KEY_ID)'],
 ];
@@ -44,8 +44,7 @@ type Identity = AwsCredentials & { expiration?: Date; $source?: Record<string, u
 function describeIdentity(identity: Identity, env: Env): string {
   const marks = identity.$source ?? {};
   const found = SOURCES.find(([feature]) => feature in marks)?.[1];
-  const profile = env.AWS_PROFILE ? ` '${env.AWS_PROFILE}'` : '';
-  if (found) return found.replace('the AWS profile', `AWS profile${profile || " 'default'"}`);
+  if (found) return found.replace('{profile}', `AWS profile '${env.AWS_PROFILE || 'default'}'`);
   // The metadata services mark nothing: tell them apart by the variables that select them.
   if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)
     return 'container credentials endpoint (ECS task role or EKS Pod Identity)';
