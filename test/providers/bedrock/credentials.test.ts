@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config/config.ts';
+import { type ConfigError, loadConfig } from '../../../src/config/config.ts';
 import { activeProviders, isActive } from '../../../src/providers/registry.ts';
 import bedrock from '../../../src/providers/bedrock/index.ts';
 
