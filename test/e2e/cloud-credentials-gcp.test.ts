@@ -145,6 +145,28 @@ describe('Vertex AI credentials from Application Default Credentials', () => {
     }
   });
 
+  it('an authorized_user file whose refresh fails: left out, the refresh token and client secret shown nowhere', async () => {
+    const file = join(home, 'authorized-user.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        type: 'authorized_user',
+        client_id: '764086051850-6qr4p6gpi6hn506pt8ejuq83di341hur.apps.googleusercontent.com',
+        client_secret: 'GOCSPX-client-secret-EXAMPLE-0123',
+        refresh_token: '1//0refresh-token-EXAMPLE-abcdefghijklmnop',
+      }),
+    );
+    // The exchange goes to Google's real endpoint: unreachable here, refused with this fake token elsewhere.
+    const g = await start({ VERTEX_AI_PROJECT_ID: 'my-project', GOOGLE_APPLICATION_CREDENTIALS: file });
+    const report = g.credentials[0] as { provider: string; problem: string };
+    expect(report.provider).toBe('vertex-ai');
+    expect(report.problem).toMatch(/^Could not obtain a Google access token: /);
+    expect(report.problem).not.toMatch(/GOCSPX|1\/\/0refresh/);
+    const answer = await ask(g);
+    expect(answer.status).toBe(404);
+    expect(answer.text).not.toMatch(/GOCSPX|1\/\/0refresh/);
+  });
+
   it('finds nothing: Vertex AI is left out with the reason, and a request naming it is told what to set', async () => {
     const g = await start({ VERTEX_AI_PROJECT_ID: 'my-project' });
     const report = g.credentials[0] as { provider: string; problem: string };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { loadCatalog } from '../../src/catalog/load.ts';
@@ -30,6 +31,8 @@ function secretsOf(env: Env): string[] {
     if (name === 'GATEWAY_API_KEYS')
       secrets.push(...value.split(',').map((entry) => entry.trim().replace(/^[\w.-]+:/, '')));
     if (name === 'REDIS_URL') secrets.push(new URL(value).password);
+    if (name === 'AZURE_CLIENT_SECRET' || name === 'AWS_CONTAINER_AUTHORIZATION_TOKEN') secrets.push(value);
+    if (name === 'GOOGLE_APPLICATION_CREDENTIALS') secrets.push(...credentialFileSecrets(value));
     if (name === 'VERTEX_AI_SERVICE_ACCOUNT_JSON')
       secrets.push(
         String(JSON.parse(value).private_key ?? '')
@@ -42,6 +45,25 @@ function secretsOf(env: Env): string[] {
   }
   // A key like "k" would match everywhere: only distinctive values are scanned for.
   return secrets.filter((secret) => secret.length >= 6);
+}
+
+/** The secrets inside a Google credentials file: a refresh token, a client secret, a private key. */
+function credentialFileSecrets(file: string): string[] {
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+  return ['refresh_token', 'client_secret', 'private_key']
+    .map((field) => json[field])
+    .filter((value): value is string => typeof value === 'string')
+    .map((value) =>
+      value
+        .replace(/-----[A-Z ]+-----/g, '')
+        .trim()
+        .slice(0, 64),
+    );
 }
 
 /** Secrets of the gateways running now; every response read through these helpers is checked against them. */
