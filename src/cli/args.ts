@@ -43,14 +43,16 @@ Options:
       --host <address>   address to bind (overrides HOST; default 0.0.0.0)
       --env-file <path>  read variables from this file as well as ./.env (may repeat;
                          later files win; the real environment wins over all files)
-      --check            validate the configuration, print the active providers and
-                         warnings, and exit 0 if the gateway would start, 1 if not
+      --check            validate the configuration, print the active providers, the
+                         cloud credential sources and warnings, and exit 0 if the
+                         gateway would start with every configured provider, 1 if not
   -v, --version          print the version
   -h, --help             print this help
 
 Configuration is by environment variables. The ones that matter most:
   OPENAI_API_KEY, ANTHROPIC_API_KEY, GROQ_API_KEY, …   a provider is active when its key is set
   <PROVIDER>_BASE_URL                                  override a provider's upstream
+  AWS_REGION, VERTEX_AI_PROJECT_ID, …                  cloud providers, with the host's own credentials
   DEFAULT_PROVIDER                                     provider used when nothing else decides
   GATEWAY_API_KEYS                                     keys clients must present (set it!)
   RATE_LIMIT_RPM, RATE_LIMIT_TPM, BUDGET_USD_DAILY     per-key limits; REDIS_URL to share them
