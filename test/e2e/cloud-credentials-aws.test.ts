@@ -5,8 +5,9 @@
  * AWS_CONTAINER_CREDENTIALS_FULL_URI), and the mock Bedrock checks every request's SigV4 signature
  * against the keys those endpoints issued.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import {
   type IssuedAwsKeys,
   MockContainerCredentials,
   MockImds,
+  MockSsoPortal,
   MockSts,
   useCloudEnv,
 } from '../helpers/cloud-identity.ts';
@@ -212,6 +214,39 @@ describe('Bedrock credentials from the AWS default chain', () => {
     expect(signedWith).toEqual(Array(3).fill(keys.accessKeyId));
     // Run once, at start-up: its keys are cached until shortly before they expire.
     expect(readFileSync(runs, 'utf8')).toBe('run\n');
+  });
+
+  it('AWS_PROFILE with SSO (aws sso login): the cached token buys role credentials from the portal', async () => {
+    const portal = await new MockSsoPortal('aoaAAAAAGexampleSsoAccessToken-0123456789').start();
+    const startUrl = 'https://switchyard.awsapps.com/start';
+    const cache = join(home, '.aws/sso/cache');
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(
+      join(cache, `${createHash('sha1').update(startUrl).digest('hex')}.json`),
+      JSON.stringify({
+        startUrl,
+        region: REGION,
+        accessToken: portal.accessToken,
+        expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      }),
+    );
+    const config = join(home, 'aws-config-sso');
+    writeFileSync(
+      config,
+      `[profile sso]\nsso_start_url = ${startUrl}\nsso_region = ${REGION}\nsso_account_id = 123456789012\nsso_role_name = BedrockUser\n`,
+    );
+    try {
+      const g = await start(
+        { AWS_PROFILE: 'sso', AWS_CONFIG_FILE: config, AWS_ENDPOINT_URL_SSO: portal.endpoint },
+        portal.issued,
+      );
+      expect(g.credentials).toEqual([{ provider: 'bedrock', source: "SSO of AWS profile 'sso'" }]);
+      expect((await ask(g)).status).toBe(200);
+      expect(portal.calls).toEqual([{ account: '123456789012', role: 'BedrockUser', tokenOk: true }]);
+      expect(signedWith).toEqual([portal.issued[0]!.accessKeyId]);
+    } finally {
+      await portal.close();
+    }
   });
 
   it("BEDROCK_ROLE_ARN: a role assumed with the chain's keys (the AssumeRole call signed by them), for Bedrock only", async () => {

@@ -165,6 +165,51 @@ export class MockContainerCredentials {
   }
 }
 
+/** The IAM Identity Center (SSO) portal's GetRoleCredentials, which `aws sso login`'s cached token unlocks. */
+export class MockSsoPortal {
+  readonly upstream = new MockUpstream();
+  readonly issued: IssuedAwsKeys[] = [];
+  /** What each call asked for: account, role, and whether the bearer token was the cached one. */
+  readonly calls: { account: string | null; role: string | null; tokenOk: boolean }[] = [];
+
+  constructor(readonly accessToken: string) {}
+
+  get endpoint(): string {
+    return this.upstream.url;
+  }
+
+  async start(): Promise<this> {
+    treatAsSecret(this.accessToken);
+    await this.upstream.start();
+    this.upstream.handle((req, res) => {
+      const url = new URL(req.url, 'http://x');
+      const tokenOk = req.headers['x-amz-sso_bearer_token'] === this.accessToken;
+      this.calls.push({
+        account: url.searchParams.get('account_id'),
+        role: url.searchParams.get('role_name'),
+        tokenOk,
+      });
+      if (url.pathname !== '/federation/credentials' || !tokenOk)
+        return json(res, 401, { message: 'Session token not found or invalid' });
+      const keys = awsKeys('sso', this.issued.length + 1);
+      this.issued.push(keys);
+      return json(res, 200, {
+        roleCredentials: {
+          accessKeyId: keys.accessKeyId,
+          secretAccessKey: keys.secretAccessKey,
+          sessionToken: keys.sessionToken,
+          expiration: Date.now() + 3600_000,
+        },
+      });
+    });
+    return this;
+  }
+
+  close(): Promise<void> {
+    return this.upstream.close();
+  }
+}
+
 /** Google's metadata server (`GCE_METADATA_HOST`): detection, the default account's token, the project. */
 export class MockGoogleMetadata {
   readonly upstream = new MockUpstream();
