@@ -17,8 +17,14 @@ export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.de
 
 type Library = typeof import('@azure/identity');
 type AccessToken = { token: string; expiresOnTimestamp: number };
-/** DefaultAzureCredential is a ChainedTokenCredential; this (untyped) method also says which link answered. */
-type Chain = { getTokenInternal(scopes: string): Promise<{ token: AccessToken; successfulCredential: object }> };
+/**
+ * DefaultAzureCredential is a ChainedTokenCredential, whose (untyped) getTokenInternal also says
+ * which link answered; getToken, the public method, is the fallback should a release drop it.
+ */
+type Chain = {
+  getToken(scopes: string): Promise<AccessToken>;
+  getTokenInternal?(scopes: string): Promise<{ token: AccessToken; successfulCredential: object }>;
+};
 
 const REMEDY = (prefix: string) =>
   `Set ${prefix}_API_KEY, or give the gateway an Entra identity with access to the resource: a managed identity, ` +
@@ -36,9 +42,11 @@ function entraTokens(providerName: string, prefix: string) {
   };
   const tokens = new RefreshingCache<string>(async () => {
     const { library, chain } = await load();
-    let answer: Awaited<ReturnType<Chain['getTokenInternal']>>;
+    let answer: { token: AccessToken; successfulCredential: object };
     try {
-      answer = await chain.getTokenInternal(COGNITIVE_SERVICES_SCOPE);
+      answer = chain.getTokenInternal
+        ? await chain.getTokenInternal(COGNITIVE_SERVICES_SCOPE)
+        : { token: await chain.getToken(COGNITIVE_SERVICES_SCOPE), successfulCredential: chain };
     } catch (error) {
       throw new CredentialsUnavailableError(providerName, reasonsOf(error), REMEDY(prefix));
     }
