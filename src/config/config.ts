@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { CatalogEntry } from '../catalog/types.ts';
 import { GatewayKeys } from '../limits/gateway-keys.ts';
+import { DEMO_CATALOG } from '../providers/demo/index.ts';
 import { createCustomProvider, customModelEntries, parseCustomProviders } from '../providers/custom.ts';
 import { activeProviders, authModeVariable, isActive, PROVIDER_IDS, PROVIDERS } from '../providers/registry.ts';
 import type { Env, Provider } from '../providers/types.ts';
@@ -126,6 +127,7 @@ const gatewaySchema = z.object({
   MAX_RETRIES: optional(integer(0, 10)),
   COOLDOWN_FAILURES: optional(integer(1, 1000)),
   COOLDOWN_MS: optional(integer(1, MS_PER_DAY)),
+  DEMO: optional(z.enum(['true', 'false', '1', '0'])),
 });
 
 /** Reads and validates the whole configuration; throws ConfigError naming every bad variable. */
@@ -188,7 +190,7 @@ export function loadConfig(env: Env): Config {
     providers,
     unavailableProviders: new Map(),
     providerIds,
-    customModels: custom.flatMap(customModelEntries),
+    customModels: [...(providers.has('demo') ? DEMO_CATALOG : []), ...custom.flatMap(customModelEntries)],
     gatewayKeys,
     corsOrigins: (settings.CORS_ORIGINS ?? '')
       .split(',')

@@ -4,6 +4,7 @@ import azureFoundry from './azure-foundry/index.ts';
 import azureOpenai from './azure-openai/index.ts';
 import bedrock from './bedrock/index.ts';
 import cohere from './cohere/index.ts';
+import demo from './demo/index.ts';
 import deepseek from './deepseek/index.ts';
 import { hideSecrets } from './define.ts';
 import fireworks from './fireworks/index.ts';
@@ -41,6 +42,8 @@ export const PROVIDERS: readonly ProviderSpec[] = [
   replicate,
   vertexAi,
   huggingFace,
+  // Last: a real provider wins wherever registry order decides.
+  demo,
 ];
 
 export const PROVIDER_IDS: readonly string[] = PROVIDERS.map((p) => p.id);
@@ -52,6 +55,7 @@ const isPassthrough = (spec: ProviderSpec, env: Env) => env[authModeVariable(spe
 
 /** Active when one activation group is fully set; in pass-through mode the client brings the credentials. */
 export function isActive(spec: ProviderSpec, env: Env): boolean {
+  if (spec.enabled) return spec.enabled(env);
   const passthrough = isPassthrough(spec, env);
   const isSecret = (name: string) => spec.env.some((v) => v.name === name && v.secret);
   return spec.activation.some((group) => group.every((name) => Boolean(env[name]) || (passthrough && isSecret(name))));

@@ -3,6 +3,8 @@
  * variables switch it on, where its API lives, how it authenticates, which wire format it
  * speaks. Nothing outside the folder knows these details.
  */
+import type { Dispatcher } from 'undici';
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** The request/response format a provider's API speaks. Translation between them lives in src/formats. */
@@ -38,6 +40,8 @@ export interface ProviderSpec {
   activation: readonly (readonly string[])[];
   /** Every variable the provider reads, activation ones included. */
   env: readonly EnvVar[];
+  /** Replaces the activation groups when "set" is not enough (the demo: only `DEMO=true` switches it on). */
+  enabled?(env: Env): boolean;
   /**
    * Checks beyond the variables' shapes, run at start-up when the provider is active (e.g. that a
    * credentials file reads and parses). One line per problem, naming its variable, never its secret.
@@ -74,6 +78,8 @@ export interface Provider {
    * to the provider untouched and no key is injected.
    */
   readonly passthrough?: boolean;
+  /** Answers in-process instead of over the network (the demo provider); keyed by the base URL's origin. */
+  readonly dispatcher?: Dispatcher;
   /** Headers sent when the client did not send them (lowercase names), e.g. an API version. */
   readonly defaultHeaders?: Readonly<Record<string, string>>;
   /** Models served but absent from the catalog, listed live (e.g. what an Ollama server has pulled). */

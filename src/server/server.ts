@@ -39,6 +39,9 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   const upstream = new UpstreamClient({
     requestTimeoutMs: config.requestTimeoutMs,
     streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+    local: new Map(
+      [...config.providers.values()].flatMap((p) => (p.dispatcher ? [[new URL(p.baseUrl).origin, p.dispatcher]] : [])),
+    ),
   });
   const metrics = new GatewayMetrics({
     isKnownModel: (provider, model) => catalog.find(provider, model) !== undefined,

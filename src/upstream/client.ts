@@ -1,6 +1,11 @@
 import { type Dispatcher, Pool } from 'undici';
 import { GatewayError, UpstreamStreamError, UpstreamTimeoutError, UpstreamUnreachableError } from '../errors.ts';
 
+export interface UpstreamOptions extends UpstreamTimeouts {
+  /** Dispatchers answering in-process, by origin (the demo provider): used instead of a pool. */
+  local?: ReadonlyMap<string, Dispatcher>;
+}
+
 export interface UpstreamTimeouts {
   /** Until the response headers arrive. */
   requestTimeoutMs: number;
@@ -22,14 +27,15 @@ export interface UpstreamRequest {
  * its origins, and the Agent's extra dispatch layer showed in profiles.)
  */
 export class UpstreamClient {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, Dispatcher>();
   readonly #timeouts: UpstreamTimeouts;
 
-  constructor(timeouts: UpstreamTimeouts) {
+  constructor({ local, ...timeouts }: UpstreamOptions) {
     this.#timeouts = timeouts;
+    for (const [origin, dispatcher] of local ?? []) this.#pools.set(origin, dispatcher);
   }
 
-  #pool(origin: string): Pool {
+  #pool(origin: string): Dispatcher {
     let pool = this.#pools.get(origin);
     if (!pool) {
       pool = new Pool(origin, {
