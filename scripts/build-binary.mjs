@@ -2,10 +2,22 @@
 // Node installed. Steps: bundle the gateway as one CommonJS file (SEA entry points must be CJS on
 // Node 24), turn it into a SEA blob, copy the running node binary and inject the blob (postject).
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { build } from 'esbuild';
 import { shared } from './esbuild-options.mjs';
+
+// The binary is the running node with the bundle injected: an older Node makes a broken binary.
+const required = JSON.parse(readFileSync('package.json', 'utf8')).engines.node.replace(/^>=\s*/, '');
+const older = (a, b) => {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+  const i = x.findIndex((part, index) => part !== y[index]);
+  return i >= 0 && x[i] < y[i];
+};
+if (older(process.versions.node, required)) {
+  console.error(`build:binary needs Node.js ${required} or newer; this is Node.js ${process.versions.node}`);
+  process.exit(1);
+}
 
 const WORK = 'dist/sea';
 const BINARY = 'dist/switchyard';

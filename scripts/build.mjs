@@ -1,5 +1,6 @@
 // Bundles the gateway into one self-contained ESM file (dependencies and model catalog included)
 // so that `npm start` needs no TypeScript tooling at run time and starts fast.
+import { chmodSync } from 'node:fs';
 import { build } from 'esbuild';
 import { shared } from './esbuild-options.mjs';
 import { writeThirdPartyLicenses } from './third-party-licenses.mjs';
@@ -11,11 +12,15 @@ const { metafile } = await build({
   target: 'node22',
   format: 'esm',
   metafile: true,
+  // `node --`: Node reads `--env-file` anywhere on its command line, even after the script, and
+  // would take the gateway's own `--env-file` (exit 9); after `--` it leaves the arguments alone.
   // CommonJS dependencies (pino) call require() for Node built-ins; give the ESM bundle one.
   banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
+    js: "#!/usr/bin/env -S node --\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },
 });
+// Executable, so the shebang above runs it as `switchyard` (npm does this for installed bins too).
+chmodSync('dist/switchyard.mjs', 0o755);
 const packages = writeThirdPartyLicenses(metafile, 'dist/THIRD_PARTY_LICENSES');
 console.log(
   `built dist/switchyard.mjs (${packages} npm packages inside, listed in dist/THIRD_PARTY_LICENSES) in ${Math.round(performance.now() - started)} ms`,

@@ -1,11 +1,14 @@
+// First: refuses an old Node before any dependency loads (and fails obscurely).
+import './cli/node-version.ts';
 import type { AddressInfo } from 'node:net';
 import pkg from '../package.json' with { type: 'json' };
+import { banner, startupFacts } from './cli/banner.ts';
 import type { Catalog } from './catalog/catalog.ts';
 import { loadCatalog } from './catalog/load.ts';
 import { type CliOptions, HELP, parseCli } from './cli/args.ts';
 import { type Config, ConfigError, loadConfig, withUnavailableProviders } from './config/config.ts';
 import { environmentWithEnvFile } from './config/env-file.ts';
-import { createLogger, type Logger } from './observability/logger.ts';
+import { createLogger, type LogFormat, type Logger } from './observability/logger.ts';
 import type { Env } from './providers/types.ts';
 import { createGateway } from './server/server.ts';
 import { type CredentialReport, checkCredentials, unavailableProviders } from './upstream/credential-check.ts';
@@ -22,15 +25,21 @@ function environment(options: CliOptions): Env {
   // Flags are the most specific: they win over every variable.
   if (options.port !== undefined) env = { ...env, PORT: options.port };
   if (options.host !== undefined) env = { ...env, HOST: options.host };
+  if (options.demo) env = { ...env, DEMO: 'true' };
   return env;
 }
 
 /** Start-up warnings worth an operator's attention; also printed by --check. */
 function warnings(config: Config): string[] {
-  const found: string[] = [];
-  if (config.providers.size === 0) found.push('no provider is active: set a provider key such as OPENAI_API_KEY');
+  const found = [...config.warnings];
+  if (config.providers.size === 0)
+    found.push('no provider is active: set a provider key such as OPENAI_API_KEY, or run with --demo');
   if (!config.gatewayKeys)
-    found.push('GATEWAY_API_KEYS is not set: anyone who can reach this port can spend the configured provider keys');
+    found.push(
+      config.host === '127.0.0.1'
+        ? 'GATEWAY_API_KEYS is not set: listening on 127.0.0.1 only; set a key before exposing the gateway (HOST)'
+        : 'GATEWAY_API_KEYS is not set: anyone who can reach this port can spend the configured provider keys',
+    );
   return found;
 }
 
@@ -54,9 +63,11 @@ async function main(): Promise<void> {
   let logger: Logger;
   let catalog: Catalog;
   let credentials: CredentialReport[];
+  let format: LogFormat;
   try {
     config = loadConfig(environment(options));
-    logger = createLogger(options.check ? 'silent' : config.logLevel);
+    format = config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
+    logger = createLogger(options.check ? 'silent' : config.logLevel, undefined, format);
     // Cloud providers' credential chains run once now, alongside the catalog (none without such providers).
     [catalog, credentials] = await Promise.all([
       loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger),
@@ -100,18 +111,28 @@ async function main(): Promise<void> {
       `cannot listen on ${config.host}:${config.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
-  logger.info(
-    {
-      address: `${address.address}:${address.port}`,
-      providers: [...config.providers.keys()],
-      ...(Object.keys(sources).length ? { credentials: sources } : {}),
-      catalogModels: catalog.size,
-      startupMs: Math.round(performance.now() - startedAt),
-    },
-    'switchyard listening',
-  );
-  for (const warning of warnings(config)) logger.warn(warning);
-  for (const [id, problem] of unavailable) logger.warn({ provider: id }, `provider ${id} is not active: ${problem}`);
+  const facts = startupFacts(config, address.port);
+  const found = [
+    ...warnings(config),
+    ...[...unavailable].map(([id, problem]) => `provider ${id} is not active: ${problem}`),
+  ];
+  // A person at a terminal gets the banner; a log pipeline gets the same facts as one JSON line.
+  if (format === 'pretty' && config.logLevel !== 'silent') process.stdout.write(banner(facts, pkg.version, found));
+  else
+    logger.info(
+      {
+        ...facts,
+        ...(Object.keys(sources).length ? { credentials: sources } : {}),
+        version: pkg.version,
+        catalogModels: catalog.size,
+        startupMs: Math.round(performance.now() - startedAt),
+      },
+      facts.demo ? 'switchyard listening (demo mode)' : 'switchyard listening',
+    );
+  if (format === 'json') {
+    for (const warning of warnings(config)) logger.warn(warning);
+    for (const [id, problem] of unavailable) logger.warn({ provider: id }, `provider ${id} is not active: ${problem}`);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

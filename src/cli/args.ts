@@ -4,6 +4,7 @@ export interface CliOptions {
   help: boolean;
   version: boolean;
   check: boolean;
+  demo: boolean;
   port: string | undefined;
   host: string | undefined;
   envFiles: string[];
@@ -17,6 +18,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
       check: { type: 'boolean' },
+      demo: { type: 'boolean' },
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       'env-file': { type: 'string', multiple: true },
@@ -28,6 +30,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     help: values.help ?? false,
     version: values.version ?? false,
     check: values.check ?? false,
+    demo: values.demo ?? false,
     port: values.port,
     host: values.host,
     envFiles: values['env-file'] ?? [],
@@ -40,7 +43,10 @@ Usage: switchyard [options]
 
 Options:
   -p, --port <port>      port to listen on (overrides PORT; default 8080)
-      --host <address>   address to bind (overrides HOST; default 0.0.0.0)
+      --host <address>   address to bind (overrides HOST; default 127.0.0.1 without
+                         GATEWAY_API_KEYS, 0.0.0.0 with keys)
+      --demo             turn on the built-in demo provider: local answers, no key
+                         needed (same as DEMO=true)
       --env-file <path>  read variables from this file as well as ./.env (may repeat;
                          later files win; the real environment wins over all files)
       --check            validate the configuration, print the active providers, the
@@ -57,6 +63,7 @@ Configuration is by environment variables. The ones that matter most:
   GATEWAY_API_KEYS                                     keys clients must present (set it!)
   RATE_LIMIT_RPM, RATE_LIMIT_TPM, BUDGET_USD_DAILY     per-key limits; REDIS_URL to share them
   LOG_LEVEL                                            fatal|error|warn|info|debug|trace|silent
+  LOG_FORMAT                                           pretty|json (default: pretty on a terminal)
 
-Every variable, header and endpoint: see the README, or .env.example.
+Every variable, header and endpoint: docs/configuration.md and docs/http-api.md, or .env.example.
 `;

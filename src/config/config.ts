@@ -2,6 +2,14 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { CatalogEntry } from '../catalog/types.ts';
 import { GatewayKeys } from '../limits/gateway-keys.ts';
+import {
+  ambientActivationWarnings,
+  credentialProblems,
+  headerValueProblem,
+  knownVariables,
+  unknownVariableWarnings,
+} from './checks.ts';
+import { parseJson } from './json-error.ts';
 import { DEMO_CATALOG } from '../providers/demo/index.ts';
 import { createCustomProvider, customModelEntries, parseCustomProviders } from '../providers/custom.ts';
 import { activeProviders, authModeVariable, isActive, PROVIDER_IDS, PROVIDERS } from '../providers/registry.ts';
@@ -14,6 +22,10 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly logLevel: LogLevel;
+  /** `pretty` (for people) or `json` (one line per event); unset: pretty on a terminal, else JSON. */
+  readonly logFormat: 'pretty' | 'json' | undefined;
+  /** Likely mistakes that do not stop start-up (a misspelt variable, an ambient-only provider). */
+  readonly warnings: readonly string[];
   readonly defaultProvider: string | undefined;
   /** Time allowed until the upstream's response headers arrive. */
   readonly requestTimeoutMs: number;
@@ -102,6 +114,7 @@ const gatewaySchema = z.object({
   PORT: optional(integer(0, 65_535)),
   HOST: optional(z.string().min(1)),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  LOG_FORMAT: optional(z.enum(['pretty', 'json'])),
   DEFAULT_PROVIDER: optional(z.string()),
   REQUEST_TIMEOUT_MS: optional(integer(1, MS_PER_DAY)),
   STREAM_IDLE_TIMEOUT_MS: optional(integer(1, MS_PER_DAY)),
@@ -155,6 +168,8 @@ export function loadConfig(env: Env): Config {
       problems.push(`${authModeVariable(spec)}: must be ${modes.map((m) => `'${m}'`).join(' or ')} (got '${mode}')`);
   }
 
+  problems.push(...credentialProblems(env));
+
   const settings = parsed.success ? parsed.data : undefined;
   const providers = activeProviders(env);
   const custom = readCustomProviders(settings?.CUSTOM_PROVIDERS, settings?.CUSTOM_PROVIDERS_FILE, problems);
@@ -173,13 +188,20 @@ export function loadConfig(env: Env): Config {
   }
 
   const gatewayKeys = readGatewayKeys(settings?.GATEWAY_API_KEYS, settings?.GATEWAY_API_KEYS_FILE, problems);
-  const routing = readRouting(settings, providerIds, problems);
+  const routing = readRouting(settings, providerIds, providers, problems);
+  const warnings = [
+    ...unknownVariableWarnings(env, knownVariables(Object.keys(gatewaySchema.shape))),
+    ...ambientActivationWarnings(env, providers),
+  ];
 
   if (problems.length || !settings) throw new ConfigError(problems);
   return Object.freeze({
     port: settings.PORT ?? 8080,
-    host: settings.HOST ?? '0.0.0.0',
+    // An open gateway spends its provider keys for whoever reaches it: loopback unless asked.
+    host: settings.HOST ?? (gatewayKeys ? '0.0.0.0' : '127.0.0.1'),
     logLevel: settings.LOG_LEVEL ?? 'info',
+    logFormat: settings.LOG_FORMAT,
+    warnings,
     defaultProvider,
     requestTimeoutMs: settings.REQUEST_TIMEOUT_MS ?? 600_000,
     streamIdleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS ?? 120_000,
@@ -241,7 +263,20 @@ function readCustomProviders(inline: string | undefined, file: string | undefine
   const { providers, problems: found } = parseCustomProviders(text, PROVIDER_IDS);
   const variable = inline !== undefined ? 'CUSTOM_PROVIDERS' : 'CUSTOM_PROVIDERS_FILE';
   for (const problem of found) problems.push(`${variable}: ${problem}`);
-  return found.length ? [] : providers;
+  const before = problems.length;
+  for (const provider of providers) {
+    const values = { api_key: provider.api_key, ...provider.headers };
+    for (const [name, value] of Object.entries(values)) {
+      const problem =
+        value &&
+        headerValueProblem(
+          `${variable}: provider '${provider.name}' ${name === 'api_key' ? 'api_key' : `header '${name}'`}`,
+          value,
+        );
+      if (problem) problems.push(problem);
+    }
+  }
+  return found.length || problems.length > before ? [] : providers;
 }
 
 function readGatewayKeys(
@@ -251,9 +286,13 @@ function readGatewayKeys(
 ): GatewayKeys | undefined {
   const text = inlineOrFile(inline, file, 'GATEWAY_API_KEYS_FILE', problems);
   if (text === undefined) return undefined;
+  const variable = inline !== undefined ? 'GATEWAY_API_KEYS' : 'GATEWAY_API_KEYS_FILE';
   const keys = GatewayKeys.parse(text);
-  if (keys.size === 0)
-    problems.push(`${inline !== undefined ? 'GATEWAY_API_KEYS' : 'GATEWAY_API_KEYS_FILE'}: holds no key`);
+  if (keys.size === 0) problems.push(`${variable}: holds no key`);
+  // Entries are trimmed; a space inside one is a paste gone wrong, and no client could send it.
+  const entries = text.split(/[\n,]/).filter((line) => !line.trim().startsWith('#'));
+  if (entries.some((entry) => /\S[ \t]+\S/.test(entry.trim().replace(/^[\w.-]+:\s*/, ''))))
+    problems.push(`${variable}: a key contains a space; separate keys with commas or newlines`);
   return keys;
 }
 
@@ -262,6 +301,7 @@ type Settings = z.infer<typeof gatewaySchema>;
 function readRouting(
   settings: Settings | undefined,
   providerIds: readonly string[],
+  active: ReadonlyMap<string, Provider>,
   problems: string[],
 ): RoutingConfig {
   const known = (variable: string, id: string) => {
@@ -289,12 +329,9 @@ function readRouting(
   const variable = settings?.ROUTES !== undefined ? 'ROUTES' : 'ROUTES_FILE';
   const text = inlineOrFile(settings?.ROUTES, settings?.ROUTES_FILE, 'ROUTES_FILE', problems);
   if (text !== undefined) {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      problems.push(`${variable}: not valid JSON`);
-    }
+    const parsedJson = parseJson(text);
+    const value = 'value' in parsedJson ? parsedJson.value : undefined;
+    if ('problem' in parsedJson) problems.push(`${variable}: ${parsedJson.problem}`);
     if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       problems.push(`${variable}: must be a JSON object of virtual model name → ["provider/model", …]`);
     } else if (value !== undefined) {
@@ -309,7 +346,12 @@ function readRouting(
           const provider = cut > 0 ? target.slice(0, cut) : '';
           if (cut <= 0 || cut === target.length - 1)
             problems.push(`${variable}: route '${name}': '${target}' is not "provider/model"`);
-          else if (known(variable, provider)) parsed.push({ provider, model: target.slice(cut + 1) });
+          else if (!known(variable, provider)) continue;
+          else if (!active.has(provider))
+            problems.push(
+              `${variable}: route '${name}': provider '${provider}' is not active; set its environment variables`,
+            );
+          else parsed.push({ provider, model: target.slice(cut + 1) });
         }
         routes.set(name, parsed);
       }

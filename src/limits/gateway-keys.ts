@@ -33,7 +33,8 @@ export class GatewayKeys {
         const named = colon > 0 && NAME.test(entry.slice(0, colon)) && colon < entry.length - 1;
         return {
           name: named ? entry.slice(0, colon) : `key-${index + 1}`,
-          digest: digest(named ? entry.slice(colon + 1) : entry),
+          // `name: key` is how people write it; the space is not part of the key.
+          digest: digest(named ? entry.slice(colon + 1).trim() : entry),
         };
       }),
     );

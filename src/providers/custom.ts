@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonErrorAt } from '../config/json-error.ts';
 import type { CatalogEntry } from '../catalog/types.ts';
 import { anthropicProvider } from './anthropic/index.ts';
 import { hideSecrets, joinUrl, withQuery } from './define.ts';
@@ -38,7 +39,7 @@ export function parseCustomProviders(
   try {
     value = JSON.parse(json);
   } catch {
-    return { providers: [], problems: ['not valid JSON'] };
+    return { providers: [], problems: [jsonErrorAt(json)] };
   }
   const parsed = z.array(customProviderSchema).safeParse(value);
   if (!parsed.success) {

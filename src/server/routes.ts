@@ -6,6 +6,7 @@ import { type ProxyDeps, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
 import type { RequestContext } from './context.ts';
 import type { ModelDirectory } from './models.ts';
 import { readBody } from './read-body.ts';
+import { readiness } from './ready.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void>;
 
@@ -67,6 +68,7 @@ export function createRouteTable(deps: RouteDeps): (ctx: RequestContext) => Rout
   });
   const exact = new Map<string, RouteSpec>([
     ['/health', spec('/health', ['GET', 'HEAD'], health(deps.config), false, false)],
+    ['/ready', spec('/ready', ['GET', 'HEAD'], ready(deps.config), false, false)],
     ['/metrics', spec('/metrics', ['GET'], metrics(deps), true, false)],
     ['/v1/gateway/status', spec('/v1/gateway/status', ['GET'], status(deps), true, false)],
     ['/v1/models', spec('/v1/models', ['GET'], listModels(deps.models), true, false)],
@@ -105,8 +107,21 @@ function health(config: Config): Handler {
   return async (_req, res, ctx) => send(res, ctx, 'application/json', body);
 }
 
-function send(res: ServerResponse, ctx: RequestContext, contentType: string, body: string): void {
-  res.writeHead(200, {
+function ready(config: Config): Handler {
+  return async (_req, res, ctx) => {
+    const { ready, checks } = await readiness(config);
+    send(
+      res,
+      ctx,
+      'application/json',
+      JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }),
+      ready ? 200 : 503,
+    );
+  };
+}
+
+function send(res: ServerResponse, ctx: RequestContext, contentType: string, body: string, status = 200): void {
+  res.writeHead(status, {
     ...ctx.responseHeaders,
     'content-type': contentType,
     'content-length': Buffer.byteLength(body),

@@ -12,7 +12,8 @@ const version = JSON.parse(readFileSync('package.json', 'utf8')).version as stri
 
 function run(args: string[], env: Record<string, string> = {}) {
   const cwd = mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
-  return spawnSync(process.execPath, [BUNDLE, ...args], {
+  // `--` as in the bin's shebang: Node would otherwise take `--env-file` for itself.
+  return spawnSync(process.execPath, ['--', BUNDLE, ...args], {
     cwd,
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',
@@ -83,7 +84,7 @@ describe('command line', () => {
     const result = run(['--check', '--env-file', file], { PORT: '4321' });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('active providers: mistral');
-    expect(result.stdout).toContain('listen: 0.0.0.0:4321');
+    expect(result.stdout).toContain('listen: 127.0.0.1:4321');
   });
 
   it('--port wins over PORT, --host over HOST', async () => {

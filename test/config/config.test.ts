@@ -21,7 +21,8 @@ describe('configuration', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 8080,
-      host: '0.0.0.0',
+      // No gateway key: loopback only.
+      host: '127.0.0.1',
       logLevel: 'info',
       defaultProvider: undefined,
       requestTimeoutMs: 600_000,

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { activeProviders, PROVIDER_IDS, PROVIDERS } from '../../src/providers/registry.ts';
 
 const ids =
-  'openai anthropic gemini mistral groq cohere deepseek together perplexity fireworks ai21 xai azure-openai azure-foundry ollama bedrock replicate vertex-ai hugging-face';
+  'openai anthropic gemini mistral groq cohere deepseek together perplexity fireworks ai21 xai azure-openai azure-foundry ollama bedrock replicate vertex-ai hugging-face demo';
 
 describe('provider registry', () => {
-  it('has the 19 providers with their ids', () => {
+  it('has the 19 providers and the demo with their ids', () => {
     expect(PROVIDER_IDS.join(' ')).toBe(ids);
   });
 
@@ -31,6 +31,7 @@ describe('provider registry', () => {
     ['replicate', { REPLICATE_API_TOKEN: 'k' }],
     ['vertex-ai', { VERTEX_AI_PROJECT_ID: 'p' }],
     ['hugging-face', { HUGGING_FACE_API_KEY: 'k' }],
+    ['demo', { DEMO: 'true' }],
   ])('%s is active exactly when its variables are set', (id, env) => {
     expect([...activeProviders(env).keys()]).toEqual([id]);
   });

@@ -60,7 +60,9 @@ function answer(method: string, path: string, body: Buffer | undefined): Answer 
       return { status: 200, json: encodeOpenAIEmbeddings(demoEmbeddings(request), request) };
     }
     case '/responses':
-      return json.stream === true ? { status: 200, events: demoResponseEvents(json) } : { status: 200, json: demoResponse(json) };
+      return json.stream === true
+        ? { status: 200, events: demoResponseEvents(json) }
+        : { status: 200, json: demoResponse(json) };
     default:
       throw new GatewayError(404, 'not_found', `The demo provider has no POST ${route}.`);
   }

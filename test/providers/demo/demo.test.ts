@@ -95,7 +95,11 @@ describe('demo provider', () => {
 
   it('answers embeddings deterministically, as floats or base64', async () => {
     const client = openai();
-    const a = await client.embeddings.create({ model: 'demo-embedding', input: ['same', 'other'], encoding_format: 'float' });
+    const a = await client.embeddings.create({
+      model: 'demo-embedding',
+      input: ['same', 'other'],
+      encoding_format: 'float',
+    });
     const b = await client.embeddings.create({ model: 'demo-embedding', input: 'same', encoding_format: 'float' });
     expect(a.data).toHaveLength(2);
     expect(a.data[0]?.embedding).toHaveLength(16);

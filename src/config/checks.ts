@@ -1,0 +1,120 @@
+/**
+ * Mistakes in the environment that a schema does not see: a misspelt variable (ignored, so the
+ * gateway silently runs without it), a credential HTTP cannot carry, a provider switched on only
+ * by variables the platform sets for everyone.
+ */
+import { authModeVariable, PROVIDERS } from '../providers/registry.ts';
+import type { Env, Provider } from '../providers/types.ts';
+
+/** Prefixes of the gateway's own variables: an unknown name under one is almost surely a typo. */
+const OWN_PREFIXES = [
+  'GATEWAY_',
+  'RATE_LIMIT_',
+  'ROUTING_',
+  'ROUTES_',
+  'PROVIDER_',
+  'CUSTOM_PROVIDERS',
+  'CATALOG_',
+  'LOG_',
+  'COOLDOWN_',
+  'BUDGET_',
+  'SHUTDOWN_',
+  'STREAM_',
+  'REQUEST_TIMEOUT',
+  'MAX_BODY',
+  'MAX_RETRIES',
+  // Providers' own prefixes (Bedrock's is BEDROCK_: AWS_* belongs to every AWS tool on the host).
+  ...PROVIDERS.map((spec) => `${spec.envPrefix}_`),
+];
+
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/**
+ * One warning per variable the gateway does not read but that looks like one it does: under one
+ * of its prefixes (`OPENAI_APIKEY`), or a letter or two away from a known name (`ANTROPIC_API_KEY`).
+ */
+export function unknownVariableWarnings(env: Env, known: ReadonlySet<string>): string[] {
+  const names = [...known];
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (known.has(name) || env[name] === undefined) continue;
+    let closest = '';
+    let best = Number.POSITIVE_INFINITY;
+    for (const candidate of names) {
+      const d = distance(name, candidate);
+      if (d < best) [closest, best] = [candidate, d];
+    }
+    const ownPrefix = OWN_PREFIXES.some((prefix) => name.startsWith(prefix));
+    const nearMiss = name.length >= 8 && best <= 2;
+    if (ownPrefix || nearMiss)
+      warnings.push(`${name} is not a Switchyard variable and is ignored; did you mean ${closest}?`);
+  }
+  return warnings;
+}
+
+/** Every variable name the gateway reads: its own settings and every provider's. */
+export function knownVariables(settings: readonly string[]): Set<string> {
+  const known = new Set(settings);
+  for (const spec of PROVIDERS) {
+    for (const variable of spec.env) known.add(variable.name);
+    known.add(authModeVariable(spec));
+    known.add(`${spec.envPrefix}_BASE_URL`);
+  }
+  return known;
+}
+
+/**
+ * Credentials travel in HTTP headers: one with surrounding whitespace (a pasted newline) or a
+ * character a header cannot carry would fail every request as "upstream unreachable". The value
+ * itself is never echoed.
+ */
+export function headerValueProblem(variable: string, value: string): string | undefined {
+  if (value !== value.trim()) return `${variable}: has leading or trailing whitespace; remove it`;
+  if (!/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value))
+    return `${variable}: contains a character an HTTP header cannot carry (only printable ASCII is allowed)`;
+  return undefined;
+}
+
+export function credentialProblems(env: Env): string[] {
+  const problems: string[] = [];
+  for (const spec of PROVIDERS)
+    for (const variable of spec.env) {
+      const value = env[variable.name];
+      if (!variable.secret || !value) continue;
+      const problem = headerValueProblem(variable.name, value);
+      if (problem) problems.push(problem);
+    }
+  return problems;
+}
+
+/**
+ * Providers switched on only by variables that other software sets too (`AWS_REGION` is set on
+ * every AWS host): none of their own `<PREFIX>_*` variables is set.
+ */
+export function ambientActivationWarnings(env: Env, providers: ReadonlyMap<string, Provider>): string[] {
+  const warnings: string[] = [];
+  for (const spec of PROVIDERS) {
+    if (!providers.has(spec.id) || spec.enabled) continue;
+    const activatedBy = spec.activation.find((group) => group.every((name) => env[name]));
+    if (!activatedBy || activatedBy.some((name) => name.startsWith(`${spec.envPrefix}_`))) continue;
+    if (Object.keys(env).some((name) => name.startsWith(`${spec.envPrefix}_`) && env[name])) continue;
+    warnings.push(
+      `${spec.id} is active only because ${activatedBy.join(' and ')} ${activatedBy.length > 1 ? 'are' : 'is'} set in the environment ` +
+        '(platforms set these for every program); unset it for the gateway if you did not mean to use it',
+    );
+  }
+  return warnings;
+}

@@ -1,0 +1,91 @@
+/**
+ * JSON errors located as `line L, column C`. Node's own message quotes the text around the error
+ * (which may hold a secret: CUSTOM_PROVIDERS carries API keys) and often names no position, so
+ * the position comes from a small scanner of JSON's grammar instead.
+ */
+
+/** The offset of the first character that makes `text` invalid JSON (`text.length` if it ends early). */
+export function jsonErrorOffset(text: string): number | undefined {
+  let i = 0;
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const literal = (word: string) => {
+    for (const char of word) if (text[i++] !== char) i--, fail();
+  };
+  const string = () => {
+    i++; // the opening quote
+    while (i < text.length && text[i] !== '"') {
+      const code = text.charCodeAt(i);
+      if (code < 0x20) fail();
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u') {
+          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) (i += k), fail();
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
+      }
+      i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const value = (): void => {
+    space();
+    const char = text[i];
+    if (char === '{' || char === '[') {
+      const close = char === '{' ? '}' : ']';
+      i++;
+      space();
+      if (text[i] === close) return void i++;
+      for (;;) {
+        if (close === '}') {
+          space();
+          if (text[i] !== '"') fail();
+          string();
+          space();
+          if (text[i] !== ':') fail();
+          i++;
+        }
+        value();
+        space();
+        if (text[i] === ',') i++;
+        else if (text[i] === close) return void i++;
+        else fail();
+      }
+    }
+    if (char === '"') return string();
+    if (char === 't') return literal('true');
+    if (char === 'f') return literal('false');
+    if (char === 'n') return literal('null');
+    const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!number) fail();
+    i += (number as RegExpExecArray)[0].length;
+  };
+  try {
+    value();
+    space();
+    return i < text.length ? i : undefined;
+  } catch (offset) {
+    return offset as number;
+  }
+}
+
+/** `not valid JSON at line L, column C`, for a text JSON.parse refused. */
+export function jsonErrorAt(text: string): string {
+  const offset = jsonErrorOffset(text) ?? text.length;
+  const before = text.slice(0, offset).split('\n');
+  return `not valid JSON at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+}
+
+/** JSON.parse, with the error as `jsonErrorAt` words it. */
+export function parseJson(text: string): { value: unknown } | { problem: string } {
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return { problem: jsonErrorAt(text) };
+  }
+}
