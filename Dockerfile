@@ -9,6 +9,7 @@ COPY src ./src
 RUN npm run build
 
 # Runtime stage: the bundle carries its production dependencies, so no node_modules at all.
+# HOST=0.0.0.0: a container is reached from outside it; set GATEWAY_API_KEYS when you publish the port.
 FROM node:24-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 WORKDIR /app
@@ -18,6 +19,8 @@ COPY LICENSE THIRD_PARTY_NOTICES ./
 USER node
 EXPOSE 8080
 STOPSIGNAL SIGTERM
+# /ready, not /health: unhealthy while no provider is active or the configured Redis is unreachable.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=5s \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/switchyard.mjs"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# node is PID 1 and gets SIGTERM itself; `--` keeps Node from reading the gateway's --env-file.
+CMD ["node", "--", "dist/switchyard.mjs"]

@@ -10,12 +10,15 @@ describe('packaging', () => {
   it("the file the Dockerfile's CMD runs exists after the build", () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
-    expect(cmd[0]).toBe('node');
-    expect(existsSync(resolve(cmd[1]!))).toBe(true);
+    // node itself is PID 1 (signals reach it); `--` keeps Node from reading the gateway's flags.
+    expect(cmd.slice(0, 2)).toEqual(['node', '--']);
+    const file = cmd[2]!;
+    expect(existsSync(resolve(file))).toBe(true);
     // The runtime stage copies exactly that file from the build stage.
-    expect(dockerfile).toContain(`/app/${cmd[1]} ./${cmd[1]}`);
+    expect(dockerfile).toContain(`/app/${file} ./${file}`);
     expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/health/m);
+    expect(dockerfile).toMatch(/^ENV .*HOST=0\.0\.0\.0/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/ready/m);
   });
 
   it('the bundle runs alone, with no node_modules, and proxies a request', async () => {
@@ -52,7 +55,7 @@ describe('packaging', () => {
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       for (let i = 0; i < 300 && !out.includes('switchyard listening'); i++) await sleep(10);
-      const address = JSON.parse(out.split('\n').find((l) => l.includes('switchyard listening'))!).address as string;
+      const address = JSON.parse(out.split('\n').find((l) => l.includes('switchyard listening'))!).listen as string;
       const base = `http://127.0.0.1:${address.split(':').at(-1)}`;
       expect((await fetch(`${base}/health`)).status).toBe(200);
       const response = await fetch(`${base}/v1/chat/completions`, {
@@ -167,6 +170,38 @@ describe('release artifacts', () => {
       JSON.parse(readFileSync('package.json', 'utf8')).version,
     );
     expect(await serveOneCompletion(bin, [], { PATH: process.env.PATH ?? '' }, app)).toBe('through the artifact');
+    // What the README's first command does: `npx <package name> --demo`, no key anywhere.
+    const name = JSON.parse(readFileSync('package.json', 'utf8')).name as string;
+    const port = await freePort();
+    const npx = spawn('npx', ['--offline', name, '--demo'], {
+      cwd: app,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, PORT: String(port), LOG_FORMAT: 'json' },
+      stdio: 'ignore',
+      // Its own process group: npx does not pass SIGTERM on to the gateway, the group gets it.
+      detached: true,
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 1000; i++) {
+        if (
+          await fetch(`${base}/health`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
+        await sleep(10);
+      }
+      const demo = await fetch(`${base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'demo', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(demo.headers.get('x-gateway-demo')).toBe('true');
+      expect((await demo.json()).choices[0].message.content).toContain('demo provider');
+    } finally {
+      process.kill(-npx.pid!, 'SIGTERM');
+    }
   }, 60_000);
 
   it('the single executable runs alone, with no node on PATH', async () => {
