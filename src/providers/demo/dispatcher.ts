@@ -9,7 +9,7 @@ import { encodeOpenAIEmbeddings, parseOpenAIEmbeddingsRequest } from '../../form
 import { parseOpenAIRequest } from '../../formats/openai/request.ts';
 import { encodeOpenAIResponse } from '../../formats/openai/response.ts';
 import { OpenAIStreamEncoder } from '../../formats/openai/stream.ts';
-import { isObject } from '../../formats/shared.ts';
+import { isObject } from '../../formats/common/json.ts';
 import { demoChatResponse, demoEmbeddings } from './answers.ts';
 import { demoResponse, demoResponseEvents, words } from './responses.ts';
 

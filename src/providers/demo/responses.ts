@@ -2,7 +2,7 @@
  * The demo's answer on OpenAI's Responses API, kept minimal and apart: a text message, its usage,
  * and for streams the event sequence SDKs assemble (created → deltas → completed).
  */
-import { sseEvent } from '../../formats/shared.ts';
+import { sseEvent } from '../../formats/common/sse.ts';
 import { demoText, tokensOf } from './answers.ts';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
