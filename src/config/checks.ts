@@ -70,6 +70,7 @@ export function knownVariables(settings: readonly string[]): Set<string> {
   const known = new Set(settings);
   for (const spec of PROVIDERS) {
     for (const variable of spec.env) known.add(variable.name);
+    if (spec.enabled) continue; // the demo: nothing to pass through, no upstream
     known.add(authModeVariable(spec));
     known.add(`${spec.envPrefix}_BASE_URL`);
   }

@@ -143,6 +143,9 @@ const gatewaySchema = z.object({
   DEMO: optional(z.enum(['true', 'false', '1', '0'])),
 });
 
+/** The names of the gateway's own variables (providers' are in their specs). */
+export const SETTING_NAMES: readonly string[] = Object.keys(gatewaySchema.shape);
+
 /** Reads and validates the whole configuration; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
@@ -190,7 +193,7 @@ export function loadConfig(env: Env): Config {
   const gatewayKeys = readGatewayKeys(settings?.GATEWAY_API_KEYS, settings?.GATEWAY_API_KEYS_FILE, problems);
   const routing = readRouting(settings, providerIds, providers, problems);
   const warnings = [
-    ...unknownVariableWarnings(env, knownVariables(Object.keys(gatewaySchema.shape))),
+    ...unknownVariableWarnings(env, knownVariables(SETTING_NAMES)),
     ...ambientActivationWarnings(env, providers),
   ];
 

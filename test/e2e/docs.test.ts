@@ -1,53 +1,50 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { SETTING_NAMES } from '../../src/config/config.ts';
 import { PROVIDERS } from '../../src/providers/registry.ts';
 
-const GATEWAY_VARIABLES = [
-  'PORT',
-  'HOST',
-  'LOG_LEVEL',
-  'DEFAULT_PROVIDER',
-  'REQUEST_TIMEOUT_MS',
-  'STREAM_IDLE_TIMEOUT_MS',
-  'MAX_BODY_BYTES',
-  'SHUTDOWN_TIMEOUT_MS',
-  'CATALOG_FILE',
-  'CATALOG_URL',
-  'GATEWAY_API_KEYS',
-  'GATEWAY_API_KEYS_FILE',
-  'RATE_LIMIT_RPM',
-  'RATE_LIMIT_TPM',
-  'BUDGET_USD_DAILY',
-  'REDIS_URL',
-  'CORS_ORIGINS',
-  'CUSTOM_PROVIDERS',
-  'CUSTOM_PROVIDERS_FILE',
-  'ROUTING_STRATEGY',
-  'PROVIDER_PRIORITY',
-  'PROVIDER_WEIGHTS',
-  'ROUTES',
-  'ROUTES_FILE',
-  'FALLBACK',
-  'MAX_RETRIES',
-  'COOLDOWN_FAILURES',
-  'COOLDOWN_MS',
-];
-const variables = [...GATEWAY_VARIABLES, ...PROVIDERS.flatMap((p) => p.env.map((v) => v.name))];
+const variables = [...SETTING_NAMES, ...PROVIDERS.flatMap((p) => p.env.map((v) => v.name))];
+const readme = readFileSync('README.md', 'utf8');
+/** The README and the docs pages it links to: where the reference lives. */
+const linked = [...readme.matchAll(/\]\((docs\/[\w.-]+\.md)(#[\w-]*)?\)/g)].map((m) => m[1] as string);
+const reference = ['README.md', ...new Set(linked)].map((file) => readFileSync(file, 'utf8')).join('\n');
 
 describe('documentation stays true', () => {
-  const readme = readFileSync('README.md', 'utf8');
   const envExample = readFileSync('.env.example', 'utf8');
 
-  it.each(variables)('%s is in the README and in .env.example', (name) => {
-    expect(readme).toContain(`\`${name}\``);
+  it.each(variables)('%s is documented (README or a docs page it links) and in .env.example', (name) => {
+    expect(reference).toContain(`\`${name}\``);
     expect(envExample).toMatch(new RegExp(`^# ${name}=`, 'm'));
   });
 
-  it('every <PREFIX>_AUTH_MODE is in the README', () => {
-    for (const p of PROVIDERS) expect(readme).toContain(`\`${p.envPrefix}_AUTH_MODE\``);
+  it('every <PREFIX>_AUTH_MODE is documented', () => {
+    // The demo has no credentials to pass through.
+    for (const p of PROVIDERS.filter((spec) => spec.id !== 'demo'))
+      expect(reference).toContain(`\`${p.envPrefix}_AUTH_MODE\``);
   });
 
-  it('every provider id is in the README', () => {
-    for (const p of PROVIDERS) expect(readme).toContain(`| \`${p.id}\` |`);
+  it('every provider id is in the providers table', () => {
+    const providers = readFileSync('docs/providers.md', 'utf8');
+    for (const p of PROVIDERS.filter((spec) => spec.id !== 'demo')) expect(providers).toContain(`| \`${p.id}\` |`);
+    expect(providers).toContain('## Demo provider');
+  });
+
+  it('every docs page is linked from the README, and every relative link resolves', () => {
+    const pages = readdirSync('docs').filter((file) => file.endsWith('.md'));
+    for (const page of pages) expect(linked).toContain(`docs/${page}`);
+    for (const [file, text] of [
+      ['README.md', readme],
+      ...pages.map((p) => [`docs/${p}`, readFileSync(`docs/${p}`, 'utf8')]),
+    ]) {
+      const dir = (file as string).includes('/') ? 'docs/' : '';
+      for (const [, target] of (text as string).matchAll(/\]\(((?:\.\.\/|docs\/|[\w-]+\.md|\.)[^)#\s]*)/g)) {
+        expect(existsSync(`${dir}${target}`), `${file} links ${target}`).toBe(true);
+      }
+    }
+  });
+
+  it('the README is short, with a table of contents', () => {
+    expect(readme.split('\n').length).toBeLessThan(200);
+    expect(readme).toMatch(/^\*\*Contents:\*\*/m);
   });
 });
