@@ -2,7 +2,7 @@ import type { Config } from '../config/config.ts';
 import { withoutCredentials } from '../limits/redis-counters.ts';
 
 /** The URL a client on this machine calls: a wildcard bind is reached through loopback. */
-export function urlOf(host: string, port: number): string {
+function urlOf(host: string, port: number): string {
   const local = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
 }

@@ -5,7 +5,7 @@
  */
 
 /** The offset of the first character that makes `text` invalid JSON (`text.length` if it ends early). */
-export function jsonErrorOffset(text: string): number | undefined {
+function jsonErrorOffset(text: string): number | undefined {
   let i = 0;
   const space = () => {
     while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;

@@ -47,7 +47,7 @@ const SHOWN = new Set([
 const REQUEST_SHOWN = new Set([...SHOWN, 'latencyMs', 'ttfbMs', 'usage', 'costUsd', 'stream', 'bytesIn', 'bytesOut']);
 
 /** One JSON log line as one readable line: time, level, what happened, then the other fields. */
-export function prettyLine(json: string, colour = false): string {
+function prettyLine(json: string, colour = false): string {
   let entry: Record<string, unknown>;
   try {
     entry = JSON.parse(json);

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeVersionProblem } from '../../src/cli/node-version.ts';
 import { sleep } from '../helpers/mock-upstream.ts';
-import { freePort } from '../helpers/ports.ts';
+import { freePort, waitForOk } from '../helpers/ports.ts';
 
 const BUNDLE = resolve('dist/switchyard.mjs');
 const emptyDir = () => mkdtempSync(join(tmpdir(), 'switchyard-first-run-'));
@@ -27,16 +27,7 @@ async function start(args: string[], env: Record<string, string> = {}) {
     stdout += chunk.toString('utf8');
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 500; i++) {
-    if (
-      await fetch(`${url}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    await sleep(10);
-  }
+  await waitForOk(`${url}/health`);
   return { url, output: () => stdout };
 }
 

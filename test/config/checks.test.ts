@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.ts';
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+import { loadConfig } from '../../src/config/config.ts';
+import { problemsOf } from '../helpers/config.ts';
 
 describe('configuration mistakes', () => {
   it('warns about unknown variables under a known prefix or a letter away from a known name', () => {

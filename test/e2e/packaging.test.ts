@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
-import { freePort } from '../helpers/ports.ts';
+import { freePort, waitForOk } from '../helpers/ports.ts';
 
 describe('packaging', () => {
   it("the file the Dockerfile's CMD runs exists after the build", () => {
@@ -182,16 +182,7 @@ describe('release artifacts', () => {
     });
     try {
       const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 1000; i++) {
-        if (
-          await fetch(`${base}/health`).then(
-            (r) => r.ok,
-            () => false,
-          )
-        )
-          break;
-        await sleep(10);
-      }
+      await waitForOk(`${base}/health`, 1000);
       const demo = await fetch(`${base}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

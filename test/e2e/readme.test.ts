@@ -8,8 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep } from '../helpers/mock-upstream.ts';
-import { freePort } from '../helpers/ports.ts';
+import { freePort, waitForOk } from '../helpers/ports.ts';
 
 const run = promisify(execFile);
 const README = readFileSync('README.md', 'utf8');
@@ -46,16 +45,7 @@ async function launch(command: string): Promise<string> {
   });
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 500; i++) {
-    if (
-      await fetch(`${url}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return url;
-    await sleep(10);
-  }
+  if (await waitForOk(`${url}/ready`)) return url;
   throw new Error(`'${command}' did not start a ready gateway`);
 }
 

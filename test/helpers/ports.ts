@@ -9,3 +9,18 @@ export async function freePort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
 }
+
+/** Polls `url` every 10 ms until it answers 2xx (a server starting up); false if it never does. */
+export async function waitForOk(url: string, attempts = 500): Promise<boolean> {
+  for (let i = 0; i < attempts; i++) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return false;
+}
