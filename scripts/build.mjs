@@ -1,5 +1,5 @@
 // Bundles the gateway into one self-contained ESM file (dependencies and model catalog included)
-// so that `npm start` needs no TypeScript tooling at run time and starts fast.
+// so that `node -- dist/switchyard.mjs` needs no TypeScript tooling at run time and starts fast.
 import { chmodSync } from 'node:fs';
 import { build } from 'esbuild';
 import { shared } from './esbuild-options.mjs';
