@@ -21,6 +21,9 @@ export const DEMO_MODELS = [
 
 type Answer = { status: number; json: unknown } | { status: number; events: string[] };
 
+/** Between two events of a stream. */
+const STREAM_GAP_MS = 10;
+
 /** Every answer says where it came from, so nobody mistakes it for a model's. */
 const DEMO_HEADERS = { 'x-gateway-demo': 'true' };
 
@@ -68,20 +71,30 @@ function answer(method: string, path: string, body: Buffer | undefined): Answer 
   }
 }
 
-/** The handler's view of the exchange: the demo never pauses, and stops writing once aborted. */
+/** The handler's view of the exchange: it may abort it, or pause it while the client is slow to read. */
 class Controller {
   aborted = false;
   paused = false;
   reason: Error | null = null;
+  #resumed: (() => void) | undefined;
   abort(reason: Error) {
     this.aborted = true;
     this.reason = reason;
+    this.resume();
   }
   pause() {
     this.paused = true;
   }
   resume() {
     this.paused = false;
+    const resumed = this.#resumed;
+    this.#resumed = undefined;
+    resumed?.();
+  }
+  /** Runs `next` now, or once resumed. */
+  whenResumed(next: () => void) {
+    if (this.paused) this.#resumed = next;
+    else next();
   }
 }
 
@@ -113,7 +126,8 @@ export class DemoDispatcher extends Dispatcher {
         if (controller.aborted) return void handler.onResponseError?.(controller, controller.reason as Error);
         if (index === chunks.length) return void handler.onResponseEnd?.(controller, {});
         handler.onResponseData?.(controller, chunks[index] as Buffer);
-        setImmediate(send, index + 1);
+        // A word every few milliseconds, as a model streams (visible on a terminal); none while the client is behind.
+        setTimeout(() => controller.whenResumed(() => send(index + 1)), isStream ? STREAM_GAP_MS : 0);
       };
       send(0);
     });

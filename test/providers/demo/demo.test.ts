@@ -122,6 +122,27 @@ describe('demo provider', () => {
     expect(((await res.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
   });
 
+  it('a client hanging up mid-stream ends the exchange; the next request is answered', async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'demo', stream: true, messages: [{ role: 'user', content: 'long' }] }),
+      signal: abort.signal,
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    abort.abort();
+    for (let i = 0; i < 100 && !gw.logs.some((l) => l.clientAborted === true); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(gw.logs.find((l) => l.clientAborted === true)).toMatchObject({ provider: 'demo', stream: true });
+    const next = await openai().chat.completions.create({
+      model: 'demo',
+      messages: [{ role: 'user', content: 'again' }],
+    });
+    expect(next.choices[0]?.message.content).toContain('again');
+  });
+
   it('stays off unless DEMO is true', async () => {
     const off = await startGateway({ DEMO: 'false', OPENAI_API_KEY: 'sk-test-demo-off' });
     try {
