@@ -94,6 +94,11 @@ describe('first run', () => {
     expect([result.status, result.stderr]).toEqual([1, "switchyard: --env-file: cannot read 'missing.env' (ENOENT)\n"]);
   });
 
+  it('npm start passes --env-file on to the gateway, not to Node', () => {
+    const result = spawnSync('npm', ['start', '--silent', '--', '--env-file', 'missing.env'], { encoding: 'utf8' });
+    expect([result.status, result.stderr]).toEqual([1, "switchyard: --env-file: cannot read 'missing.env' (ENOENT)\n"]);
+  });
+
   it('warns about a misspelt variable with the closest known name', () => {
     const result = spawnSync(BUNDLE, ['--check', '--demo'], {
       cwd: emptyDir(),
