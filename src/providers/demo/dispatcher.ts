@@ -4,11 +4,7 @@
  */
 import { Dispatcher } from 'undici';
 import { GatewayError, InvalidRequestError } from '../../errors.ts';
-import { openAIErrorBody } from '../../formats/openai/index.ts';
-import { encodeOpenAIEmbeddings, parseOpenAIEmbeddingsRequest } from '../../formats/openai/endpoints.ts';
-import { parseOpenAIRequest } from '../../formats/openai/request.ts';
-import { encodeOpenAIResponse } from '../../formats/openai/response.ts';
-import { OpenAIStreamEncoder } from '../../formats/openai/stream.ts';
+import { openAIFormat } from '../../formats/openai/index.ts';
 import { isObject } from '../../formats/common/json.ts';
 import { demoChatResponse, demoEmbeddings } from './answers.ts';
 import { demoResponse, demoResponseEvents, words } from './responses.ts';
@@ -18,6 +14,9 @@ export const DEMO_MODELS = [
   { id: 'demo', mode: 'chat' },
   { id: 'demo-embedding', mode: 'embedding' },
 ] as const;
+
+// The demo answers as an OpenAI-format provider would, with the gateway's own OpenAI encoders.
+const { chat, embeddings } = openAIFormat.client;
 
 type Answer = { status: number; json: unknown } | { status: number; events: string[] };
 
@@ -44,10 +43,10 @@ function answer(method: string, path: string, body: Buffer | undefined): Answer 
   if (!isObject(json)) throw new InvalidRequestError('invalid_json', 'The request body must be a JSON object.');
   switch (route) {
     case '/chat/completions': {
-      const request = parseOpenAIRequest(json);
+      const request = chat.parseRequest(json);
       const response = demoChatResponse(request);
-      if (!request.stream) return { status: 200, json: encodeOpenAIResponse(response) };
-      const encoder = new OpenAIStreamEncoder(request);
+      if (!request.stream) return { status: 200, json: chat.encodeResponse(response) };
+      const encoder = chat.streamEncoder(request);
       const text = response.content[0]?.type === 'text' ? response.content[0].text : '';
       const events = [
         encoder.encode({ type: 'start', id: response.id, model: response.model }),
@@ -59,8 +58,8 @@ function answer(method: string, path: string, body: Buffer | undefined): Answer 
       return { status: 200, events };
     }
     case '/embeddings': {
-      const request = parseOpenAIEmbeddingsRequest(json);
-      return { status: 200, json: encodeOpenAIEmbeddings(demoEmbeddings(request), request) };
+      const request = embeddings.parseRequest(json);
+      return { status: 200, json: embeddings.encodeResponse(demoEmbeddings(request), request) };
     }
     case '/responses':
       return json.stream === true
@@ -111,7 +110,7 @@ export class DemoDispatcher extends Dispatcher {
       } catch (error) {
         const gatewayError =
           error instanceof GatewayError ? error : new GatewayError(500, 'demo_error', (error as Error).message);
-        result = { status: gatewayError.status, json: JSON.parse(openAIErrorBody(gatewayError)) };
+        result = { status: gatewayError.status, json: JSON.parse(openAIFormat.client.errorBody(gatewayError)) };
       }
       const isStream = 'events' in result;
       const chunks =
