@@ -10,11 +10,14 @@ function jsonErrorOffset(text: string): number | undefined {
   const space = () => {
     while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
   };
-  const fail = (): never => {
-    throw i;
+  const fail = (at = i): never => {
+    throw at;
   };
   const literal = (word: string) => {
-    for (const char of word) if (text[i++] !== char) i--, fail();
+    for (const char of word) {
+      if (text[i] !== char) fail();
+      i++;
+    }
   };
   const string = () => {
     i++; // the opening quote
@@ -24,7 +27,7 @@ function jsonErrorOffset(text: string): number | undefined {
       if (text[i] === '\\') {
         i++;
         if (text[i] === 'u') {
-          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) (i += k), fail();
+          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) fail(i + k);
           i += 4;
         } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
       }
@@ -40,7 +43,10 @@ function jsonErrorOffset(text: string): number | undefined {
       const close = char === '{' ? '}' : ']';
       i++;
       space();
-      if (text[i] === close) return void i++;
+      if (text[i] === close) {
+        i++;
+        return;
+      }
       for (;;) {
         if (close === '}') {
           space();
@@ -53,14 +59,19 @@ function jsonErrorOffset(text: string): number | undefined {
         value();
         space();
         if (text[i] === ',') i++;
-        else if (text[i] === close) return void i++;
-        else fail();
+        else if (text[i] === close) {
+          i++;
+          return;
+        } else fail();
       }
     }
-    if (char === '"') return string();
-    if (char === 't') return literal('true');
-    if (char === 'f') return literal('false');
-    if (char === 'n') return literal('null');
+    if (char === '"') string();
+    else if (char === 't') literal('true');
+    else if (char === 'f') literal('false');
+    else if (char === 'n') literal('null');
+    else number();
+  };
+  const number = () => {
     const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
     if (!number) fail();
     i += (number as RegExpExecArray)[0].length;
