@@ -25,6 +25,9 @@ export interface RequestContext {
   clientFormat: ClientFormat;
   /** The gateway key's name (or the client's address when keys are off): whom limits count against. */
   subject?: string;
+  /** Who the request is for and which conversation it belongs to (X-Gateway-User / X-Gateway-Session, or the body). */
+  user?: string;
+  session?: string;
   /** Headers the gateway adds to whatever response this request gets (rate-limit state, CORS). */
   responseHeaders?: Record<string, string>;
   provider?: string;
@@ -42,6 +45,8 @@ export interface RequestContext {
   droppedParams?: string[];
   /** USD by catalog prices; null when the model has no price. */
   costUsd?: number | null;
+  /** Request and response bodies, kept only with LOG_PAYLOADS=true (already scrubbed of keys). */
+  payloads?: { request?: string; response?: string };
 }
 
 const MAX_CLIENT_REQUEST_ID = 200;
