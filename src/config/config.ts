@@ -2,6 +2,12 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { CatalogEntry } from '../catalog/types.ts';
 import { GatewayKeys } from '../limits/gateway-keys.ts';
+import {
+  OBSERVABILITY_SECRETS,
+  type ObservabilityConfig,
+  observabilitySchema,
+  readObservability,
+} from './observability.ts';
 import { createCustomProvider, customModelEntries, parseCustomProviders } from '../providers/custom.ts';
 import { activeProviders, authModeVariable, isActive, PROVIDER_IDS, PROVIDERS } from '../providers/registry.ts';
 import type { Env, Provider } from '../providers/types.ts';
@@ -9,7 +15,7 @@ import { STRATEGY_NAMES, type StrategyName } from '../routing/strategies.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config {
+export interface Config extends ObservabilityConfig {
   readonly port: number;
   readonly host: string;
   readonly logLevel: LogLevel;
@@ -126,6 +132,7 @@ const gatewaySchema = z.object({
   MAX_RETRIES: optional(integer(0, 10)),
   COOLDOWN_FAILURES: optional(integer(1, 1000)),
   COOLDOWN_MS: optional(integer(1, MS_PER_DAY)),
+  ...observabilitySchema,
 });
 
 /** Reads and validates the whole configuration; throws ConfigError naming every bad variable. */
@@ -172,6 +179,7 @@ export function loadConfig(env: Env): Config {
 
   const gatewayKeys = readGatewayKeys(settings?.GATEWAY_API_KEYS, settings?.GATEWAY_API_KEYS_FILE, problems);
   const routing = readRouting(settings, providerIds, problems);
+  const observability = readObservability(settings ?? {}, problems);
 
   if (problems.length || !settings) throw new ConfigError(problems);
   return Object.freeze({
@@ -201,6 +209,7 @@ export function loadConfig(env: Env): Config {
     },
     redisUrl: settings.REDIS_URL,
     routing,
+    ...observability,
   });
 }
 
@@ -215,7 +224,7 @@ export function withUnavailableProviders(config: Config, unavailable: ReadonlyMa
 }
 
 /** Settings whose values must never be echoed in an error message. */
-const SECRET_SETTINGS = new Set(['GATEWAY_API_KEYS', 'CUSTOM_PROVIDERS', 'REDIS_URL']);
+const SECRET_SETTINGS = new Set(['GATEWAY_API_KEYS', 'CUSTOM_PROVIDERS', 'REDIS_URL', ...OBSERVABILITY_SECRETS]);
 
 /** The text of a setting given inline or as a file (the file variable names the problem). */
 function inlineOrFile(

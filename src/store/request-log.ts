@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { openPostgres } from './postgres.ts';

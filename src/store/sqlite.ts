@@ -15,8 +15,9 @@ export async function openSqlite(dataDir: string): Promise<Database> {
   // Loaded on use: importing node:sqlite prints an experimental warning on Node 22.
   const { DatabaseSync } = await import('node:sqlite');
   mkdirSync(dataDir, { recursive: true });
-  const db = new DatabaseSync(join(dataDir, SQLITE_FILE));
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+  // The timeout comes first: switching to WAL already needs the lock another process may hold.
+  const db = new DatabaseSync(join(dataDir, SQLITE_FILE), { timeout: 5000 });
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
   const statements = new Map<string, ReturnType<typeof db.prepare>>();
   const prepared = (sql: string) => {
     let statement = statements.get(sql);

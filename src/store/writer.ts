@@ -29,7 +29,12 @@ export class RequestLogWriter {
   readonly #options: Required<WriterOptions>;
 
   constructor(options: WriterOptions) {
-    this.#options = { intervalMs: 200, maxBatch: 1000, maxBuffered: 10_000, ...options };
+    this.#options = {
+      ...options,
+      intervalMs: options.intervalMs ?? 200,
+      maxBatch: options.maxBatch ?? 1000,
+      maxBuffered: options.maxBuffered ?? 10_000,
+    };
   }
 
   get buffered(): number {
