@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TokenUsage } from '../catalog/types.ts';
 import type { GatewayError } from '../errors.ts';
 import type { ClientFormat } from '../formats/index.ts';
+import type { RequestTrace } from '../observability/tracing.ts';
 
 /** One attempt at a provider: its outcome (a status, or the gateway's error code) and duration. */
 export interface Attempt {
@@ -47,6 +48,8 @@ export interface RequestContext {
   costUsd?: number | null;
   /** Request and response bodies, kept only with LOG_PAYLOADS=true (already scrubbed of keys). */
   payloads?: { request?: string; response?: string };
+  /** The request's spans, when tracing is on. */
+  trace?: RequestTrace;
 }
 
 const MAX_CLIENT_REQUEST_ID = 200;

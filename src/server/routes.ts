@@ -206,6 +206,7 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
     ctx.bytesIn = raw.length;
     const json = parseJsonBody(raw);
     attribute(ctx, req.headers, json);
+    ctx.trace?.request(json, ctx.path.slice(3));
     if (requiresModel && (typeof json.model !== 'string' || json.model === '')) {
       throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
     }

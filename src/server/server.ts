@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pkg from '../../package.json' with { type: 'json' };
 import { AdminApi } from '../admin/api.ts';
 import { AdminGuard, isLoopback } from '../admin/guard.ts';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -10,6 +11,7 @@ import { createRateLimiter } from '../limits/rate-limiter.ts';
 import type { Logger } from '../observability/logger.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
 import { logRequest } from '../observability/request-log.ts';
+import { loadTracing, type Tracing } from '../observability/tracing.ts';
 import { Router } from '../routing/router.ts';
 import { recordOf } from '../store/record.ts';
 import { RequestLog } from '../store/request-log.ts';
@@ -74,6 +76,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   };
   const route = createRouteTable(deps);
   let inFlight = 0;
+  let tracing: Tracing | undefined;
 
   /** Gateway key, then rate limits and budget: who is asking, and may they. */
   const admit = async (req: IncomingMessage, ctx: RequestContext, route: Route) => {
@@ -100,6 +103,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   const finish = (ctx: RequestContext, res: ServerResponse, routeName: string, metered: boolean) => {
     inFlight--;
     logRequest(logger, ctx, res);
+    ctx.trace?.end(res, routeName);
     if (metered) requestLog.add(recordOf(ctx, res, routeName, config.gatewayKeys !== undefined));
     metrics.requestFinished({
       route: routeName,
@@ -136,6 +140,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     inFlight++;
     const ctx = createContext(req);
     ctx.clientFormat = clientFormatOf(ctx.path);
+    ctx.trace = tracing?.start(req, res, ctx);
     const requestDone = metrics.requestStarted();
     let routeName = 'unknown';
     let metered = false;
@@ -173,6 +178,8 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     server,
     async listen(port = config.port, host = config.host) {
       await requestLog.open();
+      // The OpenTelemetry SDK is imported only now, and only when an OTLP endpoint is set.
+      if (config.tracing) tracing ??= await loadTracing(config.tracing, pkg.version);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -191,7 +198,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       if (inFlight > 0) logger.warn({ inFlight }, 'shutdown timeout reached; closing remaining connections');
       server.closeAllConnections();
       await closed;
-      await Promise.all([upstream.destroy(), limiter.close(), requestLog.close()]);
+      await Promise.all([upstream.destroy(), limiter.close(), requestLog.close(), tracing?.shutdown()]);
     },
   };
 }

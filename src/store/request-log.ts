@@ -63,9 +63,9 @@ export class RequestLog {
       await this.store();
     } catch (error) {
       if (this.kind === 'sqlite')
-        throw new Error(
-          `DATA_DIR: cannot open the request log store in '${this.#options.dataDir}': ${(error as Error).message}`,
-        );
+        throw new ConfigError([
+          `DATA_DIR: cannot open the request log store in '${this.#options.dataDir}' (${(error as Error).message})`,
+        ]);
       this.#logger.warn(
         { store: this.kind, reason: (error as Error).message },
         'cannot reach the request log database at start-up; requests are kept in memory until it answers',

@@ -30,22 +30,15 @@ function secretsOf(env: Env): string[] {
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
-<<<<<<< HEAD
     if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN|^AWS_BEARER_TOKEN_BEDROCK|^IDENTITY_HEADER)$/.test(name))
       secrets.push(value);
-    if (name === 'GATEWAY_API_KEYS')
-      secrets.push(...value.split(',').map((entry) => entry.trim().replace(/^[\w.-]+:/, '')));
-    if (name === 'REDIS_URL') secrets.push(new URL(value).password);
-    if (name === 'AZURE_CLIENT_SECRET' || name === 'AWS_CONTAINER_AUTHORIZATION_TOKEN') secrets.push(value);
-    if (name === 'GOOGLE_APPLICATION_CREDENTIALS') secrets.push(...credentialFileSecrets(value));
-=======
-    if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name)) secrets.push(value);
     if (name === 'GATEWAY_API_KEYS' || name === 'ADMIN_API_KEYS')
       secrets.push(...value.split(',').map((entry) => entry.trim().replace(/^[\w.-]+:/, '')));
     if (name === 'REDIS_URL' || name === 'DATABASE_URL') secrets.push(new URL(value).password);
     if (name === 'OTEL_EXPORTER_OTLP_HEADERS')
       secrets.push(...value.split(',').map((pair) => pair.slice(pair.indexOf('=') + 1).trim()));
->>>>>>> c9b8e1a (Admin API (requests, usage, config) on the request log; every metered request stored)
+    if (name === 'AZURE_CLIENT_SECRET' || name === 'AWS_CONTAINER_AUTHORIZATION_TOKEN') secrets.push(value);
+    if (name === 'GOOGLE_APPLICATION_CREDENTIALS') secrets.push(...credentialFileSecrets(value));
     if (name === 'VERTEX_AI_SERVICE_ACCOUNT_JSON')
       secrets.push(
         String(JSON.parse(value).private_key ?? '')
@@ -108,15 +101,11 @@ export async function startGateway(env: Env, options: { checkCredentials?: boole
       done();
     },
   });
-<<<<<<< HEAD
-  let config = loadConfig({ LOG_LEVEL: 'debug', ...env });
-  const credentials = options.checkCredentials ? await checkCredentials(config.providers) : [];
-  config = withUnavailableProviders(config, unavailableProviders(credentials));
-=======
   // Each gateway gets its own request log store unless the test shares one.
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'switchyard-data-'));
-  const config = loadConfig({ LOG_LEVEL: 'debug', ...env, DATA_DIR: dataDir });
->>>>>>> c9b8e1a (Admin API (requests, usage, config) on the request log; every metered request stored)
+  let config = loadConfig({ LOG_LEVEL: 'debug', ...env, DATA_DIR: dataDir });
+  const credentials = options.checkCredentials ? await checkCredentials(config.providers) : [];
+  config = withUnavailableProviders(config, unavailableProviders(credentials));
   const logger = createLogger(config.logLevel, sink);
   const catalog = await loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger);
   const gateway = createGateway({ config, logger, catalog });
