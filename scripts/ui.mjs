@@ -7,7 +7,7 @@ const UI = new URL('../src/ui/', import.meta.url);
 
 export async function buildUi() {
   const result = await build({
-    entryPoints: [new URL('app.ts', UI).pathname],
+    entryPoints: [new URL('browser/app.ts', UI).pathname],
     bundle: true,
     write: false,
     format: 'iife',
