@@ -8,6 +8,7 @@ import { type ProxyDeps, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
 import { uiAsset } from '../ui/assets.ts';
 import type { RequestContext } from './context.ts';
 import type { ModelDirectory } from './models.ts';
+import { capturePayloads } from '../store/payloads.ts';
 import { readBody } from './read-body.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void>;
@@ -207,6 +208,7 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
     const json = parseJsonBody(raw);
     attribute(ctx, req.headers, json);
     ctx.trace?.request(json, ctx.path.slice(3));
+    if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
     if (requiresModel && (typeof json.model !== 'string' || json.model === '')) {
       throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
     }
@@ -225,6 +227,7 @@ function passThrough(deps: RouteDeps): Handler {
     const isJson = raw !== undefined && raw.length > 0 && String(req.headers['content-type'] ?? '').includes('json');
     const json = isJson ? tryParseJson(raw) : undefined;
     attribute(ctx, req.headers, json);
+    if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
     await proxyRequest(req, res, ctx, { apiPath: ctx.path.slice(3), raw, json }, deps);
   };
 }

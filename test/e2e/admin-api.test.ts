@@ -183,6 +183,8 @@ describe('admin API over known traffic', () => {
     const { status, body } = await admin(gw, `/v1/gateway/requests/${latest.requestId}`);
     expect(status).toBe(200);
     expect(body.data[0].requestId).toBe(latest.requestId);
+    // Without LOG_PAYLOADS no body is kept.
+    expect(body.data[0]).toMatchObject({ requestBody: null, responseBody: null });
     expect((await admin(gw, '/v1/gateway/requests/no-such-id')).status).toBe(404);
   });
 
@@ -268,6 +270,39 @@ describe('admin API without ADMIN_API_KEYS', () => {
       expect(((await response.json()) as any).error.message).toContain('ADMIN_API_KEYS');
     } finally {
       await gateway.close();
+    }
+  });
+});
+
+describe('LOG_PAYLOADS=true', () => {
+  it('keeps request and response bodies with the keys scrubbed', async () => {
+    const upstream = await new MockUpstream().start();
+    upstream.handle((_req, res) => json(res, 200, chatCompletion(`echo ${OPENAI_KEY}`, 'gpt-4o')));
+    const gw = await startGateway({
+      OPENAI_API_KEY: OPENAI_KEY,
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+      GATEWAY_API_KEYS: `team-a:${TEAM_A}`,
+      ADMIN_API_KEYS: `ops:${ADMIN}`,
+      LOG_PAYLOADS: 'true',
+    });
+    try {
+      const answer = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEAM_A}`, 'content-type': 'application/json', 'x-request-id': 'payload-1' },
+        body: JSON.stringify({
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: `my keys: ${TEAM_A} and ${OPENAI_KEY}` }],
+        }),
+      });
+      expect(answer.status).toBe(200);
+      await waitForRequests(gw, '', 1);
+      const { body } = await admin(gw, '/v1/gateway/requests/payload-1');
+      const [stored] = body.data;
+      expect(JSON.parse(stored.requestBody).messages[0].content).toBe('my keys: [REDACTED] and [REDACTED]');
+      expect(JSON.parse(stored.responseBody).choices[0].message.content).toBe('echo [REDACTED]');
+    } finally {
+      await gw.close();
+      await upstream.close();
     }
   });
 });
