@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { isObject } from '../formats/sse.ts';
+import { isObject } from '../formats/common/json.ts';
 import type { RequestContext } from '../server/context.ts';
 
 const MAX_LENGTH = 200;

@@ -1,4 +1,4 @@
-import { isObject } from '../formats/sse.ts';
+import { asArray, asRecord, asString, isObject, type Json } from '../formats/common/json.ts';
 
 /** What a span records of a response: its id, model, finish reasons and text. */
 export interface ResponseSummary {
@@ -42,28 +42,31 @@ function parse(text: string): unknown {
   }
 }
 
-function readOpenAI(value: Record<string, any>, summary: ResponseSummary, texts: string[]): void {
-  if (typeof value.id === 'string') summary.id ??= value.id;
-  if (typeof value.model === 'string') summary.model ??= value.model;
-  if (!Array.isArray(value.choices)) return;
-  for (const choice of value.choices) {
-    if (!isObject(choice)) continue;
-    if (typeof choice.finish_reason === 'string') summary.finishReasons.push(choice.finish_reason);
-    const content = choice.message?.content ?? choice.delta?.content ?? choice.text;
-    if (typeof content === 'string' && (choice.index ?? 0) === 0) texts.push(content);
+function readOpenAI(value: Json, summary: ResponseSummary, texts: string[]): void {
+  summary.id ??= asString(value.id);
+  summary.model ??= asString(value.model);
+  for (const item of asArray(value.choices)) {
+    const choice = asRecord(item);
+    const reason = asString(choice.finish_reason);
+    if (reason) summary.finishReasons.push(reason);
+    const content =
+      asString(asRecord(choice.message).content) ?? asString(asRecord(choice.delta).content) ?? asString(choice.text);
+    if (content !== undefined && (choice.index ?? 0) === 0) texts.push(content);
   }
 }
 
-function readAnthropic(value: Record<string, any>, summary: ResponseSummary, texts: string[]): void {
-  const message = value.type === 'message_start' && isObject(value.message) ? value.message : value;
-  if (typeof message.id === 'string') summary.id ??= message.id;
-  if (typeof message.model === 'string') summary.model ??= message.model;
-  const stop = message.stop_reason ?? value.delta?.stop_reason;
-  if (typeof stop === 'string') summary.finishReasons.push(stop);
-  if (Array.isArray(message.content))
-    for (const block of message.content)
-      if (block?.type === 'text' && typeof block.text === 'string') texts.push(block.text);
-  if (value.type === 'content_block_delta' && typeof value.delta?.text === 'string') texts.push(value.delta.text);
+function readAnthropic(value: Json, summary: ResponseSummary, texts: string[]): void {
+  const message = value.type === 'message_start' ? asRecord(value.message) : value;
+  summary.id ??= asString(message.id);
+  summary.model ??= asString(message.model);
+  const delta = asRecord(value.delta);
+  const stop = asString(message.stop_reason) ?? asString(delta.stop_reason);
+  if (stop) summary.finishReasons.push(stop);
+  for (const item of asArray(message.content)) {
+    const block = asRecord(item);
+    if (block.type === 'text' && typeof block.text === 'string') texts.push(block.text);
+  }
+  if (value.type === 'content_block_delta' && typeof delta.text === 'string') texts.push(delta.text);
 }
 
 /**

@@ -9,7 +9,7 @@ import type { RequestRecord } from './record.ts';
 export const TABLE = 'switchyard_requests';
 
 /** Column of each record field, in insert order. */
-export const COLUMNS = [
+const COLUMNS = [
   ['time', 'time_ms'],
   ['requestId', 'request_id'],
   ['key', 'key_name'],

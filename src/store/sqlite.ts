@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from './store.ts';
 
-export const SQLITE_FILE = 'switchyard.db';
+const SQLITE_FILE = 'switchyard.db';
 
 /** `$1` → `?1`: node:sqlite binds positional values to numbered parameters only. */
 const numbered = (sql: string) => sql.replace(/\$(\d+)/g, '?$1');

@@ -38,7 +38,7 @@ export interface RequestsPage {
 
 const encodeCursor = (row: StoredRequest) => Buffer.from(`${Date.parse(row.time)}.${row.id}`).toString('base64url');
 
-export function decodeCursor(cursor: string): { time: number; id: number } | undefined {
+function decodeCursor(cursor: string): { time: number; id: number } | undefined {
   const match = /^(\d+)\.(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
   return match ? { time: Number(match[1]), id: Number(match[2]) } : undefined;
 }

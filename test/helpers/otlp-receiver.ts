@@ -28,17 +28,17 @@ type AnyValue = {
   arrayValue?: { values?: AnyValue[] };
 };
 
-const valueOf = (value: AnyValue): unknown => {
+const decodeValue = (value: AnyValue): unknown => {
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.intValue !== undefined) return Number(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
   if (value.boolValue !== undefined) return value.boolValue;
-  if (value.arrayValue) return (value.arrayValue.values ?? []).map(valueOf);
+  if (value.arrayValue) return (value.arrayValue.values ?? []).map(decodeValue);
   return undefined;
 };
 
 const attributesOf = (list: { key: string; value: AnyValue }[] | undefined) =>
-  Object.fromEntries((list ?? []).map(({ key, value }) => [key, valueOf(value)]));
+  Object.fromEntries((list ?? []).map(({ key, value }) => [key, decodeValue(value)]));
 
 /**
  * An OpenTelemetry collector stand-in on 127.0.0.1: takes OTLP/HTTP trace exports (JSON decoded
