@@ -3,6 +3,7 @@ import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { Sampler as SamplerSetting, TracingConfig } from '../config/observability.ts';
 import type { RequestContext } from '../server/context.ts';
 import { inputMessages, responseSummary } from './genai-response.ts';
+import { teeResponse } from './response-tee.ts';
 
 /**
  * OpenTelemetry traces of the gateway, after the GenAI semantic conventions: one SERVER span per
@@ -124,8 +125,7 @@ interface PendingAttempt {
 
 class SpanRequestTrace implements RequestTrace {
   readonly #attempts: PendingAttempt[] = [];
-  readonly #chunks: Buffer[] = [];
-  #captured = 0;
+  #response: (() => Buffer) | undefined;
   #operation: string | undefined;
   #body: Record<string, unknown> | undefined;
 
@@ -136,27 +136,7 @@ class SpanRequestTrace implements RequestTrace {
     readonly ctx: RequestContext,
   ) {
     // The response as the client gets it, for its id and finish reasons: only for recorded spans.
-    if (span.isRecording()) this.#tee(res);
-  }
-
-  #tee(res: ServerResponse): void {
-    const keep = (chunk: unknown) => {
-      if (this.#captured >= MAX_CAPTURED_BYTES || chunk === undefined || chunk === null || typeof chunk === 'function')
-        return;
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
-      this.#chunks.push(bytes);
-      this.#captured += bytes.length;
-    };
-    const write = res.write;
-    const end = res.end;
-    res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-      keep(chunk);
-      return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as ServerResponse['write'];
-    res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
-      keep(chunk);
-      return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
-    } as ServerResponse['end'];
+    if (span.isRecording()) this.#response = teeResponse(res, MAX_CAPTURED_BYTES).bytes;
   }
 
   request(body: Record<string, unknown> | undefined, apiPath: string): void {
@@ -205,7 +185,8 @@ class SpanRequestTrace implements RequestTrace {
 
   end(res: ServerResponse, route: string): void {
     const { ctx, span } = this;
-    const summary = this.#chunks.length ? responseSummary(Buffer.concat(this.#chunks), ctx.clientFormat) : undefined;
+    const answer = this.#response?.();
+    const summary = answer?.length ? responseSummary(answer, ctx.clientFormat) : undefined;
     const outcome: Attributes = {};
     if (ctx.model !== undefined) outcome['gen_ai.request.model'] = ctx.model;
     if (summary?.model ?? ctx.model) outcome['gen_ai.response.model'] = (summary?.model ?? ctx.model) as string;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { teeResponse } from '../observability/response-tee.ts';
 import type { Provider } from '../providers/types.ts';
 import type { RequestContext } from '../server/context.ts';
 
@@ -39,23 +40,7 @@ export function capturePayloads(
   const payloads: NonNullable<RequestContext['payloads']> = (ctx.payloads = {});
   if (raw?.length) payloads.request = scrub(raw.toString('utf8'));
 
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const keep = (chunk: unknown) => {
-    if (size > MAX_BODY_CHARS || (typeof chunk !== 'string' && !(chunk instanceof Uint8Array))) return;
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
-    chunks.push(bytes);
-    size += bytes.length;
-  };
-  const write = res.write;
-  const end = res.end;
-  res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-    keep(chunk);
-    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as ServerResponse['write'];
-  res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
-    keep(chunk);
-    payloads.response = scrub(Buffer.concat(chunks).toString('utf8'));
-    return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
-  } as ServerResponse['end'];
+  teeResponse(res, MAX_BODY_CHARS, (bytes) => {
+    payloads.response = scrub(bytes().toString('utf8'));
+  });
 }
