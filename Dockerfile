@@ -16,6 +16,9 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/dist/switchyard.mjs ./dist/switchyard.mjs
 COPY --from=build --chown=node:node /app/dist/THIRD_PARTY_LICENSES ./dist/THIRD_PARTY_LICENSES
 COPY LICENSE THIRD_PARTY_NOTICES ./
+# The request log's SQLite file (DATA_DIR=./data); mount a volume here to keep it.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 USER node
 EXPOSE 8080
 STOPSIGNAL SIGTERM

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { deflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { buildUi } from './ui.mjs';
 
 /**
  * esbuild inlines JSON imports as JavaScript object literals; V8 parses a 700 KB literal several
@@ -75,4 +76,8 @@ export const shared = {
   legalComments: 'none',
   logLevel: 'warning',
   plugins: [jsonAsParsedString, lazyPackagesAsStrings],
+  // The dashboard, built once into strings the bundle carries (src/ui/assets.ts).
+  define: { __SWITCHYARD_UI__: JSON.stringify(await buildUi()) },
+  // pg's optional native binding and Cloudflare socket: never used by the gateway.
+  external: ['pg-native', 'cloudflare:sockets'],
 };

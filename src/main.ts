@@ -107,6 +107,7 @@ async function main(): Promise<void> {
   try {
     address = await gateway.listen();
   } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
     fail(
       `cannot listen on ${config.host}:${config.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );

@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { CatalogEntry } from '../catalog/types.ts';
 import { GatewayKeys } from '../limits/gateway-keys.ts';
+import { createCustomProvider, customModelEntries, parseCustomProviders } from '../providers/custom.ts';
+import { DEMO_CATALOG } from '../providers/demo/index.ts';
+import { activeProviders, authModeVariable, isActive, PROVIDER_IDS, PROVIDERS } from '../providers/registry.ts';
+import type { Env, Provider } from '../providers/types.ts';
+import { STRATEGY_NAMES, type StrategyName } from '../routing/strategies.ts';
 import {
   ambientActivationWarnings,
   credentialProblems,
@@ -10,15 +15,16 @@ import {
   unknownVariableWarnings,
 } from './checks.ts';
 import { parseJson } from './json-error.ts';
-import { DEMO_CATALOG } from '../providers/demo/index.ts';
-import { createCustomProvider, customModelEntries, parseCustomProviders } from '../providers/custom.ts';
-import { activeProviders, authModeVariable, isActive, PROVIDER_IDS, PROVIDERS } from '../providers/registry.ts';
-import type { Env, Provider } from '../providers/types.ts';
-import { STRATEGY_NAMES, type StrategyName } from '../routing/strategies.ts';
+import {
+  OBSERVABILITY_SECRETS,
+  type ObservabilityConfig,
+  observabilitySchema,
+  readObservability,
+} from './observability.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config {
+export interface Config extends ObservabilityConfig {
   readonly port: number;
   readonly host: string;
   readonly logLevel: LogLevel;
@@ -141,6 +147,7 @@ const gatewaySchema = z.object({
   COOLDOWN_FAILURES: optional(integer(1, 1000)),
   COOLDOWN_MS: optional(integer(1, MS_PER_DAY)),
   DEMO: optional(z.enum(['true', 'false', '1', '0'])),
+  ...observabilitySchema,
 });
 
 /** The names of the gateway's own variables (providers' are in their specs). */
@@ -196,6 +203,7 @@ export function loadConfig(env: Env): Config {
     ...unknownVariableWarnings(env, knownVariables(SETTING_NAMES)),
     ...ambientActivationWarnings(env, providers),
   ];
+  const observability = readObservability(settings ?? {}, problems);
 
   if (problems.length || !settings) throw new ConfigError(problems);
   return Object.freeze({
@@ -228,6 +236,7 @@ export function loadConfig(env: Env): Config {
     },
     redisUrl: settings.REDIS_URL,
     routing,
+    ...observability,
   });
 }
 
@@ -242,7 +251,7 @@ export function withUnavailableProviders(config: Config, unavailable: ReadonlyMa
 }
 
 /** Settings whose values must never be echoed in an error message. */
-const SECRET_SETTINGS = new Set(['GATEWAY_API_KEYS', 'CUSTOM_PROVIDERS', 'REDIS_URL']);
+const SECRET_SETTINGS = new Set(['GATEWAY_API_KEYS', 'CUSTOM_PROVIDERS', 'REDIS_URL', ...OBSERVABILITY_SECRETS]);
 
 /** The text of a setting given inline or as a file (the file variable names the problem). */
 function inlineOrFile(

@@ -103,6 +103,7 @@ export class GatewayMetrics {
   readonly #requestsInFlight: Gauge;
   readonly #openStreams: Gauge;
   readonly #rateLimitedBy: ReadonlyMap<RateLimitKind, Counter.Internal>;
+  readonly #requestLogDropped: Counter;
 
   constructor(options: MetricsOptions) {
     this.#isKnownModel = options.isKnownModel;
@@ -171,6 +172,12 @@ export class GatewayMetrics {
     this.#rateLimitedBy = new Map(RATE_LIMIT_KINDS.map((limit) => [limit, rateLimited.labels(limit)]));
     for (const child of this.#rateLimitedBy.values()) child.inc(0);
 
+    this.#requestLogDropped = new Counter({
+      name: 'switchyard_request_log_dropped_total',
+      help: 'Finished requests the request log store could not take in time and that were dropped.',
+      registers,
+    });
+
     collectDefaultMetrics({ register: this.#registry });
   }
 
@@ -230,6 +237,10 @@ export class GatewayMetrics {
 
   rateLimited(r: { limit: RateLimitKind }): void {
     this.#rateLimitedBy.get(r.limit)?.inc();
+  }
+
+  requestLogDropped(count: number): void {
+    this.#requestLogDropped.inc(count);
   }
 
   /** The metrics in the Prometheus text exposition format, with the content type to serve them with. */

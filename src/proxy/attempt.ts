@@ -22,8 +22,11 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
   ctx.droppedParams = exchange?.dropped.length ? exchange.dropped : undefined;
   const started = performance.now();
   const attempts = (ctx.attempts ??= []);
-  const record = (outcome: string) =>
+  const trace = ctx.trace?.attempt({ provider: provider.id, model, number: attempts.length + 1 });
+  const record = (outcome: string) => {
     attempts.push({ provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) });
+    trace?.end(outcome);
+  };
   const extraHeaders = {
     ...ctx.responseHeaders,
     'x-request-id': ctx.id,
@@ -73,6 +76,8 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
   let relay: Relay | undefined;
   try {
     let outgoing = prepared.outgoing;
+    // The attempt's span travels upstream as its traceparent.
+    if (trace) Object.assign(outgoing.headers, trace.headers);
     if (provider.authorize) Object.assign(outgoing.headers, await authorize(provider, outgoing));
     if (prepared.before) {
       const next = await prepared.before(outgoing);

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TokenUsage } from '../catalog/types.ts';
 import type { GatewayError } from '../errors.ts';
 import type { ClientFormat } from '../formats/index.ts';
+import type { RequestTrace } from '../observability/tracing.ts';
 
 /** One attempt at a provider: its outcome (a status, or the gateway's error code) and duration. */
 export interface Attempt {
@@ -25,6 +26,9 @@ export interface RequestContext {
   clientFormat: ClientFormat;
   /** The gateway key's name (or the client's address when keys are off): whom limits count against. */
   subject?: string;
+  /** Who the request is for and which conversation it belongs to (X-Gateway-User / X-Gateway-Session, or the body). */
+  user?: string;
+  session?: string;
   /** Headers the gateway adds to whatever response this request gets (rate-limit state, CORS). */
   responseHeaders?: Record<string, string>;
   provider?: string;
@@ -42,6 +46,10 @@ export interface RequestContext {
   droppedParams?: string[];
   /** USD by catalog prices; null when the model has no price. */
   costUsd?: number | null;
+  /** Request and response bodies, kept only with LOG_PAYLOADS=true (already scrubbed of keys). */
+  payloads?: { request?: string; response?: string };
+  /** The request's spans, when tracing is on. */
+  trace?: RequestTrace;
 }
 
 const MAX_CLIENT_REQUEST_ID = 200;

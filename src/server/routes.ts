@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AdminApi } from '../admin/api.ts';
 import type { Config } from '../config/config.ts';
 import { GatewayError, InvalidRequestError, MethodNotAllowedError, RouteNotFoundError } from '../errors.ts';
 import type { ClientFormat } from '../formats/index.ts';
+import { attribute } from '../observability/attribution.ts';
 import { type ProxyDeps, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
+import { uiAsset } from '../ui/assets.ts';
 import type { RequestContext } from './context.ts';
 import type { ModelDirectory } from './models.ts';
+import { capturePayloads } from '../store/payloads.ts';
 import { readBody } from './read-body.ts';
 import { readiness } from './ready.ts';
 
@@ -15,17 +19,21 @@ export interface RouteDeps extends ProxyDeps {
   models: ModelDirectory;
   /** Renders `/metrics`. */
   metricsText: () => Promise<{ contentType: string; body: string }>;
+  admin: AdminApi;
 }
 
 /**
  * A matched route. `name` is a fixed label (never the raw path) for metrics; `guarded` routes need
- * a gateway key when keys are configured; `metered` ones also count against rate limits and budgets.
+ * a gateway key when keys are configured; `metered` ones also count against rate limits and budgets
+ * (and are kept in the request log). `admin` routes need an admin key instead; `'or-gateway'`
+ * ones take either.
  */
 export interface Route {
   name: string;
   handler: Handler;
   guarded: boolean;
   metered: boolean;
+  admin?: 'only' | 'or-gateway';
 }
 
 /** Endpoints whose body the gateway understands; `model` is required where the API requires it. */
@@ -70,9 +78,29 @@ export function createRouteTable(deps: RouteDeps): (ctx: RequestContext) => Rout
     ['/health', spec('/health', ['GET', 'HEAD'], health(deps.config), false, false)],
     ['/ready', spec('/ready', ['GET', 'HEAD'], ready(deps.config), false, false)],
     ['/metrics', spec('/metrics', ['GET'], metrics(deps), true, false)],
-    ['/v1/gateway/status', spec('/v1/gateway/status', ['GET'], status(deps), true, false)],
+    ['/v1/gateway/status', { ...spec('/v1/gateway/status', ['GET'], status(deps), true, false), admin: 'or-gateway' }],
     ['/v1/models', spec('/v1/models', ['GET'], listModels(deps.models), true, false)],
   ]);
+  const admin = (name: string, answer: (ctx: RequestContext) => unknown): RouteSpec => ({
+    ...spec(name, ['GET'], async (_req, res, ctx) => sendJson(res, ctx, await answer(ctx)), false, false),
+    admin: 'only',
+  });
+  exact.set(
+    '/v1/gateway/requests',
+    admin('/v1/gateway/requests', (ctx) => deps.admin.requests(ctx.search)),
+  );
+  exact.set(
+    '/v1/gateway/usage',
+    admin('/v1/gateway/usage', (ctx) => deps.admin.usage(ctx.search)),
+  );
+  exact.set(
+    '/v1/gateway/config',
+    admin('/v1/gateway/config', () => deps.admin.configuration()),
+  );
+  const oneRequest = admin('/v1/gateway/requests', (ctx) =>
+    deps.admin.request(ctx.path.slice('/v1/gateway/requests/'.length)),
+  );
+  const ui = spec('/ui', ['GET', 'HEAD'], dashboard, false, false);
   for (const [path, { requiresModel }] of Object.entries(MODEL_ENDPOINTS)) {
     exact.set(path, spec(path, ['POST'], modelEndpoint(deps, requiresModel), true, true));
   }
@@ -83,7 +111,15 @@ export function createRouteTable(deps: RouteDeps): (ctx: RequestContext) => Rout
     const { method, path } = ctx;
     const found =
       exact.get(path) ??
-      (path.startsWith('/v1/models/') ? oneModel : path.startsWith('/v1/') ? passthrough : undefined);
+      (path.startsWith('/v1/models/')
+        ? oneModel
+        : path.startsWith('/v1/gateway/requests/')
+          ? oneRequest
+          : path.startsWith('/v1/')
+            ? passthrough
+            : path === '/ui' || path.startsWith('/ui/')
+              ? ui
+              : undefined);
     if (!found) throw new RouteNotFoundError(method, path);
     if (found.methods && !found.methods.includes(method)) throw new MethodNotAllowedError(method, path, found.methods);
     return found;
@@ -133,6 +169,20 @@ function send(res: ServerResponse, ctx: RequestContext, contentType: string, bod
 const sendJson = (res: ServerResponse, ctx: RequestContext, body: unknown) =>
   send(res, ctx, 'application/json', JSON.stringify(body));
 
+/** `GET /ui/…`: the dashboard's files, built into the gateway; `/ui` itself is its page. */
+const dashboard: Handler = async (_req, res, ctx) => {
+  const asset = await uiAsset(ctx.path === '/ui' ? '/ui/' : ctx.path);
+  if (!asset) throw new RouteNotFoundError(ctx.method, ctx.path);
+  res.writeHead(200, {
+    ...ctx.responseHeaders,
+    'content-type': asset.contentType,
+    'content-length': asset.body.length,
+    'cache-control': 'no-cache',
+    'x-request-id': ctx.id,
+  });
+  res.end(ctx.method === 'HEAD' ? undefined : asset.body);
+};
+
 /** `GET /v1/models[?provider=…&mode=…]`: the models of the active providers. */
 function listModels(models: ModelDirectory): Handler {
   return async (_req, res, ctx) => {
@@ -171,6 +221,9 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
     const raw = await readBody(req, deps.config.maxBodyBytes);
     ctx.bytesIn = raw.length;
     const json = parseJsonBody(raw);
+    attribute(ctx, req.headers, json);
+    ctx.trace?.request(json, ctx.path.slice(3));
+    if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
     if (requiresModel && (typeof json.model !== 'string' || json.model === '')) {
       throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
     }
@@ -188,6 +241,8 @@ function passThrough(deps: RouteDeps): Handler {
     ctx.bytesIn = raw?.length ?? 0;
     const isJson = raw !== undefined && raw.length > 0 && String(req.headers['content-type'] ?? '').includes('json');
     const json = isJson ? tryParseJson(raw) : undefined;
+    attribute(ctx, req.headers, json);
+    if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
     await proxyRequest(req, res, ctx, { apiPath: ctx.path.slice(3), raw, json }, deps);
   };
 }

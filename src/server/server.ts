@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pkg from '../../package.json' with { type: 'json' };
+import { AdminApi } from '../admin/api.ts';
+import { AdminGuard, isLoopback } from '../admin/guard.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { Pricer } from '../catalog/pricer.ts';
 import type { Config } from '../config/config.ts';
@@ -8,7 +11,10 @@ import { createRateLimiter } from '../limits/rate-limiter.ts';
 import type { Logger } from '../observability/logger.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
 import { logRequest } from '../observability/request-log.ts';
+import { loadTracing, type Tracing } from '../observability/tracing.ts';
 import { Router } from '../routing/router.ts';
+import { recordOf } from '../store/record.ts';
+import { RequestLog } from '../store/request-log.ts';
 import { UpstreamClient } from '../upstream/client.ts';
 import { createContext, type RequestContext } from './context.ts';
 import { Cors } from './cors.ts';
@@ -51,6 +57,11 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     onWarning: (message, detail) => logger.warn({ ...detail }, message),
   });
   const cors = config.corsOrigins.length ? new Cors(config.corsOrigins) : undefined;
+  const requestLog = new RequestLog(config.requestLog, logger, metrics);
+  const router = new Router(config.routing, catalog);
+  const adminGuard = new AdminGuard(config.adminKeys, () =>
+    isLoopback((server.address() as AddressInfo | null)?.address),
+  );
   const deps: RouteDeps = {
     config,
     upstream,
@@ -63,13 +74,19 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     ),
     metrics,
     metricsText: () => metrics.render(),
-    router: new Router(config.routing, catalog),
+    router,
+    admin: new AdminApi(config, requestLog, router),
   };
   const route = createRouteTable(deps);
   let inFlight = 0;
+  let tracing: Tracing | undefined;
 
   /** Gateway key, then rate limits and budget: who is asking, and may they. */
   const admit = async (req: IncomingMessage, ctx: RequestContext, route: Route) => {
+    if (route.admin === 'only' || (route.admin === 'or-gateway' && adminGuard.accepts(req.headers))) {
+      adminGuard.authorize(req.headers);
+      return;
+    }
     if (route.guarded && config.gatewayKeys) {
       const name = config.gatewayKeys.authenticate(req.headers);
       if (name === undefined) throw new AuthenticationError();
@@ -86,9 +103,11 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   };
 
   /** Bookkeeping once a request is over, whichever way it ended. */
-  const finish = (ctx: RequestContext, res: ServerResponse, routeName: string) => {
+  const finish = (ctx: RequestContext, res: ServerResponse, routeName: string, metered: boolean) => {
     inFlight--;
     logRequest(logger, ctx, res);
+    ctx.trace?.end(res, routeName);
+    if (metered) requestLog.add(recordOf(ctx, res, routeName, config.gatewayKeys !== undefined));
     metrics.requestFinished({
       route: routeName,
       provider: ctx.provider,
@@ -124,11 +143,13 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     inFlight++;
     const ctx = createContext(req);
     ctx.clientFormat = clientFormatOf(ctx.path);
+    ctx.trace = tracing?.start(req, res, ctx);
     const requestDone = metrics.requestStarted();
     let routeName = 'unknown';
+    let metered = false;
     res.once('close', () => {
       requestDone();
-      finish(ctx, res, routeName);
+      finish(ctx, res, routeName, metered);
     });
     try {
       if (cors) {
@@ -143,6 +164,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       }
       const matched = route(ctx);
       routeName = matched.name;
+      metered = matched.metered;
       await admit(req, ctx, matched);
       await matched.handler(req, res, ctx);
     } catch (error) {
@@ -157,7 +179,10 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
 
   return {
     server,
-    listen(port = config.port, host = config.host) {
+    async listen(port = config.port, host = config.host) {
+      await requestLog.open();
+      // The OpenTelemetry SDK is imported only now, and only when an OTLP endpoint is set.
+      if (config.tracing) tracing ??= await loadTracing(config.tracing, pkg.version);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -176,7 +201,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       if (inFlight > 0) logger.warn({ inFlight }, 'shutdown timeout reached; closing remaining connections');
       server.closeAllConnections();
       await closed;
-      await Promise.all([upstream.destroy(), limiter.close()]);
+      await Promise.all([upstream.destroy(), limiter.close(), requestLog.close(), tracing?.shutdown()]);
     },
   };
 }

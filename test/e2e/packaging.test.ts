@@ -58,6 +58,9 @@ describe('packaging', () => {
       const address = JSON.parse(out.split('\n').find((l) => l.includes('switchyard listening'))!).listen as string;
       const base = `http://127.0.0.1:${address.split(':').at(-1)}`;
       expect((await fetch(`${base}/health`)).status).toBe(200);
+      // The dashboard is inside the bundle: no source tree, no build tool, no network.
+      expect(await (await fetch(`${base}/ui`)).text()).toContain('<script src="/ui/app.js">');
+      expect(await (await fetch(`${base}/ui/app.js`)).text()).toContain('/v1/gateway/requests');
       const response = await fetch(`${base}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

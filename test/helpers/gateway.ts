@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import { loadConfig, withUnavailableProviders } from '../../src/config/config.ts';
@@ -11,6 +13,8 @@ import { type CredentialReport, checkCredentials, unavailableProviders } from '.
 /** A gateway running in-process on an ephemeral loopback port, with its log lines captured. */
 export interface TestGateway {
   url: string;
+  /** Where its SQLite request log store lives. */
+  dataDir: string;
   gateway: Gateway;
   logs: Record<string, unknown>[];
   /** With `checkCredentials`: what each cloud provider's credential chain reported, as main.ts does at start-up. */
@@ -28,9 +32,11 @@ function secretsOf(env: Env): string[] {
     if (!value) continue;
     if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN|^AWS_BEARER_TOKEN_BEDROCK|^IDENTITY_HEADER)$/.test(name))
       secrets.push(value);
-    if (name === 'GATEWAY_API_KEYS')
+    if (name === 'GATEWAY_API_KEYS' || name === 'ADMIN_API_KEYS')
       secrets.push(...value.split(',').map((entry) => entry.trim().replace(/^[\w.-]+:/, '')));
-    if (name === 'REDIS_URL') secrets.push(new URL(value).password);
+    if (name === 'REDIS_URL' || name === 'DATABASE_URL') secrets.push(new URL(value).password);
+    if (name === 'OTEL_EXPORTER_OTLP_HEADERS')
+      secrets.push(...value.split(',').map((pair) => pair.slice(pair.indexOf('=') + 1).trim()));
     if (name === 'AZURE_CLIENT_SECRET' || name === 'AWS_CONTAINER_AUTHORIZATION_TOKEN') secrets.push(value);
     if (name === 'GOOGLE_APPLICATION_CREDENTIALS') secrets.push(...credentialFileSecrets(value));
     if (name === 'VERTEX_AI_SERVICE_ACCOUNT_JSON')
@@ -95,7 +101,9 @@ export async function startGateway(env: Env, options: { checkCredentials?: boole
       done();
     },
   });
-  let config = loadConfig({ LOG_LEVEL: 'debug', ...env });
+  // Each gateway gets its own request log store unless the test shares one.
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'switchyard-data-'));
+  let config = loadConfig({ LOG_LEVEL: 'debug', ...env, DATA_DIR: dataDir });
   const credentials = options.checkCredentials ? await checkCredentials(config.providers) : [];
   config = withUnavailableProviders(config, unavailableProviders(credentials));
   const logger = createLogger(config.logLevel, sink);
@@ -104,6 +112,7 @@ export async function startGateway(env: Env, options: { checkCredentials?: boole
   const address = await gateway.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${address.port}`,
+    dataDir,
     gateway,
     logs,
     credentials,
