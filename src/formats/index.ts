@@ -8,21 +8,18 @@ import { bedrockFormat } from './bedrock/index.ts';
 import { cohereFormat } from './cohere/index.ts';
 import { geminiFormat } from './gemini/index.ts';
 import { openAIFormat } from './openai/index.ts';
+import { openAIResponsesFormat } from './openai-responses/index.ts';
 import { replicateFormat } from './replicate/index.ts';
 import type { ClientSide, ProviderSide } from './types.ts';
 
 /** The formats clients speak to the gateway (by route), and that providers are served in unchanged. */
-export type ClientFormat = 'openai' | 'anthropic';
+export type ClientFormat = 'openai' | 'anthropic' | 'openai-responses';
 
 export const CLIENT_FORMATS: Readonly<Record<ClientFormat, ClientSide>> = {
   openai: openAIFormat.client,
   anthropic: anthropicFormat.client,
+  'openai-responses': openAIResponsesFormat.client,
 };
-
-/** A provider format's client side, when clients can speak it: then its answers are relayed untranslated. */
-export function clientSideOf(format: WireFormat): ClientSide | undefined {
-  return format === 'openai' || format === 'anthropic' ? CLIENT_FORMATS[format] : undefined;
-}
 
 /** What the gateway can translate into, per provider wire format. */
 export const PROVIDER_FORMATS: Readonly<Partial<Record<WireFormat, ProviderSide>>> = {
@@ -32,4 +29,5 @@ export const PROVIDER_FORMATS: Readonly<Partial<Record<WireFormat, ProviderSide>
   bedrock: bedrockFormat.provider,
   cohere: cohereFormat.provider,
   replicate: replicateFormat.provider,
+  'openai-responses': openAIResponsesFormat.provider,
 };

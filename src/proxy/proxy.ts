@@ -116,7 +116,7 @@ function targetsOf(
       continue;
     }
     const format = candidate.provider.wireFormatFor?.(candidate.model) ?? candidate.provider.wireFormat;
-    if (format === ctx.clientFormat) {
+    if (format === ctx.clientFormat || candidate.provider.nativeFormats?.includes(ctx.clientFormat)) {
       targets.push({ ...candidate, format, exchange: undefined });
     } else if (translator?.supports(format)) {
       try {

@@ -1,0 +1,334 @@
+/**
+ * Responses API streams ⇄ IR events, each with its own per-stream state: the encoder writes a
+ * Responses client's events (numbered by `sequence_number`), the decoder reads a provider's.
+ */
+import { incompleteStream } from '../common/errors.ts';
+import { isObject, type Json } from '../common/json.ts';
+import { SseEventReader } from '../common/sse.ts';
+import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../ir.ts';
+import type { StreamDecoder, StreamEncoder } from '../types.ts';
+import { statusOfErrorCode } from './errors.ts';
+import { encodeReasoningProof } from './request.ts';
+import { finishOf, itemId, nowSeconds, responseObject, responsesUsage, statusOf, tokenUsageOf } from './response.ts';
+import type { FunctionCallItem, MessageItem, OutputItem, ReasoningItem } from './wire.ts';
+
+type Open =
+  | { kind: 'message'; item: MessageItem; index: number; text: string }
+  | { kind: 'reasoning'; item: ReasoningItem; index: number; text: string; signature?: string }
+  | { kind: 'tool'; item: FunctionCallItem; index: number; toolIndex: number };
+
+/**
+ * IR events → Responses events: `response.created` and `response.in_progress`, then output
+ * items opened and closed one at a time (`response.output_item.added`, their parts and deltas,
+ * `…done`, `response.output_item.done`), then `response.completed` (or `response.incomplete`)
+ * with the whole output and the usage once the provider's stream ends.
+ */
+export class ResponsesStreamEncoder implements StreamEncoder {
+  readonly #request: ChatRequest;
+  readonly #createdAt = nowSeconds();
+  #id = itemId('resp');
+  #model: string;
+  #sequence = 0;
+  #started = false;
+  readonly #output: OutputItem[] = [];
+  #open: Open | undefined;
+  #finish: FinishReason | undefined;
+  #usage: Partial<TokenUsage> = {};
+
+  constructor(request: ChatRequest) {
+    this.#request = request;
+    this.#model = request.model;
+  }
+
+  encode(event: StreamEvent): string {
+    switch (event.type) {
+      case 'start':
+        if (event.id.startsWith('resp_')) this.#id = event.id;
+        this.#model = event.model || this.#model;
+        return this.#ensureStarted();
+      case 'text-delta': {
+        const out = this.#ensureStarted() + this.#openMessage();
+        const open = this.#open as Extract<Open, { kind: 'message' }>;
+        open.text += event.text;
+        return (
+          out +
+          this.#event('response.output_text.delta', {
+            item_id: open.item.id,
+            output_index: open.index,
+            content_index: 0,
+            delta: event.text,
+            logprobs: [],
+          })
+        );
+      }
+      case 'reasoning-delta': {
+        const out = this.#ensureStarted() + this.#openReasoning();
+        const open = this.#open as Extract<Open, { kind: 'reasoning' }>;
+        open.text += event.text;
+        return (
+          out +
+          this.#event('response.reasoning_summary_text.delta', {
+            item_id: open.item.id,
+            output_index: open.index,
+            summary_index: 0,
+            delta: event.text,
+          })
+        );
+      }
+      case 'reasoning-signature': {
+        const out = this.#ensureStarted() + this.#openReasoning();
+        (this.#open as Extract<Open, { kind: 'reasoning' }>).signature = event.signature;
+        return out;
+      }
+      case 'tool-call-start': {
+        const out = this.#ensureStarted() + this.#close();
+        const item: FunctionCallItem = {
+          type: 'function_call',
+          id: itemId('fc'),
+          status: 'in_progress',
+          call_id: event.id,
+          name: event.name,
+          arguments: '',
+        };
+        this.#open = { kind: 'tool', item, index: this.#output.length, toolIndex: event.index };
+        return out + this.#event('response.output_item.added', { output_index: this.#output.length, item });
+      }
+      case 'tool-call-delta': {
+        const open = this.#open;
+        if (open?.kind !== 'tool' || open.toolIndex !== event.index) return '';
+        open.item.arguments += event.arguments;
+        return this.#event('response.function_call_arguments.delta', {
+          item_id: open.item.id,
+          output_index: open.index,
+          delta: event.arguments,
+        });
+      }
+      case 'tool-call-end':
+        return this.#open?.kind === 'tool' && this.#open.toolIndex === event.index ? this.#close() : '';
+      case 'finish':
+        this.#finish = event.reason;
+        return '';
+      case 'usage':
+        Object.assign(this.#usage, event.usage);
+        return '';
+      case 'error': {
+        const failed = responseObject(this.#request, {
+          id: this.#id,
+          model: this.#model,
+          createdAt: this.#createdAt,
+          status: 'failed',
+          output: this.#output,
+          error: { code: event.code, message: event.message },
+        });
+        return (
+          this.#ensureStarted() +
+          this.#event('error', { code: event.code, message: event.message, param: null }) +
+          this.#event('response.failed', { response: failed })
+        );
+      }
+      case 'end': {
+        const out = this.#ensureStarted() + this.#close();
+        const calledTools = this.#output.some((item) => item.type === 'function_call');
+        const ending = statusOf(this.#finish ?? (calledTools ? 'tool_calls' : 'stop'));
+        const response = responseObject(this.#request, {
+          id: this.#id,
+          model: this.#model,
+          createdAt: this.#createdAt,
+          ...ending,
+          output: this.#output,
+          usage: responsesUsage(this.#usage),
+        });
+        const type = ending.status === 'completed' ? 'response.completed' : 'response.incomplete';
+        return out + this.#event(type, { response });
+      }
+      default:
+        return '';
+    }
+  }
+
+  #event(type: string, fields: Json): string {
+    const data = { type, sequence_number: this.#sequence++, ...fields };
+    return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+  }
+
+  #ensureStarted(): string {
+    if (this.#started) return '';
+    this.#started = true;
+    const response = responseObject(this.#request, {
+      id: this.#id,
+      model: this.#model,
+      createdAt: this.#createdAt,
+      status: 'in_progress',
+      output: [],
+    });
+    return this.#event('response.created', { response }) + this.#event('response.in_progress', { response });
+  }
+
+  #openMessage(): string {
+    if (this.#open?.kind === 'message') return '';
+    const out = this.#close();
+    const item: MessageItem = {
+      type: 'message',
+      id: itemId('msg'),
+      status: 'in_progress',
+      role: 'assistant',
+      content: [],
+    };
+    const index = this.#output.length;
+    this.#open = { kind: 'message', item, index, text: '' };
+    return (
+      out +
+      this.#event('response.output_item.added', { output_index: index, item }) +
+      this.#event('response.content_part.added', {
+        item_id: item.id,
+        output_index: index,
+        content_index: 0,
+        part: { type: 'output_text', annotations: [], logprobs: [], text: '' },
+      })
+    );
+  }
+
+  #openReasoning(): string {
+    if (this.#open?.kind === 'reasoning') return '';
+    const out = this.#close();
+    const item: ReasoningItem = { type: 'reasoning', id: itemId('rs'), summary: [] };
+    const index = this.#output.length;
+    this.#open = { kind: 'reasoning', item, index, text: '' };
+    return (
+      out +
+      this.#event('response.output_item.added', { output_index: index, item }) +
+      this.#event('response.reasoning_summary_part.added', {
+        item_id: item.id,
+        output_index: index,
+        summary_index: 0,
+        part: { type: 'summary_text', text: '' },
+      })
+    );
+  }
+
+  /** Closes the open item: its `…done` events, then `response.output_item.done` with the whole item. */
+  #close(): string {
+    const open = this.#open;
+    if (!open) return '';
+    this.#open = undefined;
+    const at = { item_id: open.item.id, output_index: open.index };
+    let out = '';
+    let done: OutputItem;
+    if (open.kind === 'message') {
+      const part = { type: 'output_text' as const, annotations: [], logprobs: [], text: open.text };
+      out += this.#event('response.output_text.done', { ...at, content_index: 0, text: open.text, logprobs: [] });
+      out += this.#event('response.content_part.done', { ...at, content_index: 0, part });
+      done = { ...open.item, status: 'completed', content: [part] };
+    } else if (open.kind === 'reasoning') {
+      const part = { type: 'summary_text' as const, text: open.text };
+      out += this.#event('response.reasoning_summary_text.done', { ...at, summary_index: 0, text: open.text });
+      out += this.#event('response.reasoning_summary_part.done', { ...at, summary_index: 0, part });
+      const proof = encodeReasoningProof({ ...(open.signature ? { signature: open.signature } : {}) });
+      done = { ...open.item, summary: open.text ? [part] : [], ...(proof ? { encrypted_content: proof } : {}) };
+    } else {
+      out += this.#event('response.function_call_arguments.done', { ...at, arguments: open.item.arguments });
+      done = { ...open.item, status: 'completed' };
+    }
+    this.#output.push(done);
+    return out + this.#event('response.output_item.done', { output_index: open.index, item: done });
+  }
+}
+
+/** Responses events → IR events. Items of OpenAI's built-in tools carry nothing the IR has and pass unseen. */
+export class ResponsesStreamDecoder implements StreamDecoder {
+  readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event.data));
+  #ended = false;
+  /** output_index → the IR's tool-call index, and whether arguments were passed on. */
+  readonly #calls = new Map<number, { index: number; hasArguments: boolean }>();
+
+  push(chunk: Uint8Array): StreamEvent[] {
+    return this.#reader.push(chunk);
+  }
+
+  end(): StreamEvent[] {
+    const events = this.#reader.end();
+    if (this.#ended) return events;
+    this.#ended = true;
+    return [...events, incompleteStream('Responses API')];
+  }
+
+  #onEvent(data: string): StreamEvent[] {
+    if (this.#ended) return [];
+    let event: Json;
+    try {
+      event = JSON.parse(data);
+    } catch {
+      return [];
+    }
+    if (!isObject(event)) return [];
+    const response = isObject(event.response) ? event.response : {};
+    switch (event.type) {
+      case 'response.created':
+        return [{ type: 'start', id: String(response.id ?? itemId('resp')), model: String(response.model ?? '') }];
+      case 'response.output_item.added': {
+        const item = isObject(event.item) ? event.item : {};
+        if (item.type !== 'function_call') return [];
+        const index = this.#calls.size;
+        this.#calls.set(Number(event.output_index), { index, hasArguments: false });
+        return [
+          { type: 'tool-call-start', index, id: String(item.call_id ?? item.id ?? ''), name: String(item.name ?? '') },
+        ];
+      }
+      case 'response.output_text.delta':
+      case 'response.refusal.delta':
+        return typeof event.delta === 'string' && event.delta ? [{ type: 'text-delta', text: event.delta }] : [];
+      case 'response.reasoning_summary_part.added':
+        // Summaries come in parts; the IR's reasoning is one text.
+        return Number(event.summary_index) > 0 ? [{ type: 'reasoning-delta', text: '\n\n' }] : [];
+      case 'response.reasoning_summary_text.delta':
+      case 'response.reasoning_text.delta':
+        return typeof event.delta === 'string' && event.delta ? [{ type: 'reasoning-delta', text: event.delta }] : [];
+      case 'response.function_call_arguments.delta': {
+        const call = this.#calls.get(Number(event.output_index));
+        if (!call || typeof event.delta !== 'string' || !event.delta) return [];
+        call.hasArguments = true;
+        return [{ type: 'tool-call-delta', index: call.index, arguments: event.delta }];
+      }
+      case 'response.output_item.done': {
+        const call = this.#calls.get(Number(event.output_index));
+        if (!call) return [];
+        const item = isObject(event.item) ? event.item : {};
+        const events: StreamEvent[] = [];
+        if (!call.hasArguments && typeof item.arguments === 'string' && item.arguments)
+          events.push({ type: 'tool-call-delta', index: call.index, arguments: item.arguments });
+        call.hasArguments = true;
+        return [...events, { type: 'tool-call-end', index: call.index }];
+      }
+      case 'response.completed':
+      case 'response.incomplete': {
+        this.#ended = true;
+        const usage = tokenUsageOf(response.usage);
+        return [
+          ...(usage ? [{ type: 'usage' as const, usage }] : []),
+          { type: 'finish', reason: finishOf(response, this.#calls.size > 0) },
+          { type: 'end' },
+        ];
+      }
+      case 'response.failed': {
+        this.#ended = true;
+        const error = isObject(response.error) ? response.error : {};
+        return [errorEvent(error)];
+      }
+      case 'error':
+        this.#ended = true;
+        return [errorEvent(isObject(event.error) ? event.error : event)];
+      default:
+        return [];
+    }
+  }
+}
+
+function errorEvent(error: Json): StreamEvent {
+  const code = String(error.code ?? error.type ?? 'upstream_error');
+  return {
+    type: 'error',
+    status: statusOfErrorCode(code),
+    code,
+    message: String(error.message ?? 'The provider reported an error.'),
+  };
+}
