@@ -2,7 +2,8 @@
  * The registry of wire formats: which formats clients may speak (by route) and which formats the
  * gateway can translate into. Adding a format is a folder and a line here.
  */
-import type { WireFormat } from '../providers/types.ts';
+import type { ModelMode } from '../catalog/types.ts';
+import type { Provider, WireFormat } from '../providers/types.ts';
 import { anthropicFormat } from './anthropic/index.ts';
 import { bedrockFormat } from './bedrock/index.ts';
 import { cohereFormat } from './cohere/index.ts';
@@ -31,3 +32,14 @@ export const PROVIDER_FORMATS: Readonly<Partial<Record<WireFormat, ProviderSide>
   replicate: replicateFormat.provider,
   'openai-responses': openAIResponsesFormat.provider,
 };
+
+/**
+ * The wire format a provider is asked in for one model: the model's own (`wireFormatFor`, e.g.
+ * Claude on Vertex AI), else the provider's; but a model the catalog lists as answering only on
+ * the Responses API (mode `responses`: o3-pro, gpt-5-pro, the codex models) is asked there, on
+ * providers that have it.
+ */
+export function targetFormatOf(provider: Provider, model: string | undefined, mode: ModelMode | undefined): WireFormat {
+  if (mode === 'responses' && provider.nativeFormats?.includes('openai-responses')) return 'openai-responses';
+  return provider.wireFormatFor?.(model) ?? provider.wireFormat;
+}

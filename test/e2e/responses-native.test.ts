@@ -174,3 +174,81 @@ describe('Responses traffic counts against RATE_LIMIT_TPM', () => {
     }
   });
 });
+
+describe('Chat Completions and Messages clients reaching a Responses-only model (catalog mode "responses")', () => {
+  let upstream: MockUpstream;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    upstream = await new MockUpstream().start();
+    upstream.handle((req, res) => {
+      if (req.url !== '/v1/responses') return json(res, 404, { error: { message: 'only /v1/responses' } });
+      return req.json?.stream
+        ? streamEvents(res, streamOf())
+        : json(res, 200, responseObject('completed', [MESSAGE], USAGE));
+    });
+    gw = await startGateway({ OPENAI_API_KEY: 'sk-openai-codex-SECRET', OPENAI_BASE_URL: `${upstream.url}/v1` });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  it('chat.completions.create to gpt-5-codex goes to /v1/responses, translated both ways and priced', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-key', maxRetries: 0 });
+    const { data, response } = await client.chat.completions
+      .create({
+        model: 'gpt-5-codex',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+        ],
+        max_completion_tokens: 200,
+      })
+      .withResponse();
+    expect(upstream.last.url).toBe('/v1/responses');
+    expect(upstream.last.json).toEqual({
+      model: 'gpt-5-codex',
+      instructions: 'Be brief.',
+      input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hi' }] }],
+      max_output_tokens: 200,
+      store: false,
+    });
+    expect(data.choices[0]?.message.content).toBe('Hi there.');
+    expect(data.usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 500 });
+    // gpt-5-codex: $1.25 input, $0.125 cached, $10 output per million.
+    const cost = (800 * 1.25 + 200 * 0.125 + 500 * 10) / 1e6;
+    expect(Number(response.headers.get('x-gateway-cost-usd'))).toBeCloseTo(cost, 10);
+  });
+
+  it('a streamed chat completion to gpt-5-codex: the Responses events become chunks, with the usage asked for', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'client-key', maxRetries: 0 });
+    const stream = await client.chat.completions.create({
+      model: 'openai/gpt-5-codex',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let usage: unknown;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe('Hi there.');
+    expect(usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 500 });
+    expect(upstream.last.json).toMatchObject({ stream: true });
+    expect(upstream.last.json).not.toHaveProperty('stream_options');
+  });
+
+  it('an Anthropic Messages client reaches gpt-5-codex through the Responses API', async () => {
+    const response = await postJson(`${gw.url}/v1/messages`, {
+      model: 'gpt-5-codex',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    expect(response.status).toBe(200);
+    expect(upstream.last.url).toBe('/v1/responses');
+    expect(response.json).toMatchObject({ type: 'message', content: [{ type: 'text', text: 'Hi there.' }] });
+  });
+});
