@@ -238,8 +238,10 @@ export class ResponsesStreamEncoder implements StreamEncoder {
 export class ResponsesStreamDecoder implements StreamDecoder {
   readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event.data));
   #ended = false;
-  /** output_index → the IR's tool-call index, and whether arguments were passed on. */
-  readonly #calls = new Map<number, { index: number; hasArguments: boolean }>();
+  /** output_index → the IR's tool-call index, and the arguments passed on. */
+  readonly #calls = new Map<number, { index: number; arguments: string }>();
+  /** The text passed on per content part, to complete it from its `…done` event. */
+  readonly #texts = new Map<string, string>();
 
   push(chunk: Uint8Array): StreamEvent[] {
     return this.#reader.push(chunk);
@@ -269,35 +271,52 @@ export class ResponsesStreamDecoder implements StreamDecoder {
         const item = isObject(event.item) ? event.item : {};
         if (item.type !== 'function_call') return [];
         const index = this.#calls.size;
-        this.#calls.set(Number(event.output_index), { index, hasArguments: false });
+        this.#calls.set(Number(event.output_index), { index, arguments: '' });
         return [
           { type: 'tool-call-start', index, id: String(item.call_id ?? item.id ?? ''), name: String(item.name ?? '') },
         ];
       }
       case 'response.output_text.delta':
       case 'response.refusal.delta':
-        return typeof event.delta === 'string' && event.delta ? [{ type: 'text-delta', text: event.delta }] : [];
+        return this.#delta('text-delta', `${event.output_index}/${event.content_index}`, event.delta);
+      case 'response.output_text.done':
+      case 'response.refusal.done':
+        return this.#rest('text-delta', `${event.output_index}/${event.content_index}`, event.text ?? event.refusal);
       case 'response.reasoning_summary_part.added':
         // Summaries come in parts; the IR's reasoning is one text.
         return Number(event.summary_index) > 0 ? [{ type: 'reasoning-delta', text: '\n\n' }] : [];
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
-        return typeof event.delta === 'string' && event.delta ? [{ type: 'reasoning-delta', text: event.delta }] : [];
+        return this.#delta(
+          'reasoning-delta',
+          `${event.type}/${event.output_index}/${event.summary_index ?? event.content_index}`,
+          event.delta,
+        );
+      case 'response.reasoning_summary_text.done':
+      case 'response.reasoning_text.done': {
+        const kind = event.type.replace('.done', '.delta');
+        return this.#rest(
+          'reasoning-delta',
+          `${kind}/${event.output_index}/${event.summary_index ?? event.content_index}`,
+          event.text,
+        );
+      }
       case 'response.function_call_arguments.delta': {
         const call = this.#calls.get(Number(event.output_index));
         if (!call || typeof event.delta !== 'string' || !event.delta) return [];
-        call.hasArguments = true;
+        call.arguments += event.delta;
         return [{ type: 'tool-call-delta', index: call.index, arguments: event.delta }];
       }
       case 'response.output_item.done': {
         const call = this.#calls.get(Number(event.output_index));
         if (!call) return [];
         const item = isObject(event.item) ? event.item : {};
-        const events: StreamEvent[] = [];
-        if (!call.hasArguments && typeof item.arguments === 'string' && item.arguments)
-          events.push({ type: 'tool-call-delta', index: call.index, arguments: item.arguments });
-        call.hasArguments = true;
-        return [...events, { type: 'tool-call-end', index: call.index }];
+        const rest = missing(call.arguments, item.arguments);
+        call.arguments += rest;
+        return [
+          ...(rest ? [{ type: 'tool-call-delta' as const, index: call.index, arguments: rest }] : []),
+          { type: 'tool-call-end', index: call.index },
+        ];
       }
       case 'response.completed':
       case 'response.incomplete': {
@@ -321,6 +340,28 @@ export class ResponsesStreamDecoder implements StreamDecoder {
         return [];
     }
   }
+
+  #delta(type: 'text-delta' | 'reasoning-delta', key: string, delta: unknown): StreamEvent[] {
+    if (typeof delta !== 'string' || !delta) return [];
+    this.#texts.set(key, (this.#texts.get(key) ?? '') + delta);
+    return [{ type, text: delta }];
+  }
+
+  #rest(type: 'text-delta' | 'reasoning-delta', key: string, whole: unknown): StreamEvent[] {
+    const rest = missing(this.#texts.get(key) ?? '', whole);
+    this.#texts.delete(key);
+    return rest ? [{ type, text: rest }] : [];
+  }
+}
+
+/**
+ * What a `…done` event's whole text holds beyond the deltas passed on: normally nothing, but the
+ * whole text is what the response says, so a delta lost on the way is not lost to the client.
+ */
+function missing(passed: string, whole: unknown): string {
+  return typeof whole === 'string' && whole.length > passed.length && whole.startsWith(passed)
+    ? whole.slice(passed.length)
+    : '';
 }
 
 function errorEvent(error: Json): StreamEvent {
