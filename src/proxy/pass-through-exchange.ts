@@ -36,10 +36,15 @@ export function passThroughExchange(args: AttemptArgs, env: ExchangeEnv): Prepar
     relay: () =>
       new PassThroughRelay(args.res, {
         ...env.relayOptions,
-        inspectJson: (bytes) => {
-          const answer = codec.usageOfResponse(bytes);
-          return answer ? usageHeaders(answer.usage, env.price(answer.usage, answer.model)) : {};
-        },
+        // Reading a stored answer back (GET /v1/responses/{id}) generates nothing: it was counted when made.
+        ...(ctx.method === 'GET'
+          ? {}
+          : {
+              inspectJson: (bytes: Buffer) => {
+                const answer = codec.usageOfResponse(bytes);
+                return answer ? usageHeaders(answer.usage, env.price(answer.usage, answer.model)) : {};
+              },
+            }),
         inspectSse: (events) => streamUsage.events(events),
         onFinish: (stats) => {
           if (streamUsage.usage) env.price(streamUsage.usage, streamUsage.model);

@@ -135,6 +135,21 @@ describe('/v1/responses to a provider with the Responses API', () => {
     expect(line.costUsd).toBeCloseTo(COST, 10);
   });
 
+  it('reading a stored response back (GET /v1/responses/{id}) passes through and is not metered again', async () => {
+    const response = await fetch(`${gw.url}/v1/responses/resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b`, {
+      headers: { 'x-request-id': 'native-get', 'x-provider': 'openai' },
+    });
+    expect(response.status).toBe(200);
+    expect(upstream.last).toMatchObject({
+      method: 'GET',
+      url: '/v1/responses/resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b',
+    });
+    expect(((await response.json()) as { usage: unknown }).usage).toEqual(USAGE);
+    expect(response.headers.get('x-gateway-usage')).toBeNull();
+    const line = await waitForLog(gw, (l) => l.requestId === 'native-get');
+    expect(line.usage).toBeUndefined();
+  });
+
   it('Azure OpenAI: its v1 Responses endpoint, with the api-key header', async () => {
     const response = await postJson(`${gw.url}/v1/responses`, { model: 'azure-openai/my-gpt-41-mini', input: 'Hi' });
     expect(response.status).toBe(200);
