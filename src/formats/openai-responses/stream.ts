@@ -30,8 +30,12 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   #model: string;
   #sequence = 0;
   #started = false;
+  /** Finished items at their output index (calls may finish out of order). */
   readonly #output: OutputItem[] = [];
-  #open: Open | undefined;
+  #added = 0;
+  /** The open message or reasoning item, and the open function calls by their IR index. */
+  #open: Exclude<Open, { kind: 'tool' }> | undefined;
+  readonly #calls = new Map<number, Extract<Open, { kind: 'tool' }>>();
   #finish: FinishReason | undefined;
   #usage: Partial<TokenUsage> = {};
 
@@ -81,7 +85,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
         return out;
       }
       case 'tool-call-start': {
-        const out = this.#ensureStarted() + this.#close();
+        const out = this.#ensureStarted() + this.#closeText();
         const item: FunctionCallItem = {
           type: 'function_call',
           id: itemId('fc'),
@@ -90,12 +94,13 @@ export class ResponsesStreamEncoder implements StreamEncoder {
           name: event.name,
           arguments: '',
         };
-        this.#open = { kind: 'tool', item, index: this.#output.length, toolIndex: event.index };
-        return out + this.#event('response.output_item.added', { output_index: this.#output.length, item });
+        const index = this.#added++;
+        this.#calls.set(event.index, { kind: 'tool', item, index, toolIndex: event.index });
+        return out + this.#event('response.output_item.added', { output_index: index, item });
       }
       case 'tool-call-delta': {
-        const open = this.#open;
-        if (open?.kind !== 'tool' || open.toolIndex !== event.index) return '';
+        const open = this.#calls.get(event.index);
+        if (!open) return '';
         open.item.arguments += event.arguments;
         return this.#event('response.function_call_arguments.delta', {
           item_id: open.item.id,
@@ -103,8 +108,12 @@ export class ResponsesStreamEncoder implements StreamEncoder {
           delta: event.arguments,
         });
       }
-      case 'tool-call-end':
-        return this.#open?.kind === 'tool' && this.#open.toolIndex === event.index ? this.#close() : '';
+      case 'tool-call-end': {
+        const open = this.#calls.get(event.index);
+        if (!open) return '';
+        this.#calls.delete(event.index);
+        return this.#close(open);
+      }
       case 'finish':
         this.#finish = event.reason;
         return '';
@@ -117,7 +126,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
           model: this.#model,
           createdAt: this.#createdAt,
           status: 'failed',
-          output: this.#output,
+          output: this.#output.filter(Boolean),
           error: { code: event.code, message: event.message },
         });
         return (
@@ -127,7 +136,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
         );
       }
       case 'end': {
-        const out = this.#ensureStarted() + this.#close();
+        const out = this.#ensureStarted() + this.#closeAll();
         const calledTools = this.#output.some((item) => item.type === 'function_call');
         const ending = statusOf(this.#finish ?? (calledTools ? 'tool_calls' : 'stop'));
         const response = responseObject(this.#request, {
@@ -135,7 +144,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
           model: this.#model,
           createdAt: this.#createdAt,
           ...ending,
-          output: this.#output,
+          output: this.#output.filter(Boolean),
           usage: responsesUsage(this.#usage),
         });
         const type = ending.status === 'completed' ? 'response.completed' : 'response.incomplete';
@@ -166,7 +175,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
 
   #openMessage(): string {
     if (this.#open?.kind === 'message') return '';
-    const out = this.#close();
+    const out = this.#closeAll();
     const item: MessageItem = {
       type: 'message',
       id: itemId('msg'),
@@ -174,7 +183,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       role: 'assistant',
       content: [],
     };
-    const index = this.#output.length;
+    const index = this.#added++;
     this.#open = { kind: 'message', item, index, text: '' };
     return (
       out +
@@ -190,9 +199,9 @@ export class ResponsesStreamEncoder implements StreamEncoder {
 
   #openReasoning(): string {
     if (this.#open?.kind === 'reasoning') return '';
-    const out = this.#close();
+    const out = this.#closeAll();
     const item: ReasoningItem = { type: 'reasoning', id: itemId('rs'), summary: [] };
-    const index = this.#output.length;
+    const index = this.#added++;
     this.#open = { kind: 'reasoning', item, index, text: '' };
     return (
       out +
@@ -206,11 +215,21 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     );
   }
 
-  /** Closes the open item: its `…done` events, then `response.output_item.done` with the whole item. */
-  #close(): string {
+  #closeText(): string {
     const open = this.#open;
-    if (!open) return '';
     this.#open = undefined;
+    return open ? this.#close(open) : '';
+  }
+
+  #closeAll(): string {
+    let out = this.#closeText();
+    for (const call of this.#calls.values()) out += this.#close(call);
+    this.#calls.clear();
+    return out;
+  }
+
+  /** Closes an item: its `…done` events, then `response.output_item.done` with the whole item. */
+  #close(open: Open): string {
     const at = { item_id: open.item.id, output_index: open.index };
     let out = '';
     let done: OutputItem;
@@ -229,7 +248,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       out += this.#event('response.function_call_arguments.done', { ...at, arguments: open.item.arguments });
       done = { ...open.item, status: 'completed' };
     }
-    this.#output.push(done);
+    this.#output[open.index] = done;
     return out + this.#event('response.output_item.done', { output_index: open.index, item: done });
   }
 }

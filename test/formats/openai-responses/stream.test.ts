@@ -97,6 +97,29 @@ describe('ResponsesStreamEncoder', () => {
     expect(completed.output.map((item: any) => item.id)).toEqual(added);
   });
 
+  it('parallel calls whose arguments interleave each keep their own item and arguments', () => {
+    const events = encode([
+      { type: 'start', id: 'x', model: 'm' },
+      { type: 'tool-call-start', index: 0, id: 'call_a', name: 'f' },
+      { type: 'tool-call-start', index: 1, id: 'call_b', name: 'g' },
+      { type: 'tool-call-delta', index: 1, arguments: '{"b":2}' },
+      { type: 'tool-call-delta', index: 0, arguments: '{"a":1}' },
+      { type: 'tool-call-end', index: 1 },
+      { type: 'tool-call-end', index: 0 },
+      { type: 'end' },
+    ]);
+    const output = events.at(-1).response.output;
+    expect(output.map((item: any) => [item.call_id, item.arguments])).toEqual([
+      ['call_a', '{"a":1}'],
+      ['call_b', '{"b":2}'],
+    ]);
+    const deltas = events.filter((e) => e.type === 'response.function_call_arguments.delta');
+    expect(deltas.map((e) => [e.output_index, e.delta])).toEqual([
+      [1, '{"b":2}'],
+      [0, '{"a":1}'],
+    ]);
+  });
+
   it('an answer cut by the output limit ends with response.incomplete and its reason', () => {
     const events = encode([
       { type: 'start', id: 'x', model: 'm' },
