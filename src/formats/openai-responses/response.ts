@@ -161,7 +161,7 @@ export function finishOf(body: Json, calledTools: boolean): FinishReason {
 }
 
 /** One output item of a provider's answer as IR parts (built-in tools' items carry nothing the IR has). */
-export function partsOfItem(item: Json): AssistantPart[] {
+function partsOfItem(item: Json): AssistantPart[] {
   switch (item.type) {
     case 'message': {
       const parts: AssistantPart[] = [];
