@@ -6,6 +6,7 @@ import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts'
 import { dataUrl, imageAsUrl, imageSourceOfUrl, parseDataUrl } from '../common/images.ts';
 import { isObject, type Json, optionalNumber } from '../common/json.ts';
 import { mergeTurns } from '../common/messages.ts';
+import { budgetToEffort } from '../common/reasoning.ts';
 import { leftoverParams, refuseIfSet, unmappedFor } from '../common/refuse.ts';
 import type {
   AssistantPart,
@@ -91,6 +92,13 @@ function decodeReasoningProof(content: unknown): { signature?: string; redacted?
     return {};
   }
 }
+
+/** A reasoning item's summary parts as one text. */
+export const summaryTextOf = (item: Json): string =>
+  (Array.isArray(item.summary) ? item.summary : [])
+    .map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : ''))
+    .filter(Boolean)
+    .join('\n\n');
 
 const invalid = (message: string, param = 'input') => new InvalidRequestError('invalid_input', message, param);
 
@@ -208,11 +216,7 @@ function readInput(raw: unknown, instructions: unknown): { system: TextPart[]; m
         break;
       }
       case 'reasoning': {
-        const summary = Array.isArray(item.summary) ? item.summary : [];
-        const text = summary
-          .map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : ''))
-          .filter(Boolean)
-          .join('\n\n');
+        const text = summaryTextOf(item);
         const proof = decodeReasoningProof(item.encrypted_content);
         if (text || proof.signature || proof.redacted)
           messages.push({ role: 'assistant', content: [{ type: 'reasoning', text, ...proof }] });
@@ -371,10 +375,6 @@ function assistantInput(content: AssistantPart[]): Json[] {
       items.push({ type: 'function_call', call_id: part.id, name: part.name, arguments: part.arguments || '{}' });
   }
   return items;
-}
-
-function budgetToEffort(budget: number): ReasoningEffort {
-  return budget < 4096 ? 'low' : budget < 16384 ? 'medium' : 'high';
 }
 
 /** IR → a Responses request, for models that answer only on `/v1/responses`. */

@@ -2,7 +2,7 @@
 import { GatewayError } from '../../errors.ts';
 import { asNumber, isObject, type Json, parseJsonResponse } from '../common/json.ts';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
-import { encodeReasoningProof } from './request.ts';
+import { encodeReasoningProof, summaryTextOf } from './request.ts';
 import type { OutputItem, ResponseObject, ResponseStatus, ResponsesUsage } from './wire.ts';
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -183,11 +183,7 @@ function partsOfItem(item: Json): AssistantPart[] {
         },
       ];
     case 'reasoning': {
-      const summary = Array.isArray(item.summary) ? item.summary : [];
-      const text = summary
-        .map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : ''))
-        .filter(Boolean)
-        .join('\n\n');
+      const text = summaryTextOf(item);
       return text ? [{ type: 'reasoning', text }] : [];
     }
     default:
