@@ -1,6 +1,7 @@
 // A mock OpenAI upstream for the benchmark, run as its own process: `node bench/mock-upstream.ts`.
 // It listens on 127.0.0.1 on an ephemeral port, prints the port on stdout, and answers
-// POST /v1/chat/completions with a fixed completion, as JSON or as an SSE stream. Responses are
+// POST /v1/chat/completions with a fixed completion, as JSON or as an SSE stream, and POST /v1/responses
+// with the same answer as a Responses API stream. Responses are
 // built once at start-up so the mock spends as little CPU as possible per request.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -64,7 +65,52 @@ function sseEvents(includeUsage: boolean): Buffer[] {
 }
 const SSE_EVENTS = { plain: sseEvents(false), withUsage: sseEvents(true) };
 
-function answer(res: ServerResponse, stream: boolean, includeUsage: boolean): void {
+/** The same answer as a Responses API stream: lifecycle events around one message of 18 deltas. */
+function responsesEvents(): Buffer[] {
+  let sequence = 0;
+  const event = (type: string, fields: object) =>
+    Buffer.from(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...fields })}\n\n`);
+  const response = (status: string, output: object[], usage: object | null) => ({
+    id: 'resp_B3nchM0ckUpstr3amX9aQ2',
+    object: 'response',
+    created_at: CREATED,
+    status,
+    model: MODEL,
+    output,
+    usage,
+  });
+  const item = { id: 'msg_B3nch', type: 'message', status: 'in_progress', role: 'assistant', content: [] };
+  const part = { type: 'output_text', text: CONTENT, annotations: [] };
+  const done = { ...item, status: 'completed', content: [part] };
+  const at = { item_id: item.id, output_index: 0, content_index: 0 };
+  const words = CONTENT.split(' ');
+  const deltas = Array.from({ length: 18 }, (_, i) => {
+    const from = Math.round((i * words.length) / 18);
+    return (i === 0 ? '' : ' ') + words.slice(from, Math.round(((i + 1) * words.length) / 18)).join(' ');
+  });
+  return [
+    event('response.created', { response: response('in_progress', [], null) }),
+    event('response.in_progress', { response: response('in_progress', [], null) }),
+    event('response.output_item.added', { output_index: 0, item }),
+    event('response.content_part.added', { ...at, part: { ...part, text: '' } }),
+    ...deltas.map((delta) => event('response.output_text.delta', { ...at, delta })),
+    event('response.output_text.done', { ...at, text: CONTENT }),
+    event('response.content_part.done', { ...at, part }),
+    event('response.output_item.done', { output_index: 0, item: done }),
+    event('response.completed', {
+      response: response('completed', [done], {
+        input_tokens: USAGE.prompt_tokens,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: USAGE.completion_tokens,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: USAGE.total_tokens,
+      }),
+    }),
+  ];
+}
+const RESPONSES_EVENTS = responsesEvents();
+
+function answer(res: ServerResponse, stream: boolean, includeUsage: boolean, responsesApi: boolean): void {
   if (!stream) {
     res.writeHead(200, {
       'content-type': 'application/json',
@@ -81,7 +127,7 @@ function answer(res: ServerResponse, stream: boolean, includeUsage: boolean): vo
   });
   // The first event leaves with the headers; the rest follow on the next turn of the event loop,
   // one write each, so the first byte is not held back by the whole stream.
-  const events = includeUsage ? SSE_EVENTS.withUsage : SSE_EVENTS.plain;
+  const events = responsesApi ? RESPONSES_EVENTS : includeUsage ? SSE_EVENTS.withUsage : SSE_EVENTS.plain;
   res.write(events[0]);
   setImmediate(() => {
     for (let i = 1; i < events.length; i++) res.write(events[i]);
@@ -90,7 +136,8 @@ function answer(res: ServerResponse, stream: boolean, includeUsage: boolean): vo
 }
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
-  if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+  const responsesApi = req.url === '/v1/responses';
+  if (req.method !== 'POST' || (req.url !== '/v1/chat/completions' && !responsesApi)) {
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
     return;
   }
@@ -104,7 +151,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"invalid JSON"}}');
       return;
     }
-    answer(res, request.stream === true, request.stream_options?.include_usage === true);
+    answer(res, request.stream === true, request.stream_options?.include_usage === true, responsesApi);
   });
 }
 

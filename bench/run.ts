@@ -103,6 +103,8 @@ interface Summary {
     routingDecisionMs: number;
     translated: TtfbStats;
     translationMs: number;
+    /** `/v1/responses` streams: to the mock directly, via the gateway untranslated (OpenAI), and translated to Chat Completions. */
+    responses: { direct: TtfbStats; native: TtfbStats; translated: TtfbStats; translationMs: number };
   };
   gatewayPeakRssMb: number;
   /** Peak RSS once ready, before any load. */
@@ -164,6 +166,9 @@ async function main(): Promise<void> {
         GROQ_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
         ROUTES: JSON.stringify({ 'bench-route': ['openai/gpt-4o-mini', 'groq/gpt-4o-mini'] }),
         ROUTING_STRATEGY: 'least-latency',
+        // A Chat-Completions-only provider (the same mock), for Responses clients translated to it.
+        DEEPSEEK_API_KEY: 'sk-bench-deepseek',
+        DEEPSEEK_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
       },
       stdio: ['ignore', gatewayLog, gatewayLog],
     },
@@ -197,16 +202,24 @@ async function main(): Promise<void> {
     max_tokens: 128,
     stream: true,
   });
-  const [ttfbDirect, ttfbGateway, ttfbRouted, ttfbTranslated] = (await measureTtfb(
-    [
-      { url: urls.direct, body: BODIES.sse },
-      { url: urls.gateway, body: BODIES.sse },
-      { url: urls.gateway, body: routedBody },
-      { url: urls.gateway.replace('/chat/completions', '/messages'), body: translatedBody },
-    ],
-    TTFB_REQUESTS,
-    TTFB_WARMUP,
-  )) as [TtfbStats, TtfbStats, TtfbStats, TtfbStats];
+  // A Responses API client: to OpenAI natively (passed through), or to a Chat-Completions-only provider (translated).
+  const responsesBody = (model: string) =>
+    JSON.stringify({ model, instructions: system?.content, input: turns, max_output_tokens: 128, stream: true });
+  const responsesUrl = (url: string) => url.replace('/chat/completions', '/responses');
+  const [ttfbDirect, ttfbGateway, ttfbRouted, ttfbTranslated, responsesDirect, responsesNative, responsesTranslated] =
+    (await measureTtfb(
+      [
+        { url: urls.direct, body: BODIES.sse },
+        { url: urls.gateway, body: BODIES.sse },
+        { url: urls.gateway, body: routedBody },
+        { url: urls.gateway.replace('/chat/completions', '/messages'), body: translatedBody },
+        { url: responsesUrl(urls.direct), body: responsesBody('gpt-4o-mini') },
+        { url: responsesUrl(urls.gateway), body: responsesBody('openai/gpt-4o-mini') },
+        { url: responsesUrl(urls.gateway), body: responsesBody('deepseek/gpt-4o-mini') },
+      ],
+      TTFB_REQUESTS,
+      TTFB_WARMUP,
+    )) as [TtfbStats, TtfbStats, TtfbStats, TtfbStats, TtfbStats, TtfbStats, TtfbStats];
 
   const gatewayPeakRssMb = peakRssMb(pid(gateway));
   if (!(await stopChild(gateway, 5_000))) log('the gateway did not stop within 5 s of SIGTERM: killed it');
@@ -236,6 +249,12 @@ async function main(): Promise<void> {
       routingDecisionMs: round(ttfbRouted.medianMs - ttfbGateway.medianMs, 3),
       translated: ttfbTranslated,
       translationMs: round(ttfbTranslated.medianMs - ttfbGateway.medianMs, 3),
+      responses: {
+        direct: responsesDirect,
+        native: responsesNative,
+        translated: responsesTranslated,
+        translationMs: round(responsesTranslated.medianMs - responsesNative.medianMs, 3),
+      },
     },
     gatewayPeakRssMb: round(gatewayPeakRssMb, 1),
     gatewayStartRssMb: round(gatewayStartRssMb, 1),
@@ -450,6 +469,26 @@ function printReport(s: Summary): void {
         'translation (translated vs plain)',
         signed(s.ttfb.translationMs, 3),
         signed(s.ttfb.translated.p99Ms - s.ttfb.gateway.p99Ms, 3),
+      ],
+      [
+        'Responses API stream, direct',
+        s.ttfb.responses.direct.medianMs.toFixed(3),
+        s.ttfb.responses.direct.p99Ms.toFixed(3),
+      ],
+      [
+        'via gateway, untranslated (OpenAI)',
+        s.ttfb.responses.native.medianMs.toFixed(3),
+        s.ttfb.responses.native.p99Ms.toFixed(3),
+      ],
+      [
+        'via gateway, translated (→ Chat Completions provider)',
+        s.ttfb.responses.translated.medianMs.toFixed(3),
+        s.ttfb.responses.translated.p99Ms.toFixed(3),
+      ],
+      [
+        'Responses translation (translated vs untranslated)',
+        signed(s.ttfb.responses.translationMs, 3),
+        signed(s.ttfb.responses.translated.p99Ms - s.ttfb.responses.native.p99Ms, 3),
       ],
     ]),
   );

@@ -140,3 +140,24 @@ export async function readOpenAIAnswer(
   }
   return { text, finish, calls: [...calls.values()] };
 }
+
+/**
+ * The Responses API streams a `.chunks.txt` recording holds (one payload a line; several
+ * responses of a multi-step exchange follow each other), each framed as OpenAI sends it:
+ * `event: <type>` then `data: <line>`.
+ */
+export function responsesStreams(text: string): string[][] {
+  const streams: string[][] = [];
+  let current: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const { type } = JSON.parse(line) as { type: string };
+    current.push(`event: ${type}\ndata: ${line}\n\n`);
+    if (type === 'response.completed' || type === 'response.failed' || type === 'response.incomplete') {
+      streams.push(current);
+      current = [];
+    }
+  }
+  if (current.length) streams.push(current);
+  return streams;
+}

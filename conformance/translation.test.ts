@@ -22,13 +22,14 @@ import {
  *   SDK at /v1/chat/completions (translated), and by the official Anthropic SDK at /v1/messages
  *   (native pass-through, bytes unchanged);
  * - OpenAI-format chat completions of every OpenAI-compatible provider, served by a mock upstream,
- *   read by the official Anthropic SDK at /v1/messages (translated).
+ *   read by the official Anthropic SDK at /v1/messages (translated);
+ * - both, read by the official OpenAI SDK at /v1/responses (translated; the providers with a
+ *   Responses API of their own excepted). Recorded Responses answers: responses.test.ts.
  *
  * What the client must read (text, reasoning, tool calls, finish reason, usage) is worked out from
  * the recording itself, never written down here.
  *
- * Left out: Anthropic answers of other APIs (skills), OpenAI Responses API, completions,
- * embeddings, images, transcriptions, realtime and error bodies (other endpoints or formats).
+ * Left out: Anthropic answers of other APIs (skills), completions, embeddings, images, transcriptions, realtime and error bodies (other endpoints or formats).
  */
 
 // ───────────────────────────── the recordings ─────────────────────────────
@@ -659,6 +660,60 @@ describe.skipIf(!haveRecordings)('recorded answers replayed through the format t
       const finish = want.stopReason === 'stop' && want.toolCalls.length > 0 ? 'tool_calls' : want.stopReason;
       expect(message.stop_reason).toBe(mapped(OPENAI_TO_ANTHROPIC_STOP, finish));
       if (want.hasUsage) expect(message.usage).toMatchObject(anthropicUsageOf(want.usage));
+    });
+  });
+
+  describe('Anthropic and Chat-Completions answers → OpenAI SDK responses (/v1/responses, translated)', () => {
+    /** What the SDK assembles from a response: text, reasoning summaries, function calls, status, usage. */
+    const read = (response: OpenAI.Responses.Response) => ({
+      text: response.output_text,
+      thinking: response.output
+        .flatMap((item) => (item.type === 'reasoning' ? item.summary.map((s) => s.text) : []))
+        .join(''),
+      toolCalls: response.output.flatMap((item) =>
+        item.type === 'function_call' ? [{ id: item.call_id, name: item.name, input: JSON.parse(item.arguments) }] : [],
+      ),
+    });
+    // OpenAI and Azure OpenAI have the Responses API themselves: their answers are not translated.
+    const translatedOnly = openAIReplays.filter(
+      (r) => !['openai', 'azure-openai'].includes(FOLDER_TO_PROVIDER[r.folder]!),
+    );
+    const cases = [
+      ...anthropicReplays.filter((r) => !anthropicAnswer(r).spliced).map((r) => ['anthropic', r] as const),
+      ...translatedOnly.map((r) => [FOLDER_TO_PROVIDER[r.folder]!, r] as const),
+    ];
+
+    it.each(cases.map(([provider, r]) => [r.title, provider, r] as const))('%s', async (_title, provider, replay) => {
+      current = replay;
+      const want = provider === 'anthropic' ? anthropicAnswer(replay) : openAIAnswer(replay);
+      const client = new OpenAI({
+        baseURL: `${gw.url}/v1`,
+        apiKey: 'client',
+        maxRetries: 0,
+        timeout: 10_000,
+        defaultHeaders: { 'x-provider': provider },
+      });
+      const params = { model: want.model || 'model', input: 'x' };
+      const response =
+        replay.kind === 'json'
+          ? await client.responses.create(params)
+          : await client.responses.stream(params).finalResponse();
+      expect(upstream.last.url).toMatch(provider === 'anthropic' ? /\/messages$/ : /\/chat\/completions(\?|$)/);
+      expect(read(response)).toEqual({ text: want.text, thinking: want.thinking, toolCalls: want.toolCalls });
+      for (const serverId of want.serverToolIds) expect(JSON.stringify(response)).not.toContain(serverId);
+      const finish = provider === 'anthropic' ? mapped(ANTHROPIC_TO_OPENAI_FINISH, want.stopReason) : want.stopReason;
+      expect(response.status).toBe(finish === 'length' || finish === 'content_filter' ? 'incomplete' : 'completed');
+      const usage =
+        provider === 'anthropic'
+          ? openAIUsageOf(want.usage)
+          : 'hasUsage' in want && want.hasUsage
+            ? { prompt_tokens: want.usage.prompt_tokens, completion_tokens: anthropicUsageOf(want.usage).output_tokens }
+            : undefined;
+      if (usage)
+        expect(response.usage).toMatchObject({
+          input_tokens: usage.prompt_tokens,
+          output_tokens: usage.completion_tokens,
+        });
     });
   });
 });

@@ -46,7 +46,8 @@ const SOURCE_MODE_TO_MODE: Readonly<Record<string, ModelMode>> = {
   rerank: 'rerank',
   search: 'search',
   video_generation: 'video',
-  // Everything else (`responses`, `realtime`, `ocr`, `vector_store`, missing) is `other`: such
+  responses: 'responses',
+  // Everything else (`realtime`, `ocr`, `vector_store`, missing) is `other`: such
   // models are not reachable through the chat/completions/embeddings endpoints.
 };
 

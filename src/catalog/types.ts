@@ -13,6 +13,8 @@ export type ModelMode =
   | 'rerank'
   | 'search'
   | 'video'
+  /** answered only on OpenAI's Responses API (`/v1/responses`), e.g. o3-pro, gpt-5-codex */
+  | 'responses'
   | 'other';
 
 export interface ModelPricing {

@@ -111,7 +111,7 @@ export interface ChatRequest {
   /** The client asked for usage in its stream (OpenAI `stream_options.include_usage`). */
   includeUsage: boolean;
   /** The wire format the client spoke: `unmapped` parameters are named in it. */
-  sourceFormat: 'openai' | 'anthropic';
+  sourceFormat: 'openai' | 'anthropic' | 'openai-responses';
   /**
    * Client parameters with no slot in the IR that change the result, by their name in the
    * client's format. Only a target speaking `sourceFormat` can honour them (as they are); others

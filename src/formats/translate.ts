@@ -67,7 +67,8 @@ export function translatorFor(
   if (!body) return undefined;
   if (
     (clientFormat === 'openai' && apiPath === '/chat/completions') ||
-    (clientFormat === 'anthropic' && apiPath === '/messages')
+    (clientFormat === 'anthropic' && apiPath === '/messages') ||
+    (clientFormat === 'openai-responses' && apiPath === '/responses')
   ) {
     return chatTranslator(clientFormat, body);
   }

@@ -132,6 +132,11 @@ export interface ClientSide {
   usageOfResponse(body: Buffer): ResponseUsage | undefined;
   /** `gatewayAskedForUsage`: the gateway added a usage request the client did not make; undo its visible effect. */
   streamUsage(gatewayAskedForUsage: boolean): StreamUsage;
+  /**
+   * Whether a stream in this format reports its usage only when asked (Chat Completions'
+   * `stream_options.include_usage`, which the gateway then adds to pass-through requests).
+   */
+  readonly asksForStreamUsage: boolean;
 }
 
 /** What a format folder (`src/formats/<format>/index.ts`) exports: its client side, its provider side, or both. */

@@ -21,6 +21,8 @@ export function bearerProvider(options: {
   keyVar?: string;
   /** False for APIs that always send usage in streams or refuse `stream_options`. */
   acceptsStreamOptions?: boolean;
+  /** Client formats the API also serves natively (see `Provider.nativeFormats`). */
+  nativeFormats?: readonly WireFormat[];
 }): ProviderSpec {
   const keyVar = options.keyVar ?? `${options.envPrefix}_API_KEY`;
   const wireFormat = options.wireFormat ?? 'openai';
@@ -38,13 +40,14 @@ export function bearerProvider(options: {
     ],
     create(env: Env): Provider {
       const baseUrl = baseUrlFrom(env, options.envPrefix, options.defaultBaseUrl);
-      return simpleProvider(
+      const provider = simpleProvider(
         options.id,
         wireFormat,
         baseUrl,
         { authorization: `Bearer ${env[keyVar]}` },
         options.acceptsStreamOptions,
       );
+      return options.nativeFormats ? Object.assign(provider, { nativeFormats: options.nativeFormats }) : provider;
     },
   };
 }

@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** The request/response format a provider's API speaks. Translation between them lives in src/formats. */
-export type WireFormat = 'openai' | 'anthropic' | 'gemini' | 'cohere' | 'bedrock' | 'replicate';
+export type WireFormat = 'openai' | 'openai-responses' | 'anthropic' | 'gemini' | 'cohere' | 'bedrock' | 'replicate';
 
 export interface Capabilities {
   chat: boolean;
@@ -89,6 +89,12 @@ export interface Provider {
    * Claude in Anthropic's format). Defaults to `wireFormat`.
    */
   wireFormatFor?(model: string | undefined): WireFormat;
+  /**
+   * Other client formats the API serves natively besides its wire format, e.g. OpenAI's and Azure
+   * OpenAI's Responses API (`openai-responses`): clients speaking one of them are passed through
+   * untranslated, where every other provider gets the request translated.
+   */
+  readonly nativeFormats?: readonly WireFormat[];
   /**
    * Rewrites a JSON request on its way to this provider, translated or not: e.g. Vertex AI moves
    * the model into the URL and sets `anthropic_version`. `path` is then given to `url()`.

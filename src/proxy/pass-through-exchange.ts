@@ -1,6 +1,5 @@
 import { isObject } from '../formats/common/json.ts';
-import { clientSideOf } from '../formats/index.ts';
-import type { ClientSide } from '../formats/types.ts';
+import { CLIENT_FORMATS } from '../formats/index.ts';
 import type { Provider } from '../providers/types.ts';
 import type { AttemptArgs, ExchangeEnv, PreparedExchange, ProxyRequest } from './exchange.ts';
 import { usageHeaders } from './exchange.ts';
@@ -9,14 +8,15 @@ import { PassThroughRelay } from './pass-through-relay.ts';
 
 /**
  * An exchange with a provider speaking the client's wire format: the body goes byte for byte,
- * unless the model changes or an OpenAI-format stream needs `stream_options.include_usage` so that
+ * unless the model changes or a Chat Completions stream needs `stream_options.include_usage` so that
  * its usage (and cost) is known; the answer is relayed as it comes, its usage read on the way.
  */
 export function passThroughExchange(args: AttemptArgs, env: ExchangeEnv): PreparedExchange {
   const { req, ctx, request, candidate } = args;
   const { provider, model } = candidate;
-  const codec = clientSideOf(candidate.format) as ClientSide;
-  const askForUsage = ctx.stream && !request.clientAskedForUsage && provider.acceptsStreamOptions;
+  const codec = CLIENT_FORMATS[ctx.clientFormat];
+  const askForUsage =
+    ctx.stream && codec.asksForStreamUsage && !request.clientAskedForUsage && provider.acceptsStreamOptions;
   const streamUsage = codec.streamUsage(askForUsage);
   const onFinish = env.relayOptions.onFinish;
   const body = upstreamBody(
@@ -36,10 +36,15 @@ export function passThroughExchange(args: AttemptArgs, env: ExchangeEnv): Prepar
     relay: () =>
       new PassThroughRelay(args.res, {
         ...env.relayOptions,
-        inspectJson: (bytes) => {
-          const answer = codec.usageOfResponse(bytes);
-          return answer ? usageHeaders(answer.usage, env.price(answer.usage, answer.model)) : {};
-        },
+        // Reading a stored answer back (GET /v1/responses/{id}) generates nothing: it was counted when made.
+        ...(ctx.method === 'GET'
+          ? {}
+          : {
+              inspectJson: (bytes: Buffer) => {
+                const answer = codec.usageOfResponse(bytes);
+                return answer ? usageHeaders(answer.usage, env.price(answer.usage, answer.model)) : {};
+              },
+            }),
         inspectSse: (events) => streamUsage.events(events),
         onFinish: (stats) => {
           if (streamUsage.usage) env.price(streamUsage.usage, streamUsage.model);

@@ -3,6 +3,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { Config } from '../config/config.ts';
 import { FormatNotSupportedError, GatewayError, InvalidRequestError } from '../errors.ts';
 import { isObject } from '../formats/common/json.ts';
+import { targetFormatOf } from '../formats/index.ts';
 import { translatorFor } from '../formats/translate.ts';
 import { type Candidate, selectProvider, splitModelPrefix } from '../routing/select-provider.ts';
 import type { RequestEstimate } from '../routing/strategies.ts';
@@ -115,13 +116,13 @@ function targetsOf(
       );
       continue;
     }
-    const format = candidate.provider.wireFormatFor?.(candidate.model) ?? candidate.provider.wireFormat;
-    if (format === ctx.clientFormat) {
+    const model = candidate.model ?? request.requestedModel ?? '';
+    const limits = catalog.find(candidate.provider.id, model);
+    const format = targetFormatOf(candidate.provider, candidate.model, limits?.mode);
+    if (format === ctx.clientFormat || candidate.provider.nativeFormats?.includes(ctx.clientFormat)) {
       targets.push({ ...candidate, format, exchange: undefined });
     } else if (translator?.supports(format)) {
       try {
-        const model = candidate.model ?? request.requestedModel ?? '';
-        const limits = catalog.find(candidate.provider.id, model);
         targets.push({
           ...candidate,
           format,

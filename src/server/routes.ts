@@ -44,13 +44,18 @@ const MODEL_ENDPOINTS: Readonly<Record<string, { requiresModel: boolean }>> = {
   '/v1/images/generations': { requiresModel: false },
   '/v1/messages': { requiresModel: true },
   '/v1/messages/count_tokens': { requiresModel: true },
+  '/v1/responses': { requiresModel: true },
 };
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 
-/** The wire format a client speaks, by the path it calls: Anthropic's Messages API, else OpenAI's. */
+/** The wire format a client speaks, by the path it calls: Anthropic's Messages API, OpenAI's Responses API, else OpenAI's. */
 export const clientFormatOf = (path: string): ClientFormat =>
-  path === '/v1/messages' || path.startsWith('/v1/messages/') ? 'anthropic' : 'openai';
+  path === '/v1/messages' || path.startsWith('/v1/messages/')
+    ? 'anthropic'
+    : path === '/v1/responses' || path.startsWith('/v1/responses/')
+      ? 'openai-responses'
+      : 'openai';
 
 interface RouteSpec extends Route {
   methods: readonly string[] | undefined;

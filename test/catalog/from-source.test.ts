@@ -437,7 +437,7 @@ describe('fromSource', () => {
       'whisper-1': 'audio-transcription',
       'tts-1': 'audio-speech',
       'omni-moderation-latest': 'moderation',
-      'o1-pro': 'other',
+      'o1-pro': 'responses',
       'gpt-realtime': 'other',
       'gpt-no-mode': 'other',
       'junk-model': 'other',

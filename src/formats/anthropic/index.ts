@@ -17,6 +17,7 @@ export const anthropicFormat = {
     usageOfResponse,
     // Anthropic streams always report usage; the gateway never has to ask.
     streamUsage: () => new StreamUsageReader(),
+    asksForStreamUsage: false,
   },
   provider: {
     chat: { buildRequest, decodeResponse, streamDecoder: (request) => new ChatStreamDecoder(request), errorOf },

@@ -27,3 +27,7 @@ export function thinkingBudgetOf(request: ChatRequest, target: string): number |
   }
   return Math.max(1024, Math.min(wanted, Math.floor(request.maxTokens / 2)));
 }
+
+/** A thinking budget as the nearest OpenAI-style effort, for formats that take an effort only. */
+export const budgetToEffort = (budget: number): ReasoningEffort =>
+  budget < 4096 ? 'low' : budget < 16384 ? 'medium' : 'high';

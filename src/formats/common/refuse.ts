@@ -28,9 +28,23 @@ export function refuseIfSet(target: string, checks: Record<string, unknown>, det
     if (value !== undefined) throw new UnsupportedParameterError(param, target, detail);
 }
 
-/** The client's name for a parameter the IR names alike in both client formats but spells apart. */
+/** Chat Completions' parameter names as the Responses API spells them (the others are the same). */
+const RESPONSES_NAMES: Readonly<Record<string, string>> = {
+  max_completion_tokens: 'max_output_tokens',
+  reasoning_effort: 'reasoning.effort',
+  response_format: 'text.format',
+  image_url: 'input_image',
+  file: 'input_file',
+  'messages[].content': 'input',
+};
+
+/** The client's name for a parameter the IR names alike in every client format but spells apart. */
 export const clientParam = (request: ChatRequest, openai: string, anthropic: string) =>
-  request.sourceFormat === 'anthropic' ? anthropic : openai;
+  request.sourceFormat === 'anthropic'
+    ? anthropic
+    : request.sourceFormat === 'openai-responses'
+      ? (RESPONSES_NAMES[openai] ?? openai)
+      : openai;
 
 /**
  * A client body's parameters that its parser did not read (`read`), sorted: those that only tune

@@ -22,6 +22,7 @@ export const openAIFormat = {
     streamErrorEvent: (error) => `data: ${errorBody(error)}\n\n`,
     usageOfResponse,
     streamUsage: (gatewayAskedForUsage) => new StreamUsageReader(gatewayAskedForUsage),
+    asksForStreamUsage: true,
   },
   provider: {
     chat: { buildRequest, decodeResponse, streamDecoder: () => new ChatStreamDecoder(), errorOf },

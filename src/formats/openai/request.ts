@@ -7,6 +7,7 @@ import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts'
 import { dataUrl, imageAsUrl, imageSourceOfUrl, parseDataUrl } from '../common/images.ts';
 import { isObject, type Json, optionalNumber } from '../common/json.ts';
 import { mergeTurns } from '../common/messages.ts';
+import { budgetToEffort } from '../common/reasoning.ts';
 import { leftoverParams, unmappedFor } from '../common/refuse.ts';
 import type {
   AssistantPart,
@@ -349,10 +350,6 @@ export function parseRequest(body: Json): ChatRequest {
 
 /** OpenAI's reasoning models take only `max_completion_tokens`; other providers know `max_tokens`. */
 const USES_MAX_COMPLETION_TOKENS = /^(o\d|gpt-5|gpt-4\.1)/;
-
-function budgetToEffort(budget: number): ReasoningEffort {
-  return budget < 4096 ? 'low' : budget < 16384 ? 'medium' : 'high';
-}
 
 function openAIUserMessages(content: UserPart[]): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];

@@ -47,8 +47,11 @@ const provider: ProviderSpec = {
       wireFormat: this.wireFormat,
       baseUrl,
       acceptsStreamOptions: true,
+      nativeFormats: ['openai-responses'],
       ...azureAuth(env, 'AZURE_OPENAI', 'Azure OpenAI'),
       url(path, search, model) {
+        // The Responses API lives in Azure's v1 API, addressed by deployment name in the body.
+        if (path === '/responses' || path.startsWith('/responses/')) return joinUrl(baseUrl, `/v1${path}`) + search;
         const target = deployment ?? model;
         // Deployment-scoped operations (chat, embeddings, images…) need a deployment; others
         // (files, batches, models) live directly under the base URL.

@@ -6,4 +6,5 @@ export default bearerProvider({
   envPrefix: 'OPENAI',
   defaultBaseUrl: 'https://api.openai.com/v1',
   capabilities: { chat: true, embeddings: true, images: true },
+  nativeFormats: ['openai-responses'],
 });
