@@ -22,7 +22,7 @@ export function translatedExchange(args: AttemptArgs, exchange: Exchange, env: E
   let transcoder = ctx.stream ? exchange.stream?.() : undefined;
   const onFinish = env.relayOptions.onFinish;
   const prepared: PreparedExchange = {
-    outgoing: { ...translatedRequest(req.headers, exchange, provider, model, ctx.stream), method: ctx.method },
+    outgoing: { ...translatedRequest(req.headers, exchange, candidate, ctx.stream), method: ctx.method },
     relay: () =>
       new TranslatedRelay(res, {
         ...env.relayOptions,
@@ -106,8 +106,7 @@ async function firstStep(
 function translatedRequest(
   clientHeaders: AttemptArgs['req']['headers'],
   exchange: Exchange,
-  provider: Provider,
-  model: string | undefined,
+  { provider, model, format }: AttemptArgs['candidate'],
   stream: boolean,
 ) {
   let { path, body } = exchange.request;
@@ -118,7 +117,7 @@ function translatedRequest(
     body = rest;
   }
   const headers = {
-    ...upstreamRequestHeaders(clientHeaders, provider),
+    ...upstreamRequestHeaders(clientHeaders, provider, format),
     'content-type': 'application/json',
     ...exchange.request.headers,
   };
