@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { CLIENT_FORMATS } from '../formats/index.ts';
 import { type Exchange, translatedError } from '../formats/translate.ts';
-import type { Provider } from '../providers/types.ts';
 import type { RequestContext } from '../server/context.ts';
 import { type UpstreamClient, type UpstreamRequest, upstreamFailure } from '../upstream/client.ts';
 import type { AttemptArgs, ExchangeEnv, PreparedCandidate, PreparedExchange } from './exchange.ts';
@@ -18,7 +17,7 @@ import { TranslatedRelay } from './translated-relay.ts';
  */
 export function translatedExchange(args: AttemptArgs, exchange: Exchange, env: ExchangeEnv): PreparedExchange {
   const { req, res, ctx, deps, candidate, lastChance } = args;
-  const { provider, model } = candidate;
+  const { provider } = candidate;
   let transcoder = ctx.stream ? exchange.stream?.() : undefined;
   const onFinish = env.relayOptions.onFinish;
   const prepared: PreparedExchange = {
