@@ -120,6 +120,9 @@ const AGENTS: Agent[] = [
         'model_provider="switchyard"',
         '-c',
         `model_providers.switchyard={ name = "Switchyard", base_url = "${gateway}/v1", env_key = "SWITCHYARD_KEY", wire_api = "responses" }`,
+        // Web search runs only at OpenAI: a translated request with it is refused by name (400).
+        '-c',
+        'web_search="disabled"',
         '-c',
         'analytics.enabled=false',
         '-c',
@@ -128,6 +131,13 @@ const AGENTS: Agent[] = [
       ],
       env: { HOME: home, CODEX_HOME: join(home, '.codex'), SWITCHYARD_KEY: GATEWAY_KEY },
     }),
+    // Tried with branch issue-14-responses merged (13:10 UTC): the translation answers 400 to what
+    // Codex 0.171 sends by default.
+    skip: (format) =>
+      format === 'openai'
+        ? undefined
+        : "needs the Responses translation of issue-14-responses, which does not yet drop Codex's " +
+          'client_metadata (tuning) nor flatten its `namespace` tools (multi_agent_v1) into functions',
   },
   {
     name: 'opencode',
