@@ -105,10 +105,14 @@ export class NoProviderSelectedError extends GatewayError {
   }
 }
 
+/**
+ * A 400, not a 501: the same request can never succeed (agents retry 5xx answers, Codex 30 times),
+ * only another model or endpoint can.
+ */
 export class FormatNotSupportedError extends GatewayError {
   constructor(provider: string, providerFormat: string, clientFormat: string, apiPath: string) {
     super(
-      501,
+      400,
       'format_not_supported',
       `Provider '${provider}' speaks the '${providerFormat}' wire format, and the gateway does not translate ` +
         `'${clientFormat}'-format requests to ${apiPath} into it.`,

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { CLIENT_FORMATS } from '../formats/index.ts';
 import { type Exchange, translatedError } from '../formats/translate.ts';
-import type { Provider } from '../providers/types.ts';
 import type { RequestContext } from '../server/context.ts';
 import { type UpstreamClient, type UpstreamRequest, upstreamFailure } from '../upstream/client.ts';
 import type { AttemptArgs, ExchangeEnv, PreparedCandidate, PreparedExchange } from './exchange.ts';
@@ -18,11 +17,11 @@ import { TranslatedRelay } from './translated-relay.ts';
  */
 export function translatedExchange(args: AttemptArgs, exchange: Exchange, env: ExchangeEnv): PreparedExchange {
   const { req, res, ctx, deps, candidate, lastChance } = args;
-  const { provider, model } = candidate;
+  const { provider } = candidate;
   let transcoder = ctx.stream ? exchange.stream?.() : undefined;
   const onFinish = env.relayOptions.onFinish;
   const prepared: PreparedExchange = {
-    outgoing: { ...translatedRequest(req.headers, exchange, provider, model, ctx.stream), method: ctx.method },
+    outgoing: { ...translatedRequest(req.headers, exchange, candidate, ctx.stream), method: ctx.method },
     relay: () =>
       new TranslatedRelay(res, {
         ...env.relayOptions,
@@ -106,8 +105,7 @@ async function firstStep(
 function translatedRequest(
   clientHeaders: AttemptArgs['req']['headers'],
   exchange: Exchange,
-  provider: Provider,
-  model: string | undefined,
+  { provider, model, format }: AttemptArgs['candidate'],
   stream: boolean,
 ) {
   let { path, body } = exchange.request;
@@ -118,7 +116,7 @@ function translatedRequest(
     body = rest;
   }
   const headers = {
-    ...upstreamRequestHeaders(clientHeaders, provider),
+    ...upstreamRequestHeaders(clientHeaders, provider, format),
     'content-type': 'application/json',
     ...exchange.request.headers,
   };

@@ -12,6 +12,7 @@ const ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const SESSION_TOKEN = 'FwoGZXIvYXdzEXAMPLE-SESSION-TOKEN';
 const CLAUDE = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
+const THINKING_CLAUDE = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
 
 /** A Converse answer as the API reference shows one. */
 const converseAnswer = (
@@ -429,7 +430,8 @@ describe('OpenAI and Anthropic clients reaching AWS Bedrock (Converse, SigV4, ev
     ];
     answer = (_req, res) => sendEventStream(res, concat(frames), awkwardCuts(frames));
     const stream = anthropic.messages.stream({
-      model: `bedrock/${CLAUDE}`,
+      // A Claude that can think (the catalog says Claude 3.5 Haiku cannot: thinking would be dropped).
+      model: `bedrock/${THINKING_CLAUDE}`,
       max_tokens: 4000,
       thinking: { type: 'enabled', budget_tokens: 1024 },
       messages: [{ role: 'user', content: 'Hello' }],

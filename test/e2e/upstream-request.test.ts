@@ -150,10 +150,10 @@ describe('what the upstream receives', () => {
     expect(upstream.received.length).toBe(before);
   });
 
-  it("answers an endpoint the gateway does not translate into the provider's format with a clear 501", async () => {
+  it("answers an endpoint the gateway does not translate into the provider's format with a clear 400 (never a retried 5xx)", async () => {
     const before = upstream.received.length;
     const result = await postJson(`${gw.url}/v1/completions`, { model: 'anthropic/claude-sonnet-4-5', prompt: 'Hi' });
-    expect(result.status).toBe(501);
+    expect(result.status).toBe(400);
     expect(result.json.error.code).toBe('format_not_supported');
     expect(result.json.error.message).toContain("'anthropic'");
     expect(result.json.error.message).toContain('/completions');

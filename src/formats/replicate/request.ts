@@ -19,12 +19,6 @@ function refuseInexpressible(request: ChatRequest): void {
   if (request.tools?.length && request.toolChoice?.type !== 'none')
     throw new UnsupportedParameterError('tools', REPLICATE, 'Replicate models take a prompt and have no tool calling');
   refuseIfSet(REPLICATE, { [clientParam(request, 'response_format', 'output_format')]: request.responseFormat });
-  if (request.reasoning)
-    throw new UnsupportedParameterError(
-      clientParam(request, 'reasoning_effort', 'thinking'),
-      REPLICATE,
-      'there is no reasoning setting on Replicate models',
-    );
   if (request.n !== undefined && request.n !== 1)
     throw new UnsupportedParameterError('n', REPLICATE, 'a prediction returns one answer');
   if (request.stop?.some((stop) => stop.includes(','))) {
@@ -52,7 +46,7 @@ function refuseInexpressible(request: ChatRequest): void {
   }
 }
 
-const LABELS = { user: 'User', assistant: 'Assistant' } as const;
+const LABELS = { user: 'User', assistant: 'Assistant', system: 'System' } as const;
 
 /**
  * The prompt for the messages. A single user message is the prompt as it is, which the model's
@@ -109,5 +103,12 @@ export function buildRequest(request: ChatRequest, model: string): ProviderReque
   const target = predictionTarget(model);
   const body: Json = { ...target.body, input: replicateInput(request) };
   if (request.stream) body.stream = true;
-  return { path: target.path, body, ...(request.stream ? {} : { headers: { ...WAIT_HEADERS } }) };
+  // There is no reasoning setting on Replicate models; an effort or budget only tuned it.
+  const dropped = request.reasoning ? [clientParam(request, 'reasoning_effort', 'thinking')] : [];
+  return {
+    path: target.path,
+    body,
+    ...(request.stream ? {} : { headers: { ...WAIT_HEADERS } }),
+    ...(dropped.length ? { dropped } : {}),
+  };
 }

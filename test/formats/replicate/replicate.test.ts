@@ -87,6 +87,12 @@ describe('Replicate chat request', () => {
     expect(request.body.version).toBe(version);
   });
 
+  it('a reasoning effort only tuned the answer: Replicate has no such setting, so it is dropped and reported', () => {
+    const built = build({ reasoning: { effort: 'low' } });
+    expect(built.body.input).not.toHaveProperty('reasoning_effort');
+    expect(built.dropped).toEqual(['reasoning_effort']);
+  });
+
   it('refuses a model that is not owner/name', () => {
     expect(() => build({}, 'llama')).toThrow(expect.objectContaining({ status: 400, code: 'invalid_model' }));
   });
@@ -131,7 +137,6 @@ describe('Replicate chat request', () => {
       /tool calls/,
     ],
     ['response_format', { responseFormat: { type: 'json' } }, /response_format/],
-    ['reasoning', { reasoning: { effort: 'low' } }, /reasoning/],
     ['n > 1', { n: 3 }, /'n'/],
     ['a stop sequence with a comma', { stop: ['a,b'] }, /comma/],
     [
