@@ -25,6 +25,8 @@ export interface RequestContext {
   clientFormat: ClientFormat;
   /** The gateway key's name (or the client's address when keys are off): whom limits count against. */
   subject?: string;
+  /** The request header that carried the gateway key (never forwarded, even in pass-through mode). */
+  gatewayKeyHeader?: string;
   /** Headers the gateway adds to whatever response this request gets (rate-limit state, CORS). */
   responseHeaders?: Record<string, string>;
   provider?: string;

@@ -68,9 +68,10 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   /** Gateway key, then rate limits and budget: who is asking, and may they. */
   const admit = async (req: IncomingMessage, ctx: RequestContext, route: Route) => {
     if (route.guarded && config.gatewayKeys) {
-      const name = config.gatewayKeys.authenticate(req.headers);
-      if (name === undefined) throw new AuthenticationError();
-      ctx.subject = name;
+      const key = config.gatewayKeys.authenticate(req.headers);
+      if (key === undefined) throw new AuthenticationError();
+      ctx.subject = key.name;
+      ctx.gatewayKeyHeader = key.header;
     }
     if (!route.metered) return;
     ctx.subject ??= req.socket.remoteAddress ?? 'unknown';
