@@ -53,6 +53,8 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
       streamErrorEvent: CLIENT_FORMATS[ctx.clientFormat].streamErrorEvent,
       retryable: lastChance ? undefined : isRetryableStatus,
       headersTimeoutMs: Math.max(1, Math.round(timeoutMs)),
+      maxResponseBytes: deps.config.maxResponseBytes,
+      providerId: provider.id,
       onFinish: (stats: RelayStats) => {
         record(String(res.statusCode));
         ctx.firstByteAt = stats.firstByteAt;
@@ -95,11 +97,11 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
     if (error instanceof RetryableResponse) {
       record(String(error.status));
       router.record(candidate, { ok: false, retryAfter: error.retryAfter });
-      return outcomeOfFailure(error, lastChance);
+      return outcomeOfFailure(error, lastChance, false);
     }
     record((error as GatewayError).code);
     router.record(candidate, { ok: false });
-    return outcomeOfFailure(error as GatewayError, lastChance);
+    return outcomeOfFailure(error as GatewayError, lastChance, relay?.respondedAt !== undefined);
   }
 }
 

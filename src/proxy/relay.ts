@@ -33,6 +33,10 @@ export interface RelayOptions {
    * share of each candidate kept to the millisecond.
    */
   headersTimeoutMs: number;
+  /** The most of an answer held in memory (MAX_RESPONSE_BYTES): a whole body, or one SSE event. */
+  maxResponseBytes: number;
+  /** The provider's id, for error messages. */
+  providerId: string;
 }
 
 /** The provider answered with a status worth another attempt; nothing was sent to the client. */
@@ -98,7 +102,7 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
   }
 
   /** What to do with the status line of an answer that is relayed. */
-  protected abstract start(statusCode: number, headers: UpstreamHeaders): void;
+  protected abstract start(controller: Controller, statusCode: number, headers: UpstreamHeaders): void;
   protected abstract data(controller: Controller, chunk: Buffer): void;
   /** The provider's body is complete: send what is left, then `finish()` and end the response. */
   protected abstract end(controller: Controller): void;
@@ -131,7 +135,7 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
       return;
     }
     this.#started = true;
-    this.start(statusCode, upstreamHeaders);
+    this.start(controller, statusCode, upstreamHeaders);
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
@@ -154,6 +158,22 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
       this.giveUp(failure); // nothing sent yet: a plain error response
       return;
     }
+    this.#endWith(failure);
+  }
+
+  /**
+   * The answer cannot be relayed further (unreadable, too large, incomplete): before any byte
+   * reached the client the attempt ends with `failure` (answered in the client's error shape);
+   * after, a stream ends with an error event, any other body is cut (its length would lie).
+   */
+  protected fail(controller: Controller, failure: GatewayError): void {
+    if (!this.res.headersSent) this.giveUp(failure);
+    else this.#endWith(failure);
+    controller.abort(new Error(failure.message));
+  }
+
+  /** Ends a response that has started: an error event on a stream, a cut connection otherwise. */
+  #endWith(failure: GatewayError): void {
     this.stats.error = failure;
     const event = this.sse ? this.options.streamErrorEvent(failure) : undefined;
     if (event) this.stats.bytesOut += event.length;

@@ -6,7 +6,7 @@ import type { RequestContext } from '../server/context.ts';
 import { type UpstreamClient, type UpstreamRequest, upstreamFailure } from '../upstream/client.ts';
 import type { AttemptArgs, ExchangeEnv, PreparedCandidate, PreparedExchange } from './exchange.ts';
 import { usageHeaders } from './exchange.ts';
-import { upstreamRequestHeaders } from './headers.ts';
+import { outgoingHeaderOptions, upstreamRequestHeaders } from './headers.ts';
 import { RetryableResponse } from './relay.ts';
 import { isRetryableStatus } from './retry-policy.ts';
 import { TranslatedRelay } from './translated-relay.ts';
@@ -22,7 +22,7 @@ export function translatedExchange(args: AttemptArgs, exchange: Exchange, env: E
   let transcoder = ctx.stream ? exchange.stream?.() : undefined;
   const onFinish = env.relayOptions.onFinish;
   const prepared: PreparedExchange = {
-    outgoing: { ...translatedRequest(req.headers, exchange, provider, model, ctx.stream), method: ctx.method },
+    outgoing: { ...translatedRequest(req.headers, ctx, exchange, provider, model), method: ctx.method },
     relay: () =>
       new TranslatedRelay(res, {
         ...env.relayOptions,
@@ -105,11 +105,12 @@ async function firstStep(
 /** The translated request: the exchange's path and body (adapted by the provider), JSON headers. */
 function translatedRequest(
   clientHeaders: AttemptArgs['req']['headers'],
+  ctx: RequestContext,
   exchange: Exchange,
   provider: Provider,
   model: string | undefined,
-  stream: boolean,
 ) {
+  const stream = ctx.stream;
   let { path, body } = exchange.request;
   if (provider.adaptRequest) ({ path, body } = provider.adaptRequest({ path, body }, { model, stream }));
   // Providers that always report stream usage refuse OpenAI's request for it.
@@ -118,7 +119,7 @@ function translatedRequest(
     body = rest;
   }
   const headers = {
-    ...upstreamRequestHeaders(clientHeaders, provider),
+    ...upstreamRequestHeaders(clientHeaders, provider, outgoingHeaderOptions(clientHeaders, ctx)),
     'content-type': 'application/json',
     ...exchange.request.headers,
   };

@@ -166,15 +166,29 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
 /** Any other `/v1/*` call goes to the selected provider unchanged (files, batches, moderations…). */
 function passThrough(deps: RouteDeps): Handler {
   return async (req, res, ctx) => {
-    // Dot segments would let a client step outside the provider's API root with the gateway's key.
-    if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(ctx.path))
-      throw new InvalidRequestError('invalid_path', 'The path must not contain dot segments.');
+    refuseEscapingPath(ctx.path);
     const raw = BODYLESS.has(ctx.method) ? undefined : await readBody(req, deps.config.maxBodyBytes);
     ctx.bytesIn = raw?.length ?? 0;
     const isJson = raw !== undefined && raw.length > 0 && String(req.headers['content-type'] ?? '').includes('json');
     const json = isJson ? tryParseJson(raw) : undefined;
     await proxyRequest(req, res, ctx, { apiPath: ctx.path.slice(3), raw, json }, deps);
   };
+}
+
+/**
+ * Dot segments and backslashes (which WHATWG URL parsers read as `/`) would let a client step
+ * outside the provider's API root with the gateway's key: refused, raw or percent-encoded.
+ */
+function refuseEscapingPath(path: string): void {
+  if (/\\|%5c/i.test(path)) throw new InvalidRequestError('invalid_path', 'The path must not contain backslashes.');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    throw new InvalidRequestError('invalid_path', 'The path is not valid percent-encoding.');
+  }
+  if (/(^|\/)\.{1,2}(\/|$)/.test(decoded) || /\\|%5c|%2e/i.test(decoded) || !decoded.startsWith('/v1/'))
+    throw new InvalidRequestError('invalid_path', 'The path must not contain dot segments.');
 }
 
 function tryParseJson(raw: Buffer): Record<string, unknown> | undefined {
