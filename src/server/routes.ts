@@ -153,7 +153,7 @@ function getModel(models: ModelDirectory): Handler {
 
 function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
   return async (req, res, ctx) => {
-    const raw = await readBody(req, deps.config.maxBodyBytes);
+    const raw = await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
     ctx.bytesIn = raw.length;
     const json = parseJsonBody(raw);
     if (requiresModel && (typeof json.model !== 'string' || json.model === '')) {
@@ -167,7 +167,9 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
 function passThrough(deps: RouteDeps): Handler {
   return async (req, res, ctx) => {
     refuseEscapingPath(ctx.path);
-    const raw = BODYLESS.has(ctx.method) ? undefined : await readBody(req, deps.config.maxBodyBytes);
+    const raw = BODYLESS.has(ctx.method)
+      ? undefined
+      : await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
     ctx.bytesIn = raw?.length ?? 0;
     const isJson = raw !== undefined && raw.length > 0 && String(req.headers['content-type'] ?? '').includes('json');
     const json = isJson ? tryParseJson(raw) : undefined;

@@ -10,6 +10,7 @@ import { GatewayMetrics } from '../observability/metrics.ts';
 import { logRequest } from '../observability/request-log.ts';
 import { Router } from '../routing/router.ts';
 import { UpstreamClient } from '../upstream/client.ts';
+import { applyClientLimits } from './client-connections.ts';
 import { createContext, type RequestContext } from './context.ts';
 import { Cors } from './cors.ts';
 import { asGatewayError, sendError } from './error-response.ts';
@@ -151,7 +152,12 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     }
   };
 
-  const server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
+  const server = createServer(
+    // Node checks headersTimeout/requestTimeout on this interval: keep it well under the timeouts.
+    { noDelay: true, connectionsCheckingInterval: Math.min(1000, Math.ceil(config.clientHeadersTimeoutMs / 4)) },
+    (req, res) => void handle(req, res),
+  );
+  applyClientLimits(server, config);
 
   return {
     server,
