@@ -198,6 +198,8 @@ function nestingExceeds(raw: Buffer, max: number): boolean {
   return false;
 }
 
+const MAX_FALLBACK_TARGETS = 5;
+
 /** X-Gateway-Fallback: `provider/model, provider/model` targets tried after the selected ones. */
 function fallbackTargets(header: string | string[] | undefined, config: Config): Candidate[] {
   if (typeof header !== 'string') return [];
@@ -216,6 +218,12 @@ function fallbackTargets(header: string | string[] | undefined, config: Config):
     }
     targets.push({ provider, model: split.model });
   }
+  // Each target may be retried: an unbounded list would fan one request out without limit.
+  if (targets.length > MAX_FALLBACK_TARGETS)
+    throw new InvalidRequestError(
+      'invalid_fallback',
+      `X-Gateway-Fallback names ${targets.length} targets; at most ${MAX_FALLBACK_TARGETS} are allowed.`,
+    );
   return targets;
 }
 
