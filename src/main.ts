@@ -5,7 +5,7 @@ import { loadCatalog } from './catalog/load.ts';
 import { type CliOptions, HELP, parseCli } from './cli/args.ts';
 import { type Config, ConfigError, loadConfig, withUnavailableProviders } from './config/config.ts';
 import { environmentWithEnvFile } from './config/env-file.ts';
-import { createLogger, type Logger } from './observability/logger.ts';
+import { createLogger, type Logger, stdoutDestination } from './observability/logger.ts';
 import type { Env } from './providers/types.ts';
 import { createGateway } from './server/server.ts';
 import { type CredentialReport, checkCredentials, unavailableProviders } from './upstream/credential-check.ts';
@@ -51,12 +51,13 @@ async function main(): Promise<void> {
   if (options.version) return void process.stdout.write(`${pkg.version}\n`);
 
   let config: Config;
+  const stdout = stdoutDestination();
   let logger: Logger;
   let catalog: Catalog;
   let credentials: CredentialReport[];
   try {
     config = loadConfig(environment(options));
-    logger = createLogger(options.check ? 'silent' : config.logLevel);
+    logger = createLogger(options.check ? 'silent' : config.logLevel, stdout);
     // Cloud providers' credential chains run once now, alongside the catalog (none without such providers).
     [catalog, credentials] = await Promise.all([
       loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger),
@@ -117,20 +118,38 @@ async function main(): Promise<void> {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    // Whatever happens to the log pipe (its reader gone: EPIPE, a flush that never completes), exit.
+    setTimeout(() => {
+      stdout.destroy();
+      process.exit(0);
+    }, config.shutdownTimeoutMs + 2000).unref();
+    // The last lines get half a second to drain; a reader that is gone (EAGAIN forever on a full
+    // pipe) must not hold the exit: pino's exit hook would spin in flushSync on it.
+    const exit = (code: number) => {
+      const giveUp = setTimeout(() => {
+        stdout.destroy();
+        process.exit(code);
+      }, 500);
+      stdout.flush(() => {
+        clearTimeout(giveUp);
+        stdout.destroy(); // written: nothing left for the exit hook's flushSync to spin on
+        process.exit(code);
+      });
+    };
     logger.info({ signal }, 'shutting down');
     gateway.close().then(
       () => {
         logger.info('stopped');
-        logger.flush();
-        process.exit(0);
+        exit(0);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        logger.flush();
-        process.exit(1);
+        exit(1);
       },
     );
   };
+  // A log pipe whose reader is gone must not take the process down mid-request.
+  stdout.on('error', () => {});
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

@@ -20,6 +20,9 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? stdoutDestination(),
   );
 }
+
+/** Asynchronous writes to stdout; `destroy()` it when its reader is gone (see main.ts). */
+export const stdoutDestination = () => pino.destination({ dest: 1, sync: false });

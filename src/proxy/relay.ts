@@ -78,6 +78,7 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
   #clientGone = false;
   /** Over: finished, or given up (for another attempt, or answered as an error). */
   #settled = false;
+  #finished = false;
   #headersTimer: NodeJS.Timeout | undefined;
   /** performance.now() when the provider's status line arrived: its time to first byte. */
   respondedAt: number | undefined;
@@ -91,7 +92,7 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
     });
     // The client hanging up cancels the upstream request, whatever stage it is in.
     res.once('close', () => {
-      if (res.writableFinished) return;
+      if (this.#settled) return;
       this.#clientGone = true;
       this.#abort(new Error('client disconnected'));
     });
@@ -189,12 +190,15 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
   }
 
   protected finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
     this.#settled = true;
     this.options.onFinish(this.stats);
     this.#resolve(this.stats);
   }
 
   protected writeHead(statusCode: number, headers: OutgoingHttpHeaders): void {
+    if (this.res.headersSent) return; // answered elsewhere (shutdown)
     this.res.writeHead(statusCode, headers);
     // Stream headers go out at once; when the first event follows in the same tick, with it.
     if (this.sse)
@@ -202,7 +206,8 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
   }
 
   protected write(bytes: Buffer, controller: Controller): void {
-    if (bytes.length === 0 || this.res.destroyed) return;
+    // Ended elsewhere (shutdown ends open responses itself): nothing more may be written.
+    if (bytes.length === 0 || this.res.destroyed || this.res.writableEnded) return;
     this.stats.firstByteAt ??= performance.now();
     this.stats.bytesOut += bytes.length;
     if (this.res.write(bytes) || controller.paused) return;

@@ -11,6 +11,7 @@ import { logRequest } from '../observability/request-log.ts';
 import { Router } from '../routing/router.ts';
 import { UpstreamClient } from '../upstream/client.ts';
 import { applyClientLimits } from './client-connections.ts';
+import { endOpenResponses } from './shutdown.ts';
 import { createContext, type RequestContext } from './context.ts';
 import { Cors } from './cors.ts';
 import { asGatewayError, sendError } from './error-response.ts';
@@ -65,6 +66,8 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   };
   const route = createRouteTable(deps);
   let inFlight = 0;
+  /** Responses not yet ended, for shutdown to end cleanly. */
+  const open = new Set<{ res: ServerResponse; ctx: RequestContext }>();
 
   /** Gateway key, then rate limits and budget: who is asking, and may they. */
   const admit = async (req: IncomingMessage, ctx: RequestContext, route: Route) => {
@@ -125,7 +128,10 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     ctx.clientFormat = clientFormatOf(ctx.path);
     const requestDone = metrics.requestStarted();
     let routeName = 'unknown';
+    const entry = { res, ctx };
+    open.add(entry);
     res.once('close', () => {
+      open.delete(entry);
       requestDone();
       finish(ctx, res, routeName);
     });
@@ -177,7 +183,12 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
         server.closeIdleConnections();
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
-      if (inFlight > 0) logger.warn({ inFlight }, 'shutdown timeout reached; closing remaining connections');
+      if (inFlight > 0) {
+        logger.warn({ inFlight }, 'shutdown timeout reached; ending what is left with an error');
+        endOpenResponses(open);
+        // Let the error bodies and chunked terminators reach the sockets before they are closed.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       server.closeAllConnections();
       await closed;
       await Promise.all([upstream.destroy(), limiter.close()]);

@@ -216,7 +216,11 @@ describe('fan-out and loops (issue 15 items 10, 11)', () => {
       LOG_LEVEL: 'silent',
     });
     const logger = createLogger('silent');
-    const looping = createGateway({ config, logger, catalog: await loadCatalog({}, logger) });
+    const looping = createGateway({
+      config,
+      logger,
+      catalog: await loadCatalog({ file: undefined, url: undefined }, logger),
+    });
     let seen = 0;
     looping.server.on('request', () => seen++);
     await looping.listen(own, '127.0.0.1');
