@@ -31,7 +31,31 @@ function warnings(config: Config): string[] {
   if (config.providers.size === 0) found.push('no provider is active: set a provider key such as OPENAI_API_KEY');
   if (!config.gatewayKeys)
     found.push('GATEWAY_API_KEYS is not set: anyone who can reach this port can spend the configured provider keys');
+  for (const provider of config.providers.values())
+    if (pointsAtSelf(provider.baseUrl, config))
+      found.push(
+        `provider '${provider.id}' has its base URL ${provider.baseUrl} on the gateway's own address: ` +
+          'requests to it would loop (a client-side variable such as ANTHROPIC_BASE_URL exported in this shell?)',
+      );
   return found;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '0.0.0.0', '[::]']);
+
+/** Whether a base URL reaches this gateway's own listen address. */
+function pointsAtSelf(baseUrl: string, config: Config): boolean {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return false;
+  }
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  if (port !== config.port) return false;
+  const listensEverywhere = config.host === '0.0.0.0' || config.host === '::';
+  return (
+    url.hostname === config.host || (LOOPBACK.has(url.hostname) && (listensEverywhere || LOOPBACK.has(config.host)))
+  );
 }
 
 function fail(message: string): never {
