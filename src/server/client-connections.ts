@@ -21,17 +21,20 @@ export function applyClientLimits(server: Server, config: Config): void {
   server.requestTimeout = config.clientHeadersTimeoutMs + config.clientBodyTimeoutMs;
   server.keepAliveTimeout = config.clientIdleTimeoutMs;
   const busy = new WeakSet<Socket>();
+  // One timeout listener per connection: a silent one before its first request (or between
+  // requests) is closed; while a request is in flight the timer is off.
   server.on('connection', (socket: Socket) => {
     socket.setTimeout(config.clientHeadersTimeoutMs, () => {
       if (!busy.has(socket)) socket.destroy();
     });
   });
   server.on('request', (req, res) => {
-    busy.add(req.socket);
-    req.socket.setTimeout(0);
+    const socket = req.socket;
+    busy.add(socket);
+    socket.setTimeout(0);
     res.once('close', () => {
-      busy.delete(req.socket);
-      req.socket.setTimeout(config.clientIdleTimeoutMs, () => !busy.has(req.socket) && req.socket.destroy());
+      busy.delete(socket);
+      if (!socket.destroyed) socket.setTimeout(config.clientIdleTimeoutMs);
     });
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
