@@ -22,8 +22,11 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
   ctx.droppedParams = exchange?.dropped.length ? exchange.dropped : undefined;
   const started = performance.now();
   const attempts = (ctx.attempts ??= []);
-  const record = (outcome: string) =>
-    attempts.push({ provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) });
+  const record = (outcome: string) => {
+    const done = { provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) };
+    attempts.push(done);
+    deps.logger?.debug({ requestId: ctx.id, attempt: attempts.length, ...done, lastChance }, 'attempt');
+  };
   const extraHeaders = {
     ...ctx.responseHeaders,
     'x-request-id': ctx.id,

@@ -63,6 +63,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     metrics,
     metricsText: () => metrics.render(),
     router: new Router(config.routing, catalog),
+    logger,
   };
   const route = createRouteTable(deps);
   let inFlight = 0;

@@ -162,6 +162,10 @@ describe('faults that already held', () => {
     const result = await postJson(`${gw.url}/v1/chat/completions`, chat());
     expect(result.status).toBe(502);
     expect(result.json.error.code).toBe('upstream_unreachable');
+    // LOG_LEVEL=debug: one line per attempt with its target and outcome (issue 15 item 17).
+    const lines = gw.logs.filter((line) => line.msg === 'attempt' && line.outcome === 'upstream_unreachable');
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    expect(lines[0]).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', attempt: 1 });
   });
 
   it('a reset mid-body of a JSON answer is a 502, asked once', async () => {
