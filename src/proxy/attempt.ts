@@ -25,7 +25,7 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
   const record = (outcome: string) => {
     const done = { provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) };
     attempts.push(done);
-    deps.logger?.debug({ requestId: ctx.id, attempt: attempts.length, ...done, lastChance }, 'attempt');
+    deps.logger?.debug({ request: ctx.id, attempt: attempts.length, ...done, lastChance }, 'attempt');
   };
   const extraHeaders = {
     ...ctx.responseHeaders,
