@@ -195,3 +195,15 @@ export class UpstreamMalformedError extends GatewayError {
     );
   }
 }
+
+/** A provider's answer larger than the gateway holds (MAX_RESPONSE_BYTES, or one SSE event's limit). */
+export class UpstreamTooLargeError extends GatewayError {
+  constructor(provider: string, what: string, limit: number) {
+    super(
+      502,
+      'upstream_too_large',
+      `Provider '${provider}' sent ${what} over ${limit} bytes, more than the gateway holds.`,
+      'upstream_error',
+    );
+  }
+}

@@ -2,13 +2,13 @@
 import './cli/node-version.ts';
 import type { AddressInfo } from 'node:net';
 import pkg from '../package.json' with { type: 'json' };
-import { banner, startupFacts } from './cli/banner.ts';
 import type { Catalog } from './catalog/catalog.ts';
 import { loadCatalog } from './catalog/load.ts';
 import { type CliOptions, HELP, parseCli } from './cli/args.ts';
+import { banner, startupFacts } from './cli/banner.ts';
 import { type Config, ConfigError, loadConfig, withUnavailableProviders } from './config/config.ts';
 import { environmentWithEnvFile } from './config/env-file.ts';
-import { createLogger, type LogFormat, type Logger } from './observability/logger.ts';
+import { createLogger, type LogFormat, type Logger, stdoutDestination } from './observability/logger.ts';
 import type { Env } from './providers/types.ts';
 import { createGateway } from './server/server.ts';
 import { type CredentialReport, checkCredentials, unavailableProviders } from './upstream/credential-check.ts';
@@ -40,7 +40,31 @@ function warnings(config: Config): string[] {
         ? 'GATEWAY_API_KEYS is not set: listening on 127.0.0.1 only; set a key before exposing the gateway (HOST)'
         : 'GATEWAY_API_KEYS is not set: anyone who can reach this port can spend the configured provider keys',
     );
+  for (const provider of config.providers.values())
+    if (pointsAtSelf(provider.baseUrl, config))
+      found.push(
+        `provider '${provider.id}' has its base URL ${provider.baseUrl} on the gateway's own address: ` +
+          'requests to it would loop (a client-side variable such as ANTHROPIC_BASE_URL exported in this shell?)',
+      );
   return found;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '0.0.0.0', '[::]']);
+
+/** Whether a base URL reaches this gateway's own listen address. */
+function pointsAtSelf(baseUrl: string, config: Config): boolean {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return false;
+  }
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  if (port !== config.port) return false;
+  const listensEverywhere = config.host === '0.0.0.0' || config.host === '::';
+  return (
+    url.hostname === config.host || (LOOPBACK.has(url.hostname) && (listensEverywhere || LOOPBACK.has(config.host)))
+  );
 }
 
 function fail(message: string): never {
@@ -60,6 +84,7 @@ async function main(): Promise<void> {
   if (options.version) return void process.stdout.write(`${pkg.version}\n`);
 
   let config: Config;
+  const stdout = stdoutDestination();
   let logger: Logger;
   let catalog: Catalog;
   let credentials: CredentialReport[];
@@ -67,7 +92,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig(environment(options));
     format = config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
-    logger = createLogger(options.check ? 'silent' : config.logLevel, undefined, format);
+    logger = createLogger(options.check ? 'silent' : config.logLevel, stdout, format);
     // Cloud providers' credential chains run once now, alongside the catalog (none without such providers).
     [catalog, credentials] = await Promise.all([
       loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger),
@@ -139,20 +164,38 @@ async function main(): Promise<void> {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    // Whatever happens to the log pipe (its reader gone: EPIPE, a flush that never completes), exit.
+    setTimeout(() => {
+      stdout.destroy();
+      process.exit(0);
+    }, config.shutdownTimeoutMs + 2000).unref();
+    // The last lines get half a second to drain; a reader that is gone (EAGAIN forever on a full
+    // pipe) must not hold the exit: pino's exit hook would spin in flushSync on it.
+    const exit = (code: number) => {
+      const giveUp = setTimeout(() => {
+        stdout.destroy();
+        process.exit(code);
+      }, 500);
+      stdout.flush(() => {
+        clearTimeout(giveUp);
+        stdout.destroy(); // written: nothing left for the exit hook's flushSync to spin on
+        process.exit(code);
+      });
+    };
     logger.info({ signal }, 'shutting down');
     gateway.close().then(
       () => {
         logger.info('stopped');
-        logger.flush();
-        process.exit(0);
+        exit(0);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        logger.flush();
-        process.exit(1);
+        exit(1);
       },
     );
   };
+  // A log pipe whose reader is gone must not take the process down mid-request.
+  stdout.on('error', () => {});
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

@@ -1,5 +1,5 @@
-import { GatewayError, InvalidRequestError } from '../errors.ts';
 import type { Config } from '../config/config.ts';
+import { GatewayError, InvalidRequestError } from '../errors.ts';
 import type { Router } from '../routing/router.ts';
 import type { RequestLog } from '../store/request-log.ts';
 import type { RequestStore } from '../store/store.ts';

@@ -32,7 +32,7 @@ export class AdminGuard {
         'A valid admin key (ADMIN_API_KEYS) is required.',
         'authentication_error',
       );
-    return name;
+    return name.name;
   }
 
   /** Whether the headers carry an admin key (never true without ADMIN_API_KEYS). */

@@ -39,6 +39,12 @@ export interface Config extends ObservabilityConfig {
   readonly streamIdleTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly shutdownTimeoutMs: number;
+  /** Hardening limits (docs/operations.md): client timeouts, answer size, hops. */
+  readonly clientHeadersTimeoutMs: number;
+  readonly clientBodyTimeoutMs: number;
+  readonly clientIdleTimeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly maxHops: number;
   /** JSON file in LiteLLM's price-map format whose entries add to or replace built-in ones. */
   readonly catalogFile: string | undefined;
   /** Where to fetch a fresh copy of the whole catalog source at start-up. */
@@ -126,6 +132,11 @@ const gatewaySchema = z.object({
   STREAM_IDLE_TIMEOUT_MS: optional(integer(1, MS_PER_DAY)),
   MAX_BODY_BYTES: optional(integer(1, 2 ** 31)),
   SHUTDOWN_TIMEOUT_MS: optional(integer(0, MS_PER_DAY)),
+  CLIENT_HEADERS_TIMEOUT_MS: optional(integer(1, MS_PER_DAY)),
+  CLIENT_BODY_TIMEOUT_MS: optional(integer(1, MS_PER_DAY)),
+  CLIENT_IDLE_TIMEOUT_MS: optional(integer(1, MS_PER_DAY)),
+  MAX_RESPONSE_BYTES: optional(integer(1, 2 ** 31)),
+  MAX_HOPS: optional(integer(1, 100)),
   CATALOG_FILE: optional(z.string()),
   CATALOG_URL: optional(httpUrl),
   GATEWAY_API_KEYS: optional(z.string()),
@@ -218,6 +229,11 @@ export function loadConfig(env: Env): Config {
     streamIdleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS ?? 120_000,
     maxBodyBytes: settings.MAX_BODY_BYTES ?? 20 * 1024 * 1024,
     shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS ?? 30_000,
+    clientHeadersTimeoutMs: settings.CLIENT_HEADERS_TIMEOUT_MS ?? 30_000,
+    clientBodyTimeoutMs: settings.CLIENT_BODY_TIMEOUT_MS ?? 60_000,
+    clientIdleTimeoutMs: settings.CLIENT_IDLE_TIMEOUT_MS ?? 65_000,
+    maxResponseBytes: settings.MAX_RESPONSE_BYTES ?? 64 * 1024 * 1024,
+    maxHops: settings.MAX_HOPS ?? 3,
     catalogFile: settings.CATALOG_FILE,
     catalogUrl: settings.CATALOG_URL,
     providers,

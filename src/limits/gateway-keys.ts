@@ -45,29 +45,33 @@ export class GatewayKeys {
   }
 
   /**
-   * The name of the key the request carries, or undefined. `X-Gateway-Key` wins when present (it is
-   * what pass-through clients use, their `Authorization` belonging to the provider); otherwise a
-   * Bearer token or `x-api-key`, so either SDK can use the gateway key as its apiKey.
+   * The key the request carries: its name, and the header that carried it (in pass-through mode
+   * that header is dropped, the others belong to the provider). Every header a key may travel in is
+   * tried — `X-Gateway-Key`, a Bearer token, `x-api-key` — so a client whose SDK sends its own
+   * `Authorization` next to the gateway key in `x-api-key` still gets in.
    */
-  authenticate(headers: IncomingHttpHeaders): string | undefined {
-    const presented = candidate(headers);
-    if (presented === undefined) return undefined;
-    const presentedDigest = digest(presented);
-    let match: string | undefined;
-    // No early exit: the time taken does not depend on which key matched.
-    for (const key of this.#keys)
-      if (timingSafeEqual(key.digest, presentedDigest) && match === undefined) match = key.name;
-    return match;
+  authenticate(headers: IncomingHttpHeaders): { name: string; header: string } | undefined {
+    let found: { name: string; header: string } | undefined;
+    for (const [header, presented] of candidates(headers)) {
+      const presentedDigest = digest(presented);
+      // No early exit: the time taken does not depend on which key matched.
+      for (const key of this.#keys)
+        if (timingSafeEqual(key.digest, presentedDigest) && found === undefined) found = { name: key.name, header };
+    }
+    return found;
   }
 }
 
-function candidate(headers: IncomingHttpHeaders): string | undefined {
+function candidates(headers: IncomingHttpHeaders): [string, string][] {
+  const found: [string, string][] = [];
   const gatewayKey = headers['x-gateway-key'];
-  if (typeof gatewayKey === 'string') return gatewayKey.trim();
+  if (typeof gatewayKey === 'string') found.push(['x-gateway-key', gatewayKey.trim()]);
   const authorization = headers.authorization;
-  if (typeof authorization === 'string' && /^bearer /i.test(authorization)) return authorization.slice(7).trim();
+  if (typeof authorization === 'string' && /^bearer /i.test(authorization))
+    found.push(['authorization', authorization.slice(7).trim()]);
   const apiKey = headers['x-api-key'];
-  return typeof apiKey === 'string' ? apiKey.trim() : undefined;
+  if (typeof apiKey === 'string') found.push(['x-api-key', apiKey.trim()]);
+  return found;
 }
 
 const digest = (key: string) => createHash('sha256').update(key).digest();

@@ -16,7 +16,9 @@ export type LogFormat = 'pretty' | 'json';
  * measured), and tests scan every log line for the keys they configure.
  */
 export function createLogger(level: LogLevel, destination?: DestinationStream, format: LogFormat = 'json'): Logger {
-  const out = destination ?? pino.destination({ dest: 1, sync: false });
+  const out = destination ?? stdoutDestination();
+  const toTerminal =
+    (destination === undefined || (destination as { fd?: number }).fd === 1) && Boolean(process.stdout.isTTY);
   return pino(
     {
       level,
@@ -24,9 +26,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream, f
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    format === 'pretty'
-      ? prettyStream(out, !destination && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)
-      : out,
+    format === 'pretty' ? prettyStream(out, toTerminal && !process.env.NO_COLOR) : out,
   );
 }
 
@@ -94,3 +94,6 @@ function prettyStream(out: DestinationStream, colour: boolean): DestinationStrea
     flushSync: () => stream.flushSync?.(),
   });
 }
+
+/** Asynchronous writes to stdout; `destroy()` it when its reader is gone (see main.ts). */
+export const stdoutDestination = () => pino.destination({ dest: 1, sync: false });

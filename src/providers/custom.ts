@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { jsonErrorAt } from '../config/json-error.ts';
 import type { CatalogEntry } from '../catalog/types.ts';
+import { jsonErrorAt } from '../config/json-error.ts';
 import { anthropicProvider } from './anthropic/index.ts';
 import { hideSecrets, joinUrl, withQuery } from './define.ts';
 import type { Provider } from './types.ts';

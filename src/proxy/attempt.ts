@@ -24,8 +24,10 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
   const attempts = (ctx.attempts ??= []);
   const trace = ctx.trace?.attempt({ provider: provider.id, model, number: attempts.length + 1 });
   const record = (outcome: string) => {
-    attempts.push({ provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) });
+    const done = { provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) };
+    attempts.push(done);
     trace?.end(outcome);
+    deps.logger?.debug({ request: ctx.id, attempt: attempts.length, ...done, lastChance }, 'attempt');
   };
   const extraHeaders = {
     ...ctx.responseHeaders,
@@ -56,6 +58,8 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
       streamErrorEvent: CLIENT_FORMATS[ctx.clientFormat].streamErrorEvent,
       retryable: lastChance ? undefined : isRetryableStatus,
       headersTimeoutMs: Math.max(1, Math.round(timeoutMs)),
+      maxResponseBytes: deps.config.maxResponseBytes,
+      providerId: provider.id,
       onFinish: (stats: RelayStats) => {
         record(String(res.statusCode));
         ctx.firstByteAt = stats.firstByteAt;
@@ -100,11 +104,11 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
     if (error instanceof RetryableResponse) {
       record(String(error.status));
       router.record(candidate, { ok: false, retryAfter: error.retryAfter });
-      return outcomeOfFailure(error, lastChance);
+      return outcomeOfFailure(error, lastChance, false);
     }
     record((error as GatewayError).code);
     router.record(candidate, { ok: false });
-    return outcomeOfFailure(error as GatewayError, lastChance);
+    return outcomeOfFailure(error as GatewayError, lastChance, relay?.respondedAt !== undefined);
   }
 }
 

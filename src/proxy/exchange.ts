@@ -4,6 +4,7 @@ import type { Pricer } from '../catalog/pricer.ts';
 import type { TokenUsage } from '../catalog/types.ts';
 import type { Config } from '../config/config.ts';
 import type { Exchange } from '../formats/translate.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { WireFormat } from '../providers/types.ts';
 import type { Router } from '../routing/router.ts';
@@ -21,6 +22,8 @@ export interface ProxyDeps {
   pricer: Pricer;
   metrics: GatewayMetrics;
   router: Router;
+  /** For the debug line each attempt writes (its target and outcome). */
+  logger?: Logger;
 }
 
 /** A request about to be proxied: its parsed JSON body (if any) and the raw bytes. */

@@ -14,7 +14,12 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'host',
   'content-length',
+  // The gateway answers `Expect: 100-continue` itself; undici refuses to send it.
+  'expect',
 ]);
+
+/** Counts the gateways a request has passed through: past MAX_HOPS it is a loop (508). */
+export const HOPS_HEADER = 'x-gateway-hops';
 
 /** Client credentials: the provider's own key is injected instead, so these never travel upstream. */
 const CLIENT_CREDENTIALS = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key']);
@@ -24,6 +29,14 @@ const GATEWAY_HEADERS = new Set(['x-provider', 'x-request-id']);
 
 function isGatewayHeader(name: string): boolean {
   return GATEWAY_HEADERS.has(name) || name.startsWith('x-gateway-');
+}
+
+/** What the headers to send upstream depend on besides the client's headers and the provider. */
+export interface OutgoingHeaderOptions {
+  /** The header that carried the gateway key: it never travels upstream, whatever its name. */
+  gatewayKeyHeader?: string | undefined;
+  /** Gateways this request has passed through so far (this one included in what is sent). */
+  hops: number;
 }
 
 /**
@@ -36,20 +49,26 @@ function isAnthropicOnly(name: string): boolean {
 }
 
 /**
- * The headers to send upstream: the client's, minus hop-by-hop and the gateway's own; the client's
- * credentials are replaced by the provider's key, unless the provider is in pass-through mode,
- * where they travel untouched. The provider's defaults fill in what the client did not send.
+ * The headers to send upstream: the client's, minus hop-by-hop (RFC 9110 §7.6.1, including those
+ * the client lists in `Connection`) and the gateway's own; the client's credentials and cookies
+ * are replaced by the provider's key, unless the provider is in pass-through mode, where they
+ * travel untouched (except the gateway key). The provider's defaults fill in what the client did
+ * not send.
  * `format` is the wire format the provider is spoken to in.
  */
 export function upstreamRequestHeaders(
   client: IncomingHttpHeaders,
   provider: Provider,
   format: WireFormat,
+  options: OutgoingHeaderOptions,
 ): Record<string, string> {
   const headers: Record<string, string> = {};
   const keepCredentials = provider.passthrough === true;
+  const listed = connectionOptions(client.connection);
   for (const name in client) {
-    if (HOP_BY_HOP.has(name) || isGatewayHeader(name) || (!keepCredentials && CLIENT_CREDENTIALS.has(name))) continue;
+    if (HOP_BY_HOP.has(name) || listed.has(name) || isGatewayHeader(name) || name === options.gatewayKeyHeader)
+      continue;
+    if (!keepCredentials && (CLIENT_CREDENTIALS.has(name) || name === 'cookie')) continue;
     if (format !== 'anthropic' && isAnthropicOnly(name)) continue;
     const value = client[name];
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
@@ -59,7 +78,30 @@ export function upstreamRequestHeaders(
   if (provider.defaultHeaders)
     for (const name in provider.defaultHeaders) headers[name] ??= provider.defaultHeaders[name] as string;
   Object.assign(headers, provider.authHeaders);
+  headers[HOPS_HEADER] = String(options.hops + 1);
   return headers;
+}
+
+/** The header names a `Connection` header lists: they describe this connection only. */
+function connectionOptions(value: string | undefined): Set<string> {
+  if (!value) return new Set();
+  return new Set(
+    value
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+export const outgoingHeaderOptions = (
+  client: IncomingHttpHeaders,
+  ctx: { gatewayKeyHeader?: string | undefined },
+): OutgoingHeaderOptions => ({ gatewayKeyHeader: ctx.gatewayKeyHeader, hops: hopsOf(client) });
+
+/** The gateways a request has passed through, from its hop header (0 when absent or unreadable). */
+export function hopsOf(client: IncomingHttpHeaders): number {
+  const value = Number(client[HOPS_HEADER]);
+  return Number.isInteger(value) && value > 0 ? value : 0;
 }
 
 /** The upstream's response headers as the client should get them. */

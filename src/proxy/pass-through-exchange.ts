@@ -3,8 +3,8 @@ import { CLIENT_FORMATS } from '../formats/index.ts';
 import type { Provider } from '../providers/types.ts';
 import type { AttemptArgs, ExchangeEnv, PreparedExchange, ProxyRequest } from './exchange.ts';
 import { usageHeaders } from './exchange.ts';
-import { upstreamRequestHeaders } from './headers.ts';
-import { PassThroughRelay } from './pass-through-relay.ts';
+import { outgoingHeaderOptions, upstreamRequestHeaders } from './headers.ts';
+import { PassThroughRelay, type PassThroughRelayOptions } from './pass-through-relay.ts';
 
 /**
  * An exchange with a provider speaking the client's wire format: the body goes byte for byte,
@@ -31,7 +31,7 @@ export function passThroughExchange(args: AttemptArgs, env: ExchangeEnv): Prepar
       url: provider.url(body.path, ctx.search, model),
       method: ctx.method,
       body: body.bytes,
-      headers: upstreamRequestHeaders(req.headers, provider, candidate.format),
+      headers: upstreamRequestHeaders(req.headers, provider, candidate.format, outgoingHeaderOptions(req.headers, ctx)),
     },
     relay: () =>
       new PassThroughRelay(args.res, {
@@ -46,12 +46,28 @@ export function passThroughExchange(args: AttemptArgs, env: ExchangeEnv): Prepar
               },
             }),
         inspectSse: (events) => streamUsage.events(events),
+        promise: promiseOf(request.apiPath, ctx.stream, ctx.clientFormat),
         onFinish: (stats) => {
           if (streamUsage.usage) env.price(streamUsage.usage, streamUsage.model);
           onFinish(stats);
         },
       }),
   };
+}
+
+/** Routes whose successful answer the gateway knows the shape of: JSON, or a stream with a final event. */
+const PROMISING_PATHS = new Set(['/chat/completions', '/completions', '/embeddings', '/messages']);
+const TERMINATORS: Readonly<Record<string, readonly Buffer[]>> = {
+  // OpenAI ends with `data: [DONE]`; a stream that fails sends an `error` object instead.
+  openai: [Buffer.from('[DONE]'), Buffer.from('"error":{')],
+  anthropic: [Buffer.from('message_stop'), Buffer.from('event: error')],
+};
+
+function promiseOf(apiPath: string, stream: boolean, clientFormat: string): PassThroughRelayOptions['promise'] {
+  if (!PROMISING_PATHS.has(apiPath)) return undefined;
+  if (!stream) return { kind: 'json' };
+  const terminators = TERMINATORS[clientFormat];
+  return terminators ? { kind: 'sse', terminators } : undefined;
 }
 
 const INCLUDE_USAGE = Buffer.from('{"stream_options":{"include_usage":true},');

@@ -1,22 +1,30 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { UpstreamMalformedError, UpstreamStreamError, UpstreamTooLargeError } from '../errors.ts';
+import { decodedBody } from './content-encoding.ts';
 import { clientResponseHeaders } from './headers.ts';
 import { type Controller, Relay, type RelayOptions, type UpstreamHeaders } from './relay.ts';
-import { SseBoundary } from './sse-boundary.ts';
-
-/** Whole JSON answers up to this size are read before they are sent on (to price them). */
-const MAX_INSPECTED_JSON_BYTES = 8 * 1024 * 1024;
+import { SseBoundary, SseEventTooLarge } from './sse-boundary.ts';
 
 export interface PassThroughRelayOptions extends RelayOptions {
-  /** Sees a successful whole-JSON answer before it is sent, and returns headers to add to it. */
+  /** Sees a successful whole-JSON answer (decoded) before it is sent, and returns headers to add to it. */
   inspectJson?: (body: Buffer) => Record<string, string>;
   /** Sees whole SSE events before they are sent, and returns the bytes to send instead. */
   inspectSse?: (events: Buffer) => Buffer;
+  /**
+   * What a successful answer must be, on routes that promise one: JSON, or an event stream that
+   * ends with one of `terminators` (e.g. `[DONE]`). Anything else is not relayed as a success.
+   */
+  promise?: { kind: 'json' } | { kind: 'sse'; terminators: readonly Buffer[] } | undefined;
 }
+
+/** What an SSE stream's first bytes may be: a field name or a comment (whitespace first is tolerated). */
+const SSE_START = /^\s*(data|event|id|retry)?:/;
 
 /**
  * Relays an answer in the client's own format: status and headers at once, then each chunk. An
  * event stream is cut at event boundaries (so an error event appended after a break parses); a
- * successful JSON answer is read whole first, to put its usage in a response header.
+ * successful JSON answer is read whole first (up to MAX_RESPONSE_BYTES), to put its usage in a
+ * response header. On the routes the gateway understands, a 200 must be what the route promises.
  */
 export class PassThroughRelay extends Relay {
   declare protected readonly options: PassThroughRelayOptions;
@@ -25,32 +33,51 @@ export class PassThroughRelay extends Relay {
   #heldBytes = 0;
   #status = 0;
   #headers: OutgoingHttpHeaders = {};
+  /** For a promised stream: whether its first bytes were checked, and whether its terminator came. */
+  #checkedStart = false;
+  #terminated = false;
 
   constructor(res: ServerResponse, options: PassThroughRelayOptions) {
     super(res, options);
   }
 
-  protected start(statusCode: number, upstreamHeaders: UpstreamHeaders): void {
+  get #promise() {
+    return this.#status < 300 ? this.options.promise : undefined;
+  }
+
+  protected start(controller: Controller, statusCode: number, upstreamHeaders: UpstreamHeaders): void {
     const headers = clientResponseHeaders(upstreamHeaders);
     const contentType = String(headers['content-type'] ?? '');
+    this.#status = statusCode;
+    const promise = this.#promise;
     this.sse = contentType.startsWith('text/event-stream');
+    if (promise && (promise.kind === 'sse') !== this.sse) {
+      const due = promise.kind === 'sse' ? 'an event stream' : 'JSON';
+      this.fail(
+        controller,
+        this.#malformed(`a ${statusCode} with content-type '${contentType || 'none'}' where ${due} was due`),
+      );
+      return;
+    }
     if (this.sse) {
       // An SSE body may end differently from the upstream's if it breaks off (error event appended).
       delete headers['content-length'];
       headers['cache-control'] ??= 'no-cache';
       headers['x-accel-buffering'] = 'no';
-      this.#boundary = new SseBoundary();
+      this.#boundary = new SseBoundary(this.options.maxResponseBytes);
     }
     Object.assign(headers, this.options.extraHeaders);
-    this.#status = statusCode;
     this.#headers = headers;
-    if (
-      this.options.inspectJson &&
-      !this.sse &&
-      statusCode < 300 &&
-      contentType.includes('json') &&
-      Number(headers['content-length'] ?? 0) <= MAX_INSPECTED_JSON_BYTES
-    ) {
+    const isJson = contentType.includes('json');
+    if (promise?.kind === 'json' && !isJson) {
+      this.fail(controller, this.#malformed(`a ${statusCode} with content-type '${contentType}' where JSON was due`));
+      return;
+    }
+    if (this.options.inspectJson && !this.sse && statusCode < 300 && isJson) {
+      if (Number(headers['content-length'] ?? 0) > this.options.maxResponseBytes) {
+        this.fail(controller, this.#tooLargeError());
+        return;
+      }
       this.#held = [];
       return;
     }
@@ -61,35 +88,86 @@ export class PassThroughRelay extends Relay {
     if (this.#held) {
       this.#held.push(chunk);
       this.#heldBytes += chunk.length;
-      if (this.#heldBytes <= MAX_INSPECTED_JSON_BYTES) return;
-      // Too big to hold: send what we have and stream the rest, unpriced.
-      this.writeHead(this.#status, this.#headers);
-      const held = Buffer.concat(this.#held);
-      this.#held = undefined;
-      this.write(held, controller);
+      if (this.#heldBytes > this.options.maxResponseBytes) this.fail(controller, this.#tooLargeError());
       return;
     }
-    let bytes = this.#boundary ? this.#boundary.push(chunk) : chunk;
-    if (this.#boundary && this.options.inspectSse && bytes.length) bytes = this.options.inspectSse(bytes);
-    this.write(bytes, controller);
+    if (!this.#boundary) {
+      this.write(chunk, controller);
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = this.#boundary.push(chunk);
+    } catch (error) {
+      if (!(error instanceof SseEventTooLarge)) throw error;
+      this.fail(controller, new UpstreamTooLargeError(this.options.providerId, 'an SSE event', error.limit));
+      return;
+    }
+    this.#relayEvents(bytes, controller);
+  }
+
+  #malformed(detail: string) {
+    return new UpstreamMalformedError(this.options.providerId, detail);
+  }
+
+  #tooLargeError() {
+    return new UpstreamTooLargeError(this.options.providerId, 'an answer', this.options.maxResponseBytes);
+  }
+
+  #relayEvents(events: Buffer, controller: Controller): void {
+    if (events.length === 0) return;
+    const promise = this.#promise;
+    if (promise?.kind === 'sse') {
+      if (!this.#checkedStart) {
+        this.#checkedStart = true;
+        if (!SSE_START.test(events.subarray(0, 64).toString('latin1'))) {
+          this.fail(controller, this.#malformed('an event stream that is not SSE'));
+          return;
+        }
+      }
+      if (!this.#terminated) this.#terminated = promise.terminators.some((t) => events.includes(t));
+    }
+    this.write(this.options.inspectSse ? this.options.inspectSse(events) : events, controller);
   }
 
   protected end(controller: Controller): void {
     if (this.#held) {
       const body = this.#held.length === 1 ? (this.#held[0] as Buffer) : Buffer.concat(this.#held, this.#heldBytes);
+      this.#held = undefined;
+      if (this.#promise?.kind === 'json' && !looksLikeJson(body, this.#headers['content-encoding'])) {
+        this.fail(controller, this.#malformed('a body that is not JSON'));
+        return;
+      }
       let added: Record<string, string> = {};
       try {
-        added = this.options.inspectJson?.(body) ?? {};
+        const decoded = decodedBody(body, this.#headers['content-encoding'], this.options.maxResponseBytes);
+        added = this.options.inspectJson?.(decoded) ?? {};
       } catch {
         // A body that does not parse is still the provider's answer: send it on unpriced.
       }
       this.writeHead(this.#status, { ...this.#headers, ...added, 'content-length': body.length });
       this.write(body, controller);
-    } else {
-      const tail = this.#boundary?.flush();
-      if (tail) this.write(this.options.inspectSse ? this.options.inspectSse(tail) : tail, controller);
+    } else if (this.#boundary) {
+      const tail = this.#boundary.flush();
+      if (tail) this.#relayEvents(tail, controller);
+      const promise = this.#promise;
+      if (promise?.kind === 'sse' && !this.#terminated && !this.res.writableEnded) {
+        this.fail(
+          controller,
+          new UpstreamStreamError(this.options.providerId, 'the stream ended without its final event'),
+        );
+        return;
+      }
     }
+    if (this.res.writableEnded) return;
     this.finish();
     this.res.end();
   }
+}
+
+/** A body whose first byte opens a JSON object or array (an HTML error page does not). */
+function looksLikeJson(body: Buffer, encoding: unknown): boolean {
+  if (encoding && encoding !== 'identity') return true; // compressed: judged when decoded for its usage
+  const text = body.subarray(0, 64).toString('latin1').trimStart();
+  return text.startsWith('{') || text.startsWith('[');
 }

@@ -10,6 +10,7 @@ import type { RequestEstimate } from '../routing/strategies.ts';
 import type { RequestContext } from '../server/context.ts';
 import { attempt } from './attempt.ts';
 import type { PreparedCandidate, ProxyDeps, ProxyRequest, ReadRequest } from './exchange.ts';
+import { hopsOf } from './headers.ts';
 import { runAttemptPlan } from './retry-policy.ts';
 
 export type { ProxyDeps, ProxyRequest } from './exchange.ts';
@@ -31,6 +32,14 @@ export async function proxyRequest(
   deps: ProxyDeps,
 ): Promise<void> {
   const { config, router } = deps;
+  // A base URL pointing back at a gateway (this one, or one that points back here) is a loop.
+  if (hopsOf(req.headers) >= config.maxHops)
+    throw new GatewayError(
+      508,
+      'loop_detected',
+      `The request has passed through ${config.maxHops} gateways (x-gateway-hops): a provider's base URL points back at a gateway.`,
+      'upstream_error',
+    );
   const requestedModel = typeof proxied.json?.model === 'string' ? proxied.json.model : undefined;
   const request: ReadRequest = {
     ...proxied,
@@ -156,8 +165,13 @@ const CAPABILITY_OF_PATH: Readonly<Record<string, 'embeddings' | 'images'>> = {
   '/images/generations': 'images',
 };
 
+/** Deeper than any real request (tool schemas nest a few dozen levels); re-serialising deeper overflows the stack. */
+const MAX_JSON_DEPTH = 128;
+
 /** Parses a JSON request body into an object, or explains why it is not one. */
 export function parseJsonBody(raw: Buffer): Record<string, unknown> {
+  if (nestingExceeds(raw, MAX_JSON_DEPTH))
+    throw new InvalidRequestError('invalid_json', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
   let value: unknown;
   try {
     value = JSON.parse(raw.toString('utf8'));
@@ -170,6 +184,25 @@ export function parseJsonBody(raw: Buffer): Record<string, unknown> {
   }
   return value as Record<string, unknown>;
 }
+
+/** Whether JSON text opens more than `max` objects/arrays at once (one linear pass, strings skipped). */
+function nestingExceeds(raw: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const byte = raw[i];
+    if (inString) {
+      if (byte === 0x5c /* \ */) i++;
+      else if (byte === 0x22 /* " */) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b /* { */ || byte === 0x5b /* [ */) {
+      if (++depth > max) return true;
+    } else if (byte === 0x7d /* } */ || byte === 0x5d /* ] */) depth--;
+  }
+  return false;
+}
+
+const MAX_FALLBACK_TARGETS = 5;
 
 /** X-Gateway-Fallback: `provider/model, provider/model` targets tried after the selected ones. */
 function fallbackTargets(header: string | string[] | undefined, config: Config): Candidate[] {
@@ -189,6 +222,12 @@ function fallbackTargets(header: string | string[] | undefined, config: Config):
     }
     targets.push({ provider, model: split.model });
   }
+  // Each target may be retried: an unbounded list would fan one request out without limit.
+  if (targets.length > MAX_FALLBACK_TARGETS)
+    throw new InvalidRequestError(
+      'invalid_fallback',
+      `X-Gateway-Fallback names ${targets.length} targets; at most ${MAX_FALLBACK_TARGETS} are allowed.`,
+    );
   return targets;
 }
 

@@ -33,6 +33,10 @@ export interface RelayOptions {
    * share of each candidate kept to the millisecond.
    */
   headersTimeoutMs: number;
+  /** The most of an answer held in memory (MAX_RESPONSE_BYTES): a whole body, or one SSE event. */
+  maxResponseBytes: number;
+  /** The provider's id, for error messages. */
+  providerId: string;
 }
 
 /** The provider answered with a status worth another attempt; nothing was sent to the client. */
@@ -74,6 +78,7 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
   #clientGone = false;
   /** Over: finished, or given up (for another attempt, or answered as an error). */
   #settled = false;
+  #finished = false;
   #headersTimer: NodeJS.Timeout | undefined;
   /** performance.now() when the provider's status line arrived: its time to first byte. */
   respondedAt: number | undefined;
@@ -87,7 +92,7 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
     });
     // The client hanging up cancels the upstream request, whatever stage it is in.
     res.once('close', () => {
-      if (res.writableFinished) return;
+      if (this.#settled) return;
       this.#clientGone = true;
       this.#abort(new Error('client disconnected'));
     });
@@ -98,7 +103,7 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
   }
 
   /** What to do with the status line of an answer that is relayed. */
-  protected abstract start(statusCode: number, headers: UpstreamHeaders): void;
+  protected abstract start(controller: Controller, statusCode: number, headers: UpstreamHeaders): void;
   protected abstract data(controller: Controller, chunk: Buffer): void;
   /** The provider's body is complete: send what is left, then `finish()` and end the response. */
   protected abstract end(controller: Controller): void;
@@ -131,7 +136,7 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
       return;
     }
     this.#started = true;
-    this.start(statusCode, upstreamHeaders);
+    this.start(controller, statusCode, upstreamHeaders);
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
@@ -154,6 +159,22 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
       this.giveUp(failure); // nothing sent yet: a plain error response
       return;
     }
+    this.#endWith(failure);
+  }
+
+  /**
+   * The answer cannot be relayed further (unreadable, too large, incomplete): before any byte
+   * reached the client the attempt ends with `failure` (answered in the client's error shape);
+   * after, a stream ends with an error event, any other body is cut (its length would lie).
+   */
+  protected fail(controller: Controller, failure: GatewayError): void {
+    if (!this.res.headersSent) this.giveUp(failure);
+    else this.#endWith(failure);
+    controller.abort(new Error(failure.message));
+  }
+
+  /** Ends a response that has started: an error event on a stream, a cut connection otherwise. */
+  #endWith(failure: GatewayError): void {
     this.stats.error = failure;
     const event = this.sse ? this.options.streamErrorEvent(failure) : undefined;
     if (event) this.stats.bytesOut += event.length;
@@ -169,12 +190,15 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
   }
 
   protected finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
     this.#settled = true;
     this.options.onFinish(this.stats);
     this.#resolve(this.stats);
   }
 
   protected writeHead(statusCode: number, headers: OutgoingHttpHeaders): void {
+    if (this.res.headersSent) return; // answered elsewhere (shutdown)
     this.res.writeHead(statusCode, headers);
     // Stream headers go out at once; when the first event follows in the same tick, with it.
     if (this.sse)
@@ -182,7 +206,8 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
   }
 
   protected write(bytes: Buffer, controller: Controller): void {
-    if (bytes.length === 0 || this.res.destroyed) return;
+    // Ended elsewhere (shutdown ends open responses itself): nothing more may be written.
+    if (bytes.length === 0 || this.res.destroyed || this.res.writableEnded) return;
     this.stats.firstByteAt ??= performance.now();
     this.stats.bytesOut += bytes.length;
     if (this.res.write(bytes) || controller.paused) return;

@@ -28,11 +28,17 @@ export interface AttemptOutcome {
 /**
  * What a failed attempt means for the plan: a retryable status is retried on the same target; a
  * connection refused will be refused again (next target), a timeout may pass on the next try.
- * Anything else, or any failure on the last chance, is the answer: thrown.
+ * A failure after the provider answered a status (a body that stalls or breaks) is never retried:
+ * the provider took the request and may bill it. Anything else, or any failure on the last
+ * chance, is the answer: thrown.
  */
-export function outcomeOfFailure(error: GatewayError | RetryableResponse, lastChance: boolean): AttemptOutcome {
+export function outcomeOfFailure(
+  error: GatewayError | RetryableResponse,
+  lastChance: boolean,
+  providerAnswered: boolean,
+): AttemptOutcome {
   if (error instanceof RetryableResponse) return { done: false, retrySameTarget: true, retryAfter: error.retryAfter };
-  if (lastChance || !RETRYABLE_CODES.has(error.code)) throw error;
+  if (lastChance || providerAnswered || !RETRYABLE_CODES.has(error.code)) throw error;
   return { done: false, retrySameTarget: error.code === 'upstream_timeout', failure: error };
 }
 

@@ -1,31 +1,73 @@
 const LF_LF = Buffer.from('\n\n');
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
+/** Bytes of a previous chunk a separator may start in. */
+const OVERLAP = CRLF_CRLF.length - 1;
+const EMPTY = Buffer.alloc(0);
+
+/** One event grew past the limit without ending: the stream cannot be relayed event by event. */
+export class SseEventTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`an SSE event over ${limit} bytes`);
+  }
+}
 
 /**
  * Cuts a byte stream at Server-Sent-Event boundaries, so that what has been written to the client
  * always ends between two events. If the upstream then breaks off, the gateway can append an
  * error event that parses, instead of gluing it to half an event.
+ *
+ * Linear in the bytes pushed: each chunk is scanned once (plus the few bytes of the previous one a
+ * separator may straddle), and an incomplete event is kept as a list of chunks, never re-joined
+ * until it ends. One event may not exceed `maxEventBytes`.
  */
 export class SseBoundary {
-  #pending: Buffer | undefined;
+  readonly #maxEventBytes: number;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+
+  constructor(maxEventBytes = Number.POSITIVE_INFINITY) {
+    this.#maxEventBytes = maxEventBytes;
+  }
 
   /** Returns the complete events now available (possibly empty); keeps any incomplete tail. */
   push(chunk: Buffer): Buffer {
-    const data = this.#pending ? Buffer.concat([this.#pending, chunk]) : chunk;
-    const end = Math.max(endOfLast(data, LF_LF), endOfLast(data, CRLF_CRLF));
-    if (end === data.length) {
-      this.#pending = undefined;
-      return data;
+    const overlap = Math.min(OVERLAP, this.#pendingBytes);
+    const window = overlap ? Buffer.concat([this.#tail(overlap), chunk]) : chunk;
+    const end = Math.max(endOfLast(window, LF_LF), endOfLast(window, CRLF_CRLF)) - overlap;
+    if (end <= 0) {
+      this.#pending.push(chunk);
+      this.#pendingBytes += chunk.length;
+      if (this.#pendingBytes > this.#maxEventBytes) throw new SseEventTooLarge(this.#maxEventBytes);
+      return EMPTY;
     }
-    this.#pending = data.subarray(end);
-    return data.subarray(0, end);
+    const complete = this.#pending.length
+      ? Buffer.concat([...this.#pending, chunk.subarray(0, end)])
+      : chunk.subarray(0, end);
+    const rest = chunk.subarray(end);
+    this.#pending = rest.length ? [rest] : [];
+    this.#pendingBytes = rest.length;
+    return complete;
   }
 
   /** Whatever is left when the stream ends normally (a final event without its blank line). */
   flush(): Buffer | undefined {
-    const rest = this.#pending;
-    this.#pending = undefined;
+    const rest = this.#pendingBytes ? Buffer.concat(this.#pending) : undefined;
+    this.#pending = [];
+    this.#pendingBytes = 0;
     return rest;
+  }
+
+  /** The last `length` pending bytes. */
+  #tail(length: number): Buffer {
+    const parts: Buffer[] = [];
+    let have = 0;
+    for (let i = this.#pending.length - 1; i >= 0 && have < length; i--) {
+      const part = this.#pending[i] as Buffer;
+      const take = part.subarray(Math.max(0, part.length - (length - have)));
+      parts.unshift(take);
+      have += take.length;
+    }
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
 }
 

@@ -5,7 +5,7 @@ import type { RequestContext } from '../server/context.ts';
 import { type UpstreamClient, type UpstreamRequest, upstreamFailure } from '../upstream/client.ts';
 import type { AttemptArgs, ExchangeEnv, PreparedCandidate, PreparedExchange } from './exchange.ts';
 import { usageHeaders } from './exchange.ts';
-import { upstreamRequestHeaders } from './headers.ts';
+import { outgoingHeaderOptions, upstreamRequestHeaders } from './headers.ts';
 import { RetryableResponse } from './relay.ts';
 import { isRetryableStatus } from './retry-policy.ts';
 import { TranslatedRelay } from './translated-relay.ts';
@@ -21,7 +21,7 @@ export function translatedExchange(args: AttemptArgs, exchange: Exchange, env: E
   let transcoder = ctx.stream ? exchange.stream?.() : undefined;
   const onFinish = env.relayOptions.onFinish;
   const prepared: PreparedExchange = {
-    outgoing: { ...translatedRequest(req.headers, exchange, candidate, ctx.stream), method: ctx.method },
+    outgoing: { ...translatedRequest(req.headers, ctx, exchange, candidate), method: ctx.method },
     relay: () =>
       new TranslatedRelay(res, {
         ...env.relayOptions,
@@ -104,10 +104,11 @@ async function firstStep(
 /** The translated request: the exchange's path and body (adapted by the provider), JSON headers. */
 function translatedRequest(
   clientHeaders: AttemptArgs['req']['headers'],
+  ctx: RequestContext,
   exchange: Exchange,
   { provider, model, format }: AttemptArgs['candidate'],
-  stream: boolean,
 ) {
+  const stream = ctx.stream;
   let { path, body } = exchange.request;
   if (provider.adaptRequest) ({ path, body } = provider.adaptRequest({ path, body }, { model, stream }));
   // Providers that always report stream usage refuse OpenAI's request for it.
@@ -116,7 +117,7 @@ function translatedRequest(
     body = rest;
   }
   const headers = {
-    ...upstreamRequestHeaders(clientHeaders, provider, format),
+    ...upstreamRequestHeaders(clientHeaders, provider, format, outgoingHeaderOptions(clientHeaders, ctx)),
     'content-type': 'application/json',
     ...exchange.request.headers,
   };

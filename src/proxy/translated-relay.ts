@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { GatewayError } from '../errors.ts';
+import { type GatewayError, UpstreamMalformedError, UpstreamTooLargeError } from '../errors.ts';
+import { decodedBody } from './content-encoding.ts';
 import { clientResponseHeaders } from './headers.ts';
 import { type Controller, Relay, type RelayOptions, type UpstreamHeaders } from './relay.ts';
 
@@ -22,7 +23,8 @@ export interface TranslatedRelayOptions extends RelayOptions {
 
 /**
  * Relays an answer from a provider speaking another format: a stream is rewritten event by event
- * as it arrives, a whole body (answer or error) is read, then rewritten once.
+ * as it arrives, a whole body (answer or error) is read (up to MAX_RESPONSE_BYTES, decompressed
+ * if the provider compressed it anyway), then rewritten once.
  */
 export class TranslatedRelay extends Relay {
   declare protected readonly options: TranslatedRelayOptions;
@@ -31,15 +33,17 @@ export class TranslatedRelay extends Relay {
   #heldBytes = 0;
   #status = 0;
   #headers: OutgoingHttpHeaders = {};
+  #encoding: OutgoingHttpHeaders[string];
 
   constructor(res: ServerResponse, options: TranslatedRelayOptions) {
     super(res, options);
   }
 
-  protected start(statusCode: number, upstreamHeaders: UpstreamHeaders): void {
+  protected start(_controller: Controller, statusCode: number, upstreamHeaders: UpstreamHeaders): void {
     const headers = clientResponseHeaders(upstreamHeaders);
     delete headers['content-type'];
     delete headers['content-length'];
+    this.#encoding = headers['content-encoding'];
     delete headers['content-encoding'];
     Object.assign(headers, this.options.extraHeaders);
     this.#status = statusCode;
@@ -60,6 +64,11 @@ export class TranslatedRelay extends Relay {
     if (!transcoder) {
       this.#held.push(chunk);
       this.#heldBytes += chunk.length;
+      if (this.#heldBytes > this.options.maxResponseBytes)
+        this.fail(
+          controller,
+          new UpstreamTooLargeError(this.options.providerId, 'an answer', this.options.maxResponseBytes),
+        );
       return;
     }
     if (transcoder.closed) return; // the client's stream is complete; the provider's trailing bytes are moot
@@ -80,10 +89,16 @@ export class TranslatedRelay extends Relay {
       if (out) this.write(Buffer.from(out), controller);
       this.stats.error = this.#transcoder.error;
     } else {
-      const held = Buffer.concat(this.#held, this.#heldBytes);
+      let held: Buffer = Buffer.concat(this.#held, this.#heldBytes);
       this.#held = [];
       let body: string;
       let added: Record<string, string> = {};
+      try {
+        held = decodedBody(held, this.#encoding, this.options.maxResponseBytes);
+      } catch (error) {
+        this.fail(controller, new UpstreamMalformedError(this.options.providerId, (error as Error).message));
+        return;
+      }
       if (this.#status >= 300) body = this.options.error(this.#status, held);
       else {
         try {

@@ -29,6 +29,8 @@ export interface RequestContext {
   /** Who the request is for and which conversation it belongs to (X-Gateway-User / X-Gateway-Session, or the body). */
   user?: string;
   session?: string;
+  /** The request header that carried the gateway key (never forwarded, even in pass-through mode). */
+  gatewayKeyHeader?: string;
   /** Headers the gateway adds to whatever response this request gets (rate-limit state, CORS). */
   responseHeaders?: Record<string, string>;
   provider?: string;

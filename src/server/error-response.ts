@@ -27,8 +27,8 @@ export function sendError(
   };
   if (error instanceof MethodNotAllowedError) headers.allow = error.allowed.join(', ');
   if (error instanceof RateLimitError) Object.assign(headers, error.headers);
-  // The rest of an oversized body is not worth reading: close the connection after answering.
-  if (error instanceof PayloadTooLargeError) headers.connection = 'close';
+  // The rest of an oversized or stalled body is not worth reading: close the connection after answering.
+  if (error instanceof PayloadTooLargeError || error.status === 408) headers.connection = 'close';
   res.writeHead(error.status, headers);
   res.end(body);
 }

@@ -1,17 +1,33 @@
 import type { IncomingMessage } from 'node:http';
-import { PayloadTooLargeError } from '../errors.ts';
+import { GatewayError, PayloadTooLargeError } from '../errors.ts';
 
-/** Reads the whole request body, refusing it as soon as it is known to exceed `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads the whole request body, refusing it as soon as it is known to exceed `limit` bytes, or
+ * when it has not all arrived within `timeoutMs` (408: a body trickled byte by byte would hold a
+ * connection and its memory for as long as the client likes).
+ */
+export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit));
 
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      req.off('data', onData);
+      reject(
+        new GatewayError(
+          408,
+          'request_timeout',
+          `The request body did not arrive within ${timeoutMs} ms (CLIENT_BODY_TIMEOUT_MS).`,
+          'invalid_request_error',
+        ),
+      );
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        clearTimeout(timer);
         req.off('data', onData);
         req.resume(); // discard the rest; the 413 is sent with `connection: close`
         reject(new PayloadTooLargeError(limit));
@@ -20,7 +36,16 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    req.once('error', reject);
+    req.once('end', () => {
+      clearTimeout(timer);
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    });
+    // An upload the client gave up on is the client's doing, not a gateway failure.
+    const aborted = () => {
+      clearTimeout(timer);
+      reject(new GatewayError(400, 'request_aborted', 'The client aborted the request body.', 'invalid_request_error'));
+    };
+    req.once('error', aborted);
+    req.once('aborted', aborted);
   });
 }

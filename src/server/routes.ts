@@ -5,10 +5,10 @@ import { GatewayError, InvalidRequestError, MethodNotAllowedError, RouteNotFound
 import type { ClientFormat } from '../formats/index.ts';
 import { attribute } from '../observability/attribution.ts';
 import { type ProxyDeps, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
+import { capturePayloads } from '../store/payloads.ts';
 import { uiAsset } from '../ui/assets.ts';
 import type { RequestContext } from './context.ts';
 import type { ModelDirectory } from './models.ts';
-import { capturePayloads } from '../store/payloads.ts';
 import { readBody } from './read-body.ts';
 import { readiness } from './ready.ts';
 
@@ -223,7 +223,7 @@ function getModel(models: ModelDirectory): Handler {
 
 function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
   return async (req, res, ctx) => {
-    const raw = await readBody(req, deps.config.maxBodyBytes);
+    const raw = await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
     ctx.bytesIn = raw.length;
     const json = parseJsonBody(raw);
     attribute(ctx, req.headers, json);
@@ -239,10 +239,10 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
 /** Any other `/v1/*` call goes to the selected provider unchanged (files, batches, moderations…). */
 function passThrough(deps: RouteDeps): Handler {
   return async (req, res, ctx) => {
-    // Dot segments would let a client step outside the provider's API root with the gateway's key.
-    if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(ctx.path))
-      throw new InvalidRequestError('invalid_path', 'The path must not contain dot segments.');
-    const raw = BODYLESS.has(ctx.method) ? undefined : await readBody(req, deps.config.maxBodyBytes);
+    refuseEscapingPath(ctx.path);
+    const raw = BODYLESS.has(ctx.method)
+      ? undefined
+      : await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
     ctx.bytesIn = raw?.length ?? 0;
     const isJson = raw !== undefined && raw.length > 0 && String(req.headers['content-type'] ?? '').includes('json');
     const json = isJson ? tryParseJson(raw) : undefined;
@@ -250,6 +250,22 @@ function passThrough(deps: RouteDeps): Handler {
     if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
     await proxyRequest(req, res, ctx, { apiPath: ctx.path.slice(3), raw, json }, deps);
   };
+}
+
+/**
+ * Dot segments and backslashes (which WHATWG URL parsers read as `/`) would let a client step
+ * outside the provider's API root with the gateway's key: refused, raw or percent-encoded.
+ */
+function refuseEscapingPath(path: string): void {
+  if (/\\|%5c/i.test(path)) throw new InvalidRequestError('invalid_path', 'The path must not contain backslashes.');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    throw new InvalidRequestError('invalid_path', 'The path is not valid percent-encoding.');
+  }
+  if (/(^|\/)\.{1,2}(\/|$)/.test(decoded) || /\\|%5c|%2e/i.test(decoded) || !decoded.startsWith('/v1/'))
+    throw new InvalidRequestError('invalid_path', 'The path must not contain dot segments.');
 }
 
 function tryParseJson(raw: Buffer): Record<string, unknown> | undefined {

@@ -16,11 +16,13 @@ import { Router } from '../routing/router.ts';
 import { recordOf } from '../store/record.ts';
 import { RequestLog } from '../store/request-log.ts';
 import { UpstreamClient } from '../upstream/client.ts';
+import { applyClientLimits } from './client-connections.ts';
 import { createContext, type RequestContext } from './context.ts';
 import { Cors } from './cors.ts';
 import { asGatewayError, sendError } from './error-response.ts';
 import { ModelDirectory } from './models.ts';
 import { clientFormatOf, createRouteTable, type Route, type RouteDeps } from './routes.ts';
+import { endOpenResponses } from './shutdown.ts';
 
 export interface Gateway {
   /** Starts listening; resolves with the bound address. */
@@ -76,10 +78,13 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     metricsText: () => metrics.render(),
     router,
     admin: new AdminApi(config, requestLog, router),
+    logger,
   };
   const route = createRouteTable(deps);
   let inFlight = 0;
   let tracing: Tracing | undefined;
+  /** Responses not yet ended, for shutdown to end cleanly. */
+  const open = new Set<{ res: ServerResponse; ctx: RequestContext }>();
 
   /** Gateway key, then rate limits and budget: who is asking, and may they. */
   const admit = async (req: IncomingMessage, ctx: RequestContext, route: Route) => {
@@ -88,9 +93,10 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       return;
     }
     if (route.guarded && config.gatewayKeys) {
-      const name = config.gatewayKeys.authenticate(req.headers);
-      if (name === undefined) throw new AuthenticationError();
-      ctx.subject = name;
+      const key = config.gatewayKeys.authenticate(req.headers);
+      if (key === undefined) throw new AuthenticationError();
+      ctx.subject = key.name;
+      ctx.gatewayKeyHeader = key.header;
     }
     if (!route.metered) return;
     ctx.subject ??= req.socket.remoteAddress ?? 'unknown';
@@ -147,7 +153,10 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     const requestDone = metrics.requestStarted();
     let routeName = 'unknown';
     let metered = false;
+    const entry = { res, ctx };
+    open.add(entry);
     res.once('close', () => {
+      open.delete(entry);
       requestDone();
       finish(ctx, res, routeName, metered);
     });
@@ -175,7 +184,12 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     }
   };
 
-  const server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
+  const server = createServer(
+    // Node checks headersTimeout/requestTimeout on this interval: keep it well under the timeouts.
+    { noDelay: true, connectionsCheckingInterval: Math.min(1000, Math.ceil(config.clientHeadersTimeoutMs / 4)) },
+    (req, res) => void handle(req, res),
+  );
+  applyClientLimits(server, config);
 
   return {
     server,
@@ -198,7 +212,12 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
         server.closeIdleConnections();
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
-      if (inFlight > 0) logger.warn({ inFlight }, 'shutdown timeout reached; closing remaining connections');
+      if (inFlight > 0) {
+        logger.warn({ inFlight }, 'shutdown timeout reached; ending what is left with an error');
+        endOpenResponses(open);
+        // Let the error bodies and chunked terminators reach the sockets before they are closed.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       server.closeAllConnections();
       await closed;
       await Promise.all([upstream.destroy(), limiter.close(), requestLog.close(), tracing?.shutdown()]);

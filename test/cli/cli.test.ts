@@ -71,6 +71,16 @@ describe('command line', () => {
     }
   });
 
+  it("--check warns when a provider's base URL is the gateway's own address (issue 15 item 11)", () => {
+    const result = run(['--check'], {
+      PORT: '8080',
+      ANTHROPIC_API_KEY: 'sk-ant-x',
+      ANTHROPIC_BASE_URL: 'http://localhost:8080',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/warning: provider 'anthropic' has its base URL http:\/\/localhost:8080 .*loop/);
+  });
+
   it('--check exits 1 naming the invalid variable', () => {
     const result = run(['--check'], { RATE_LIMIT_RPM: 'lots' });
     expect(result.status).toBe(1);

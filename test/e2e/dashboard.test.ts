@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { CHROMIUM, renderedDom, screenshot } from '../helpers/chromium.ts';
+import { postJson, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { chatCompletion, json, MockUpstream } from '../helpers/mock-upstream.ts';
 
 /** Where a failing run leaves its screenshot (CI keeps the folder). */

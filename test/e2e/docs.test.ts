@@ -17,6 +17,18 @@ describe('documentation stays true', () => {
     expect(envExample).toMatch(new RegExp(`^# ${name}=`, 'm'));
   });
 
+  it.each([
+    'CLIENT_HEADERS_TIMEOUT_MS',
+    'CLIENT_BODY_TIMEOUT_MS',
+    'CLIENT_IDLE_TIMEOUT_MS',
+    'MAX_RESPONSE_BYTES',
+    'MAX_HOPS',
+  ])('%s is in docs/operations.md (linked from the README) and in .env.example', (name) => {
+    expect(readme).toContain('docs/operations.md');
+    expect(readFileSync('docs/operations.md', 'utf8')).toContain(`\`${name}\``);
+    expect(envExample).toMatch(new RegExp(`^# ${name}=`, 'm'));
+  });
+
   it('every <PREFIX>_AUTH_MODE is documented', () => {
     // The demo has no credentials to pass through.
     for (const p of PROVIDERS.filter((spec) => spec.id !== 'demo'))

@@ -35,7 +35,7 @@ describe('graceful shutdown', () => {
     await closing;
   });
 
-  it('cuts what is left after SHUTDOWN_TIMEOUT_MS', async () => {
+  it('ends a stream left after SHUTDOWN_TIMEOUT_MS with an error event and a clean end', async () => {
     await setUp({ SHUTDOWN_TIMEOUT_MS: '150' });
     const response = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
@@ -47,7 +47,26 @@ describe('graceful shutdown', () => {
     const started = performance.now();
     await gw.close();
     expect(performance.now() - started).toBeLessThan(500);
-    expect(await textPromise).toBeInstanceOf(Error);
+    const text = await textPromise;
+    expect(typeof text).toBe('string'); // the chunked body ended cleanly: no network error
+    expect(text).toContain('gateway_shutting_down');
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it('answers a request still waiting for its provider with a 503 at SHUTDOWN_TIMEOUT_MS', async () => {
+    await setUp({ SHUTDOWN_TIMEOUT_MS: '150' });
+    upstream.handle(() => new Promise<void>(() => {}));
+    const pending = fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
+    await sleep(50);
+    const closing = gw.close();
+    const response = await pending;
+    expect(response.status).toBe(503);
+    expect((await response.json()).error.code).toBe('gateway_shutting_down');
+    await closing;
   });
 
   it('the process exits 0 on SIGTERM', async () => {
@@ -63,5 +82,23 @@ describe('graceful shutdown', () => {
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('exits on SIGTERM even when the reader of its stdout is gone (switchyard | head)', async () => {
+    const child = spawn(process.execPath, [resolve('dist/switchyard.mjs')], {
+      cwd: mkdtempSync(join(tmpdir(), 'switchyard-sig-')),
+      env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '200' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    for (let i = 0; i < 200 && !out.includes('switchyard listening'); i++) await sleep(10);
+    expect(out).toContain('switchyard listening');
+    child.stdout.destroy(); // like `head` exiting: every later write to stdout gets EPIPE
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, sleep(5000).then(() => 'hung' as const)]);
+    if (code === 'hung') child.kill('SIGKILL');
+    expect(code).toBe(0);
   });
 });

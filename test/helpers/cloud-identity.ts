@@ -5,8 +5,9 @@
  * `lifetimeS`, counts what it issued, and registers every secret it hands out with the log and
  * response scan of gateway.ts.
  */
-import { json, MockUpstream, sleep } from './mock-upstream.ts';
+
 import { treatAsSecret } from './gateway.ts';
+import { json, MockUpstream, sleep } from './mock-upstream.ts';
 
 export interface IssuedAwsKeys {
   accessKeyId: string;

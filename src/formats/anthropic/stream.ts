@@ -4,7 +4,7 @@
  */
 
 import { GatewayError } from '../../errors.ts';
-import { incompleteStream } from '../common/errors.ts';
+import { incompleteStream, malformedEvent } from '../common/errors.ts';
 import { isObject, type Json } from '../common/json.ts';
 import { SseEventReader, sseEvent } from '../common/sse.ts';
 import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../ir.ts';
@@ -195,7 +195,9 @@ export class ChatStreamDecoder implements StreamDecoder {
     try {
       event = JSON.parse(data);
     } catch {
-      return [];
+      // Skipping it would pass a stream with a hole in it as complete (comments never get here).
+      this.#ended = true;
+      return [malformedEvent('Anthropic')];
     }
     if (!isObject(event)) return [];
     switch (event.type) {

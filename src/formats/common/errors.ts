@@ -19,6 +19,14 @@ export const incompleteStream = (format: string): Extract<StreamEvent, { type: '
   message: `The provider's ${format} stream ended before the answer was complete.`,
 });
 
+/** A stream event reporting an event of the provider's stream that could not be read. */
+export const malformedEvent = (format: string): Extract<StreamEvent, { type: 'error' }> => ({
+  type: 'error',
+  status: 502,
+  code: 'upstream_malformed',
+  message: `The provider's ${format} stream sent an event the gateway could not read.`,
+});
+
 /**
  * A provider's error body as an UpstreamErrorInfo: `read` picks the message out of the parsed JSON;
  * a body that is not JSON, or has no message, is quoted.

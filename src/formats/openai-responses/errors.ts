@@ -3,6 +3,7 @@
  * as an `error` event, which the `openai` SDK raises as an APIError.
  */
 import type { GatewayError } from '../../errors.ts';
+
 export { errorBody, errorOf } from '../openai/errors.ts';
 
 export const streamErrorEvent = (error: GatewayError): string =>

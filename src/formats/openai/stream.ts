@@ -3,7 +3,7 @@
  * writes an OpenAI client's chunks, the decoder reads an OpenAI-compatible provider's.
  */
 import { GatewayError } from '../../errors.ts';
-import { errorTypeOf, incompleteStream } from '../common/errors.ts';
+import { errorTypeOf, incompleteStream, malformedEvent } from '../common/errors.ts';
 import { isObject, type Json } from '../common/json.ts';
 import { SseEventReader, sseEvent } from '../common/sse.ts';
 import type { ChatRequest, StreamEvent, TokenUsage } from '../ir.ts';
@@ -147,7 +147,9 @@ export class ChatStreamDecoder implements StreamDecoder {
     try {
       chunk = JSON.parse(data);
     } catch {
-      return []; // keep-alive comments and non-JSON noise carry nothing
+      // Skipping it would pass a stream with a hole in it as complete (comments never get here).
+      this.#ended = true;
+      return [malformedEvent('OpenAI')];
     }
     if (!isObject(chunk)) return [];
     if (isObject(chunk.error)) {

@@ -1,5 +1,5 @@
-import { hideSecrets, joinUrl, withQuery } from '../define.ts';
 import { azureAuth, azureAuthProblems } from '../../upstream/azure-entra.ts';
+import { hideSecrets, joinUrl, withQuery } from '../define.ts';
 import type { ProviderSpec } from '../types.ts';
 
 const DEFAULT_API_VERSION = '2024-05-01-preview';

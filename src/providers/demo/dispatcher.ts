@@ -4,8 +4,8 @@
  */
 import { Dispatcher } from 'undici';
 import { GatewayError, InvalidRequestError } from '../../errors.ts';
-import { openAIFormat } from '../../formats/openai/index.ts';
 import { isObject } from '../../formats/common/json.ts';
+import { openAIFormat } from '../../formats/openai/index.ts';
 import { demoChatResponse, demoEmbeddings } from './answers.ts';
 import { demoResponse, demoResponseEvents, words } from './responses.ts';
 

@@ -1,7 +1,7 @@
 import type { CatalogEntry } from '../../catalog/types.ts';
 import { hideSecrets, joinUrl } from '../define.ts';
-import { DEMO_MODELS, DemoDispatcher } from './dispatcher.ts';
 import type { Env, ProviderSpec } from '../types.ts';
+import { DEMO_MODELS, DemoDispatcher } from './dispatcher.ts';
 
 /** Never resolved: requests to the demo are answered in-process by its dispatcher. */
 const BASE_URL = 'http://demo.switchyard.invalid/v1';

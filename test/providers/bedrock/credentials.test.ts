@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ConfigError, loadConfig } from '../../../src/config/config.ts';
-import { activeProviders, isActive } from '../../../src/providers/registry.ts';
 import bedrock from '../../../src/providers/bedrock/index.ts';
+import { activeProviders, isActive } from '../../../src/providers/registry.ts';
 
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {

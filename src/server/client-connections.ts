@@ -1,0 +1,62 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Config } from '../config/config.ts';
+import { GatewayError } from '../errors.ts';
+import { CLIENT_FORMATS } from '../formats/index.ts';
+
+/**
+ * Client-side limits on the server's connections, so that clients that send nothing, trickle
+ * their headers, or break HTTP cannot hold descriptors or get empty answers:
+ * - a connection that has not sent a whole request head within CLIENT_HEADERS_TIMEOUT_MS is
+ *   closed (Node's own headersTimeout only applies once a request has begun);
+ * - idle keep-alive connections close after CLIENT_IDLE_TIMEOUT_MS;
+ * - Node's own rejections (malformed request, headers too large, timeout) get an error body in
+ *   the OpenAI error shape (the path, hence the client's format, is unknown by then).
+ * A client that half-closes after sending is treated as gone (Node's default): a FIN cannot be
+ * told from a hang-up before the answer starts, and a hang-up must cancel the provider's work.
+ */
+export function applyClientLimits(server: Server, config: Config): void {
+  server.headersTimeout = config.clientHeadersTimeoutMs;
+  // Past this the whole request (head and body) must be in; the body has its own timer (read-body.ts).
+  server.requestTimeout = config.clientHeadersTimeoutMs + config.clientBodyTimeoutMs;
+  server.keepAliveTimeout = config.clientIdleTimeoutMs;
+  const busy = new WeakSet<Socket>();
+  // One timeout listener per connection: a silent one before its first request (or between
+  // requests) is closed; while a request is in flight the timer is off.
+  server.on('connection', (socket: Socket) => {
+    socket.setTimeout(config.clientHeadersTimeoutMs, () => {
+      if (!busy.has(socket)) socket.destroy();
+    });
+  });
+  server.on('request', (req, res) => {
+    const socket = req.socket;
+    busy.add(socket);
+    socket.setTimeout(0);
+    res.once('close', () => {
+      busy.delete(socket);
+      if (!socket.destroyed) socket.setTimeout(config.clientIdleTimeoutMs);
+    });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const code = status === 431 ? 'headers_too_large' : status === 408 ? 'request_timeout' : 'malformed_request';
+    const message =
+      status === 431
+        ? 'The request headers are too large.'
+        : status === 408
+          ? 'The request did not arrive in time (CLIENT_HEADERS_TIMEOUT_MS).'
+          : 'The request is not valid HTTP/1.1.';
+    const body = CLIENT_FORMATS.openai.errorBody(new GatewayError(status, code, message, 'invalid_request_error'));
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
