@@ -31,7 +31,7 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   const deadline = Date.now() + 10_000;
   for (;;) {
     const listening = logs.find((line) => line.msg === 'switchyard listening');
-    if (listening) return { url: `http://${listening.address as string}`, logs, stop };
+    if (listening) return { url: `http://${listening.listen as string}`, logs, stop };
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`the gateway process did not start: ${JSON.stringify(logs)}`);
