@@ -44,8 +44,8 @@ describe('configuration mistakes', () => {
 
   it('trims gateway keys around commas and after `name:`, and refuses a space inside one', () => {
     const config = loadConfig({ GATEWAY_API_KEYS: ' ops: sk-gw-1 , sk-gw-2 ' });
-    expect(config.gatewayKeys?.authenticate({ authorization: 'Bearer sk-gw-1' })).toBe('ops');
-    expect(config.gatewayKeys?.authenticate({ authorization: 'Bearer sk-gw-2' })).toBe('key-2');
+    expect(config.gatewayKeys?.authenticate({ authorization: 'Bearer sk-gw-1' })?.name).toBe('ops');
+    expect(config.gatewayKeys?.authenticate({ authorization: 'Bearer sk-gw-2' })?.name).toBe('key-2');
     expect(problemsOf({ GATEWAY_API_KEYS: 'sk-gw-1 sk-gw-2' })).toEqual([
       'GATEWAY_API_KEYS: a key contains a space; separate keys with commas or newlines',
     ]);
