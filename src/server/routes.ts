@@ -4,13 +4,19 @@ import { GatewayError, InvalidRequestError, MethodNotAllowedError, RouteNotFound
 import type { ClientFormat } from '../formats/index.ts';
 import { type ProxyDeps, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
 import type { RequestContext } from './context.ts';
+import type { MeteredRequest } from '../limits/metering.ts';
 import type { ModelDirectory } from './models.ts';
+import { multipartField } from './multipart.ts';
 import { readBody } from './read-body.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void>;
 
 export interface RouteDeps extends ProxyDeps {
   config: Config;
+  /** Reserves the request's worst case against its key's and user's limits; throws the refusal. */
+  meter: (req: IncomingMessage, ctx: RequestContext, request: MeteredRequest) => Promise<void>;
+  /** `GET /v1/gateway/keys/self`: the calling key's policy and what remains of its limits. */
+  keySelf: (ctx: RequestContext) => Promise<unknown>;
   models: ModelDirectory;
   /** Renders `/metrics`. */
   metricsText: () => Promise<{ contentType: string; body: string }>;
@@ -69,6 +75,16 @@ export function createRouteTable(deps: RouteDeps): (ctx: RequestContext) => Rout
     ['/health', spec('/health', ['GET', 'HEAD'], health(deps.config), false, false)],
     ['/metrics', spec('/metrics', ['GET'], metrics(deps), true, false)],
     ['/v1/gateway/status', spec('/v1/gateway/status', ['GET'], status(deps), true, false)],
+    [
+      '/v1/gateway/keys/self',
+      spec(
+        '/v1/gateway/keys/self',
+        ['GET'],
+        async (_req, res, ctx) => sendJson(res, ctx, await deps.keySelf(ctx)),
+        true,
+        false,
+      ),
+    ],
     ['/v1/models', spec('/v1/models', ['GET'], listModels(deps.models), true, false)],
   ]);
   for (const [path, { requiresModel }] of Object.entries(MODEL_ENDPOINTS)) {
@@ -159,7 +175,9 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
     if (requiresModel && (typeof json.model !== 'string' || json.model === '')) {
       throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
     }
-    await proxyRequest(req, res, ctx, { apiPath: ctx.path.slice(3), raw, json }, deps);
+    const apiPath = ctx.path.slice(3);
+    await deps.meter(req, ctx, { apiPath, raw, json, model: undefined });
+    await proxyRequest(req, res, ctx, { apiPath, raw, json }, deps);
   };
 }
 
@@ -173,7 +191,11 @@ function passThrough(deps: RouteDeps): Handler {
     ctx.bytesIn = raw?.length ?? 0;
     const isJson = raw !== undefined && raw.length > 0 && String(req.headers['content-type'] ?? '').includes('json');
     const json = isJson ? tryParseJson(raw) : undefined;
-    await proxyRequest(req, res, ctx, { apiPath: ctx.path.slice(3), raw, json }, deps);
+    // Uploads (transcriptions, image edits) name their model in a form field: it routes and prices them.
+    const model = raw && !json ? multipartField(raw, req.headers['content-type'], 'model') : undefined;
+    const apiPath = ctx.path.slice(3);
+    await deps.meter(req, ctx, { apiPath, raw, json, model });
+    await proxyRequest(req, res, ctx, { apiPath, raw, json, model }, deps);
   };
 }
 
