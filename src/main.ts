@@ -5,6 +5,7 @@ import { loadCatalog } from './catalog/load.ts';
 import { type CliOptions, HELP, parseCli } from './cli/args.ts';
 import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { environmentWithEnvFile } from './config/env-file.ts';
+import { isYamlPath, preloadYaml } from './limits/gateway-keys.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import type { Env } from './providers/types.ts';
 import { createGateway } from './server/server.ts';
@@ -50,7 +51,9 @@ async function main(): Promise<void> {
   let logger: Logger;
   let catalog: Catalog;
   try {
-    config = loadConfig(environment(options));
+    const env = environment(options);
+    if (isYamlPath(env.GATEWAY_API_KEYS_FILE)) await preloadYaml();
+    config = loadConfig(env);
     logger = createLogger(options.check ? 'silent' : config.logLevel);
     catalog = await loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger);
   } catch (error) {

@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import { loadConfig } from '../../src/config/config.ts';
+import { isYamlPath, preloadYaml } from '../../src/limits/gateway-keys.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Env } from '../../src/providers/types.ts';
 import { createGateway, type Gateway } from '../../src/server/server.ts';
@@ -58,6 +59,7 @@ export async function startGateway(env: Env): Promise<TestGateway> {
       done();
     },
   });
+  if (isYamlPath(env.GATEWAY_API_KEYS_FILE)) await preloadYaml();
   const config = loadConfig({ LOG_LEVEL: 'debug', ...env });
   const logger = createLogger(config.logLevel, sink);
   const catalog = await loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger);
