@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { loadCatalog } from '../../src/catalog/load.ts';
@@ -26,6 +27,10 @@ function secretsOf(env: Env): string[] {
     if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name)) secrets.push(value);
     if (name === 'GATEWAY_API_KEYS')
       secrets.push(...value.split(',').map((entry) => entry.trim().replace(/^[\w.-]+:/, '')));
+    if (name === 'GATEWAY_API_KEYS_FILE' && existsSync(value)) {
+      const text = readFileSync(value, 'utf8');
+      secrets.push(...[...text.matchAll(/["']?\bkey["']?\s*:\s*["']?([^"',\s}]+)/g)].map((m) => m[1] as string));
+    }
     if (name === 'REDIS_URL') secrets.push(new URL(value).password);
     if (name === 'VERTEX_AI_SERVICE_ACCOUNT_JSON')
       secrets.push(
