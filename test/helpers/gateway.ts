@@ -24,7 +24,11 @@ function secretsOf(env: Env): string[] {
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
-    if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name)) secrets.push(value);
+    if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name)) {
+      secrets.push(value);
+      // A key pool: each key of the list is a secret of its own.
+      if (name.endsWith('_API_KEY')) secrets.push(...value.split(',').map((key) => key.trim()));
+    }
     if (name === 'GATEWAY_API_KEYS')
       secrets.push(...value.split(',').map((entry) => entry.trim().replace(/^[\w.-]+:/, '')));
     if (name === 'GATEWAY_API_KEYS_FILE' && existsSync(value)) {

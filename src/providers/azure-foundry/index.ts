@@ -1,4 +1,5 @@
-import { hideSecrets, joinUrl, withQuery } from '../define.ts';
+import { hideSecrets, withKeyPool, joinUrl, withQuery } from '../define.ts';
+import { KeyPool } from '../key-pool.ts';
 import type { ProviderSpec } from '../types.ts';
 
 const DEFAULT_API_VERSION = '2024-05-01-preview';
@@ -31,15 +32,19 @@ const provider: ProviderSpec = {
   create(env) {
     const baseUrl = env.AZURE_FOUNDRY_BASE_URL || env.AZURE_FOUNDRY_ENDPOINT || '';
     const apiVersion = env.AZURE_FOUNDRY_API_VERSION || DEFAULT_API_VERSION;
-    return hideSecrets({
-      id: this.id,
-      wireFormat: this.wireFormat,
-      baseUrl,
-      acceptsStreamOptions: true,
-      authHeaders: { 'api-key': env.AZURE_FOUNDRY_API_KEY ?? '' },
-      // One endpoint for every deployment: the body's model picks it, so the model stays in the body.
-      url: (path, search) => withQuery(joinUrl(baseUrl, path), search, { 'api-version': apiVersion }),
-    });
+    const pool = KeyPool.of(env.AZURE_FOUNDRY_API_KEY, (key) => ({ 'api-key': key }));
+    return withKeyPool(
+      hideSecrets({
+        id: this.id,
+        wireFormat: this.wireFormat,
+        baseUrl,
+        acceptsStreamOptions: true,
+        authHeaders: pool?.firstHeaders ?? { 'api-key': env.AZURE_FOUNDRY_API_KEY ?? '' },
+        // One endpoint for every deployment: the body's model picks it, so the model stays in the body.
+        url: (path, search) => withQuery(joinUrl(baseUrl, path), search, { 'api-version': apiVersion }),
+      }),
+      pool,
+    );
   },
 };
 

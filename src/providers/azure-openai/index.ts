@@ -1,4 +1,5 @@
-import { hideSecrets, joinUrl, withQuery } from '../define.ts';
+import { hideSecrets, withKeyPool, joinUrl, withQuery } from '../define.ts';
+import { KeyPool } from '../key-pool.ts';
 import type { ProviderSpec } from '../types.ts';
 
 const DEFAULT_API_VERSION = '2024-10-21';
@@ -41,20 +42,24 @@ const provider: ProviderSpec = {
     const baseUrl = env.AZURE_OPENAI_BASE_URL || joinUrl(env.AZURE_OPENAI_ENDPOINT ?? '', '/openai');
     const deployment = env.AZURE_OPENAI_DEPLOYMENT;
     const apiVersion = env.AZURE_OPENAI_API_VERSION || DEFAULT_API_VERSION;
-    return hideSecrets({
-      id: this.id,
-      wireFormat: this.wireFormat,
-      baseUrl,
-      acceptsStreamOptions: true,
-      authHeaders: { 'api-key': env.AZURE_OPENAI_API_KEY ?? '' },
-      url(path, search, model) {
-        const target = deployment ?? model;
-        // Deployment-scoped operations (chat, embeddings, images…) need a deployment; others
-        // (files, batches, models) live directly under the base URL.
-        const scoped = target !== undefined ? `/deployments/${encodeURIComponent(target)}${path}` : path;
-        return withQuery(joinUrl(baseUrl, scoped), search, { 'api-version': apiVersion });
-      },
-    });
+    const pool = KeyPool.of(env.AZURE_OPENAI_API_KEY, (key) => ({ 'api-key': key }));
+    return withKeyPool(
+      hideSecrets({
+        id: this.id,
+        wireFormat: this.wireFormat,
+        baseUrl,
+        acceptsStreamOptions: true,
+        authHeaders: pool?.firstHeaders ?? { 'api-key': env.AZURE_OPENAI_API_KEY ?? '' },
+        url(path, search, model) {
+          const target = deployment ?? model;
+          // Deployment-scoped operations (chat, embeddings, images…) need a deployment; others
+          // (files, batches, models) live directly under the base URL.
+          const scoped = target !== undefined ? `/deployments/${encodeURIComponent(target)}${path}` : path;
+          return withQuery(joinUrl(baseUrl, scoped), search, { 'api-version': apiVersion });
+        },
+      }),
+      pool,
+    );
   },
 };
 
