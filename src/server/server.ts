@@ -61,7 +61,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   const pricer = new Pricer(catalog, (provider, model) =>
     logger.warn({ provider, model }, 'no price in the catalog for this model; its cost is logged as null'),
   );
-  const metering = new Metering({ config, catalog, pricer, limiter, metrics });
+  const metering = new Metering({ config, catalog, pricer, limiter, metrics, limited });
   for (const [id, provider] of config.providers)
     if (provider.keyPool) provider.keyPool.onCooldown = (key) => metrics.keyCooldown({ provider: id, key });
   const cors = config.corsOrigins.length ? new Cors(config.corsOrigins) : undefined;
@@ -98,7 +98,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       ctx.key = key;
       if (key.expiresAt !== undefined && Date.now() >= key.expiresAt) throw new KeyExpiredError(key.name);
     }
-    if (route.metered) ctx.subject ??= req.socket.remoteAddress ?? 'unknown';
+    if (route.metered || route.name === '/v1/gateway/keys/self') ctx.subject ??= req.socket.remoteAddress ?? 'unknown';
   };
 
   /** Bookkeeping once a request is over, whichever way it ended. */
