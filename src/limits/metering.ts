@@ -10,7 +10,7 @@ import { imageCount, rerankQueries, routeKind, usageOfRouteRequest } from '../ca
 import type { CatalogEntry, TokenUsage } from '../catalog/types.ts';
 import type { Config } from '../config/config.ts';
 import { GatewayError, RateLimitError } from '../errors.ts';
-import { isObject } from '../formats/sse.ts';
+import { isObject } from '../formats/common/json.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { type Candidate, selectProvider } from '../routing/select-provider.ts';
 import type { RequestContext } from '../server/context.ts';

@@ -1,3 +1,4 @@
+import { usageOfRouteAnswer } from '../catalog/route-usage.ts';
 import { isObject } from '../formats/common/json.ts';
 import { clientSideOf } from '../formats/index.ts';
 import type { ClientSide } from '../formats/types.ts';
@@ -37,7 +38,9 @@ export function passThroughExchange(args: AttemptArgs, env: ExchangeEnv): Prepar
       new PassThroughRelay(args.res, {
         ...env.relayOptions,
         inspectJson: (bytes) => {
-          const answer = codec.usageOfResponse(bytes);
+          // Images, audio and rerank answers are priced by their own units (catalog/route-usage.ts).
+          const routeUsage = usageOfRouteAnswer(request.apiPath, request.json, bytes);
+          const answer = routeUsage ? { usage: routeUsage, model: undefined } : codec.usageOfResponse(bytes);
           return answer ? usageHeaders(answer.usage, env.price(answer.usage, answer.model)) : {};
         },
         inspectSse: (events) => streamUsage.events(events),
