@@ -46,10 +46,12 @@ export class GatewayKeys {
   /**
    * The name of the key the request carries, or undefined. `X-Gateway-Key` wins when present (it is
    * what pass-through clients use, their `Authorization` belonging to the provider); otherwise a
-   * Bearer token or `x-api-key`, so either SDK can use the gateway key as its apiKey.
+   * Bearer token, `x-api-key` or `x-goog-api-key`, so any SDK can use the gateway key as its apiKey;
+   * last the `?key=` query parameter, where Gemini clients may put it.
    */
-  authenticate(headers: IncomingHttpHeaders): string | undefined {
-    const presented = candidate(headers);
+  authenticate(headers: IncomingHttpHeaders, search = ''): string | undefined {
+    const presented =
+      candidate(headers) ?? (search ? (new URLSearchParams(search).get('key') ?? undefined) : undefined);
     if (presented === undefined) return undefined;
     const presentedDigest = digest(presented);
     let match: string | undefined;
@@ -65,7 +67,7 @@ function candidate(headers: IncomingHttpHeaders): string | undefined {
   if (typeof gatewayKey === 'string') return gatewayKey.trim();
   const authorization = headers.authorization;
   if (typeof authorization === 'string' && /^bearer /i.test(authorization)) return authorization.slice(7).trim();
-  const apiKey = headers['x-api-key'];
+  const apiKey = headers['x-api-key'] ?? headers['x-goog-api-key'];
   return typeof apiKey === 'string' ? apiKey.trim() : undefined;
 }
 

@@ -6,7 +6,7 @@
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** The request/response format a provider's API speaks. Translation between them lives in src/formats. */
-export type WireFormat = 'openai' | 'anthropic' | 'gemini' | 'cohere' | 'bedrock' | 'replicate';
+export type WireFormat = 'openai' | 'anthropic' | 'gemini' | 'cohere' | 'bedrock' | 'replicate' | 'ollama';
 
 export interface Capabilities {
   chat: boolean;
@@ -83,6 +83,11 @@ export interface Provider {
    * Claude in Anthropic's format). Defaults to `wireFormat`.
    */
   wireFormatFor?(model: string | undefined): WireFormat;
+  /**
+   * Client formats the provider also serves natively, besides `wireFormat` (Ollama: its own
+   * `/api/*` next to its OpenAI-compatible `/v1`): clients speaking them are passed through.
+   */
+  readonly alsoSpeaks?: readonly WireFormat[];
   /**
    * Rewrites a JSON request on its way to this provider, translated or not: e.g. Vertex AI moves
    * the model into the URL and sets `anthropic_version`. `path` is then given to `url()`.

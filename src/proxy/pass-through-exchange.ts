@@ -16,7 +16,9 @@ export function passThroughExchange(args: AttemptArgs, env: ExchangeEnv): Prepar
   const { req, ctx, request, candidate } = args;
   const { provider, model } = candidate;
   const codec = clientSideOf(candidate.format) as ClientSide;
-  const askForUsage = ctx.stream && !request.clientAskedForUsage && provider.acceptsStreamOptions;
+  // `stream_options` is OpenAI's: only its requests can ask for stream usage.
+  const askForUsage =
+    ctx.stream && candidate.format === 'openai' && !request.clientAskedForUsage && provider.acceptsStreamOptions;
   const streamUsage = codec.streamUsage(askForUsage);
   const onFinish = env.relayOptions.onFinish;
   const body = upstreamBody(
@@ -64,7 +66,14 @@ function upstreamBody(
   askForUsage: boolean,
   stream: boolean,
 ): { path: string; bytes: Buffer | undefined } {
-  const { raw, json, apiPath } = request;
+  const { raw, json, apiPath, route } = request;
+  if (route) {
+    // The model is in the path, which the format builds; the body goes as the client sent it.
+    const path = route.nativePath(newModel ?? route.model);
+    if (!provider.adaptRequest || !json) return { path, bytes: raw };
+    const adapted = provider.adaptRequest({ path, body: json }, { model: newModel ?? route.model, stream });
+    return { path: adapted.path, bytes: Buffer.from(JSON.stringify(adapted.body)) };
+  }
   if (!json || !raw || (newModel === undefined && !askForUsage && !provider.adaptRequest))
     return { path: apiPath, bytes: raw };
   if (newModel === undefined && !('stream_options' in json) && !provider.adaptRequest) {

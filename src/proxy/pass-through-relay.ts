@@ -33,13 +33,13 @@ export class PassThroughRelay extends Relay {
   protected start(statusCode: number, upstreamHeaders: UpstreamHeaders): void {
     const headers = clientResponseHeaders(upstreamHeaders);
     const contentType = String(headers['content-type'] ?? '');
-    this.sse = contentType.startsWith('text/event-stream');
+    this.sse = contentType.startsWith(this.options.framing.contentType.split(';')[0] as string);
     if (this.sse) {
       // An SSE body may end differently from the upstream's if it breaks off (error event appended).
       delete headers['content-length'];
       headers['cache-control'] ??= 'no-cache';
       headers['x-accel-buffering'] = 'no';
-      this.#boundary = new SseBoundary();
+      this.#boundary = new SseBoundary(this.options.framing.separators);
     }
     Object.assign(headers, this.options.extraHeaders);
     this.#status = statusCode;

@@ -3,6 +3,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { Config } from '../config/config.ts';
 import { FormatNotSupportedError, GatewayError, InvalidRequestError } from '../errors.ts';
 import { isObject } from '../formats/common/json.ts';
+import { CLIENT_FORMATS } from '../formats/index.ts';
 import { translatorFor } from '../formats/translate.ts';
 import { type Candidate, selectProvider, splitModelPrefix } from '../routing/select-provider.ts';
 import type { RequestEstimate } from '../routing/strategies.ts';
@@ -30,7 +31,12 @@ export async function proxyRequest(
   deps: ProxyDeps,
 ): Promise<void> {
   const { config, router } = deps;
-  const requestedModel = typeof proxied.json?.model === 'string' ? proxied.json.model : undefined;
+  const client = CLIENT_FORMATS[ctx.clientFormat];
+  const requestedModel = proxied.route
+    ? proxied.route.model || undefined
+    : typeof proxied.json?.model === 'string'
+      ? proxied.json.model
+      : undefined;
   const request: ReadRequest = {
     ...proxied,
     requestedModel,
@@ -49,7 +55,8 @@ export async function proxyRequest(
     },
   );
   ctx.selectedBy = selection.reason;
-  ctx.stream = request.json?.stream === true;
+  ctx.stream =
+    proxied.route?.stream ?? client.isStream?.(proxied.apiPath, request.json) ?? request.json?.stream === true;
   if (ctx.stream) res.once('close', deps.metrics.streamOpened());
 
   // X-Provider pins the provider: no strategy, no fallback. Otherwise X-Gateway-Fallback adds targets.
@@ -100,7 +107,7 @@ function targetsOf(
   ctx: RequestContext,
   catalog: Catalog,
 ): PreparedCandidate[] {
-  const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json);
+  const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json, request.route);
   const capability = CAPABILITY_OF_PATH[request.apiPath];
   const targets: PreparedCandidate[] = [];
   let refusal: unknown;
@@ -115,8 +122,10 @@ function targetsOf(
       );
       continue;
     }
-    const format = candidate.provider.wireFormatFor?.(candidate.model) ?? candidate.provider.wireFormat;
-    if (format === ctx.clientFormat) {
+    const format = candidate.provider.alsoSpeaks?.includes(ctx.clientFormat)
+      ? ctx.clientFormat
+      : (candidate.provider.wireFormatFor?.(candidate.model) ?? candidate.provider.wireFormat);
+    if (format === ctx.clientFormat && !request.route?.translated) {
       targets.push({ ...candidate, format, exchange: undefined });
     } else if (translator?.supports(format)) {
       try {
@@ -149,6 +158,10 @@ function targetsOf(
 /** Endpoints that need a capability not every provider has. */
 const CAPABILITY_OF_PATH: Readonly<Record<string, 'embeddings' | 'images'>> = {
   '/embeddings': 'embeddings',
+  ':embedContent': 'embeddings',
+  ':batchEmbedContents': 'embeddings',
+  '/api/embed': 'embeddings',
+  '/api/embeddings': 'embeddings',
   '/images/generations': 'images',
 };
 

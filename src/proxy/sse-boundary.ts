@@ -1,6 +1,3 @@
-const LF_LF = Buffer.from('\n\n');
-const CRLF_CRLF = Buffer.from('\r\n\r\n');
-
 /**
  * Cuts a byte stream at Server-Sent-Event boundaries, so that what has been written to the client
  * always ends between two events. If the upstream then breaks off, the gateway can append an
@@ -8,11 +5,17 @@ const CRLF_CRLF = Buffer.from('\r\n\r\n');
  */
 export class SseBoundary {
   #pending: Buffer | undefined;
+  readonly #separators: Buffer[];
+
+  /** `separators`: what ends an event (SSE's blank lines by default; a newline for NDJSON). */
+  constructor(separators: readonly string[] = ['\n\n', '\r\n\r\n']) {
+    this.#separators = separators.map((separator) => Buffer.from(separator));
+  }
 
   /** Returns the complete events now available (possibly empty); keeps any incomplete tail. */
   push(chunk: Buffer): Buffer {
     const data = this.#pending ? Buffer.concat([this.#pending, chunk]) : chunk;
-    const end = Math.max(endOfLast(data, LF_LF), endOfLast(data, CRLF_CRLF));
+    const end = Math.max(...this.#separators.map((separator) => endOfLast(data, separator)));
     if (end === data.length) {
       this.#pending = undefined;
       return data;

@@ -68,7 +68,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   /** Gateway key, then rate limits and budget: who is asking, and may they. */
   const admit = async (req: IncomingMessage, ctx: RequestContext, route: Route) => {
     if (route.guarded && config.gatewayKeys) {
-      const name = config.gatewayKeys.authenticate(req.headers);
+      const name = config.gatewayKeys.authenticate(req.headers, ctx.clientFormat === 'gemini' ? ctx.search : '');
       if (name === undefined) throw new AuthenticationError();
       ctx.subject = name;
     }
@@ -120,7 +120,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
     const ctx = createContext(req);
-    ctx.clientFormat = clientFormatOf(ctx.path);
+    ctx.clientFormat = clientFormatOf(ctx.path, req.headers, ctx.search);
     const requestDone = metrics.requestStarted();
     let routeName = 'unknown';
     res.once('close', () => {

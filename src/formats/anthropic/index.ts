@@ -17,6 +17,7 @@ export const anthropicFormat = {
     usageOfResponse,
     // Anthropic streams always report usage; the gateway never has to ask.
     streamUsage: () => new StreamUsageReader(),
+    tokenCount: (tokens) => ({ input_tokens: tokens }),
   },
   provider: {
     chat: { buildRequest, decodeResponse, streamDecoder: (request) => new ChatStreamDecoder(request), errorOf },
