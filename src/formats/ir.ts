@@ -63,7 +63,15 @@ export interface ReasoningPart {
 export type UserPart = TextPart | ImagePart | FilePart | ToolResultPart;
 export type AssistantPart = TextPart | ToolCallPart | ReasoningPart;
 
-export type Message = { role: 'user'; content: UserPart[] } | { role: 'assistant'; content: AssistantPart[] };
+export type Message =
+  | { role: 'user'; content: UserPart[] }
+  | { role: 'assistant'; content: AssistantPart[] }
+  /**
+   * A system (developer) message in the middle of the conversation, at its position (Anthropic's
+   * mid-conversation system messages). Formats that only take instructions up front hoist it into
+   * `system` (`hoistSystem` in common/messages.ts).
+   */
+  | { role: 'system'; content: TextPart[] };
 
 export interface ToolDefinition {
   name: string;
@@ -86,7 +94,7 @@ export interface ChatRequest {
   model: string;
   /** System and developer instructions, in order. */
   system: TextPart[];
-  /** Strictly user/assistant turns; tool results are user parts, tool calls assistant parts. */
+  /** User/assistant turns (and positioned system messages); tool results are user parts, tool calls assistant parts. */
   messages: Message[];
   tools?: ToolDefinition[];
   toolChoice?: ToolChoice;

@@ -43,6 +43,8 @@ export interface Exchange {
 export interface TargetLimits {
   /** The most the model can write: a larger `max_tokens` (Claude Code asks for 32000) is lowered to it. */
   maxOutputTokens?: number;
+  /** `false` when the model cannot reason: a reasoning effort or budget (tuning) is dropped, not sent to be refused. */
+  reasoning?: boolean;
 }
 
 /** Reads one request once (in the client's format) and prepares it for targets of other formats. */
@@ -106,11 +108,14 @@ function chatTranslator(client: ClientChatFormat, body: Record<string, unknown>,
     supports: (format) => PROVIDER_FORMATS[format] !== undefined,
     prepare(format, model, target) {
       const provider = (PROVIDER_FORMATS[format] as NonNullable<(typeof PROVIDER_FORMATS)[WireFormat]>).chat;
-      const ir = withinOutputLimit(request(), target?.maxOutputTokens);
+      const { request: ir, dropped } = withinReasoning(
+        withinOutputLimit(request(), target?.maxOutputTokens),
+        target?.reasoning,
+      );
       const built = provider.buildRequest(ir, model);
       return {
         request: built,
-        dropped: [...Object.keys(ir.tuning ?? {}), ...(built.dropped ?? [])],
+        dropped: [...Object.keys(ir.tuning ?? {}), ...dropped, ...(built.dropped ?? [])],
         response(bytes) {
           const response = provider.decodeResponse(bytes, ir);
           return {
@@ -168,6 +173,26 @@ function tokenCountEstimator(client: ClientSide, body: Record<string, unknown>, 
 function withinOutputLimit(request: ChatRequest, maxOutputTokens: number | undefined): ChatRequest {
   if (!maxOutputTokens || request.maxTokens === undefined || request.maxTokens <= maxOutputTokens) return request;
   return { ...request, maxTokens: maxOutputTokens };
+}
+
+/**
+ * Reasoning settings only tune how hard a model thinks; a model the catalog says cannot reason
+ * (GPT-4.1 refuses `reasoning_effort`) goes without them, and the client's names for them are reported.
+ */
+function withinReasoning(
+  request: ChatRequest,
+  canReason: boolean | undefined,
+): { request: ChatRequest; dropped: string[] } {
+  const reasoning = request.reasoning;
+  if (canReason !== false || !reasoning) return { request, dropped: [] };
+  const { reasoning: _dropped, ...rest } = request;
+  let names = ['reasoning_effort'];
+  if (request.sourceFormat === 'anthropic')
+    names = [
+      ...(reasoning.budgetTokens !== undefined || reasoning.effort === undefined ? ['thinking'] : []),
+      ...(reasoning.effort !== undefined ? ['output_config.effort'] : []),
+    ];
+  return { request: rest, dropped: names };
 }
 
 function embeddingsTranslator(

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { Provider } from '../providers/types.ts';
+import type { Provider, WireFormat } from '../providers/types.ts';
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus framing ones. */
 const HOP_BY_HOP = new Set([
@@ -27,15 +27,30 @@ function isGatewayHeader(name: string): boolean {
 }
 
 /**
+ * Headers only Anthropic's API reads (`anthropic-beta`, `anthropic-version`, Claude Code's
+ * `x-app` and `x-claude-code-…`): providers of other formats never get them (some refuse
+ * unknown betas, and they tell another provider which client is calling).
+ */
+function isAnthropicOnly(name: string): boolean {
+  return name.startsWith('anthropic-') || name === 'x-app' || name.startsWith('x-claude-');
+}
+
+/**
  * The headers to send upstream: the client's, minus hop-by-hop and the gateway's own; the client's
  * credentials are replaced by the provider's key, unless the provider is in pass-through mode,
  * where they travel untouched. The provider's defaults fill in what the client did not send.
+ * `format` is the wire format the provider is spoken to in.
  */
-export function upstreamRequestHeaders(client: IncomingHttpHeaders, provider: Provider): Record<string, string> {
+export function upstreamRequestHeaders(
+  client: IncomingHttpHeaders,
+  provider: Provider,
+  format: WireFormat,
+): Record<string, string> {
   const headers: Record<string, string> = {};
   const keepCredentials = provider.passthrough === true;
   for (const name in client) {
     if (HOP_BY_HOP.has(name) || isGatewayHeader(name) || (!keepCredentials && CLIENT_CREDENTIALS.has(name))) continue;
+    if (format !== 'anthropic' && isAnthropicOnly(name)) continue;
     const value = client[name];
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }

@@ -33,7 +33,7 @@ export function passThroughExchange(args: AttemptArgs, env: ExchangeEnv): Prepar
       url: provider.url(body.path, ctx.search, model),
       method: ctx.method,
       body: body.bytes,
-      headers: upstreamRequestHeaders(req.headers, provider),
+      headers: upstreamRequestHeaders(req.headers, provider, candidate.format),
     },
     relay: () =>
       new PassThroughRelay(args.res, {

@@ -134,7 +134,10 @@ function targetsOf(
         targets.push({
           ...candidate,
           format,
-          exchange: translator.prepare(format, model, { maxOutputTokens: limits?.maxOutputTokens }),
+          exchange: translator.prepare(format, model, {
+            maxOutputTokens: limits?.maxOutputTokens,
+            reasoning: limits?.capabilities.reasoning,
+          }),
         });
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error;

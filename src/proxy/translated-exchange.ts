@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { CLIENT_FORMATS } from '../formats/index.ts';
 import { type Exchange, translatedError } from '../formats/translate.ts';
-import type { Provider } from '../providers/types.ts';
+import type { Provider, WireFormat } from '../providers/types.ts';
 import type { RequestContext } from '../server/context.ts';
 import { type UpstreamClient, type UpstreamRequest, upstreamFailure } from '../upstream/client.ts';
 import type { AttemptArgs, ExchangeEnv, PreparedCandidate, PreparedExchange } from './exchange.ts';
@@ -22,7 +22,10 @@ export function translatedExchange(args: AttemptArgs, exchange: Exchange, env: E
   let transcoder = ctx.stream ? exchange.stream?.() : undefined;
   const onFinish = env.relayOptions.onFinish;
   const prepared: PreparedExchange = {
-    outgoing: { ...translatedRequest(req.headers, exchange, provider, model, ctx.stream), method: ctx.method },
+    outgoing: {
+      ...translatedRequest(req.headers, exchange, provider, candidate.format, model, ctx.stream),
+      method: ctx.method,
+    },
     relay: () =>
       new TranslatedRelay(res, {
         ...env.relayOptions,
@@ -107,6 +110,7 @@ function translatedRequest(
   clientHeaders: AttemptArgs['req']['headers'],
   exchange: Exchange,
   provider: Provider,
+  format: WireFormat,
   model: string | undefined,
   stream: boolean,
 ) {
@@ -118,7 +122,7 @@ function translatedRequest(
     body = rest;
   }
   const headers = {
-    ...upstreamRequestHeaders(clientHeaders, provider),
+    ...upstreamRequestHeaders(clientHeaders, provider, format),
     'content-type': 'application/json',
     ...exchange.request.headers,
   };

@@ -4,7 +4,7 @@
  */
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
 import { isObject, type Json, optionalNumber, parseArguments } from '../common/json.ts';
-import { mergeTurns } from '../common/messages.ts';
+import { hoistSystem, mergeTurns } from '../common/messages.ts';
 import { thinkingBudgetOf } from '../common/reasoning.ts';
 import { leftoverParams, unmappedFor } from '../common/refuse.ts';
 import type {
@@ -12,6 +12,7 @@ import type {
   ChatRequest,
   ImagePart,
   Message,
+  ReasoningEffort,
   TextPart,
   ToolChoice,
   ToolDefinition,
@@ -42,10 +43,18 @@ const HANDLED = new Set([
   'tool_choice',
   'thinking',
   'output_format',
+  'output_config',
 ]);
 
-/** Hints with no effect on the answer's content: dropped (and reported) when translated. */
-const TUNING = new Set(['service_tier', 'cache_control']);
+/**
+ * Hints with no effect on the answer's content: dropped (and reported) when translated.
+ * `context_management` clears old thinking and tool results server-side to save context: a
+ * target without it reads the whole conversation, as it was sent.
+ */
+const TUNING = new Set(['service_tier', 'cache_control', 'context_management']);
+
+/** Anthropic's tool search tools: they find `defer_loading` tools, which other targets get up front. */
+const TOOL_SEARCH = /^tool_search_tool_/;
 
 function textBlocks(raw: unknown, param: string): TextPart[] {
   if (typeof raw === 'string') return raw ? [{ type: 'text', text: raw }] : [];
@@ -196,20 +205,34 @@ function assistantBlocks(raw: unknown, toolNames: Map<string, string>): Assistan
   });
 }
 
-function readTools(raw: unknown, unmapped: Record<string, unknown>): ToolDefinition[] | undefined {
+/**
+ * Tools marked `defer_loading` are only loaded (through a tool search tool) when the model looks
+ * for them; a target without tool search gets them as ordinary tools, so they stay callable, and
+ * the search tool itself is dropped and reported.
+ */
+function readTools(
+  raw: unknown,
+  unmapped: Record<string, unknown>,
+  tuning: Record<string, unknown>,
+): ToolDefinition[] | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (!Array.isArray(raw)) throw new InvalidRequestError('invalid_request', "'tools' must be an array.", 'tools');
   const tools: ToolDefinition[] = [];
   for (const tool of raw) {
-    if (!isObject(tool) || typeof tool.name !== 'string')
+    if (!isObject(tool) || (typeof tool.name !== 'string' && !TOOL_SEARCH.test(String(tool.type))))
       throw new InvalidRequestError('invalid_request', 'Each tool needs a name.', 'tools');
+    if (typeof tool.type === 'string' && TOOL_SEARCH.test(tool.type)) {
+      tuning[`tools[${tool.type}]`] = tool;
+      continue;
+    }
+    if (tool.defer_loading === true) tuning['tools[].defer_loading'] = true;
     // Server tools (web search, code execution, …) run at Anthropic: only Anthropic can honour them.
     if (tool.type !== undefined && tool.type !== 'custom') {
       unmapped.tools = raw;
       continue;
     }
     tools.push({
-      name: tool.name,
+      name: String(tool.name),
       ...(typeof tool.description === 'string' ? { description: tool.description } : {}),
       parameters: isObject(tool.input_schema) ? tool.input_schema : { type: 'object', properties: {} },
       ...(typeof tool.strict === 'boolean' ? { strict: tool.strict } : {}),
@@ -253,6 +276,54 @@ function readThinking(raw: unknown): ChatRequest['reasoning'] {
   );
 }
 
+/** Anthropic's efforts → the IR's: `xhigh` and `max` are the most any other target has, `high`. */
+const EFFORTS: Record<string, ReasoningEffort> = {
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+  xhigh: 'high',
+  max: 'high',
+};
+
+/**
+ * `output_config`: `effort` (how many tokens Claude spends, thinking included) and `format`
+ * (structured output, the successor of `output_format`). Other keys are Anthropic's alone.
+ */
+function readOutputConfig(
+  raw: unknown,
+  unmapped: Record<string, unknown>,
+): { effort?: ReasoningEffort; format?: unknown } {
+  if (raw === undefined || raw === null) return {};
+  if (!isObject(raw))
+    throw new InvalidRequestError('invalid_request', "'output_config' must be an object.", 'output_config');
+  const { effort, format, ...rest } = raw;
+  if (Object.keys(rest).length) unmapped.output_config = raw;
+  if (effort === undefined || effort === null) return { format };
+  const mapped = EFFORTS[String(effort)];
+  if (!mapped)
+    throw new InvalidRequestError(
+      'invalid_request',
+      "'output_config.effort' must be low, medium, high, xhigh or max.",
+      'output_config.effort',
+    );
+  return { effort: mapped, format };
+}
+
+/** The effort joins the thinking settings (with thinking off it only shortens answers: dropped and reported). */
+function withEffort(
+  reasoning: ChatRequest['reasoning'],
+  effort: ReasoningEffort | undefined,
+): ChatRequest['reasoning'] {
+  if (!effort || reasoning === false) return reasoning;
+  return { ...reasoning, effort };
+}
+
+function readOutputFormat(raw: unknown): ChatRequest['responseFormat'] {
+  if (isObject(raw) && raw.type === 'json_schema' && isObject(raw.schema))
+    return { type: 'json-schema', name: 'output', schema: raw.schema };
+  return undefined;
+}
+
 export function parseRequest(body: Json): ChatRequest {
   if (!Array.isArray(body.messages))
     throw new InvalidRequestError('invalid_request', "'messages' must be an array.", 'messages');
@@ -263,9 +334,11 @@ export function parseRequest(body: Json): ChatRequest {
     if (message.role === 'user') return { role: 'user', content: userBlocks(message.content, toolNames) };
     if (message.role === 'assistant')
       return { role: 'assistant', content: assistantBlocks(message.content, toolNames) };
+    // Mid-conversation system messages (Claude Opus 4.8 and later) keep their position.
+    if (message.role === 'system') return { role: 'system', content: textBlocks(message.content, 'messages') };
     throw new InvalidRequestError(
       'invalid_request',
-      `Message roles must be user or assistant, not '${String(message.role)}'.`,
+      `Message roles must be user, assistant or system, not '${String(message.role)}'.`,
       'messages',
     );
   });
@@ -279,9 +352,8 @@ export function parseRequest(body: Json): ChatRequest {
     includeUsage: true,
     sourceFormat: 'anthropic',
     unmapped,
-    ...(Object.keys(tuning).length ? { tuning } : {}),
   };
-  const tools = readTools(body.tools, unmapped);
+  const tools = readTools(body.tools, unmapped, tuning);
   if (tools?.length) request.tools = tools;
   const { choice, parallel } = readToolChoice(body.tool_choice);
   if (choice) request.toolChoice = choice;
@@ -296,15 +368,14 @@ export function parseRequest(body: Json): ChatRequest {
   if (topK !== undefined) request.topK = topK;
   if (Array.isArray(body.stop_sequences) && body.stop_sequences.length) request.stop = body.stop_sequences.map(String);
   if (isObject(body.metadata) && typeof body.metadata.user_id === 'string') request.user = body.metadata.user_id;
-  const reasoning = readThinking(body.thinking);
+  const output = readOutputConfig(body.output_config, unmapped);
+  const thinking = readThinking(body.thinking);
+  if (thinking === false && output.effort) tuning['output_config.effort'] = output.effort;
+  const reasoning = withEffort(thinking, output.effort);
   if (reasoning !== undefined) request.reasoning = reasoning;
-  if (
-    isObject(body.output_format) &&
-    body.output_format.type === 'json_schema' &&
-    isObject(body.output_format.schema)
-  ) {
-    request.responseFormat = { type: 'json-schema', name: 'output', schema: body.output_format.schema };
-  }
+  const format = readOutputFormat(output.format ?? body.output_format);
+  if (format) request.responseFormat = format;
+  if (Object.keys(tuning).length) request.tuning = tuning;
   return request;
 }
 
@@ -429,7 +500,9 @@ function thinkingBudget(request: ChatRequest): number | undefined {
   return continuesUnsignedToolUse(request) ? undefined : thinkingBudgetOf(request, TARGET);
 }
 
-export function buildRequest(request: ChatRequest, model: string): { path: string; body: Record<string, unknown> } {
+export function buildRequest(original: ChatRequest, model: string): { path: string; body: Record<string, unknown> } {
+  // Mid-conversation system messages are only taken by the newest Claude models: hoisted for all.
+  const request = hoistSystem(original);
   const refuse = (param: string, detail: string) => {
     throw new UnsupportedParameterError(param, TARGET, detail);
   };

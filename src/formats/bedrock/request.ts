@@ -8,7 +8,7 @@ import { UnsupportedParameterError } from '../../errors.ts';
 import { DEFAULT_MAX_TOKENS, jsonToolOf } from '../anthropic/request.ts';
 import { inlineImage } from '../common/images.ts';
 import { type Json, parseArguments } from '../common/json.ts';
-import { mergeTurns } from '../common/messages.ts';
+import { hoistSystem, mergeTurns } from '../common/messages.ts';
 import { thinkingBudgetOf } from '../common/reasoning.ts';
 import { clientParam, refuseIfSet, unmappedFor } from '../common/refuse.ts';
 import type {
@@ -273,14 +273,14 @@ export function additionalFieldsOf(
 
 /** The thinking budget, for Claude; other model families' reasoning settings are not mapped. */
 function thinkingBudgetFor(request: ChatRequest, model: string): number | undefined {
-  if (!request.reasoning) return undefined;
-  if (!isClaude(model))
-    throw new UnsupportedParameterError(
-      clientParam(request, 'reasoning_effort', 'thinking'),
-      BEDROCK,
-      `extended thinking is only mapped for Anthropic Claude models, not '${model}'`,
-    );
+  if (!request.reasoning || !isClaude(model)) return undefined;
   return thinkingBudgetOf(request, BEDROCK);
+}
+
+/** Reasoning settings only tune the answer's effort: for other model families they are dropped and reported. */
+function droppedReasoning(request: ChatRequest, model: string): string[] {
+  if (!request.reasoning || isClaude(model)) return [];
+  return [clientParam(request, 'reasoning_effort', 'thinking')];
 }
 
 /** `user` is not refused: it only serves the provider's abuse monitoring and does not change the answer. */
@@ -295,7 +295,9 @@ function refuseInexpressible(request: ChatRequest): void {
     throw new UnsupportedParameterError('n', BEDROCK, 'Converse returns one choice');
 }
 
-export function buildRequest(request: ChatRequest, model: string): ProviderRequest {
+export function buildRequest(original: ChatRequest, model: string): ProviderRequest {
+  // Converse takes instructions only before the conversation.
+  const request = hoistSystem(original);
   refuseInexpressible(request);
   const thinkingBudget = thinkingBudgetFor(request, model);
   const body: Json = { messages: converseMessages(request) };
@@ -307,5 +309,6 @@ export function buildRequest(request: ChatRequest, model: string): ProviderReque
   if (toolConfig) body.toolConfig = toolConfig;
   const additional = additionalFieldsOf(request, model, thinkingBudget);
   if (additional) body.additionalModelRequestFields = additional;
-  return { path: conversePath(model, request.stream), body };
+  const dropped = droppedReasoning(request, model);
+  return { path: conversePath(model, request.stream), body, ...(dropped.length ? { dropped } : {}) };
 }

@@ -101,8 +101,13 @@ export function cohereMessages(request: ChatRequest): Json[] {
   const system = request.system.length
     ? [{ role: 'system', content: request.system.map((part) => ({ type: 'text', text: part.text })) }]
     : [];
+  // Cohere takes system messages anywhere in the conversation: mid-conversation ones stay at their turn.
   const turns = mergeTurns(request.messages).flatMap((message: Message) =>
-    message.role === 'user' ? userMessages(message.content, request) : [assistantMessage(message.content)],
+    message.role === 'user'
+      ? userMessages(message.content, request)
+      : message.role === 'system'
+        ? [{ role: 'system', content: message.content.map((part) => ({ type: 'text', text: part.text })) }]
+        : [assistantMessage(message.content)],
   );
   return [...system, ...turns];
 }

@@ -1,5 +1,5 @@
 /** Reshaping IR messages for formats with stricter turn rules. */
-import type { Message } from '../ir.ts';
+import type { ChatRequest, Message } from '../ir.ts';
 
 /** Merges consecutive messages of the same role (Anthropic requires strict alternation). */
 export function mergeTurns(messages: Message[]): Message[] {
@@ -18,3 +18,19 @@ export const joinText = (parts: readonly { type: string; text?: string }[], sepa
     .filter((part) => part.type === 'text')
     .map((part) => part.text ?? '')
     .join(separator);
+
+/**
+ * For formats whose instructions come only before the conversation: the request with its
+ * mid-conversation system messages appended, in order, to `system` (the nearest equivalent: the
+ * instruction still reaches the model, only no longer at its turn), and the turns around them joined.
+ */
+export function hoistSystem(request: ChatRequest): ChatRequest {
+  if (!request.messages.some((message) => message.role === 'system')) return request;
+  const system = [...request.system];
+  const messages: Message[] = [];
+  for (const message of request.messages) {
+    if (message.role === 'system') system.push(...message.content);
+    else messages.push(message);
+  }
+  return { ...request, system, messages: mergeTurns(messages) };
+}

@@ -5,7 +5,7 @@
  */
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
 import { isObject, type Json, optionalNumber, parseArguments } from '../common/json.ts';
-import { mergeTurns } from '../common/messages.ts';
+import { hoistSystem, mergeTurns } from '../common/messages.ts';
 import { clientParam, leftoverParams, refuseUnmapped } from '../common/refuse.ts';
 import type {
   AssistantPart,
@@ -36,7 +36,9 @@ export function modelMethodPath(model: string, method: string): string {
   return `/v1beta/${name}:${method}`;
 }
 
-export function buildRequest(request: ChatRequest, model: string): ProviderRequest {
+export function buildRequest(original: ChatRequest, model: string): ProviderRequest {
+  // `systemInstruction` is the only place for instructions.
+  const request = hoistSystem(original);
   refuseInexpressible(request);
   const body: Json = {};
   const system = request.system.map((part) => part.text).filter((text) => text !== '');

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
 import { dataUrl, imageAsUrl, imageSourceOfUrl, parseDataUrl } from '../common/images.ts';
 import { isObject, type Json, optionalNumber } from '../common/json.ts';
-import { mergeTurns } from '../common/messages.ts';
+import { joinText, mergeTurns } from '../common/messages.ts';
 import { leftoverParams, unmappedFor } from '../common/refuse.ts';
 import type {
   AssistantPart,
@@ -431,6 +431,8 @@ export function buildRequest(request: ChatRequest, model: string): { path: strin
   if (request.system.length) messages.push({ role: 'system', content: request.system.map((p) => p.text).join('\n\n') });
   for (const message of request.messages) {
     if (message.role === 'user') messages.push(...openAIUserMessages(message.content));
+    // A mid-conversation system message keeps its position (OpenAI reads it as a developer message).
+    else if (message.role === 'system') messages.push({ role: 'system', content: joinText(message.content, '\n\n') });
     else messages.push(openAIAssistantMessage(message.content));
   }
   const body: Record<string, unknown> = { model, messages };

@@ -52,7 +52,7 @@ function refuseInexpressible(request: ChatRequest): void {
   }
 }
 
-const LABELS = { user: 'User', assistant: 'Assistant' } as const;
+const LABELS = { user: 'User', assistant: 'Assistant', system: 'System' } as const;
 
 /**
  * The prompt for the messages. A single user message is the prompt as it is, which the model's

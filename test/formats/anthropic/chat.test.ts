@@ -466,11 +466,10 @@ describe('Anthropic client request → refused with a 400 naming the parameter',
       'mcp_servers',
     ],
     [
-      'context_management',
-      { context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] } },
-      'context_management',
+      'an output_config key without a counterpart',
+      { output_config: { effort: 'low', task_budget: 9 } },
+      'output_config',
     ],
-    ['output_config', { output_config: { effort: 'low' } }, 'output_config'],
     ['an unknown parameter', { frobnicate: true }, 'frobnicate'],
     [
       'an image by file id',
@@ -564,7 +563,7 @@ describe('Anthropic client request → refused with a 400 naming the parameter',
   });
 
   it.each([
-    ['a system role in messages', { messages: [{ role: 'system', content: 'x' }] }],
+    ['a tool role in messages', { messages: [{ role: 'tool', content: 'x' }] }],
     ['an unknown thinking type', { thinking: { type: 'maximal' } }],
     ['an unknown tool_choice type', { tool_choice: { type: 'sometimes' } }],
     ['a tool without a name', { tools: [{ input_schema: {} }] }],

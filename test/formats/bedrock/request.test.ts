@@ -298,12 +298,6 @@ describe('Bedrock Converse request', () => {
   });
 
   it.each([
-    [
-      'reasoning on a non-Claude model',
-      { reasoning: { effort: 'high' } },
-      'meta.llama3-70b-instruct-v1:0',
-      /'reasoning_effort'/,
-    ],
     ['top_k on a Llama model', { topK: 5 }, 'meta.llama3-70b-instruct-v1:0', /top_k/],
     ['seed', { seed: 1 }, undefined, /'seed'/],
     ['frequency_penalty', { frequencyPenalty: 0.5 }, undefined, /frequency_penalty/],
@@ -332,6 +326,12 @@ describe('Bedrock Converse request', () => {
     expect(error?.status).toBe(400);
     expect(error?.code).toBe('unsupported_parameter');
     expect(error?.message).toMatch(message);
+  });
+
+  it('reasoning on a non-Claude model only tuned the effort: left out and reported as dropped', () => {
+    const built = build({ reasoning: { effort: 'high' } }, 'meta.llama3-70b-instruct-v1:0');
+    expect(built.body).not.toHaveProperty('additionalModelRequestFields');
+    expect(built.dropped).toEqual(['reasoning_effort']);
   });
 
   it('asks for a JSON answer through a forced tool holding the schema, beside the client tools', () => {

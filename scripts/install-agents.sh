@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the pinned coding-agent CLIs that test/agents/ drives, into a cache outside the repo.
+# Usage: scripts/install-agents.sh [dir]   (default: $AGENTS_DIR or ~/.cache/switchyard-agents)
+# Idempotent: a second run with the same pins is a no-op.
+set -euo pipefail
+
+dir="${1:-${AGENTS_DIR:-$HOME/.cache/switchyard-agents}}"
+pins=(
+  "@anthropic-ai/claude-code@2.1.332"
+  "@openai/codex@0.171.0"
+  "opencode-ai@1.18.33"
+  "@qwen-code/qwen-code@0.24.4"
+)
+
+mkdir -p "$dir"
+stamp="$dir/.pins"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "${pins[*]}" && -d "$dir/node_modules/.bin" ]]; then
+  echo "agents already installed in $dir"
+  exit 0
+fi
+[[ -f "$dir/package.json" ]] || echo '{"private":true}' >"$dir/package.json"
+# Postinstall scripts fetch the native binaries (Codex, opencode) from the npm registry itself.
+npm install --prefix "$dir" --no-audit --no-fund --save-exact "${pins[@]}"
+echo "${pins[*]}" >"$stamp"
+echo "agents installed in $dir"
