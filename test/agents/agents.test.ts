@@ -1,0 +1,249 @@
+/**
+ * Real coding agents from npm (pinned in scripts/install-agents.sh) run non-interactively through
+ * the gateway against scripted mock providers of each wire format (test/helpers/scripted-providers.ts):
+ * a plain prompt, and a tool round trip (the model calls the agent's shell tool to write a file,
+ * then answers once it sees the result). Offline: every agent is pointed at the gateway, with
+ * telemetry and auto-update off. `npm run test:agents`; the CLIs come from AGENTS_DIR.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import {
+  FILE_CONTENT,
+  FINAL_ANSWER,
+  PLAIN_ANSWER,
+  type ScriptedFormat,
+  type ScriptedProvider,
+  startScriptedProvider,
+  writeFilePrompt,
+} from '../helpers/scripted-providers.ts';
+
+const AGENTS_DIR = process.env.AGENTS_DIR ?? join(homedir(), '.cache', 'switchyard-agents');
+const bin = (name: string) => join(AGENTS_DIR, 'node_modules', '.bin', name);
+const GATEWAY_KEY = 'sy-agents-client-key';
+
+/** The model each provider format is reached through (routed by its provider prefix). */
+const MODELS: Record<ScriptedFormat, string> = {
+  openai: 'openai/gpt-4.1',
+  anthropic: 'anthropic/claude-sonnet-4-5',
+  gemini: 'gemini/gemini-2.5-pro',
+};
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs an agent CLI in `cwd` with a clean environment (no inherited keys or proxies) and a deadline. */
+function runAgent(command: string, args: string[], env: Record<string, string>, cwd: string, timeoutMs = 90_000) {
+  return new Promise<Run>((resolve) => {
+    const child = spawn(command, args, {
+      cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'dumb', NO_COLOR: '1', CI: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+interface Agent {
+  name: string;
+  /** The CLI, its arguments and environment for one prompt against `model` at the gateway. */
+  invocation(
+    prompt: string,
+    model: string,
+    gateway: string,
+    home: string,
+  ): { args: string[]; env: Record<string, string> };
+  binary: string;
+  /** Cases that cannot pass yet, with the reason. */
+  skip?: (format: ScriptedFormat) => string | undefined;
+}
+
+const AGENTS: Agent[] = [
+  {
+    name: 'Claude Code',
+    binary: 'claude',
+    invocation: (prompt, model, gateway, home) => ({
+      args: ['-p', prompt, '--output-format', 'text', '--dangerously-skip-permissions', '--allowedTools', 'Bash'],
+      env: {
+        HOME: home,
+        CLAUDE_CONFIG_DIR: join(home, '.claude'),
+        ANTHROPIC_BASE_URL: gateway,
+        ANTHROPIC_API_KEY: GATEWAY_KEY,
+        ANTHROPIC_MODEL: model,
+        ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
+        ANTHROPIC_DEFAULT_SONNET_MODEL: model,
+        ANTHROPIC_DEFAULT_OPUS_MODEL: model,
+        CLAUDE_CODE_SUBAGENT_MODEL: model,
+        // Root in a container: Claude Code refuses --dangerously-skip-permissions as root elsewhere.
+        IS_SANDBOX: '1',
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        DISABLE_AUTOUPDATER: '1',
+        DISABLE_TELEMETRY: '1',
+        DISABLE_ERROR_REPORTING: '1',
+      },
+    }),
+  },
+  {
+    name: 'Codex CLI',
+    binary: 'codex',
+    invocation: (prompt, model, gateway, home) => ({
+      args: [
+        'exec',
+        '--skip-git-repo-check',
+        '--dangerously-bypass-approvals-and-sandbox',
+        '-m',
+        model,
+        '-c',
+        'model_provider="switchyard"',
+        '-c',
+        `model_providers.switchyard={ name = "Switchyard", base_url = "${gateway}/v1", env_key = "SWITCHYARD_KEY", wire_api = "responses" }`,
+        '-c',
+        'analytics.enabled=false',
+        '-c',
+        'check_for_update_on_startup=false',
+        prompt,
+      ],
+      env: { HOME: home, CODEX_HOME: join(home, '.codex'), SWITCHYARD_KEY: GATEWAY_KEY },
+    }),
+  },
+  {
+    name: 'opencode',
+    binary: 'opencode',
+    invocation: (prompt, model, gateway, home) => ({
+      args: ['run', '-m', `switchyard/${model}`, prompt],
+      env: {
+        HOME: home,
+        XDG_CONFIG_HOME: join(home, '.config'),
+        XDG_DATA_HOME: join(home, '.local', 'share'),
+        XDG_CACHE_HOME: join(home, '.cache'),
+        XDG_STATE_HOME: join(home, '.local', 'state'),
+        OPENCODE_CONFIG_CONTENT: JSON.stringify({
+          $schema: 'https://opencode.ai/config.json',
+          autoupdate: false,
+          share: 'disabled',
+          permission: { bash: 'allow', edit: 'allow' },
+          provider: {
+            switchyard: {
+              npm: '@ai-sdk/openai-compatible',
+              name: 'Switchyard',
+              options: { baseURL: `${gateway}/v1`, apiKey: GATEWAY_KEY },
+              models: { [model]: { name: model, tool_call: true } },
+            },
+          },
+        }),
+        OPENCODE_DISABLE_AUTOUPDATE: '1',
+        OPENCODE_DISABLE_MODELS_FETCH: '1',
+        OPENCODE_DISABLE_SHARE: '1',
+        OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
+        OPENCODE_DISABLE_DEFAULT_PLUGINS: '1',
+      },
+    }),
+  },
+  {
+    name: 'Qwen Code',
+    binary: 'qwen',
+    invocation: (prompt, model, gateway, home) => ({
+      args: ['-p', prompt, '--yolo', '--auth-type', 'openai', '-m', model],
+      env: {
+        HOME: home,
+        OPENAI_BASE_URL: `${gateway}/v1`,
+        OPENAI_API_KEY: GATEWAY_KEY,
+        OPENAI_MODEL: model,
+      },
+    }),
+  },
+];
+
+/** Per-agent settings files that keep each CLI quiet and offline. */
+function prepareHome(agent: Agent, home: string): void {
+  if (agent.name === 'Qwen Code') {
+    mkdirSync(join(home, '.qwen'), { recursive: true });
+    writeFileSync(
+      join(home, '.qwen', 'settings.json'),
+      JSON.stringify({ usageStatisticsEnabled: false, telemetry: { enabled: false }, checkForUpdates: false }),
+    );
+  }
+}
+
+const installed = AGENTS.every((agent) => existsSync(bin(agent.binary)));
+
+describe.skipIf(!installed)('coding agents through the gateway (scripts/install-agents.sh)', () => {
+  const providers = {} as Record<ScriptedFormat, ScriptedProvider>;
+  let gw: TestGateway;
+  let scratch: string;
+
+  beforeAll(async () => {
+    for (const format of Object.keys(MODELS) as ScriptedFormat[])
+      providers[format] = await startScriptedProvider(format);
+    gw = await startGateway({
+      GATEWAY_API_KEYS: GATEWAY_KEY,
+      OPENAI_API_KEY: 'sk-openai-SECRET-agents',
+      OPENAI_BASE_URL: `${providers.openai.url}/v1`,
+      ANTHROPIC_API_KEY: 'sk-ant-SECRET-agents',
+      ANTHROPIC_BASE_URL: `${providers.anthropic.url}/v1`,
+      GEMINI_API_KEY: 'gemini-SECRET-agents',
+      GEMINI_BASE_URL: providers.gemini.url,
+    });
+    scratch = mkdtempSync(join(tmpdir(), 'switchyard-agents-'));
+  });
+  afterAll(async () => {
+    await gw?.close();
+    for (const provider of Object.values(providers)) await provider?.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  for (const agent of AGENTS) {
+    describe(agent.name, () => {
+      for (const format of Object.keys(MODELS) as ScriptedFormat[]) {
+        const skip = agent.skip?.(format);
+        const run = async (prompt: string) => {
+          const home = mkdtempSync(join(scratch, 'home-'));
+          const cwd = mkdtempSync(join(scratch, 'work-'));
+          prepareHome(agent, home);
+          const { args, env } = agent.invocation(prompt, MODELS[format], gw.url, home);
+          const result = await runAgent(bin(agent.binary), args, env, cwd);
+          return { ...result, cwd };
+        };
+
+        it.skipIf(Boolean(skip))(
+          `a plain prompt to a ${format}-format provider${skip ? ` (${skip})` : ''}`,
+          async () => {
+            const before = providers[format].received.length;
+            const result = await run('Say hello.');
+            expect(result.stdout + result.stderr, result.stderr).toContain(PLAIN_ANSWER);
+            expect(result.code, result.stderr).toBe(0);
+            expect(providers[format].received.length).toBeGreaterThan(before);
+          },
+        );
+
+        it.skipIf(Boolean(skip))(
+          `a shell tool round trip with a ${format}-format provider${skip ? ` (${skip})` : ''}`,
+          async () => {
+            const target = join(mkdtempSync(join(scratch, 'out-')), 'proof.txt');
+            const calls = providers[format].toolCalls.length;
+            const result = await run(writeFilePrompt(target));
+            expect(providers[format].toolCalls.length, result.stderr).toBeGreaterThan(calls);
+            expect(existsSync(target), `${result.stdout}\n${result.stderr}`).toBe(true);
+            expect(readFileSync(target, 'utf8')).toBe(FILE_CONTENT);
+            expect(result.stdout + result.stderr, result.stderr).toContain(FINAL_ANSWER);
+            expect(result.code, result.stderr).toBe(0);
+          },
+        );
+      }
+    });
+  }
+});
