@@ -21,5 +21,10 @@ fi
 [[ -f "$dir/package.json" ]] || echo '{"private":true}' >"$dir/package.json"
 # Postinstall scripts fetch the native binaries (Codex, opencode) from the npm registry itself.
 npm install --prefix "$dir" --no-audit --no-fund --save-exact "${pins[@]}"
+# opencode installs its plugin SDK into its config directory on first start: done here, so the
+# tests (which point XDG_CONFIG_HOME at it) run offline.
+mkdir -p "$dir/opencode-config/opencode"
+echo '{"dependencies":{"@opencode-ai/plugin":"1.18.33"}}' >"$dir/opencode-config/opencode/package.json"
+npm install --prefix "$dir/opencode-config/opencode" --no-audit --no-fund --no-save
 echo "${pins[*]}" >"$stamp"
 echo "agents installed in $dir"

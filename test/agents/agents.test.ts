@@ -43,7 +43,16 @@ function runAgent(command: string, args: string[], env: Record<string, string>, 
   return new Promise<Run>((resolve) => {
     const child = spawn(command, args, {
       cwd,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'dumb', NO_COLOR: '1', CI: '1', ...env },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        TERM: 'dumb',
+        NO_COLOR: '1',
+        CI: '1',
+        // Offline: a CLI that reaches for the npm registry at run time fails at once instead.
+        npm_config_registry: 'http://127.0.0.1:9/',
+        npm_config_offline: 'true',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -124,10 +133,11 @@ const AGENTS: Agent[] = [
     name: 'opencode',
     binary: 'opencode',
     invocation: (prompt, model, gateway, home) => ({
-      args: ['run', '-m', `switchyard/${model}`, prompt],
+      args: ['run', '--print-logs', '-m', `switchyard/${model}`, prompt],
       env: {
         HOME: home,
-        XDG_CONFIG_HOME: join(home, '.config'),
+        // Holds the plugin SDK opencode would otherwise install from npm on start (install-agents.sh).
+        XDG_CONFIG_HOME: join(AGENTS_DIR, 'opencode-config'),
         XDG_DATA_HOME: join(home, '.local', 'share'),
         XDG_CACHE_HOME: join(home, '.cache'),
         XDG_STATE_HOME: join(home, '.local', 'state'),
@@ -146,6 +156,8 @@ const AGENTS: Agent[] = [
           },
         }),
         OPENCODE_DISABLE_AUTOUPDATE: '1',
+        OPENCODE_FAST_BOOT: '1',
+        OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER: '1',
         OPENCODE_DISABLE_MODELS_FETCH: '1',
         OPENCODE_DISABLE_SHARE: '1',
         OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
@@ -170,6 +182,7 @@ const AGENTS: Agent[] = [
 
 /** Per-agent settings files that keep each CLI quiet and offline. */
 function prepareHome(agent: Agent, home: string): void {
+  if (agent.name === 'Codex CLI') mkdirSync(join(home, '.codex'), { recursive: true });
   if (agent.name === 'Qwen Code') {
     mkdirSync(join(home, '.qwen'), { recursive: true });
     writeFileSync(
@@ -216,6 +229,7 @@ describe.skipIf(!installed)('coding agents through the gateway (scripts/install-
           prepareHome(agent, home);
           const { args, env } = agent.invocation(prompt, MODELS[format], gw.url, home);
           const result = await runAgent(bin(agent.binary), args, env, cwd);
+          if (process.env.AGENT_DEBUG) console.log(result.stderr.split('\n').map((l) => l.slice(0, 400)).join('\n'));
           return { ...result, cwd };
         };
 
