@@ -229,7 +229,13 @@ describe.skipIf(!installed)('coding agents through the gateway (scripts/install-
           prepareHome(agent, home);
           const { args, env } = agent.invocation(prompt, MODELS[format], gw.url, home);
           const result = await runAgent(bin(agent.binary), args, env, cwd);
-          if (process.env.AGENT_DEBUG) console.log(result.stderr.split('\n').map((l) => l.slice(0, 400)).join('\n'));
+          if (process.env.AGENT_DEBUG)
+            console.log(
+              result.stderr
+                .split('\n')
+                .map((l) => l.slice(0, 400))
+                .join('\n'),
+            );
           return { ...result, cwd };
         };
 
