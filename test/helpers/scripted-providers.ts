@@ -161,7 +161,10 @@ function anthropicAnswer(res: ServerResponse, step: Step, stream: boolean, model
       : { type: 'tool_use', id: `toolu_${step.callId}`, name: step.name, input: JSON.parse(step.arguments) };
   const stopReason = step.kind === 'text' ? 'end_turn' : 'tool_use';
   const message = { id: 'msg_scripted', type: 'message', role: 'assistant', model, stop_sequence: null };
-  if (!stream) return json(res, 200, { ...message, content: [block], stop_reason: stopReason, usage });
+  if (!stream) {
+    json(res, 200, { ...message, content: [block], stop_reason: stopReason, usage });
+    return;
+  }
   sse(res, [
     ['message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage } }],
     [
@@ -203,7 +206,10 @@ function geminiAnswer(res: ServerResponse, step: Step, stream: boolean, model: s
     modelVersion: model,
     responseId: 'scripted',
   };
-  if (!stream) return json(res, 200, answer);
+  if (!stream) {
+    json(res, 200, answer);
+    return;
+  }
   sse(res, [data(answer)]);
 }
 
@@ -224,12 +230,13 @@ function chatAnswer(res: ServerResponse, step: Step, stream: boolean, model: str
       step.kind === 'text'
         ? { role: 'assistant', content: step.text }
         : { role: 'assistant', content: null, tool_calls: [call(true)] };
-    return json(res, 200, {
+    json(res, 200, {
       ...base,
       object: 'chat.completion',
       choices: [{ index: 0, message, finish_reason: finish }],
       usage,
     });
+    return;
   }
   const chunk = (delta: unknown, finishReason: string | null = null) =>
     data({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finishReason }] });
@@ -269,7 +276,10 @@ function responsesAnswer(res: ServerResponse, step: Step, stream: boolean, model
     total_tokens: 110,
   };
   const response = { id: 'resp_scripted', object: 'response', created_at: 1, model, status: 'completed', usage };
-  if (!stream) return json(res, 200, { ...response, output: [item] });
+  if (!stream) {
+    json(res, 200, { ...response, output: [item] });
+    return;
+  }
   let sequence = 0;
   const event = (type: string, fields: Record<string, unknown>): [string, unknown] => [
     type,
