@@ -4,8 +4,18 @@ import type { Database } from './store.ts';
 
 const SQLITE_FILE = 'switchyard.db';
 
-/** `$1` → `?1`: node:sqlite binds positional values to numbered parameters only. */
-const numbered = (sql: string) => sql.replace(/\$(\d+)/g, '?$1');
+/**
+ * `$1 … $n` → anonymous `?`s, with the values reordered to match: Node 22's node:sqlite refuses
+ * numbered parameters (`?NNN`) that a statement uses out of order or more than once.
+ */
+function positional(sql: string): { sql: string; order: number[] } {
+  const order: number[] = [];
+  const text = sql.replace(/\$(\d+)/g, (_match, index: string) => {
+    order.push(Number(index) - 1);
+    return '?';
+  });
+  return { sql: text, order };
+}
 
 /**
  * SQLite through Node's built-in `node:sqlite` (no native build, nothing to install). WAL mode and
@@ -18,26 +28,30 @@ export async function openSqlite(dataDir: string): Promise<Database> {
   // The timeout comes first: switching to WAL already needs the lock another process may hold.
   const db = new DatabaseSync(join(dataDir, SQLITE_FILE), { timeout: 5000 });
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-  const statements = new Map<string, ReturnType<typeof db.prepare>>();
-  const prepared = (sql: string) => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = db.prepare(numbered(sql));
+  const statements = new Map<string, { statement: ReturnType<typeof db.prepare>; order: number[] }>();
+  const prepared = (sql: string, params: readonly unknown[]) => {
+    let entry = statements.get(sql);
+    if (!entry) {
+      const converted = positional(sql);
+      entry = { statement: db.prepare(converted.sql), order: converted.order };
       // Insert statements differ only by their row count; keep the cache small anyway.
       if (statements.size > 64) statements.clear();
-      statements.set(sql, statement);
+      statements.set(sql, entry);
     }
-    return statement;
+    const values = entry.order.map((index) => params[index]) as Parameters<typeof entry.statement.run>;
+    return { statement: entry.statement, values };
   };
   return {
     idType: 'INTEGER PRIMARY KEY',
     // SQLite allows 32 766 bound values per statement.
     insertRows: 500,
     async all(sql, params) {
-      return prepared(sql).all(...params) as Record<string, unknown>[];
+      const { statement, values } = prepared(sql, params);
+      return statement.all(...values) as Record<string, unknown>[];
     },
     async run(sql, params) {
-      return Number(prepared(sql).run(...params).changes);
+      const { statement, values } = prepared(sql, params);
+      return Number(statement.run(...values).changes);
     },
     async migrate(work) {
       db.exec('BEGIN IMMEDIATE');
