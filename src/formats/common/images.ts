@@ -1,6 +1,7 @@
 /** Images between formats: data URLs, remote URLs and inline base64. */
-import { InvalidRequestError } from '../../errors.ts';
-import type { ImageSource } from '../ir.ts';
+import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
+import type { FilePart, ImageSource } from '../ir.ts';
+import type { Json } from './json.ts';
 
 /** `data:image/png;base64,AAAA` → its media type and base64 data; undefined for other URLs. */
 export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
@@ -27,4 +28,14 @@ export const imageAsUrl = (source: ImageSource): string =>
 export function inlineImage(source: ImageSource): { mediaType: string; data: string } | undefined {
   const inline = source.kind === 'base64' ? source : parseDataUrl(source.url);
   return inline ? { mediaType: inline.mediaType.toLowerCase(), data: inline.data } : undefined;
+}
+
+/**
+ * A document given inline as `file_data` (a base64 data URL) with an optional `filename`, as the
+ * OpenAI formats send it; anything else (file ids, URLs) is refused as `param` with `detail`.
+ */
+export function inlineFilePart(fields: Json, param: string, target: string, detail: string): FilePart {
+  const inline = typeof fields.file_data === 'string' ? parseDataUrl(fields.file_data) : undefined;
+  if (!inline) throw new UnsupportedParameterError(param, target, detail);
+  return { type: 'file', ...inline, ...(typeof fields.filename === 'string' ? { filename: fields.filename } : {}) };
 }

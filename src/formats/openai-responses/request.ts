@@ -3,7 +3,7 @@
  * `client.responses`) and writing one for a provider whose models answer only there.
  */
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
-import { dataUrl, imageAsUrl, imageSourceOfUrl, parseDataUrl } from '../common/images.ts';
+import { dataUrl, imageAsUrl, imageSourceOfUrl, inlineFilePart } from '../common/images.ts';
 import { isObject, type Json, optionalNumber } from '../common/json.ts';
 import { mergeTurns } from '../common/messages.ts';
 import { budgetToEffort } from '../common/reasoning.ts';
@@ -137,16 +137,13 @@ function userParts(content: unknown): UserPart[] {
         return { type: 'text', text: String(part.text ?? '') };
       case 'input_image':
         return imagePart(part);
-      case 'input_file': {
-        const inline = typeof part.file_data === 'string' ? parseDataUrl(part.file_data) : undefined;
-        if (!inline)
-          throw new UnsupportedParameterError(
-            'input',
-            TARGET_OTHER,
-            'input_file must carry file_data as a base64 data URL (file_id and file_url cannot be translated)',
-          );
-        return { type: 'file', ...inline, ...(typeof part.filename === 'string' ? { filename: part.filename } : {}) };
-      }
+      case 'input_file':
+        return inlineFilePart(
+          part,
+          'input',
+          TARGET_OTHER,
+          'input_file must carry file_data as a base64 data URL (file_id and file_url cannot be translated)',
+        );
       default:
         throw new UnsupportedParameterError('input', TARGET_OTHER, `content parts of type '${String(part.type)}'`);
     }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
-import { dataUrl, imageAsUrl, imageSourceOfUrl, parseDataUrl } from '../common/images.ts';
+import { dataUrl, imageAsUrl, imageSourceOfUrl, inlineFilePart } from '../common/images.ts';
 import { isObject, type Json, optionalNumber } from '../common/json.ts';
 import { joinText, mergeTurns } from '../common/messages.ts';
 import { budgetToEffort } from '../common/reasoning.ts';
@@ -120,17 +120,13 @@ function userParts(content: unknown): UserPart[] {
           isObject(part.image_url) && typeof part.image_url.detail === 'string' ? part.image_url.detail : undefined;
         return { type: 'image', source: imageSourceOfUrl(url), ...(detail ? { detail } : {}) };
       }
-      case 'file': {
-        const file = isObject(part.file) ? part.file : {};
-        const inline = typeof file.file_data === 'string' ? parseDataUrl(file.file_data) : undefined;
-        if (!inline)
-          throw new UnsupportedParameterError(
-            'messages',
-            TARGET_OTHER,
-            'file parts must carry file_data as a base64 data URL (file_id cannot be translated)',
-          );
-        return { type: 'file', ...inline, ...(typeof file.filename === 'string' ? { filename: file.filename } : {}) };
-      }
+      case 'file':
+        return inlineFilePart(
+          isObject(part.file) ? part.file : {},
+          'messages',
+          TARGET_OTHER,
+          'file parts must carry file_data as a base64 data URL (file_id cannot be translated)',
+        );
       default:
         throw new UnsupportedParameterError(
           'messages',
