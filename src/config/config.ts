@@ -14,6 +14,11 @@ import {
   knownVariables,
   unknownVariableWarnings,
 } from './checks.ts';
+import {
+  type CacheAndGuardrailsConfig,
+  cacheAndGuardrailsSchema,
+  readCacheAndGuardrails,
+} from './cache-and-guardrails.ts';
 import { parseJson } from './json-error.ts';
 import {
   OBSERVABILITY_SECRETS,
@@ -24,7 +29,7 @@ import {
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends ObservabilityConfig {
+export interface Config extends ObservabilityConfig, CacheAndGuardrailsConfig {
   readonly port: number;
   readonly host: string;
   readonly logLevel: LogLevel;
@@ -159,6 +164,7 @@ const gatewaySchema = z.object({
   COOLDOWN_MS: optional(integer(1, MS_PER_DAY)),
   DEMO: optional(z.enum(['true', 'false', '1', '0'])),
   ...observabilitySchema,
+  ...cacheAndGuardrailsSchema,
 });
 
 /** The names of the gateway's own variables (providers' are in their specs). */
@@ -215,6 +221,7 @@ export function loadConfig(env: Env): Config {
     ...ambientActivationWarnings(env, providers),
   ];
   const observability = readObservability(settings ?? {}, problems);
+  const cacheAndGuardrails = readCacheAndGuardrails(settings ?? {}, problems);
 
   if (problems.length || !settings) throw new ConfigError(problems);
   return Object.freeze({
@@ -253,6 +260,7 @@ export function loadConfig(env: Env): Config {
     redisUrl: settings.REDIS_URL,
     routing,
     ...observability,
+    ...cacheAndGuardrails,
   });
 }
 

@@ -67,18 +67,21 @@ export function translatorFor(
   body: Record<string, unknown> | undefined,
 ): Translator | undefined {
   if (!body) return undefined;
-  if (
-    (clientFormat === 'openai' && apiPath === '/chat/completions') ||
-    (clientFormat === 'anthropic' && apiPath === '/messages') ||
-    (clientFormat === 'openai-responses' && apiPath === '/responses')
-  ) {
-    return chatTranslator(clientFormat, body);
-  }
+  if (isChatPath(clientFormat, apiPath)) return chatTranslator(clientFormat, body);
   if (clientFormat === 'anthropic' && apiPath === '/messages/count_tokens') return tokenCountEstimator(body);
   const client = CLIENT_FORMATS[clientFormat];
   if (client.embeddings && apiPath === '/embeddings') return embeddingsTranslator(client.embeddings, body);
   if (client.images && apiPath === '/images/generations') return imagesTranslator(client.images, body);
   return undefined;
+}
+
+/** Whether `apiPath` (below /v1) is the chat endpoint of the client's format: the one its `chat` side reads. */
+export function isChatPath(clientFormat: ClientFormat, apiPath: string): boolean {
+  return (
+    (clientFormat === 'openai' && apiPath === '/chat/completions') ||
+    (clientFormat === 'anthropic' && apiPath === '/messages') ||
+    (clientFormat === 'openai-responses' && apiPath === '/responses')
+  );
 }
 
 function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown>): Translator {

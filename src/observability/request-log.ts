@@ -37,6 +37,8 @@ export function logRequest(logger: Logger, ctx: RequestContext, res: ServerRespo
     bytesOut: ctx.bytesOut,
     attempts: ctx.attempts && ctx.attempts.length > 1 ? ctx.attempts : undefined,
     droppedParams: ctx.droppedParams,
+    cache: ctx.cache,
+    guardrails: ctx.guardrails,
     clientAborted: !res.writableFinished || undefined,
     error: ctx.error ? { code: ctx.error.code, message: ctx.error.message } : undefined,
     msg: failed ? 'request failed' : 'request',

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResponseCache } from '../cache/cache.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Pricer } from '../catalog/pricer.ts';
 import type { TokenUsage } from '../catalog/types.ts';
@@ -24,6 +25,8 @@ export interface ProxyDeps {
   router: Router;
   /** For the debug line each attempt writes (its target and outcome). */
   logger?: Logger;
+  /** The response cache, when CACHE is set. */
+  cache?: ResponseCache;
 }
 
 /** A request about to be proxied: its parsed JSON body (if any) and the raw bytes. */

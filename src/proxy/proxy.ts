@@ -69,6 +69,7 @@ export async function proxyRequest(
   const ordered = pinned ? usable : router.order(usable, estimateTokens(request));
   // Without fallback only the first candidate is ever tried.
   const candidates = router.fallback && !pinned ? ordered : ordered.slice(0, 1);
+  if (deps.cache && (await deps.cache.serve(req, res, ctx, request, candidates[0] as PreparedCandidate))) return;
 
   ctx.attempts = [];
   const { answered, failure } = await runAttemptPlan(

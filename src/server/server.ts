@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pkg from '../../package.json' with { type: 'json' };
 import { AdminApi } from '../admin/api.ts';
 import { AdminGuard, isLoopback } from '../admin/guard.ts';
+import { createResponseCache } from '../cache/cache.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { Pricer } from '../catalog/pricer.ts';
 import type { Config } from '../config/config.ts';
@@ -61,6 +62,15 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   const cors = config.corsOrigins.length ? new Cors(config.corsOrigins) : undefined;
   const requestLog = new RequestLog(config.requestLog, logger, metrics);
   const router = new Router(config.routing, catalog);
+  const cache =
+    config.cache &&
+    createResponseCache(config.cache, {
+      metrics,
+      keyed: config.gatewayKeys !== undefined,
+      maxEntryBytes: config.maxResponseBytes,
+      redisUrl: config.redisUrl,
+      onWarning: (message) => logger.warn(message),
+    });
   const adminGuard = new AdminGuard(config.adminKeys, () =>
     isLoopback((server.address() as AddressInfo | null)?.address),
   );
@@ -79,6 +89,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     router,
     admin: new AdminApi(config, requestLog, router),
     logger,
+    cache,
   };
   const route = createRouteTable(deps);
   let inFlight = 0;
@@ -220,7 +231,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       }
       server.closeAllConnections();
       await closed;
-      await Promise.all([upstream.destroy(), limiter.close(), requestLog.close(), tracing?.shutdown()]);
+      await Promise.all([upstream.destroy(), limiter.close(), requestLog.close(), tracing?.shutdown(), cache?.close()]);
     },
   };
 }

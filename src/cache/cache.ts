@@ -1,0 +1,247 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CLIENT_FORMATS, PROVIDER_FORMATS } from '../formats/index.ts';
+import type { ChatRequest, ChatResponse } from '../formats/ir.ts';
+import { isChatPath } from '../formats/translate.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import { teeResponse } from '../observability/response-tee.ts';
+import { decodedBody } from '../proxy/content-encoding.ts';
+import type { ReadRequest } from '../proxy/exchange.ts';
+import type { RequestContext } from '../server/context.ts';
+import { cacheKey } from './key.ts';
+import { MemoryCacheStore } from './memory-store.ts';
+import { RedisCacheStore } from './redis-store.ts';
+import { eventsOf, responseOf } from './replay.ts';
+import type { CacheStore } from './store.ts';
+
+export interface CacheSettings {
+  readonly store: 'memory' | 'redis';
+  readonly ttlS: number;
+  /** CACHE_MAX_BYTES: the most the memory store holds. */
+  readonly maxBytes: number;
+  /** `key`: each gateway key has its own answers; `global`: all share them. */
+  readonly scope: 'key' | 'global';
+  /** CACHE_NONDETERMINISTIC: cache answers sampled at a non-zero temperature too. */
+  readonly nondeterministic: boolean;
+}
+
+/** One cached answer, as stored: the IR answer, replayed in whatever format and mode a client asks. */
+interface Entry {
+  storedAt: number;
+  provider: string;
+  model: string | undefined;
+  response: ChatResponse;
+}
+
+/** What the cache may do for one request. */
+interface Plan {
+  ir: ChatRequest;
+  read: boolean;
+  write: boolean;
+}
+
+/**
+ * The exact-match response cache, on chat requests (docs/cache-and-guardrails.md). Before the
+ * first attempt, `serve` answers a hit itself, in the client's format, as JSON or as a stream of
+ * events; on a miss it keeps a copy of what the client is sent and, once the response is over,
+ * files it only if it is a complete, successful answer. It never fails a request: a store that
+ * does not answer is a miss.
+ */
+export class ResponseCache {
+  readonly #store: CacheStore;
+  readonly #settings: CacheSettings;
+  readonly #metrics: GatewayMetrics;
+  /** Answers are scoped by gateway key only when there are keys (CACHE_SCOPE=key). */
+  readonly #perKey: boolean;
+  /** A copy larger than this (MAX_RESPONSE_BYTES) is not kept. */
+  readonly #maxEntryBytes: number;
+
+  constructor(
+    store: CacheStore,
+    settings: CacheSettings,
+    options: { metrics: GatewayMetrics; keyed: boolean; maxEntryBytes: number },
+  ) {
+    this.#store = store;
+    this.#settings = settings;
+    this.#metrics = options.metrics;
+    this.#perKey = settings.scope === 'key' && options.keyed;
+    this.#maxEntryBytes = Math.min(options.maxEntryBytes, settings.maxBytes);
+  }
+
+  /**
+   * Answers the request from the cache (true), or arranges for its answer to be filed (false).
+   * `first` is the candidate tried first: a hit is what it answered last time.
+   */
+  async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    request: ReadRequest,
+    first: { provider: { id: string }; model: string | undefined },
+  ): Promise<boolean> {
+    const plan = this.#plan(req, ctx, request);
+    if (!plan) return false;
+    const result = plan.read ? await this.#answer(res, ctx, request, plan.ir, first) : 'bypass';
+    ctx.cache = result;
+    this.#metrics.cacheResult(result);
+    if (result === 'hit') return true;
+    ctx.responseHeaders = { ...ctx.responseHeaders, 'x-gateway-cache': result };
+    if (plan.write) this.#fileAnswer(res, ctx, request, plan.ir);
+    return false;
+  }
+
+  async close(): Promise<void> {
+    await this.#store.close();
+  }
+
+  /** Undefined when the cache has nothing to do with the request (not a chat call, or one it cannot read). */
+  #plan(req: IncomingMessage, ctx: RequestContext, request: ReadRequest): Plan | undefined {
+    if (ctx.method !== 'POST' || !request.json || !isChatPath(ctx.clientFormat, request.apiPath)) return undefined;
+    let ir: ChatRequest;
+    try {
+      ir = CLIENT_FORMATS[ctx.clientFormat].chat.parseRequest(request.json);
+    } catch {
+      return undefined; // the provider answers what the gateway cannot read
+    }
+    const directives = cacheControl(req.headers['cache-control']);
+    // Several choices, or a parameter the IR does not carry (logprobs…), could not be replayed as asked.
+    const replayable = (ir.n ?? 1) === 1 && Object.keys(ir.unmapped).length === 0;
+    const sampled = ir.temperature !== undefined && ir.temperature !== 0 && !this.#settings.nondeterministic;
+    const cacheable = replayable && !sampled;
+    return {
+      ir,
+      read: cacheable && !directives.has('no-cache') && !directives.has('no-store'),
+      write: cacheable && !directives.has('no-store'),
+    };
+  }
+
+  #key(ctx: RequestContext, request: ReadRequest, provider: string, model: string | undefined): string {
+    return cacheKey({
+      scope: this.#perKey ? (ctx.subject ?? '') : '',
+      clientFormat: ctx.clientFormat,
+      provider,
+      model: model ?? request.requestedModel ?? '',
+      body: request.json as Record<string, unknown>,
+    });
+  }
+
+  async #answer(
+    res: ServerResponse,
+    ctx: RequestContext,
+    request: ReadRequest,
+    ir: ChatRequest,
+    first: { provider: { id: string }; model: string | undefined },
+  ): Promise<'hit' | 'miss'> {
+    const stored = await this.#store.get(this.#key(ctx, request, first.provider.id, first.model));
+    const entry = stored === undefined ? undefined : parseEntry(stored);
+    if (!entry) return 'miss';
+    const client = CLIENT_FORMATS[ctx.clientFormat].chat;
+    let body: string;
+    if (ctx.stream) {
+      const encoder = client.streamEncoder(ir);
+      body = eventsOf(entry.response)
+        .map((event) => encoder.encode(event))
+        .join('');
+    } else body = JSON.stringify(client.encodeResponse(entry.response, ir));
+    ctx.provider = entry.provider;
+    ctx.model = entry.model;
+    // A hit costs nothing: no usage is recorded against limits or budgets.
+    ctx.costUsd = 0;
+    res.writeHead(200, {
+      ...ctx.responseHeaders,
+      'x-request-id': ctx.id,
+      'x-gateway-provider': entry.provider,
+      ...(entry.model === undefined ? {} : { 'x-gateway-model': entry.model }),
+      'x-gateway-cache': 'hit',
+      age: String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))),
+      ...(ctx.stream
+        ? { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
+        : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+    });
+    ctx.firstByteAt = performance.now();
+    ctx.bytesOut = Buffer.byteLength(body);
+    res.end(body);
+    return 'hit';
+  }
+
+  /** Keeps a copy of what the client gets; once the response is over, files it if it is a whole answer. */
+  #fileAnswer(res: ServerResponse, ctx: RequestContext, request: ReadRequest, ir: ChatRequest): void {
+    const copy = teeResponse(res, this.#maxEntryBytes + 1, (bytes) =>
+      // After the last byte is on its way: reading the answer back is no reason to hold it.
+      setImmediate(() => {
+        if (res.statusCode !== 200 || ctx.error || !ctx.provider || copy.size > this.#maxEntryBytes) return;
+        const response = readAnswer(bytes(), res, ctx, ir, this.#maxEntryBytes);
+        if (!response) return;
+        if (ctx.usage) response.usage = ctx.usage; // the usage the gateway read, even if the client did not ask for it
+        const entry: Entry = { storedAt: Date.now(), provider: ctx.provider, model: ctx.model, response };
+        void this.#store.set(
+          this.#key(ctx, request, ctx.provider, ctx.model),
+          JSON.stringify(entry),
+          this.#settings.ttlS,
+        );
+      }),
+    );
+  }
+}
+
+/** What the client was sent, read back into one IR answer; undefined unless it is complete. */
+function readAnswer(
+  bytes: Buffer,
+  res: ServerResponse,
+  ctx: RequestContext,
+  ir: ChatRequest,
+  maxBytes: number,
+): ChatResponse | undefined {
+  // The client format read as a provider format: the same wire shape, read the other way.
+  const format = PROVIDER_FORMATS[ctx.clientFormat]?.chat;
+  if (!format) return undefined;
+  try {
+    const body = decodedBody(bytes, res.getHeader('content-encoding'), maxBytes);
+    if (!ctx.stream) return format.decodeResponse(body, ir);
+    const decoder = format.streamDecoder(ir);
+    return responseOf([...decoder.push(body), ...decoder.end()]);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseEntry(text: string): Entry | undefined {
+  try {
+    const entry = JSON.parse(text) as Entry;
+    return typeof entry.storedAt === 'number' && typeof entry.provider === 'string' && entry.response
+      ? entry
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request's Cache-Control directives, lower-cased. */
+function cacheControl(header: string | string[] | undefined): Set<string> {
+  const text = Array.isArray(header) ? header.join(',') : (header ?? '');
+  return new Set(
+    text
+      .split(',')
+      .map((directive) => directive.trim().toLowerCase().split('=')[0] as string)
+      .filter(Boolean),
+  );
+}
+
+/** The cache CACHE asks for, on its store. */
+export function createResponseCache(
+  settings: CacheSettings,
+  options: {
+    metrics: GatewayMetrics;
+    keyed: boolean;
+    maxEntryBytes: number;
+    redisUrl: string | undefined;
+    onWarning: (message: string) => void;
+  },
+): ResponseCache {
+  const store =
+    settings.store === 'redis'
+      ? new RedisCacheStore(options.redisUrl as string, (reason) =>
+          options.onWarning(`the response cache cannot reach Redis (${reason}); requests go to the provider`),
+        )
+      : new MemoryCacheStore(settings.maxBytes);
+  return new ResponseCache(store, settings, options);
+}
