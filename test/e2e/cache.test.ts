@@ -284,12 +284,12 @@ describe('response cache', () => {
     const gw = await anthropicGateway();
     await postJson(
       `${gw.url}/v1/messages`,
-      '{"model":"' + MODEL + '","max_tokens":100,"messages":[{"role":"user","content":"Hi"}]}',
+      `{"model":"${MODEL}","max_tokens":100,"messages":[{"role":"user","content":"Hi"}]}`,
     );
     await filed();
     const reordered = await postJson(
       `${gw.url}/v1/messages`,
-      '{"messages":[{"content":"Hi","role":"user"}],"max_tokens":100,"model":"' + MODEL + '","stream":false}',
+      `{"messages":[{"content":"Hi","role":"user"}],"max_tokens":100,"model":"${MODEL}","stream":false}`,
     );
     expect(reordered.headers.get('x-gateway-cache')).toBe('hit');
     const other = await postJson(`${gw.url}/v1/messages`, CLIENTS.anthropic.body(false, 'Hello'));
