@@ -8,7 +8,7 @@ import { GatewayError, UpstreamMalformedError } from '../errors.ts';
 import type { WireFormat } from '../providers/types.ts';
 import { errorTypeOf } from './common/errors.ts';
 import { CLIENT_FORMATS, type ClientFormat, PROVIDER_FORMATS } from './index.ts';
-import type { ChatRequest, EmbeddingsRequest, ImagesRequest, StreamEvent } from './ir.ts';
+import type { ChatRequest, ChatResponse, EmbeddingsRequest, ImagesRequest, StreamEvent } from './ir.ts';
 import type {
   ClientEmbeddingsFormat,
   ClientImagesFormat,
@@ -33,6 +33,15 @@ export interface Exchange {
     firstResponse: Buffer,
     baseUrl: string,
   ): { url: string; headers: Record<string, string>; transcoder: StreamTranscoder };
+}
+
+/**
+ * A change to every answer of one request, in the IR (the guardrails' answer rules): a whole
+ * answer at once, or a stream event by event (each event in, the events to send out).
+ */
+export interface AnswerFilter {
+  response(response: ChatResponse): ChatResponse;
+  stream(): (event: StreamEvent) => StreamEvent[];
 }
 
 /** What the catalog knows of the target model. */
@@ -65,9 +74,10 @@ export function translatorFor(
   apiPath: string,
   clientFormat: ClientFormat,
   body: Record<string, unknown> | undefined,
+  filter?: AnswerFilter,
 ): Translator | undefined {
   if (!body) return undefined;
-  if (isChatPath(clientFormat, apiPath)) return chatTranslator(clientFormat, body);
+  if (isChatPath(clientFormat, apiPath)) return chatTranslator(clientFormat, body, filter);
   if (clientFormat === 'anthropic' && apiPath === '/messages/count_tokens') return tokenCountEstimator(body);
   const client = CLIENT_FORMATS[clientFormat];
   if (client.embeddings && apiPath === '/embeddings') return embeddingsTranslator(client.embeddings, body);
@@ -84,7 +94,7 @@ export function isChatPath(clientFormat: ClientFormat, apiPath: string): boolean
   );
 }
 
-function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown>): Translator {
+function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown>, filter?: AnswerFilter): Translator {
   const client = CLIENT_FORMATS[clientFormat].chat;
   let parsed: ChatRequest | undefined;
   const request = () => (parsed ??= client.parseRequest(body));
@@ -101,7 +111,8 @@ function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown
         request: built,
         dropped: [...Object.keys(ir.tuning ?? {}), ...dropped, ...(built.dropped ?? [])],
         response(bytes) {
-          const response = provider.decodeResponse(bytes, ir);
+          const decoded = provider.decodeResponse(bytes, ir);
+          const response = filter ? filter.response(decoded) : decoded;
           return {
             body: JSON.stringify(client.encodeResponse(response, ir)),
             ...(response.usage ? { usage: response.usage } : {}),
@@ -109,13 +120,20 @@ function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown
           };
         },
         ...(ir.stream
-          ? { stream: () => new StreamTranscoder(provider.streamDecoder(ir), client.streamEncoder(ir)) }
+          ? {
+              stream: () =>
+                new StreamTranscoder(provider.streamDecoder(ir), client.streamEncoder(ir), filter?.stream()),
+            }
           : {}),
         ...(ir.stream && provider.followStream
           ? {
               followStream(firstResponse: Buffer, baseUrl: string) {
                 const { url, headers, decoder } = provider.followStream!(firstResponse, baseUrl, ir);
-                return { url, headers, transcoder: new StreamTranscoder(decoder, client.streamEncoder(ir)) };
+                return {
+                  url,
+                  headers,
+                  transcoder: new StreamTranscoder(decoder, client.streamEncoder(ir), filter?.stream()),
+                };
               },
             }
           : {}),
@@ -228,15 +246,17 @@ function imagesTranslator(client: ClientImagesFormat, body: Record<string, unkno
 export class StreamTranscoder {
   readonly #decoder: StreamDecoder;
   readonly #encoder: StreamEncoder;
+  readonly #filter: ((event: StreamEvent) => StreamEvent[]) | undefined;
   usage: TokenUsage | undefined;
   model: string | undefined;
   closed = false;
   /** The error the provider reported mid-stream, if any (for the log line). */
   error: GatewayError | undefined;
 
-  constructor(decoder: StreamDecoder, encoder: StreamEncoder) {
+  constructor(decoder: StreamDecoder, encoder: StreamEncoder, filter?: (event: StreamEvent) => StreamEvent[]) {
     this.#decoder = decoder;
     this.#encoder = encoder;
+    this.#filter = filter;
   }
 
   push(chunk: Uint8Array): string {
@@ -258,6 +278,7 @@ export class StreamTranscoder {
         error instanceof GatewayError ? error : new UpstreamMalformedError('the stream', (error as Error).message);
       events = [{ type: 'error', status: failure.status, code: failure.code, message: failure.message }];
     }
+    if (this.#filter) events = events.flatMap(this.#filter);
     let out = '';
     for (const event of events) {
       if (this.closed) break;

@@ -5,6 +5,7 @@ import type { Pricer } from '../catalog/pricer.ts';
 import type { TokenUsage } from '../catalog/types.ts';
 import type { Config } from '../config/config.ts';
 import type { Exchange } from '../formats/translate.ts';
+import type { Guardrails } from '../guardrails/guardrails.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { WireFormat } from '../providers/types.ts';
@@ -27,6 +28,8 @@ export interface ProxyDeps {
   logger?: Logger;
   /** The response cache, when CACHE is set. */
   cache?: ResponseCache;
+  /** The guardrail pipeline, when GUARDRAILS_FILE is set. */
+  guardrails?: Guardrails;
 }
 
 /** A request about to be proxied: its parsed JSON body (if any) and the raw bytes. */

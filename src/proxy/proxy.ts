@@ -4,7 +4,7 @@ import type { Config } from '../config/config.ts';
 import { FormatNotSupportedError, GatewayError, InvalidRequestError } from '../errors.ts';
 import { isObject } from '../formats/common/json.ts';
 import { targetFormatOf } from '../formats/index.ts';
-import { translatorFor } from '../formats/translate.ts';
+import { type AnswerFilter, translatorFor } from '../formats/translate.ts';
 import { type Candidate, selectProvider, splitModelPrefix } from '../routing/select-provider.ts';
 import type { RequestEstimate } from '../routing/strategies.ts';
 import type { RequestContext } from '../server/context.ts';
@@ -65,7 +65,9 @@ export async function proxyRequest(
   // X-Provider pins the provider: no strategy, no fallback. Otherwise X-Gateway-Fallback adds targets.
   const pinned = selection.reason === 'header';
   const extra = pinned ? [] : fallbackTargets(req.headers['x-gateway-fallback'], config);
-  const usable = targetsOf([...selection.candidates, ...extra], request, ctx, deps.catalog);
+  // Guardrails that read answers need them in the IR: every candidate is then a translated exchange.
+  const filter = deps.guardrails?.answerFilter(ctx, request.apiPath);
+  const usable = targetsOf([...selection.candidates, ...extra], request, ctx, deps.catalog, filter);
   const ordered = pinned ? usable : router.order(usable, estimateTokens(request));
   // Without fallback only the first candidate is ever tried.
   const candidates = router.fallback && !pinned ? ordered : ordered.slice(0, 1);
@@ -110,8 +112,9 @@ function targetsOf(
   request: ReadRequest,
   ctx: RequestContext,
   catalog: Catalog,
+  filter: AnswerFilter | undefined,
 ): PreparedCandidate[] {
-  const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json);
+  const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json, filter);
   const capability = CAPABILITY_OF_PATH[request.apiPath];
   const targets: PreparedCandidate[] = [];
   let refusal: unknown;
@@ -129,7 +132,7 @@ function targetsOf(
     const model = candidate.model ?? request.requestedModel ?? '';
     const limits = catalog.find(candidate.provider.id, model);
     const format = targetFormatOf(candidate.provider, candidate.model, limits?.mode);
-    if (format === ctx.clientFormat || candidate.provider.nativeFormats?.includes(ctx.clientFormat)) {
+    if (!filter && (format === ctx.clientFormat || candidate.provider.nativeFormats?.includes(ctx.clientFormat))) {
       targets.push({ ...candidate, format, exchange: undefined });
     } else if (translator?.supports(format)) {
       try {

@@ -4,7 +4,7 @@ import type { Config } from '../config/config.ts';
 import { GatewayError, InvalidRequestError, MethodNotAllowedError, RouteNotFoundError } from '../errors.ts';
 import type { ClientFormat } from '../formats/index.ts';
 import { attribute } from '../observability/attribution.ts';
-import { type ProxyDeps, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
+import { type ProxyDeps, type ProxyRequest, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
 import { capturePayloads } from '../store/payloads.ts';
 import { uiAsset } from '../ui/assets.ts';
 import type { RequestContext } from './context.ts';
@@ -223,16 +223,19 @@ function getModel(models: ModelDirectory): Handler {
 
 function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
   return async (req, res, ctx) => {
-    const raw = await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
-    ctx.bytesIn = raw.length;
-    const json = parseJsonBody(raw);
+    const read = await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
+    ctx.bytesIn = read.length;
+    let request: ProxyRequest = { apiPath: ctx.path.slice(3), raw: read, json: parseJsonBody(read) };
+    // Before anything keeps a copy: a redacted value never reaches the log store or traces.
+    if (deps.guardrails) request = await deps.guardrails.checkRequest(ctx, request);
+    const { raw, json } = request as { raw: Buffer; json: Record<string, unknown> };
     attribute(ctx, req.headers, json);
     ctx.trace?.request(json, ctx.path.slice(3));
     if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
     if (requiresModel && (typeof json.model !== 'string' || json.model === '')) {
       throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
     }
-    await proxyRequest(req, res, ctx, { apiPath: ctx.path.slice(3), raw, json }, deps);
+    await proxyRequest(req, res, ctx, request, deps);
   };
 }
 

@@ -4,6 +4,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { AdminApi } from '../admin/api.ts';
 import { AdminGuard, isLoopback } from '../admin/guard.ts';
 import { createResponseCache } from '../cache/cache.ts';
+import { Guardrails } from '../guardrails/guardrails.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { Pricer } from '../catalog/pricer.ts';
 import type { Config } from '../config/config.ts';
@@ -90,6 +91,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     admin: new AdminApi(config, requestLog, router),
     logger,
     cache,
+    guardrails: config.guardrails && new Guardrails(config.guardrails, { metrics, logger }),
   };
   const route = createRouteTable(deps);
   let inFlight = 0;
