@@ -79,14 +79,12 @@ const ruleSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-const fileSchema = z.union([
-  z.strictObject({ rules: z.array(ruleSchema) }),
-  z.array(ruleSchema).transform((rules) => ({ rules })),
-]);
+const fileSchema = z.strictObject({ rules: z.array(ruleSchema) });
 
 /** The rules of a GUARDRAILS_FILE's value (already parsed from JSON or YAML), or one line per problem. */
 export function parseRules(value: unknown): { rules: Rule[] } | { problems: string[] } {
-  const parsed = fileSchema.safeParse(value);
+  // The rules alone (a top-level list) are a file too.
+  const parsed = fileSchema.safeParse(Array.isArray(value) ? { rules: value } : value);
   if (!parsed.success)
     return {
       problems: parsed.error.issues.map((issue) => {
