@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { CacheSettings } from '../cache/cache.ts';
 import { parseRules, type Rule } from '../guardrails/rules.ts';
+import { type Endpoint, parseEndpoints } from '../webhooks/endpoints.ts';
 import { parseConfigFile } from './yaml.ts';
 
 /** Settings of the response cache, the guardrails and the webhooks (docs/cache-and-guardrails.md). */
@@ -10,6 +11,8 @@ export interface CacheAndGuardrailsConfig {
   readonly cache: CacheSettings | undefined;
   /** GUARDRAILS_FILE's rules, in order; undefined when unset. */
   readonly guardrails: readonly Rule[] | undefined;
+  /** WEBHOOKS_FILE's endpoints; undefined when unset. */
+  readonly webhooks: readonly Endpoint[] | undefined;
 }
 
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -34,6 +37,7 @@ export const cacheAndGuardrailsSchema = {
   CACHE_SCOPE: optional(z.enum(['key', 'global'], { message: "must be 'key' or 'global'" })),
   CACHE_NONDETERMINISTIC: flag,
   GUARDRAILS_FILE: optional(z.string()),
+  WEBHOOKS_FILE: optional(z.string()),
 };
 
 type Settings = { [K in keyof typeof cacheAndGuardrailsSchema]?: z.infer<(typeof cacheAndGuardrailsSchema)[K]> };
@@ -46,6 +50,7 @@ export function readCacheAndGuardrails(
   if (kind === 'redis' && !settings.REDIS_URL) problems.push('CACHE: redis needs REDIS_URL to be set');
   return {
     guardrails: settings.GUARDRAILS_FILE === undefined ? undefined : readGuardrails(settings.GUARDRAILS_FILE, problems),
+    webhooks: settings.WEBHOOKS_FILE === undefined ? undefined : readWebhooks(settings.WEBHOOKS_FILE, problems),
     cache: kind && {
       store: kind,
       ttlS: settings.CACHE_TTL_S ?? 3600,
@@ -82,4 +87,15 @@ function readGuardrails(path: string, problems: string[]): Rule[] | undefined {
     return undefined;
   }
   return parsed.rules;
+}
+
+function readWebhooks(path: string, problems: string[]): Endpoint[] | undefined {
+  const value = readConfigFile('WEBHOOKS_FILE', path, problems);
+  if (value === undefined) return undefined;
+  const parsed = parseEndpoints(value);
+  if ('problems' in parsed) {
+    for (const problem of parsed.problems) problems.push(`WEBHOOKS_FILE: ${problem}`);
+    return undefined;
+  }
+  return parsed.endpoints;
 }

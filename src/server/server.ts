@@ -5,6 +5,7 @@ import { AdminApi } from '../admin/api.ts';
 import { AdminGuard, isLoopback } from '../admin/guard.ts';
 import { createResponseCache } from '../cache/cache.ts';
 import { Guardrails } from '../guardrails/guardrails.ts';
+import { Webhooks } from '../webhooks/webhooks.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { Pricer } from '../catalog/pricer.ts';
 import type { Config } from '../config/config.ts';
@@ -62,7 +63,12 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   });
   const cors = config.corsOrigins.length ? new Cors(config.corsOrigins) : undefined;
   const requestLog = new RequestLog(config.requestLog, logger, metrics);
-  const router = new Router(config.routing, catalog);
+  const webhooks = config.webhooks && new Webhooks(config.webhooks, logger);
+  const router = new Router(config.routing, catalog, Math.random, (target, change) =>
+    change.state === 'cooling'
+      ? webhooks?.emit('provider.cooldown', { ...target, until: new Date(change.until).toISOString() })
+      : webhooks?.emit('provider.recovered', { ...target }),
+  );
   const cache =
     config.cache &&
     createResponseCache(config.cache, {
@@ -232,6 +238,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       server.closeAllConnections();
+      webhooks?.close();
       await closed;
       await Promise.all([upstream.destroy(), limiter.close(), requestLog.close(), tracing?.shutdown(), cache?.close()]);
     },
