@@ -58,19 +58,19 @@ describe('webhooks', () => {
       if (times.length < 4) json(res, times.length === 2 ? 429 : 503, { error: 'busy' });
       else json(res, 200, { ok: true });
     });
-    hooks = new Webhooks(endpoints(receiver.url));
+    hooks = new Webhooks(endpoints(receiver.url, { backoff_ms: 100 }));
     hooks.emit('budget.threshold', { percent: 80 });
-    await until(() => receiver.received.length === 4);
+    await until(() => receiver.received.length === 4, 5000);
     await sleep(100);
     expect(receiver.received).toHaveLength(4);
     expect(new Set(receiver.received.map((r) => r.json.id)).size).toBe(1);
     expect(receiver.received.map((r) => r.headers['x-switchyard-delivery-attempt'])).toEqual(['1', '2', '3', '4']);
     for (const r of receiver.received) expect(verify(r.headers['x-switchyard-signature'], r.body)).toBe(true);
     const waits = times.slice(1).map((t, i) => t - (times[i] as number));
-    // 20 ms, 40 ms, 80 ms, each ±20 %
-    expect(waits[0]).toBeGreaterThanOrEqual(15);
-    expect(waits[1]).toBeGreaterThan(waits[0] as number);
-    expect(waits[2]).toBeGreaterThan(waits[1] as number);
+    // 100 ms, 200 ms, 400 ms, each ±20 % (timers never fire early; a busy machine makes them late)
+    expect(waits[0]).toBeGreaterThanOrEqual(80 - 5);
+    expect(waits[1]).toBeGreaterThanOrEqual(160 - 5);
+    expect(waits[2]).toBeGreaterThanOrEqual(320 - 5);
   });
 
   it('retries an unreachable receiver, and gives up after max_attempts', async () => {
