@@ -106,10 +106,13 @@ function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown
         withinOutputLimit(request(), target?.maxOutputTokens),
         target?.reasoning,
       );
-      const built = provider.buildRequest(ir, model);
+      let built = provider.buildRequest(ir, model);
+      // The client's own format (an answer filter reads it in the IR): its tuning parameters go as sent.
+      const sameFormat = (format as string) === clientFormat;
+      if (sameFormat && ir.tuning) built = { ...built, body: { ...built.body, ...ir.tuning } };
       return {
         request: built,
-        dropped: [...Object.keys(ir.tuning ?? {}), ...dropped, ...(built.dropped ?? [])],
+        dropped: [...(sameFormat ? [] : Object.keys(ir.tuning ?? {})), ...dropped, ...(built.dropped ?? [])],
         response(bytes) {
           const decoded = provider.decodeResponse(bytes, ir);
           const response = filter ? filter.response(decoded) : decoded;

@@ -14,6 +14,7 @@ import {
   streamEvents,
 } from '../helpers/mock-upstream.ts';
 import { anthropicMessage, anthropicTextStream } from '../helpers/native-mocks.ts';
+import { OtlpReceiver } from '../helpers/otlp-receiver.ts';
 
 const MODEL = 'claude-sonnet-4-5-20250929';
 
@@ -148,6 +149,35 @@ describe('guardrails', () => {
     });
   }
 
+  it('traces that record content get the redacted prompt and answer', async () => {
+    const receiver = await new OtlpReceiver().start();
+    upstream = await new MockUpstream().start();
+    upstream.handle((_req, res) => json(res, 200, chatCompletion(`Mail ${PII.email[0]}`, 'gpt-4o')));
+    gw = await startGateway({
+      OPENAI_API_KEY: 'sk-openai-guardrails',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+      GUARDRAILS_FILE: rulesFile([{ type: 'pii' }]),
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true',
+    });
+    try {
+      const answer = await postJson(`${gw.url}/v1/chat/completions`, {
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: `My SSN is ${PII.ssn[0]}` }],
+      });
+      expect(answer.json.choices[0].message.content).toBe('Mail [EMAIL]');
+      await gw.close(); // flushes the spans
+      gw = undefined;
+      const spans = JSON.stringify(receiver.spans);
+      expect(spans).toContain('My SSN is [SSN]');
+      expect(spans).toContain('Mail [EMAIL]');
+      for (const value of VALUES) expect(spans).not.toContain(value);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('a pass-through request without PII goes byte for byte', async () => {
     // (a rule that also reads answers makes every exchange a translated one: they are read in the IR)
     const gw = await anthropicGateway([{ type: 'pii', on: ['request'] }]);
@@ -173,8 +203,12 @@ describe('guardrails', () => {
     const openai = await postJson(`${gw.url}/v1/chat/completions`, {
       model: 'gpt-4o-mini',
       messages: [{ role: 'user', content: 'contact?' }],
+      metadata: { team: 'search' },
     });
     expect(openai.json.choices[0].message.content).toBe('Write to [EMAIL] or call [PHONE].');
+    // read in the IR, but still the client's own format: nothing it tunes is dropped
+    expect(upstream.last.json.metadata).toEqual({ team: 'search' });
+    expect(openai.headers.get('x-gateway-dropped-params')).toBeNull();
     const anthropic = await postJson(
       `${gw.url}/v1/messages`,
       { model: MODEL, max_tokens: 50, messages: [{ role: 'user', content: 'contact?' }] },
