@@ -12,13 +12,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { firstLine, freePort, killChildren, post, spawnNode, stopChild, waitFor200 } from './lib.ts';
-
-const envInt = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] || fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
-  return value;
-};
+import { envInt, firstLine, freePort, killChildren, post, spawnNode, stopChild, waitFor200 } from './lib.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');

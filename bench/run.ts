@@ -17,6 +17,7 @@ import autocannon from 'autocannon';
 import type { TtfbStats } from './lib.ts';
 import {
   cpuSeconds,
+  envInt,
   firstLine,
   freePort,
   killChildren,
@@ -29,12 +30,6 @@ import {
   topSelfTime,
   waitFor200,
 } from './lib.ts';
-
-const envInt = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] || fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
-  return value;
-};
 
 const ROOT = join(import.meta.dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');

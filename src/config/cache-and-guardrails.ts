@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CacheSettings } from '../cache/cache.ts';
 import { parseRules, type Rule } from '../guardrails/rules.ts';
 import { type Endpoint, parseEndpoints } from '../webhooks/endpoints.ts';
+import { flag, integer, isOn, optional } from './schema.ts';
 import { parseConfigFile } from './yaml.ts';
 
 /** Settings of the response cache, the guardrails and the webhooks (docs/cache-and-guardrails.md). */
@@ -15,25 +16,10 @@ export interface CacheAndGuardrailsConfig {
   readonly webhooks: readonly Endpoint[] | undefined;
 }
 
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
-const flag = optional(z.enum(['true', 'false', '1', '0', 'on', 'off']));
-const isOn = (value: string | undefined) => value === 'true' || value === '1' || value === 'on';
-const whole = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { message: `must be a whole number between ${min} and ${max}` })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(min, { message: `must be at least ${min}` })
-        .max(max, { message: `must be at most ${max}` }),
-    );
-
 export const cacheAndGuardrailsSchema = {
   CACHE: optional(z.enum(['memory', 'redis', 'off'], { message: "must be 'memory', 'redis' or 'off'" })),
-  CACHE_TTL_S: optional(whole(1, 30 * 86_400)),
-  CACHE_MAX_BYTES: optional(whole(1024, 2 ** 40)),
+  CACHE_TTL_S: optional(integer(1, 30 * 86_400)),
+  CACHE_MAX_BYTES: optional(integer(1024, 2 ** 40)),
   CACHE_SCOPE: optional(z.enum(['key', 'global'], { message: "must be 'key' or 'global'" })),
   CACHE_NONDETERMINISTIC: flag,
   GUARDRAILS_FILE: optional(z.string()),

@@ -26,6 +26,7 @@ import {
   observabilitySchema,
   readObservability,
 } from './observability.ts';
+import { integer, optional } from './schema.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -95,21 +96,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-/** An unset and an empty variable mean the same: use the default. */
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { message: `must be a whole number between ${min} and ${max}` })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(min, { message: `must be at least ${min}` })
-        .max(max, { message: `must be at most ${max}` }),
-    );
 
 const positiveNumber = z
   .string()
