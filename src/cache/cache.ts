@@ -7,7 +7,7 @@ import { teeResponse } from '../observability/response-tee.ts';
 import { decodedBody } from '../proxy/content-encoding.ts';
 import type { ReadRequest } from '../proxy/exchange.ts';
 import type { RequestContext } from '../server/context.ts';
-import { cacheKey } from './key.ts';
+import { cacheKey, canonicalBody } from './key.ts';
 import { MemoryCacheStore } from './memory-store.ts';
 import { RedisCacheStore } from './redis-store.ts';
 import { eventsOf, responseOf } from './replay.ts';
@@ -35,6 +35,8 @@ interface Entry {
 /** What the cache may do for one request. */
 interface Plan {
   ir: ChatRequest;
+  /** The body as the key reads it. */
+  body: string;
   read: boolean;
   write: boolean;
 }
@@ -80,12 +82,12 @@ export class ResponseCache {
   ): Promise<boolean> {
     const plan = this.#plan(req, ctx, request);
     if (!plan) return false;
-    const result = plan.read ? await this.#answer(res, ctx, request, plan.ir, first) : 'bypass';
+    const result = plan.read ? await this.#answer(res, ctx, request, plan, first) : 'bypass';
     ctx.cache = result;
     this.#metrics.cacheResult(result);
     if (result === 'hit') return true;
     ctx.responseHeaders = { ...ctx.responseHeaders, 'x-gateway-cache': result };
-    if (plan.write) this.#fileAnswer(res, ctx, request, plan.ir);
+    if (plan.write) this.#fileAnswer(res, ctx, request, plan);
     return false;
   }
 
@@ -109,18 +111,19 @@ export class ResponseCache {
     const cacheable = replayable && !sampled;
     return {
       ir,
+      body: canonicalBody(request.json),
       read: cacheable && !directives.has('no-cache') && !directives.has('no-store'),
       write: cacheable && !directives.has('no-store'),
     };
   }
 
-  #key(ctx: RequestContext, request: ReadRequest, provider: string, model: string | undefined): string {
+  #key(ctx: RequestContext, request: ReadRequest, plan: Plan, provider: string, model: string | undefined): string {
     return cacheKey({
       scope: this.#perKey ? (ctx.subject ?? '') : '',
       clientFormat: ctx.clientFormat,
       provider,
       model: model ?? request.requestedModel ?? '',
-      body: request.json as Record<string, unknown>,
+      body: plan.body,
     });
   }
 
@@ -128,10 +131,11 @@ export class ResponseCache {
     res: ServerResponse,
     ctx: RequestContext,
     request: ReadRequest,
-    ir: ChatRequest,
+    plan: Plan,
     first: { provider: { id: string }; model: string | undefined },
   ): Promise<'hit' | 'miss'> {
-    const stored = await this.#store.get(this.#key(ctx, request, first.provider.id, first.model));
+    const stored = await this.#store.get(this.#key(ctx, request, plan, first.provider.id, first.model));
+    const ir = plan.ir;
     const entry = stored === undefined ? undefined : parseEntry(stored);
     if (!entry) return 'miss';
     const client = CLIENT_FORMATS[ctx.clientFormat].chat;
@@ -164,17 +168,17 @@ export class ResponseCache {
   }
 
   /** Keeps a copy of what the client gets; once the response is over, files it if it is a whole answer. */
-  #fileAnswer(res: ServerResponse, ctx: RequestContext, request: ReadRequest, ir: ChatRequest): void {
+  #fileAnswer(res: ServerResponse, ctx: RequestContext, request: ReadRequest, plan: Plan): void {
     const copy = teeResponse(res, this.#maxEntryBytes + 1, (bytes) =>
       // After the last byte is on its way: reading the answer back is no reason to hold it.
       setImmediate(() => {
         if (res.statusCode !== 200 || ctx.error || !ctx.provider || copy.size > this.#maxEntryBytes) return;
-        const response = readAnswer(bytes(), res, ctx, ir, this.#maxEntryBytes);
+        const response = readAnswer(bytes(), res, ctx, plan.ir, this.#maxEntryBytes);
         if (!response) return;
         if (ctx.usage) response.usage = ctx.usage; // the usage the gateway read, even if the client did not ask for it
         const entry: Entry = { storedAt: Date.now(), provider: ctx.provider, model: ctx.model, response };
         void this.#store.set(
-          this.#key(ctx, request, ctx.provider, ctx.model),
+          this.#key(ctx, request, plan, ctx.provider, ctx.model),
           JSON.stringify(entry),
           this.#settings.ttlS,
         );

@@ -13,7 +13,8 @@ export interface KeyParts {
   clientFormat: string;
   provider: string;
   model: string;
-  body: Record<string, unknown>;
+  /** `canonicalBody` of the request (computed once: the lookup and the filing share it). */
+  body: string;
 }
 
 /** JSON with every object's keys sorted, so that two bodies that mean the same get the same key. */
@@ -29,12 +30,18 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The store key: a digest, so that no prompt text sits in Redis key names. */
-export function cacheKey({ scope, clientFormat, provider, model, body }: KeyParts): string {
+/** The request body as the key reads it: canonical, without the delivery fields. */
+export function canonicalBody(body: Record<string, unknown>): string {
   const content: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(body)) if (!DELIVERY_FIELDS.has(name)) content[name] = value;
+  return canonicalJson(content);
+}
+
+/** The store key: a digest, so that no prompt text sits in Redis key names. */
+export function cacheKey({ scope, clientFormat, provider, model, body }: KeyParts): string {
   const digest = createHash('sha256')
-    .update(canonicalJson([scope, clientFormat, provider, model, content]))
+    .update(JSON.stringify([scope, clientFormat, provider, model]))
+    .update(body)
     .digest('base64url');
   return `switchyard:cache:${digest}`;
 }
