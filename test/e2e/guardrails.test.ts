@@ -305,6 +305,26 @@ describe('guardrails', () => {
     expect(text).not.toContain('[DONE]');
   });
 
+  it('a denied phrase in a JSON answer is a 400, and does not count against the provider', async () => {
+    upstream = await new MockUpstream().start();
+    upstream.handle((_req, res) => json(res, 200, chatCompletion('The codename is Project Falcon.')));
+    gw = await startGateway({
+      OPENAI_API_KEY: 'sk-openai-guardrails',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+      COOLDOWN_FAILURES: '1',
+      GUARDRAILS_FILE: rulesFile([{ type: 'deny', name: 'codenames', words: ['project falcon'], on: ['response'] }]),
+    });
+    const answer = await postJson(`${gw.url}/v1/chat/completions`, {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error).toMatchObject({ code: 'guardrail_blocked' });
+    expect(answer.text).not.toContain('Falcon');
+    const status = (await (await fetch(`${gw.url}/v1/gateway/status`)).json()) as { targets: { state: string }[] };
+    expect(status.targets.map((t) => t.state)).toEqual(['healthy']);
+  });
+
   it('pii with action block refuses; with action log lets it through and logs the kind only', async () => {
     let gw = await anthropicGateway([{ type: 'pii', kinds: ['ssn'], action: 'block' }]);
     const blocked = await postJson(`${gw.url}/v1/messages`, PROMPTS.anthropic.body);
