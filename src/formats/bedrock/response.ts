@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { jsonToolOf } from '../anthropic/request.ts';
 import { asArray, asNumber, asRecord, asString, isObject, type Json, parseJsonResponse } from '../common/json.ts';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
+import type { ConverseUsage } from './wire.ts';
 
 /** Converse answers carry no id of their own (it is in a response header), so the gateway makes one. */
 export const newMessageId = () => `bedrock-${randomUUID()}`;
@@ -44,12 +45,12 @@ export function stopSequenceOf(fields: unknown): string | undefined {
  */
 export function usageOf(usage: unknown): TokenUsage | undefined {
   if (!isObject(usage)) return undefined;
-  const input = asNumber(usage.inputTokens) ?? 0;
-  const cacheRead = asNumber(usage.cacheReadInputTokens) ?? 0;
-  const cacheWrite = asNumber(usage.cacheWriteInputTokens) ?? 0;
+  const count = (name: keyof ConverseUsage) => asNumber(usage[name]) ?? 0;
+  const cacheRead = count('cacheReadInputTokens');
+  const cacheWrite = count('cacheWriteInputTokens');
   const tokens: TokenUsage = {
-    inputTokens: input + cacheRead + cacheWrite,
-    outputTokens: asNumber(usage.outputTokens) ?? 0,
+    inputTokens: count('inputTokens') + cacheRead + cacheWrite,
+    outputTokens: count('outputTokens'),
   };
   if (cacheRead) tokens.cachedInputTokens = cacheRead;
   if (cacheWrite) tokens.cacheWriteInputTokens = cacheWrite;
@@ -100,8 +101,3 @@ export function decodeResponse(body: Buffer, request: ChatRequest): ChatResponse
     usage: usageOf(answer.usage),
   };
 }
-
-/**
- * Bedrock's error types by HTTP status (Converse API reference, Errors). The body only says
- * `{"message": …}`; the type itself travels in the `x-amzn-errortype` header.
- */

@@ -11,8 +11,10 @@ import { incompleteStream } from '../common/errors.ts';
 import { asNumber, asRecord, asString, isObject, type Json, tryParseJsonObject } from '../common/json.ts';
 import type { ChatRequest, StreamEvent } from '../ir.ts';
 import type { StreamDecoder } from '../types.ts';
+import { readErrorBody } from './errors.ts';
 import { EventStreamFramer, headerString } from './event-stream.ts';
 import { finishReasonOf, newMessageId, stopSequenceOf, usageOf } from './response.ts';
+import type { ConverseStreamEventType, ConverseStreamExceptionType } from './wire.ts';
 
 /**
  * The HTTP status that best describes each ConverseStream exception (API reference,
@@ -26,11 +28,10 @@ const EXCEPTION_STATUS: Record<string, number> = {
   internalServerException: 500,
   serviceUnavailableException: 503,
   modelTimeoutException: 504,
-};
+} satisfies Record<ConverseStreamExceptionType, number>;
 
-export function exceptionEvent(exceptionType: string, body: Uint8Array): StreamEvent {
-  const parsed = asRecord(tryParseJsonObject(body));
-  const message = asString(parsed.message) ?? asString(parsed.Message) ?? `Bedrock reported ${exceptionType}.`;
+function exceptionEvent(exceptionType: string, body: Uint8Array): StreamEvent {
+  const message = readErrorBody(body).message ?? `Bedrock reported ${exceptionType}.`;
   return { type: 'error', status: EXCEPTION_STATUS[exceptionType] ?? 502, code: exceptionType, message };
 }
 
@@ -121,13 +122,14 @@ export class ChatStreamDecoder implements StreamDecoder {
     return [{ type: 'start', id: newMessageId(), model: this.#model }];
   }
 
+  /** `eventType` names one of `ConverseStreamEvents`, whose payload fields are checked here. */
   #eventEvents(eventType: string | undefined, payload: Json): StreamEvent[] {
     switch (eventType) {
-      case 'contentBlockStart':
+      case 'contentBlockStart' satisfies ConverseStreamEventType:
         return this.#blockStart(payload);
-      case 'contentBlockDelta':
+      case 'contentBlockDelta' satisfies ConverseStreamEventType:
         return this.#blockDelta(payload);
-      case 'contentBlockStop': {
+      case 'contentBlockStop' satisfies ConverseStreamEventType: {
         const tool = this.#toolByBlock.get(asNumber(payload.contentBlockIndex) ?? -1);
         if (!tool) return [];
         // Argument-less calls stream an empty input; clients expect a JSON object.
@@ -136,7 +138,7 @@ export class ChatStreamDecoder implements StreamDecoder {
           : [{ type: 'tool-call-delta', index: tool.index, arguments: '{}' }];
         return [...empty, { type: 'tool-call-end', index: tool.index }];
       }
-      case 'messageStop': {
+      case 'messageStop' satisfies ConverseStreamEventType: {
         this.#stopped = true;
         const stopSequence = stopSequenceOf(payload.additionalModelResponseFields);
         return [
@@ -147,7 +149,7 @@ export class ChatStreamDecoder implements StreamDecoder {
           },
         ];
       }
-      case 'metadata': {
+      case 'metadata' satisfies ConverseStreamEventType: {
         const usage = usageOf(payload.usage);
         return usage ? [{ type: 'usage', usage }] : [];
       }
