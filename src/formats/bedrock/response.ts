@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { jsonToolOf } from '../anthropic/request.ts';
 import { asArray, asNumber, asRecord, asString, isObject, type Json, parseJsonResponse } from '../common/json.ts';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
-import type { ConverseUsage } from './wire.ts';
+import type { ConverseStopReason, ConverseUsage } from './wire.ts';
 
 /** Converse answers carry no id of their own (it is in a response header), so the gateway makes one. */
 export const newMessageId = () => `bedrock-${randomUUID()}`;
@@ -16,13 +16,13 @@ export const newMessageId = () => `bedrock-${randomUUID()}`;
  */
 export function finishReasonOf(stopReason: unknown, jsonResponse = false): FinishReason {
   switch (stopReason) {
-    case 'tool_use':
+    case 'tool_use' satisfies ConverseStopReason:
       return jsonResponse ? 'stop' : 'tool_calls';
-    case 'max_tokens':
-    case 'model_context_window_exceeded':
+    case 'max_tokens' satisfies ConverseStopReason:
+    case 'model_context_window_exceeded' satisfies ConverseStopReason:
       return 'length';
-    case 'guardrail_intervened':
-    case 'content_filtered':
+    case 'guardrail_intervened' satisfies ConverseStopReason:
+    case 'content_filtered' satisfies ConverseStopReason:
       return 'content_filter';
     default:
       // end_turn, stop_sequence, and reasons newer than this code
