@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CLIENT_FORMATS, PROVIDER_FORMATS } from '../formats/index.ts';
-import type { ChatRequest, ChatResponse } from '../formats/ir.ts';
+import type { ChatRequest, ChatResponse, TokenUsage } from '../formats/ir.ts';
 import { isChatPath } from '../formats/translate.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { teeResponse } from '../observability/response-tee.ts';
@@ -24,12 +24,18 @@ export interface CacheSettings {
   readonly nondeterministic: boolean;
 }
 
-/** One cached answer, as stored: the IR answer, replayed in whatever format and mode a client asks. */
+/**
+ * One cached answer, as stored: a line of JSON about it, then the answer's bytes as the client got
+ * them (JSON or a stream, in the client's format). They are read into the IR only when a hit is
+ * replayed, in whatever format and mode that client asks: a miss pays for a copy, not a parse.
+ */
 interface Entry {
   storedAt: number;
   provider: string;
   model: string | undefined;
-  response: ChatResponse;
+  stream: boolean;
+  /** The usage the gateway read (also when the client did not ask for it in its stream). */
+  usage: TokenUsage | undefined;
 }
 
 /** What the cache may do for one request. */
@@ -137,26 +143,29 @@ export class ResponseCache {
     const stored = await this.#store.get(this.#key(ctx, request, plan, first.provider.id, first.model));
     const ir = plan.ir;
     const entry = stored === undefined ? undefined : parseEntry(stored);
-    if (!entry) return 'miss';
+    const response = entry && readAnswer(Buffer.from(entry.body), entry.meta.stream, ctx, ir);
+    if (!entry || !response) return 'miss';
+    if (entry.meta.usage) response.usage = entry.meta.usage;
     const client = CLIENT_FORMATS[ctx.clientFormat].chat;
     let body: string;
     if (ctx.stream) {
       const encoder = client.streamEncoder(ir);
-      body = eventsOf(entry.response)
+      body = eventsOf(response)
         .map((event) => encoder.encode(event))
         .join('');
-    } else body = JSON.stringify(client.encodeResponse(entry.response, ir));
-    ctx.provider = entry.provider;
-    ctx.model = entry.model;
+    } else body = JSON.stringify(client.encodeResponse(response, ir));
+    const { provider, model, storedAt } = entry.meta;
+    ctx.provider = provider;
+    ctx.model = model;
     // A hit costs nothing: no usage is recorded against limits or budgets.
     ctx.costUsd = 0;
     res.writeHead(200, {
       ...ctx.responseHeaders,
       'x-request-id': ctx.id,
-      'x-gateway-provider': entry.provider,
-      ...(entry.model === undefined ? {} : { 'x-gateway-model': entry.model }),
+      'x-gateway-provider': provider,
+      ...(model === undefined ? {} : { 'x-gateway-model': model }),
       'x-gateway-cache': 'hit',
-      age: String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))),
+      age: String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000))),
       ...(ctx.stream
         ? { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
         : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
@@ -167,19 +176,30 @@ export class ResponseCache {
     return 'hit';
   }
 
-  /** Keeps a copy of what the client gets; once the response is over, files it if it is a whole answer. */
+  /** Keeps a copy of what the client gets; once the response is over, files it if it is a whole, successful answer. */
   #fileAnswer(res: ServerResponse, ctx: RequestContext, request: ReadRequest, plan: Plan): void {
     const copy = teeResponse(res, this.#maxEntryBytes + 1, (bytes) =>
-      // After the last byte is on its way: reading the answer back is no reason to hold it.
+      // After the last byte is on its way: filing the answer is no reason to hold it.
       setImmediate(() => {
         if (res.statusCode !== 200 || ctx.error || !ctx.provider || copy.size > this.#maxEntryBytes) return;
-        const response = readAnswer(bytes(), res, ctx, plan.ir, this.#maxEntryBytes);
-        if (!response) return;
-        if (ctx.usage) response.usage = ctx.usage; // the usage the gateway read, even if the client did not ask for it
-        const entry: Entry = { storedAt: Date.now(), provider: ctx.provider, model: ctx.model, response };
+        let body = bytes();
+        try {
+          body = decodedBody(body, res.getHeader('content-encoding'), this.#maxEntryBytes);
+        } catch {
+          return;
+        }
+        // A stream is read back now: one cut short (or ending in an error) is not kept.
+        if (ctx.stream && !readAnswer(body, true, ctx, plan.ir)) return;
+        const meta: Entry = {
+          storedAt: Date.now(),
+          provider: ctx.provider,
+          model: ctx.model,
+          stream: ctx.stream,
+          usage: ctx.usage,
+        };
         void this.#store.set(
           this.#key(ctx, request, plan, ctx.provider, ctx.model),
-          JSON.stringify(entry),
+          `${JSON.stringify(meta)}\n${body.toString('utf8')}`,
           this.#settings.ttlS,
         );
       }),
@@ -187,32 +207,26 @@ export class ResponseCache {
   }
 }
 
-/** What the client was sent, read back into one IR answer; undefined unless it is complete. */
-function readAnswer(
-  bytes: Buffer,
-  res: ServerResponse,
-  ctx: RequestContext,
-  ir: ChatRequest,
-  maxBytes: number,
-): ChatResponse | undefined {
+/** An answer as the client was sent it, read back into one IR answer; undefined unless it is complete. */
+function readAnswer(bytes: Buffer, stream: boolean, ctx: RequestContext, ir: ChatRequest): ChatResponse | undefined {
   // The client format read as a provider format: the same wire shape, read the other way.
   const format = PROVIDER_FORMATS[ctx.clientFormat]?.chat;
   if (!format) return undefined;
   try {
-    const body = decodedBody(bytes, res.getHeader('content-encoding'), maxBytes);
-    if (!ctx.stream) return format.decodeResponse(body, ir);
+    if (!stream) return format.decodeResponse(bytes, ir);
     const decoder = format.streamDecoder(ir);
-    return responseOf([...decoder.push(body), ...decoder.end()]);
+    return responseOf([...decoder.push(bytes), ...decoder.end()]);
   } catch {
     return undefined;
   }
 }
 
-function parseEntry(text: string): Entry | undefined {
+function parseEntry(text: string): { meta: Entry; body: string } | undefined {
+  const newline = text.indexOf('\n');
   try {
-    const entry = JSON.parse(text) as Entry;
-    return typeof entry.storedAt === 'number' && typeof entry.provider === 'string' && entry.response
-      ? entry
+    const meta = JSON.parse(text.slice(0, newline)) as Entry;
+    return typeof meta.storedAt === 'number' && typeof meta.provider === 'string'
+      ? { meta, body: text.slice(newline + 1) }
       : undefined;
   } catch {
     return undefined;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { CacheSettings } from '../cache/cache.ts';
 import { parseRules, type Rule } from '../guardrails/rules.ts';
-import { type Endpoint, parseEndpoints } from '../webhooks/endpoints.ts';
+import { parseEndpoints, type WebhookSettings } from '../webhooks/endpoints.ts';
 import { flag, integer, isOn, optional } from './schema.ts';
 import { parseConfigFile } from './yaml.ts';
 
@@ -13,7 +13,7 @@ export interface CacheAndGuardrailsConfig {
   /** GUARDRAILS_FILE's rules, in order; undefined when unset. */
   readonly guardrails: readonly Rule[] | undefined;
   /** WEBHOOKS_FILE's endpoints; undefined when unset. */
-  readonly webhooks: readonly Endpoint[] | undefined;
+  readonly webhooks: WebhookSettings | undefined;
 }
 
 export const cacheAndGuardrailsSchema = {
@@ -75,7 +75,7 @@ function readGuardrails(path: string, problems: string[]): Rule[] | undefined {
   return parsed.rules;
 }
 
-function readWebhooks(path: string, problems: string[]): Endpoint[] | undefined {
+function readWebhooks(path: string, problems: string[]): WebhookSettings | undefined {
   const value = readConfigFile('WEBHOOKS_FILE', path, problems);
   if (value === undefined) return undefined;
   const parsed = parseEndpoints(value);
@@ -83,5 +83,5 @@ function readWebhooks(path: string, problems: string[]): Endpoint[] | undefined 
     for (const problem of parsed.problems) problems.push(`WEBHOOKS_FILE: ${problem}`);
     return undefined;
   }
-  return parsed.endpoints;
+  return parsed;
 }

@@ -63,7 +63,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   });
   const cors = config.corsOrigins.length ? new Cors(config.corsOrigins) : undefined;
   const requestLog = new RequestLog(config.requestLog, logger, metrics);
-  const webhooks = config.webhooks && new Webhooks(config.webhooks, logger);
+  const webhooks = config.webhooks && new Webhooks(config.webhooks.endpoints, logger);
   const router = new Router(config.routing, catalog, Math.random, (target, change) =>
     change.state === 'cooling'
       ? webhooks?.emit('provider.cooldown', { ...target, until: new Date(change.until).toISOString() })

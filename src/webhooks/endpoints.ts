@@ -27,10 +27,20 @@ const endpointSchema = z.strictObject({
   backoff_ms: z.number().int().min(1).max(600_000).default(1000),
 });
 
-const fileSchema = z.strictObject({ webhooks: z.array(endpointSchema).nonempty() });
+const fileSchema = z.strictObject({
+  webhooks: z.array(endpointSchema).nonempty(),
+  key_expiry_days: z.number().int().min(1).max(365).default(7),
+});
 
-/** The endpoints of a WEBHOOKS_FILE's value (parsed from JSON or YAML), or one line per problem. */
-export function parseEndpoints(value: unknown): { endpoints: Endpoint[] } | { problems: string[] } {
+/** WEBHOOKS_FILE: where events go, and how early a key's coming expiry is told. */
+export interface WebhookSettings {
+  endpoints: Endpoint[];
+  /** `key.expiring` is sent when a gateway key expires within this many days. */
+  keyExpiryDays: number;
+}
+
+/** The settings of a WEBHOOKS_FILE's value (parsed from JSON or YAML), or one line per problem. */
+export function parseEndpoints(value: unknown): WebhookSettings | { problems: string[] } {
   const parsed = fileSchema.safeParse(Array.isArray(value) ? { webhooks: value } : value);
   if (!parsed.success)
     return {
@@ -39,6 +49,7 @@ export function parseEndpoints(value: unknown): { endpoints: Endpoint[] } | { pr
       ),
     };
   return {
+    keyExpiryDays: parsed.data.key_expiry_days,
     endpoints: parsed.data.webhooks.map((raw) => ({
       url: raw.url,
       secret: raw.secret,

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BudgetAlerts } from '../../src/webhooks/budget-alerts.ts';
 import { parseEndpoints } from '../../src/webhooks/endpoints.ts';
+import { watchKeyExpiry } from '../../src/webhooks/key-expiry.ts';
 import { Webhooks } from '../../src/webhooks/webhooks.ts';
 import { json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
 
@@ -117,5 +119,64 @@ describe('webhooks', () => {
     });
     const unknown = parseEndpoints([{ url: 'http://x', secret: SECRET, events: ['nope'] }]);
     expect('problems' in unknown && unknown.problems[0]).toMatch(/^webhooks\.0\.events\.0:/);
+  });
+});
+
+describe('budget and key-expiry events', () => {
+  const recorder = () => {
+    const sent: { type: string; data: Record<string, unknown> }[] = [];
+    const hooks = { emit: (type: string, data: Record<string, unknown>) => sent.push({ type, data }) } as never;
+    return { sent, hooks };
+  };
+
+  it('a budget crossing 80 % and 100 % is told once per threshold per window', () => {
+    const { sent, hooks } = recorder();
+    let now = Date.parse('2026-12-01T12:00:00Z');
+    const alerts = new BudgetAlerts(hooks, () => now);
+    const day = (used: number) => [{ kind: 'budget', limit: 10, used, resetsInSeconds: 12 * 3600 }];
+    alerts.observe('alice', day(5));
+    expect(sent).toEqual([]);
+    alerts.observe('alice', day(8.5));
+    alerts.observe('alice', day(9));
+    expect(sent.map((s) => s.data.threshold)).toEqual([80]);
+    expect(sent[0]).toMatchObject({
+      type: 'budget.threshold',
+      data: { subject: 'alice', budget: 'daily', limitUsd: 10, spentUsd: 8.5, resetsAt: '2026-12-02T00:00:00.000Z' },
+    });
+    alerts.observe('alice', day(10.2));
+    alerts.observe('alice', day(11));
+    expect(sent.map((s) => s.data.threshold)).toEqual([80, 100]);
+    alerts.observe('bob', day(9)); // another subject has its own
+    expect(sent).toHaveLength(3);
+    now += 13 * 3600_000; // the next day's window
+    alerts.observe('alice', [{ kind: 'budget', limit: 10, used: 8, resetsInSeconds: 23 * 3600 }]);
+    expect(sent.map((s) => [s.data.subject, s.data.threshold])).toEqual([
+      ['alice', 80],
+      ['alice', 100],
+      ['bob', 80],
+      ['alice', 80],
+    ]);
+  });
+
+  it('a key expiring within the warning days is told once', () => {
+    const { sent, hooks } = recorder();
+    const now = Date.parse('2026-12-01T00:00:00Z');
+    const keys = [
+      { name: 'soon', expiresAt: now + 3 * 86_400_000 },
+      { name: 'later', expiresAt: now + 30 * 86_400_000 },
+      { name: 'gone', expiresAt: now - 1 },
+      { name: 'forever' },
+    ];
+    const watch = watchKeyExpiry(
+      () => keys,
+      hooks,
+      7,
+      () => now,
+    );
+    watch.check();
+    watch.close();
+    expect(sent).toEqual([
+      { type: 'key.expiring', data: { key: 'soon', expiresAt: '2026-12-04T00:00:00.000Z', daysLeft: 3 } },
+    ]);
   });
 });
