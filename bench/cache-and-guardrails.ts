@@ -12,7 +12,17 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { envInt, firstLine, freePort, killChildren, post, spawnNode, stopChild, waitFor200 } from './lib.ts';
+import {
+  cpuSeconds,
+  envInt,
+  firstLine,
+  freePort,
+  killChildren,
+  post,
+  spawnNode,
+  stopChild,
+  waitFor200,
+} from './lib.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -98,12 +108,14 @@ async function main(): Promise<void> {
       requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }],
     });
   for (const gateway of gateways) await load(gateway.url, WARMUP_S);
-  const done: Record<string, { ok: number; seconds: number; failures: number }> = {};
+  const done: Record<string, { ok: number; seconds: number; failures: number; cpu: number }> = {};
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? gateways : [...gateways].reverse();
     for (const gateway of order) {
+      const cpuBefore = cpuSeconds(gateway.child.pid as number);
       const result = await load(gateway.url, DURATION_S / ROUNDS);
-      const slot = (done[gateway.name] ??= { ok: 0, seconds: 0, failures: 0 });
+      const slot = (done[gateway.name] ??= { ok: 0, seconds: 0, failures: 0, cpu: 0 });
+      slot.cpu += cpuSeconds(gateway.child.pid as number) - cpuBefore;
       slot.ok += result['2xx'];
       slot.seconds += result.duration;
       slot.failures += result.errors + result.non2xx;
@@ -118,6 +130,8 @@ async function main(): Promise<void> {
     target: name,
     requestsPerSec: Math.round(rps(name) * 10) / 10,
     ratioToPlain: Math.round((rps(name) / plain) * 1000) / 1000,
+    // CPU time per request is steadier than requests/s on a machine shared with other work.
+    gatewayCpuMicrosPerRequest: Math.round((1e6 * (done[name]?.cpu ?? 0)) / (done[name]?.ok ?? 1)),
     failures: done[name]?.failures ?? 0,
   }));
   const summary = {
@@ -132,7 +146,7 @@ async function main(): Promise<void> {
   );
   for (const row of rows)
     process.stdout.write(
-      `  ${row.target.padEnd(30)} ${String(row.requestsPerSec).padStart(8)} req/s  ${row.ratioToPlain.toFixed(3)} × plain${row.failures ? `  (${row.failures} failed)` : ''}\n`,
+      `  ${row.target.padEnd(30)} ${String(row.requestsPerSec).padStart(8)} req/s  ${row.ratioToPlain.toFixed(3)} × plain  ${String(row.gatewayCpuMicrosPerRequest).padStart(5)} µs CPU/request${row.failures ? `  (${row.failures} failed)` : ''}\n`,
     );
 }
 
