@@ -83,6 +83,7 @@ export function withPassthrough(provider: Provider): Provider {
     acceptsStreamOptions: provider.acceptsStreamOptions,
     defaultHeaders: provider.defaultHeaders,
     listModels: provider.listModels?.bind(provider),
+    ...(provider.nativeFormats ? { nativeFormats: provider.nativeFormats } : {}),
     url: provider.url.bind(provider),
     // Where and in which shape requests go stays the provider's; only who authenticates changes.
     ...(provider.wireFormatFor ? { wireFormatFor: provider.wireFormatFor.bind(provider) } : {}),

@@ -3,10 +3,10 @@
  * EmbedContentRequest, TaskType). The decoder also reads Vertex AI's `:predict` answer for embedding
  * models (`predictions[].embeddings.values`), into which the Vertex provider rewrites this request.
  */
-import { UnsupportedParameterError } from '../../errors.ts';
-import { isObject } from '../common/json.ts';
+import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
+import { isObject, type Json, optionalNumber } from '../common/json.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../ir.ts';
-import type { ProviderEmbeddingsFormat } from '../types.ts';
+import type { ClientRoute, ProviderEmbeddingsFormat } from '../types.ts';
 import { GEMINI, modelMethodPath } from './request.ts';
 import { parseJson } from './response.ts';
 
@@ -83,4 +83,39 @@ function fromVertexPredictions(predictions: unknown[], request: EmbeddingsReques
     return valuesOf(embedding);
   });
   return { model: request.model, embeddings, usage: counted ? { inputTokens } : undefined };
+}
+
+// ——— Client side: `embedContent` / `batchEmbedContents` ↔ IR ———
+
+function embedRequestOf(value: unknown, where: string): { text: string; taskType?: string; dimensions?: number } {
+  const content = isObject(value) && isObject(value.content) ? value.content : undefined;
+  const parts = content && Array.isArray(content.parts) ? content.parts : undefined;
+  if (!isObject(value) || !parts)
+    throw new InvalidRequestError('invalid_request', `${where} must have a 'content' with parts.`, 'content');
+  const text = parts.map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : '')).join('');
+  const dimensions = optionalNumber(value.outputDimensionality, 'outputDimensionality');
+  return {
+    text,
+    ...(typeof value.taskType === 'string' ? { taskType: value.taskType } : {}),
+    ...(dimensions !== undefined ? { dimensions } : {}),
+  };
+}
+
+/** One `embedContent` body (`single`), or `batchEmbedContents`' `requests`; the model is the path's. */
+export function parseEmbeddingsRequest(body: Json, route?: ClientRoute): EmbeddingsRequest {
+  const batch = Array.isArray(body.requests);
+  const items = batch
+    ? (body.requests as unknown[]).map((item, i) => embedRequestOf(item, `requests[${i}]`))
+    : [embedRequestOf(body, 'The request')];
+  const first = items[0];
+  const request: EmbeddingsRequest = { model: route?.model ?? '', input: items.map((item) => item.text) };
+  if (!batch) request.single = true;
+  if (first?.taskType) request.inputType = first.taskType;
+  if (first?.dimensions !== undefined) request.dimensions = first.dimensions;
+  return request;
+}
+
+export function encodeEmbeddingsResponse(response: EmbeddingsResponse, request: EmbeddingsRequest): Json {
+  const vectors = response.embeddings.map((values) => ({ values }));
+  return request.single ? { embedding: vectors[0] ?? { values: [] } } : { embeddings: vectors };
 }
