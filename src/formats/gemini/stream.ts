@@ -13,6 +13,7 @@ import { GatewayError } from '../../errors.ts';
 import { errorTypeOf, incompleteStream } from '../common/errors.ts';
 import { isObject, type Json } from '../common/json.ts';
 import { firstStringValue, lastObjectValue, SseEventReader } from '../common/sse.ts';
+import { WholeToolCalls } from '../common/tool-calls.ts';
 import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../ir.ts';
 import type { ClientRoute, StreamDecoder, StreamEncoder, StreamUsage } from '../types.ts';
 import { errorBody, googleError, PromptBlockedError, STATUS_OF_CODE } from './errors.ts';
@@ -156,7 +157,7 @@ export class ChatStreamEncoder implements StreamEncoder {
   #chunks = 0;
   #finish: FinishReason | undefined;
   #usage: Partial<TokenUsage> = {};
-  readonly #calls = new Map<number, { id: string; name: string; arguments: string }>();
+  readonly #calls = new WholeToolCalls();
 
   constructor(request: ChatRequest, route?: ClientRoute) {
     this.#model = request.model;
@@ -174,20 +175,15 @@ export class ChatStreamEncoder implements StreamEncoder {
       case 'reasoning-delta':
         return this.#chunk([{ text: event.text, thought: true }]);
       case 'tool-call-start':
-        this.#calls.set(event.index, { id: event.id, name: event.name, arguments: '' });
+      case 'tool-call-delta':
+        this.#calls.push(event);
         return '';
-      case 'tool-call-delta': {
-        const call = this.#calls.get(event.index);
-        if (call) call.arguments += event.arguments;
-        return '';
-      }
       case 'tool-call-end': {
-        const call = this.#calls.get(event.index);
+        const call = this.#calls.push(event);
         if (!call) return '';
-        this.#calls.delete(event.index);
         let part: GeminiPart;
         try {
-          part = geminiPartOf({ type: 'tool-call', ...call });
+          part = geminiPartOf(call);
         } catch {
           // Arguments that are not a JSON object cannot be a functionCall: Gemini's own name for it.
           this.#finish = 'error';

@@ -4,6 +4,7 @@
  * the done reason and the counts. An error ends the stream with `{"error":"…"}`.
  */
 import { GatewayError } from '../../errors.ts';
+import { WholeToolCalls } from '../common/tool-calls.ts';
 import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../ir.ts';
 import type { StreamEncoder, StreamUsage } from '../types.ts';
 import { errorBody } from './errors.ts';
@@ -15,7 +16,7 @@ export class ChatStreamEncoder implements StreamEncoder {
   #model: string;
   #finish: FinishReason | undefined;
   #usage: Partial<TokenUsage> = {};
-  readonly #calls = new Map<number, { id: string; name: string; arguments: string }>();
+  readonly #calls = new WholeToolCalls();
 
   constructor(request: ChatRequest, shape: AnswerShape) {
     this.#model = request.model;
@@ -32,18 +33,13 @@ export class ChatStreamEncoder implements StreamEncoder {
       case 'reasoning-delta':
         return this.#line({ content: '', thinking: event.text });
       case 'tool-call-start':
-        this.#calls.set(event.index, { id: event.id, name: event.name, arguments: '' });
+      case 'tool-call-delta':
+        this.#calls.push(event);
         return '';
-      case 'tool-call-delta': {
-        const call = this.#calls.get(event.index);
-        if (call) call.arguments += event.arguments;
-        return '';
-      }
       case 'tool-call-end': {
-        const call = this.#calls.get(event.index);
-        this.#calls.delete(event.index);
+        const call = this.#calls.push(event);
         if (!call || this.#shape === 'generate') return '';
-        return this.#line({ content: '', tool_calls: toolCallsOf([{ type: 'tool-call', ...call }]) });
+        return this.#line({ content: '', tool_calls: toolCallsOf([call]) });
       }
       case 'finish':
         this.#finish = event.reason;
