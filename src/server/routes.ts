@@ -243,17 +243,22 @@ function getModel(models: ModelDirectory): Handler {
     } catch {
       throw new InvalidRequestError('invalid_path', 'The model id is not valid percent-encoding.');
     }
-    const model = await models.find(id);
-    if (!model)
-      throw new GatewayError(
-        404,
-        'model_not_found',
-        `The model '${id}' is not served by any active provider.`,
-        'not_found_error',
-        'model',
-      );
-    sendJson(res, ctx, model);
+    sendJson(res, ctx, await findModel(models, id));
   };
+}
+
+/** One model by id, or the 404 saying no active provider serves it. */
+async function findModel(models: ModelDirectory, id: string) {
+  const model = await models.find(id);
+  if (!model)
+    throw new GatewayError(
+      404,
+      'model_not_found',
+      `The model '${id}' is not served by any active provider.`,
+      'not_found_error',
+      'model',
+    );
+  return model;
 }
 
 /** A format's own model listing (Gemini's `GET /v1beta/models`, Ollama's `GET /api/tags`). */
@@ -280,16 +285,7 @@ function formatModel(deps: RouteDeps, format: ClientFormat): Handler {
         throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
       id = named;
     }
-    const model = await deps.models.find(id);
-    if (!model)
-      throw new GatewayError(
-        404,
-        'model_not_found',
-        `The model '${id}' is not served by any active provider.`,
-        'not_found_error',
-        'model',
-      );
-    sendJson(res, ctx, encode.one(model));
+    sendJson(res, ctx, encode.one(await findModel(deps.models, id)));
   };
 }
 
