@@ -9,6 +9,12 @@ import type { EmbeddingsRequest, EmbeddingsResponse } from '../ir.ts';
 import type { ClientRoute, ProviderEmbeddingsFormat } from '../types.ts';
 import { GEMINI, modelMethodPath } from './request.ts';
 import { parseJson } from './response.ts';
+import type {
+  BatchEmbedContentsRequest,
+  BatchEmbedContentsResponse,
+  EmbedContentRequest,
+  EmbedContentResponse,
+} from './wire.ts';
 
 const TASK_TYPES = [
   'RETRIEVAL_QUERY',
@@ -47,13 +53,16 @@ export const embeddings: ProviderEmbeddingsFormat = {
     const name = model.startsWith('models/') ? model : `models/${model}`;
     const taskType = request.inputType === undefined ? undefined : taskTypeOf(request.inputType);
     // Each request must name the model of the URL (the reference: "must match the model name given in the batch").
-    const requests = request.input.map((text) => ({
-      model: name,
-      content: { parts: [{ text }] },
-      ...(taskType ? { taskType } : {}),
-      ...(request.dimensions !== undefined ? { outputDimensionality: request.dimensions } : {}),
-    }));
-    return { path: modelMethodPath(model, 'batchEmbedContents'), body: { requests } };
+    const requests = request.input.map(
+      (text): EmbedContentRequest => ({
+        model: name,
+        content: { parts: [{ text }] },
+        ...(taskType ? { taskType } : {}),
+        ...(request.dimensions !== undefined ? { outputDimensionality: request.dimensions } : {}),
+      }),
+    );
+    const body: BatchEmbedContentsRequest = { requests };
+    return { path: modelMethodPath(model, 'batchEmbedContents'), body };
   },
 
   decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsResponse {
@@ -117,5 +126,8 @@ export function parseEmbeddingsRequest(body: Json, route?: ClientRoute): Embeddi
 
 export function encodeEmbeddingsResponse(response: EmbeddingsResponse, request: EmbeddingsRequest): Json {
   const vectors = response.embeddings.map((values) => ({ values }));
-  return request.single ? { embedding: vectors[0] ?? { values: [] } } : { embeddings: vectors };
+  const body: EmbedContentResponse | BatchEmbedContentsResponse = request.single
+    ? { embedding: vectors[0] ?? { values: [] } }
+    : { embeddings: vectors };
+  return body;
 }

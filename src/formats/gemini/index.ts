@@ -11,6 +11,7 @@ import { buildRequest, parseRequest } from './request.ts';
 import { decodeResponse, encodeResponse, usageOfResponse } from './response.ts';
 import { models, readRoute } from './route.ts';
 import { ChatStreamDecoder, ChatStreamEncoder, StreamUsageReader } from './stream.ts';
+import type { CountTokensResponse } from './wire.ts';
 
 export const geminiFormat = {
   client: {
@@ -23,7 +24,7 @@ export const geminiFormat = {
     streamUsage: () => new StreamUsageReader(),
     asksForStreamUsage: false,
     readRoute,
-    tokenCount: (tokens) => ({ totalTokens: tokens }),
+    tokenCount: (tokens): CountTokensResponse => ({ totalTokens: tokens }),
     models,
   },
   provider: {

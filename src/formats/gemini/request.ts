@@ -21,12 +21,15 @@ import type {
 import type { ClientRoute, ProviderRequest } from '../types.ts';
 import { toGeminiParameters, toGeminiSchema } from './schema.ts';
 import { SKIP_SIGNATURE_VALIDATION, thoughtSignatureOf, toolCallIdOf } from './tool-call-ids.ts';
-
-type GeminiPart = Json;
-interface GeminiContent {
-  role: 'user' | 'model';
-  parts: GeminiPart[];
-}
+import type {
+  GeminiContent,
+  GeminiFunctionCallingConfig,
+  GeminiFunctionDeclaration,
+  GeminiGenerationConfig,
+  GeminiPart,
+  GeminiThinkingConfig,
+  GenerateContentRequest,
+} from './wire.ts';
 
 export const GEMINI = 'Google Gemini';
 
@@ -40,10 +43,9 @@ export function buildRequest(original: ChatRequest, model: string): ProviderRequ
   // `systemInstruction` is the only place for instructions.
   const request = hoistSystem(original);
   refuseInexpressible(request);
-  const body: Json = {};
+  const body: GenerateContentRequest = { contents: toContents(request.messages) };
   const system = request.system.map((part) => part.text).filter((text) => text !== '');
   if (system.length) body.systemInstruction = { parts: system.map((text) => ({ text })) };
-  body.contents = toContents(request.messages);
   if (request.tools?.length) {
     body.tools = [{ functionDeclarations: request.tools.map(toFunctionDeclaration) }];
     if (request.toolChoice) body.toolConfig = { functionCallingConfig: toFunctionCallingConfig(request.toolChoice) };
@@ -126,7 +128,7 @@ function imagePart(part: ImagePart): GeminiPart {
   const { source } = part;
   if (source.kind === 'base64') return { inlineData: { mimeType: source.mediaType, data: source.data } };
   const dataUrl = /^data:([^;,]+);base64,(.*)$/s.exec(source.url);
-  if (dataUrl) return { inlineData: { mimeType: dataUrl[1], data: dataUrl[2] } };
+  if (dataUrl) return { inlineData: { mimeType: dataUrl[1] as string, data: dataUrl[2] as string } };
   const mimeType = imageTypeOf(source.url);
   return { fileData: mimeType ? { mimeType, fileUri: source.url } : { fileUri: source.url } };
 }
@@ -177,15 +179,15 @@ function signFirstFunctionCall(content: GeminiContent): void {
   }
 }
 
-function toFunctionDeclaration(tool: ToolDefinition): Json {
-  const declaration: Json = { name: tool.name };
+function toFunctionDeclaration(tool: ToolDefinition): GeminiFunctionDeclaration {
+  const declaration: GeminiFunctionDeclaration = { name: tool.name };
   if (tool.description) declaration.description = tool.description;
   const parameters = toGeminiParameters(tool.parameters, { param: 'tools' });
   if (parameters) declaration.parameters = parameters;
   return declaration;
 }
 
-function toFunctionCallingConfig(choice: ToolChoice): Json {
+function toFunctionCallingConfig(choice: ToolChoice): GeminiFunctionCallingConfig {
   switch (choice.type) {
     case 'auto':
       return { mode: 'AUTO' };
@@ -209,8 +211,8 @@ const THINKING_BUDGET: Readonly<Record<ReasoningEffort, number>> = {
   high: 24576,
 };
 
-function toGenerationConfig(request: ChatRequest): Json {
-  const config: Json = {};
+function toGenerationConfig(request: ChatRequest): GeminiGenerationConfig {
+  const config: GeminiGenerationConfig = {};
   if (request.maxTokens !== undefined) config.maxOutputTokens = request.maxTokens;
   if (request.temperature !== undefined) config.temperature = request.temperature;
   if (request.topP !== undefined) config.topP = request.topP;
@@ -235,7 +237,7 @@ function toGenerationConfig(request: ChatRequest): Json {
 }
 
 /** Reasoning asked for → a budget and the thoughts back (as reasoning); `false` → no thinking (budget 0). */
-function toThinkingConfig(reasoning: ChatRequest['reasoning']): Json | undefined {
+function toThinkingConfig(reasoning: ChatRequest['reasoning']): GeminiThinkingConfig | undefined {
   if (reasoning === undefined) return undefined;
   if (reasoning === false) return { thinkingBudget: 0 };
   const budget = reasoning.budgetTokens ?? (reasoning.effort ? THINKING_BUDGET[reasoning.effort] : undefined);
