@@ -159,7 +159,7 @@ export function createRouteTable(deps: RouteDeps): (ctx: RequestContext) => Rout
                 ? passthrough
                 : path === '/ui' || path.startsWith('/ui/')
                   ? ui
-              : undefined);
+                  : undefined);
     if (!found) throw new RouteNotFoundError(method, path);
     if (found.methods && !found.methods.includes(method)) throw new MethodNotAllowedError(method, path, found.methods);
     return found;
