@@ -197,6 +197,11 @@ export interface ClientSide {
   /** The answer to a token count the gateway estimates itself (for targets without the endpoint). */
   tokenCount?(tokens: number): Record<string, unknown>;
   models?: ClientModelsFormat;
+  /**
+   * The provider whose own API this format is (Ollama's `/api/*`): a request that no header,
+   * prefix, route, catalog entry or model family sends elsewhere goes there, when it is active.
+   */
+  readonly nativeProvider?: string;
   /** GET paths this format's clients probe that the gateway answers itself (Ollama's `/api/version`). */
   localAnswers?: Readonly<Record<string, () => Record<string, unknown>>>;
 }

@@ -53,7 +53,11 @@ export async function proxyRequest(
   };
   const header = req.headers['x-provider'];
   const selection = selectProvider(
-    { header: typeof header === 'string' ? header : undefined, model: requestedModel },
+    {
+      header: typeof header === 'string' ? header : undefined,
+      model: requestedModel,
+      pathProvider: client.nativeProvider,
+    },
     {
       knownIds: config.providerIds,
       active: config.providers,

@@ -250,6 +250,32 @@ describe('the ollama client through the gateway', () => {
     expect((await ollama.ps()).models).toEqual([]);
   });
 
+  it('recognises /api/chat and /api/generate as Ollama: a model no other rule places goes to the Ollama provider', async () => {
+    ollamaServer.handle((req, res) => {
+      const { message, ...answer } = ollamaAnswer('from ollama');
+      return json(
+        res,
+        200,
+        req.url === '/api/chat' ? { ...answer, message } : { ...answer, response: message.content },
+      );
+    });
+    const chat = await ollama.chat({
+      model: 'llama3.2:3b',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: false,
+    });
+    expect(chat.message.content).toBe('from ollama');
+    const generated = await ollama.generate({ model: 'llama3.2:3b', prompt: 'hi', stream: false });
+    expect(generated.response).toBe('from ollama');
+    expect(ollamaServer.received.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/chat', 'POST /api/generate']);
+    expect(openai.received).toHaveLength(0);
+    expect(anthropic.received).toHaveLength(0);
+    const lines = gw.logs.filter(
+      (l) => (l.path === '/api/chat' || l.path === '/api/generate') && l.selectedBy === 'path',
+    );
+    expect(lines.map((l) => l.provider)).toEqual(['ollama', 'ollama']);
+  });
+
   it('passes Ollama requests to the Ollama provider natively (its /api/chat, the model renamed)', async () => {
     ollamaServer.handle(async (req, res) => {
       if (req.url !== '/api/chat') return json(res, 404, { error: 'not found' });

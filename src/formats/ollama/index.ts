@@ -42,6 +42,7 @@ export const ollamaFormat = {
     asksForStreamUsage: false,
     isStream,
     streamFraming: NDJSON,
+    nativeProvider: 'ollama',
     models,
     localAnswers: {
       '/api/version': () => ({ version: OLLAMA_API_VERSION }),
