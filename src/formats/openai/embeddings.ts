@@ -2,14 +2,15 @@
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
 import { isObject, type Json, optionalNumber, parseJsonResponse } from '../common/json.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../ir.ts';
-import type { ProviderEmbeddingsFormat } from '../types.ts';
+import type { ClientEmbeddingsFormat, ProviderEmbeddingsFormat } from '../types.ts';
+import type { OpenAIEmbeddingsResponse } from './wire.ts';
 
 /** Floats as OpenAI's base64 encoding: little-endian float32s. */
 function base64Vector(vector: number[]): string {
   return Buffer.from(new Float32Array(vector).buffer).toString('base64');
 }
 
-export function parseEmbeddingsRequest(body: Json): EmbeddingsRequest {
+function parseRequest(body: Json): EmbeddingsRequest {
   const input = typeof body.input === 'string' ? [body.input] : body.input;
   if (!Array.isArray(input) || input.length === 0)
     throw new InvalidRequestError('invalid_input', "'input' must be a string or a non-empty array.", 'input');
@@ -30,10 +31,7 @@ export function parseEmbeddingsRequest(body: Json): EmbeddingsRequest {
   return request;
 }
 
-export function encodeEmbeddingsResponse(
-  response: EmbeddingsResponse,
-  request: EmbeddingsRequest,
-): Record<string, unknown> {
+function encodeResponse(response: EmbeddingsResponse, request: EmbeddingsRequest): OpenAIEmbeddingsResponse {
   return {
     object: 'list',
     data: response.embeddings.map((vector, index) => ({
@@ -46,9 +44,11 @@ export function encodeEmbeddingsResponse(
   };
 }
 
+export const embeddings: ClientEmbeddingsFormat = { parseRequest, encodeResponse };
+
 // ——— Provider side: IR embeddings → OpenAI's `/embeddings`, for clients of other formats ———
 
-export const embeddings: ProviderEmbeddingsFormat = {
+export const providerEmbeddings: ProviderEmbeddingsFormat = {
   buildRequest(request: EmbeddingsRequest, model: string) {
     const body: Json = { model, input: request.input, encoding_format: 'float' };
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
