@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CLIENT_FORMATS, PROVIDER_FORMATS } from '../formats/index.ts';
 import type { ChatRequest, ChatResponse, TokenUsage } from '../formats/ir.ts';
-import { isChatPath } from '../formats/translate.ts';
+import { chatSideFor } from '../formats/translate.ts';
+import { SSE_FRAMING } from '../formats/types.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { teeResponse } from '../observability/response-tee.ts';
 import { decodedBody } from '../proxy/content-encoding.ts';
@@ -103,10 +104,13 @@ export class ResponseCache {
 
   /** Undefined when the cache has nothing to do with the request (not a chat call, or one it cannot read). */
   #plan(req: IncomingMessage, ctx: RequestContext, request: ReadRequest): Plan | undefined {
-    if (ctx.method !== 'POST' || !request.json || !isChatPath(ctx.clientFormat, request.apiPath)) return undefined;
+    const chat = chatSideFor(ctx.clientFormat, request.apiPath);
+    // Ollama's /api/generate answers in a shape no provider side reads back: not cached.
+    if (ctx.method !== 'POST' || !request.json || !chat || chat !== CLIENT_FORMATS[ctx.clientFormat].chat)
+      return undefined;
     let ir: ChatRequest;
     try {
-      ir = CLIENT_FORMATS[ctx.clientFormat].chat.parseRequest(request.json);
+      ir = chat.parseRequest(request.json, request.route);
     } catch {
       return undefined; // the provider answers what the gateway cannot read
     }
@@ -149,7 +153,7 @@ export class ResponseCache {
     const client = CLIENT_FORMATS[ctx.clientFormat].chat;
     let body: string;
     if (ctx.stream) {
-      const encoder = client.streamEncoder(ir);
+      const encoder = client.streamEncoder(ir, request.route);
       body = eventsOf(response)
         .map((event) => encoder.encode(event))
         .join('');
@@ -167,7 +171,11 @@ export class ResponseCache {
       'x-gateway-cache': 'hit',
       age: String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000))),
       ...(ctx.stream
-        ? { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
+        ? {
+            'content-type': (request.route?.framing ?? CLIENT_FORMATS[ctx.clientFormat].streamFraming ?? SSE_FRAMING)
+              .contentType,
+            'cache-control': 'no-cache',
+          }
         : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
     });
     ctx.firstByteAt = performance.now();

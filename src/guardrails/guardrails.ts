@@ -1,7 +1,7 @@
 import { GatewayError, GuardrailBlockedError } from '../errors.ts';
 import { CLIENT_FORMATS, PROVIDER_FORMATS } from '../formats/index.ts';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../formats/ir.ts';
-import { type AnswerFilter, isChatPath } from '../formats/translate.ts';
+import { type AnswerFilter, chatSideFor } from '../formats/translate.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ProxyRequest } from '../proxy/exchange.ts';
@@ -33,11 +33,12 @@ export class Guardrails {
    */
   async checkRequest(ctx: RequestContext, request: ProxyRequest): Promise<ProxyRequest> {
     const json = request.json;
-    if (!json || !isChatPath(ctx.clientFormat, request.apiPath)) return request;
+    const chat = chatSideFor(ctx.clientFormat, request.apiPath);
+    if (!json || !chat) return request;
     const rules = this.#applicable(ctx, 'request');
     if (rules.length === 0) return request;
     // A request the gateway cannot read cannot be checked: it is refused, never sent unchecked.
-    const ir = CLIENT_FORMATS[ctx.clientFormat].chat.parseRequest(json);
+    const ir = chat.parseRequest(json, request.route);
     let changed = false;
     for (const rule of rules) {
       switch (rule.type) {
@@ -67,13 +68,19 @@ export class Guardrails {
       }
     }
     if (!changed) return request;
+    // Ollama's /api/generate is written as a chat request by its provider side: it cannot be written back.
+    if (chat !== CLIENT_FORMATS[ctx.clientFormat].chat)
+      throw new GuardrailBlockedError(
+        (ctx.guardrails?.[0] ?? 'guardrails').split(':')[0] as string,
+        'this endpoint cannot take a changed request; use /api/chat',
+      );
     const body = rebuiltBody(ctx, json, ir);
     return { ...request, json: body, raw: Buffer.from(JSON.stringify(body)) };
   }
 
   /** The filter the answer passes through, when a text rule reads answers for this request. */
   answerFilter(ctx: RequestContext, apiPath: string): AnswerFilter | undefined {
-    if (!isChatPath(ctx.clientFormat, apiPath)) return undefined;
+    if (!chatSideFor(ctx.clientFormat, apiPath)) return undefined;
     const rules = this.#applicable(ctx, 'response') as TextRule[];
     if (rules.length === 0) return undefined;
     return {
