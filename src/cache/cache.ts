@@ -115,6 +115,8 @@ export class ResponseCache {
       return undefined; // the provider answers what the gateway cannot read
     }
     const directives = cacheControl(req.headers['cache-control']);
+    // A format the gateway cannot read answers of (Ollama's: no provider side) is never cached.
+    if (!PROVIDER_FORMATS[ctx.clientFormat]) return { ir, body: '', read: false, write: false };
     // Several choices, or a parameter the IR does not carry (logprobs…), could not be replayed as asked.
     const replayable = (ir.n ?? 1) === 1 && Object.keys(ir.unmapped).length === 0;
     const sampled = ir.temperature !== undefined && ir.temperature !== 0 && !this.#settings.nondeterministic;

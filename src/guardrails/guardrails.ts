@@ -1,6 +1,7 @@
-import { GatewayError, GuardrailBlockedError } from '../errors.ts';
+import { type GatewayError, GuardrailBlockedError } from '../errors.ts';
 import { CLIENT_FORMATS, PROVIDER_FORMATS } from '../formats/index.ts';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../formats/ir.ts';
+import type { ProviderChatFormat } from '../formats/types.ts';
 import { type AnswerFilter, chatSideFor } from '../formats/translate.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -40,6 +41,7 @@ export class Guardrails {
     // A request the gateway cannot read cannot be checked: it is refused, never sent unchecked.
     const ir = chat.parseRequest(json, request.route);
     let changed = false;
+    let rewritten = false;
     for (const rule of rules) {
       switch (rule.type) {
         case 'allowed_models':
@@ -61,20 +63,27 @@ export class Guardrails {
           if (verdict === 'block') this.#block(ctx, rule, 'the guardrail service refused the request');
           else if (verdict === 'rewrite') {
             this.#acted(ctx, rule, 'rewrite');
-            changed = true;
+            changed = rewritten = true;
           }
           break;
         }
       }
     }
     if (!changed) return request;
-    // Ollama's /api/generate is written as a chat request by its provider side: it cannot be written back.
-    if (chat !== CLIENT_FORMATS[ctx.clientFormat].chat)
+    const writer =
+      chat === CLIENT_FORMATS[ctx.clientFormat].chat ? PROVIDER_FORMATS[ctx.clientFormat]?.chat : undefined;
+    let body: Record<string, unknown>;
+    if (writer) body = rebuiltBody(writer, json, ir);
+    else if (rewritten)
       throw new GuardrailBlockedError(
-        (ctx.guardrails?.[0] ?? 'guardrails').split(':')[0] as string,
-        'this endpoint cannot take a changed request; use /api/chat',
+        (ctx.guardrails?.find((label) => label.endsWith(':rewrite')) ?? 'webhook').split(':')[0] as string,
+        'a rewritten request cannot be written back in this format',
       );
-    const body = rebuiltBody(ctx, json, ir);
+    else {
+      // No writer for this format (Ollama): its text rules redact every string of the body instead.
+      const textRules = rules.filter((rule): rule is TextRule => rule.type === 'pii' || rule.type === 'deny');
+      body = redactStrings(json, (text) => redacted(text, scan(textRules, text).matches)) as Record<string, unknown>;
+    }
     return { ...request, json: body, raw: Buffer.from(JSON.stringify(body)) };
   }
 
@@ -159,12 +168,27 @@ export class Guardrails {
  * translation — sees only the checked request. Parameters the IR carries only as tuning, and
  * `stream_options` as the client sent it, are put back as they were.
  */
-function rebuiltBody(ctx: RequestContext, json: Record<string, unknown>, ir: ChatRequest): Record<string, unknown> {
-  const format = PROVIDER_FORMATS[ctx.clientFormat]?.chat;
-  if (!format) throw new GatewayError(500, 'guardrail_rewrite_failed', 'The request could not be written back.');
+function rebuiltBody(
+  format: ProviderChatFormat,
+  json: Record<string, unknown>,
+  ir: ChatRequest,
+): Record<string, unknown> {
   const body: Record<string, unknown> = { ...format.buildRequest(ir, ir.model).body, ...ir.tuning };
   delete body.stream_options;
   if (json.stream_options !== undefined) body.stream_options = json.stream_options;
   if (json.model !== undefined) body.model = json.model;
   return body;
+}
+
+/** Keys whose strings are names and data, not text a person wrote: left alone. */
+const NOT_TEXT = new Set(['model', 'role', 'images', 'format', 'keep_alive']);
+
+/** A copy of a JSON value with `change` applied to every string that is text. */
+function redactStrings(value: unknown, change: (text: string) => string, key = ''): unknown {
+  if (typeof value === 'string') return NOT_TEXT.has(key) ? value : change(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, change, key));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [name, item] of Object.entries(value)) out[name] = redactStrings(item, change, name);
+  return out;
 }

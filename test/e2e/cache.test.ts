@@ -22,7 +22,7 @@ const MODEL = 'claude-sonnet-4-5-20250929';
 /** One request per client format, asking the same Anthropic model; `stream` toggles streaming. */
 const CLIENTS = {
   openai: {
-    path: '/v1/chat/completions',
+    path: () => '/v1/chat/completions',
     body: (stream: boolean, text = 'Hi') => ({
       model: MODEL,
       messages: [{ role: 'user', content: text }],
@@ -41,7 +41,7 @@ const CLIENTS = {
     },
   },
   anthropic: {
-    path: '/v1/messages',
+    path: () => '/v1/messages',
     body: (stream: boolean, text = 'Hi') => ({
       model: MODEL,
       max_tokens: 100,
@@ -56,7 +56,7 @@ const CLIENTS = {
     },
   },
   'openai-responses': {
-    path: '/v1/responses',
+    path: () => '/v1/responses',
     body: (stream: boolean, text = 'Hi') => ({ model: MODEL, input: text, ...(stream ? { stream: true } : {}) }),
     jsonText: (body: any) => body.output[0].content[0].text as string,
     streamText: (text: string) => {
@@ -67,6 +67,18 @@ const CLIENTS = {
         .map((e) => e.delta)
         .join('');
     },
+  },
+  gemini: {
+    path: (stream: boolean) =>
+      `/v1beta/models/${MODEL}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
+    body: (_stream: boolean, text = 'Hi') => ({ contents: [{ role: 'user', parts: [{ text }] }] }),
+    jsonText: (body: any) => body.candidates[0].content.parts.map((p: any) => p.text).join('') as string,
+    streamText: (text: string) =>
+      readSse(text.replaceAll('\r\n', '\n'))
+        .map((m) => JSON.parse(m.data))
+        .flatMap((chunk) => chunk.candidates?.[0]?.content?.parts ?? [])
+        .map((p: any) => p.text ?? '')
+        .join(''),
   },
 } as const;
 
@@ -109,20 +121,20 @@ describe('response cache', () => {
   for (const [format, client] of Object.entries(CLIENTS)) {
     it(`${format}: a JSON answer is served again from the cache, as JSON and as a stream`, async () => {
       const gw = await anthropicGateway();
-      const first = await postJson(`${gw.url}${client.path}`, client.body(false));
+      const first = await postJson(`${gw.url}${client.path(false)}`, client.body(false));
       expect(first.status).toBe(200);
       expect(first.headers.get('x-gateway-cache')).toBe('miss');
       expect(client.jsonText(first.json)).toBe('Hello from Claude');
       await filed();
 
-      const again = await postJson(`${gw.url}${client.path}`, client.body(false));
+      const again = await postJson(`${gw.url}${client.path(false)}`, client.body(false));
       expect(again.status).toBe(200);
       expect(again.headers.get('x-gateway-cache')).toBe('hit');
       expect(again.headers.get('age')).toMatch(/^\d+$/);
       expect(again.headers.get('x-gateway-provider')).toBe('anthropic');
       expect(client.jsonText(again.json)).toBe('Hello from Claude');
 
-      const streamed = await postStream(`${gw.url}${client.path}`, client.body(true));
+      const streamed = await postStream(`${gw.url}${client.path(true)}`, client.body(true));
       expect(streamed.headers.get('x-gateway-cache')).toBe('hit');
       expect(streamed.headers.get('content-type')).toMatch(/^text\/event-stream/);
       expect(client.streamText(streamed.text)).toBe('Hello from Claude');
@@ -131,20 +143,32 @@ describe('response cache', () => {
 
     it(`${format}: a streamed answer is served again from the cache, as a stream and as JSON`, async () => {
       const gw = await anthropicGateway();
-      const first = await postStream(`${gw.url}${client.path}`, client.body(true));
+      const first = await postStream(`${gw.url}${client.path(true)}`, client.body(true));
       expect(first.headers.get('x-gateway-cache')).toBe('miss');
       expect(client.streamText(first.text)).toBe('Hello from Claude');
       await filed();
 
-      const streamed = await postStream(`${gw.url}${client.path}`, client.body(true));
+      const streamed = await postStream(`${gw.url}${client.path(true)}`, client.body(true));
       expect(streamed.headers.get('x-gateway-cache')).toBe('hit');
       expect(client.streamText(streamed.text)).toBe('Hello from Claude');
-      const whole = await postJson(`${gw.url}${client.path}`, client.body(false));
+      const whole = await postJson(`${gw.url}${client.path(false)}`, client.body(false));
       expect(whole.headers.get('x-gateway-cache')).toBe('hit');
       expect(client.jsonText(whole.json)).toBe('Hello from Claude');
       expect(upstream.received).toHaveLength(1);
     });
   }
+
+  it('ollama: answers are not cached (the gateway has no reader of them), said by bypass', async () => {
+    const gw = await anthropicGateway();
+    const body = { model: MODEL, messages: [{ role: 'user', content: 'Hi' }], stream: false };
+    for (let i = 0; i < 2; i++) {
+      const answer = await postJson(`${gw.url}/api/chat`, body);
+      expect(answer.json.message.content).toBe('Hello from Claude');
+      expect(answer.headers.get('x-gateway-cache')).toBe('bypass');
+      await filed();
+    }
+    expect(upstream.received).toHaveLength(2);
+  });
 
   it('a pass-through OpenAI stream is cached; the replay has the usage chunk only when the client asks', async () => {
     upstream = await new MockUpstream().start();

@@ -84,6 +84,35 @@ const PROMPTS = {
       tools: [{ type: 'function', name: 'lookup', parameters: { type: 'object' } }],
     },
   },
+  gemini: {
+    path: `/v1beta/models/${MODEL}:generateContent`,
+    body: {
+      systemInstruction: { parts: [{ text: SYSTEM }] },
+      contents: [
+        { role: 'user', parts: [{ text: USER }] },
+        { role: 'model', parts: [{ functionCall: { name: 'lookup', args: JSON.parse(TOOL_ARGS) } }] },
+        { role: 'user', parts: [{ functionResponse: { name: 'lookup', response: { result: TOOL_RESULT } } }] },
+      ],
+      tools: [{ functionDeclarations: [{ name: 'lookup', parameters: { type: 'object' } }] }],
+    },
+  },
+  ollama: {
+    path: '/api/chat',
+    body: {
+      model: MODEL,
+      stream: false,
+      messages: [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: USER },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ function: { name: 'lookup', arguments: JSON.parse(TOOL_ARGS) } }],
+        },
+        { role: 'tool', content: TOOL_RESULT },
+      ],
+    },
+  },
 } as const;
 
 function rulesFile(rules: unknown, name = 'guardrails.json'): string {
