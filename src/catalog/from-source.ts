@@ -255,6 +255,12 @@ function mapPricing(source: SourceEntry, mode: ModelMode, qualifiers: readonly s
   const cacheWrite = perMillion(source.cache_creation_input_token_cost);
   const reasoning = perMillion(source.output_cost_per_reasoning_token);
   const perImage = mode === 'image' ? perGeneratedImage(source, qualifiers) : undefined;
+  const imageInput = mode === 'image' ? perMillion(source.input_cost_per_image_token) : undefined;
+  const imageOutput = mode === 'image' ? perMillion(source.output_cost_per_image_token) : undefined;
+  const perCharacter = mode === 'audio-speech' ? nonNegativeNumber(source.input_cost_per_character) : undefined;
+  // Transcription is billed per second of input audio (output_cost_per_second is a TTS figure).
+  const perSecond = mode === 'audio-transcription' ? nonNegativeNumber(source.input_cost_per_second) : undefined;
+  const perQuery = mode === 'rerank' ? nonNegativeNumber(source.input_cost_per_query) : undefined;
   // Fixed key order, and absent prices leave no key, so the JSON output is stable and compact.
   return {
     ...(input === undefined ? {} : { input }),
@@ -262,8 +268,30 @@ function mapPricing(source: SourceEntry, mode: ModelMode, qualifiers: readonly s
     ...(cachedInput === undefined ? {} : { cachedInput }),
     ...(cacheWrite === undefined ? {} : { cacheWrite }),
     ...(reasoning === undefined ? {} : { reasoning }),
+    ...(imageInput === undefined ? {} : { imageInput }),
+    ...(imageOutput === undefined ? {} : { imageOutput }),
     ...(perImage === undefined ? {} : { perImage }),
+    ...(perCharacter === undefined ? {} : { perCharacter }),
+    ...(perSecond === undefined ? {} : { perSecond }),
+    ...(perQuery === undefined ? {} : { perQuery }),
   };
+}
+
+/**
+ * The size/quality variant a qualified image key prices (`hd/1024-x-1792/dall-e-3` →
+ * `hd/1024x1792`), or undefined when it is not one (other qualifiers, no size).
+ */
+function imageVariantKey(qualifiers: readonly string[]): string | undefined {
+  let size: string | undefined;
+  let quality: string | undefined;
+  for (const qualifier of qualifiers) {
+    const match = IMAGE_SIZE.exec(qualifier);
+    if (match && match[1] !== 'max' && match[2] !== 'max') size = `${match[1]}x${match[2]}`;
+    else if (IMAGE_QUALITY.test(qualifier)) quality = qualifier;
+    else return undefined;
+  }
+  if (size === undefined) return undefined;
+  return quality === undefined ? size : `${quality}/${size}`;
 }
 
 function mapCapabilities(source: SourceEntry): ModelCapabilities {
@@ -365,12 +393,29 @@ function toCandidate(sourceKey: string, value: unknown): Candidate | undefined {
  */
 export function fromSource(json: Record<string, unknown>): CatalogEntry[] {
   const winners = new Map<string, Candidate>();
+  // Image prices by size and quality: every variant key of a model, kept beside the winner.
+  const variants = new Map<string, Record<string, number>>();
   for (const [sourceKey, value] of Object.entries(json)) {
     const candidate = toCandidate(sourceKey, value);
     if (candidate === undefined) continue;
     const id = `${candidate.entry.provider}\u0000${candidate.entry.model}`;
     const current = winners.get(id);
     if (current === undefined || compareCandidates(candidate, current) < 0) winners.set(id, candidate);
+    const variant = candidate.entry.mode === 'image' ? imageVariantKey(candidate.parsed.qualifiers) : undefined;
+    const price = candidate.entry.pricing.perImage;
+    if (variant !== undefined && price !== undefined) {
+      const prices = variants.get(id) ?? {};
+      prices[variant] = price;
+      variants.set(id, prices);
+    }
   }
-  return [...winners.values()].map((candidate) => candidate.entry).sort(compareEntries);
+  return [...winners.entries()]
+    .map(([id, candidate]) => {
+      const prices = variants.get(id);
+      if (prices === undefined) return candidate.entry;
+      // Sorted keys: the generated catalog is byte-identical for the same input.
+      const imageVariants = Object.fromEntries(Object.entries(prices).sort(([a], [b]) => compareStrings(a, b)));
+      return { ...candidate.entry, pricing: { ...candidate.entry.pricing, imageVariants } };
+    })
+    .sort(compareEntries);
 }

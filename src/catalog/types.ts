@@ -24,8 +24,19 @@ export interface ModelPricing {
   cachedInput?: number;
   cacheWrite?: number;
   reasoning?: number;
-  /** USD per generated image (image models only) */
+  /** USD per million image tokens, where they are priced apart from text tokens (gpt-image-1) */
+  imageInput?: number;
+  imageOutput?: number;
+  /** USD per generated image (image models only), when no size or quality variant applies */
   perImage?: number;
+  /** USD per generated image by `quality/WxH` or `WxH` (e.g. `hd/1024x1792`), from per-image or per-pixel prices */
+  imageVariants?: Record<string, number>;
+  /** USD per character of text turned into speech */
+  perCharacter?: number;
+  /** USD per second of audio transcribed */
+  perSecond?: number;
+  /** USD per rerank query (Cohere's search unit) */
+  perQuery?: number;
 }
 
 export interface ModelCapabilities {
@@ -60,6 +71,19 @@ export interface TokenUsage {
   /** all output tokens, INCLUDING reasoning tokens */
   outputTokens: number;
   reasoningTokens?: number;
+  /** image tokens among inputTokens / outputTokens (priced apart by image models) */
+  imageInputTokens?: number;
+  imageOutputTokens?: number;
+  /** images generated, with the size (`1024x1024`) and quality the request asked for */
+  images?: number;
+  imageSize?: string;
+  imageQuality?: string;
+  /** characters of text turned into speech */
+  characters?: number;
+  /** seconds of audio transcribed */
+  audioSeconds?: number;
+  /** rerank queries (search units) */
+  queries?: number;
 }
 
 /** Where the built-in catalog came from (recorded in src/catalog/data/catalog.json). */
