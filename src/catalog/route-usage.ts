@@ -2,7 +2,7 @@
 // read from the answer when the provider reports it, else from the request (speech is billed by
 // the characters sent; DALL-E answers report no usage, and are billed per image of the size and
 // quality asked for).
-import { isObject } from '../formats/sse.ts';
+import { isObject } from '../formats/common/json.ts';
 import type { TokenUsage } from './types.ts';
 
 /** The usage an answer reports on one of these routes; undefined on other routes (chat readers apply). */

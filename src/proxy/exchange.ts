@@ -32,6 +32,8 @@ export interface ProxyRequest {
   apiPath: string;
   raw: Buffer | undefined;
   json: Record<string, unknown> | undefined;
+  /** The model of a body that is not JSON (a multipart upload's `model` field). */
+  model?: string;
 }
 
 /** What every attempt needs to know of the request, read from it once. */

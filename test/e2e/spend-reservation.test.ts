@@ -1,0 +1,225 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, startGateway } from '../helpers/gateway.ts';
+import { MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { freePort, HAS_REDIS, RedisServer } from '../helpers/redis-server.ts';
+
+// gpt-4o: $2.5 per million input tokens, $10 per million output tokens (built-in catalog).
+// max_tokens 6000 → a worst case of 6000 × $10/M = $0.06 (+ a few input tokens) per stream.
+const MAX_TOKENS = 6000;
+const WORST_CASE_USD = 0.0601;
+const BUDGET_USD = 0.1;
+const STREAMS = 50;
+const streamRequest = {
+  model: 'gpt-4o',
+  stream: true,
+  max_tokens: MAX_TOKENS,
+  messages: [{ role: 'user', content: 'Write a long story.' }],
+};
+
+/** Each stream takes a while and uses all of its max_tokens: every admitted one costs its worst case. */
+function slowFullStreams(upstream: MockUpstream): void {
+  upstream.handle(async (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const chunk = (body: object) => res.write(`data: ${JSON.stringify(body)}\n\n`);
+    const base = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-2024-08-06' };
+    chunk({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: 'Once' }, finish_reason: null }] });
+    await sleep(300);
+    chunk({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'length' }] });
+    if (req.json?.stream_options?.include_usage)
+      chunk({
+        ...base,
+        choices: [],
+        usage: { prompt_tokens: 12, completion_tokens: MAX_TOKENS, total_tokens: 12 + MAX_TOKENS },
+      });
+    res.end('data: [DONE]\n\n');
+  });
+}
+
+/** Sends a stream and reads it to the end: its status, and whether the body completed. */
+async function stream(url: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(streamRequest),
+  });
+  const text = await response.text();
+  return { status: response.status, done: text.includes('[DONE]'), text };
+}
+
+/** Token limits count in one-minute windows: start a counting test early enough in one to finish in it. */
+async function awayFromMinuteEnd(): Promise<void> {
+  const second = new Date().getUTCSeconds();
+  if (second >= 50) await sleep((61 - second) * 1000);
+}
+
+/** What the upstream billed: each request it received used its whole max_tokens. */
+const billedUsd = (upstream: MockUpstream) => (upstream.received.length * (12 * 2.5 + MAX_TOKENS * 10)) / 1e6;
+
+describe('reservations before the call, in memory', () => {
+  let upstream: MockUpstream;
+  beforeAll(async () => {
+    upstream = await new MockUpstream().start();
+    slowFullStreams(upstream);
+  });
+  afterAll(() => upstream.close());
+
+  it(`${STREAMS} parallel streams under BUDGET_USD_DAILY spend at most the budget plus one worst case`, async () => {
+    upstream.received.length = 0;
+    const gw = await startGateway({
+      BUDGET_USD_DAILY: String(BUDGET_USD),
+      OPENAI_API_KEY: 'sk-reservation-test',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+    });
+    try {
+      const results = await Promise.all(Array.from({ length: STREAMS }, () => stream(gw.url)));
+      const served = results.filter((r) => r.status === 200);
+      expect(served.length).toBeGreaterThanOrEqual(1);
+      expect(served.every((r) => r.done)).toBe(true);
+      expect(results.filter((r) => r.status === 429).length).toBe(STREAMS - served.length);
+      expect(billedUsd(upstream)).toBeLessThanOrEqual(BUDGET_USD + WORST_CASE_USD);
+      const refused = results.find((r) => r.status === 429);
+      expect(JSON.parse(refused!.text).error.message).toContain('BUDGET_USD_DAILY');
+
+      // The settled spend is the real one: the log lines' costs add up to what the upstream billed.
+      await sleep(50);
+      const logged = gw.logs.filter((l) => l.msg === 'request' && l.status === 200);
+      const spent = logged.reduce((sum, l) => sum + Number(l.costUsd), 0);
+      expect(spent).toBeCloseTo(billedUsd(upstream), 8);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('RATE_LIMIT_TPM reserves max_tokens: parallel streams fit the minute only as far as their caps do', async () => {
+    upstream.received.length = 0;
+    const gw = await startGateway({
+      RATE_LIMIT_TPM: '13000', // two streams of 6000 (+ input) fit, a third does not
+      OPENAI_API_KEY: 'sk-reservation-test',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+    });
+    try {
+      await awayFromMinuteEnd();
+      const results = await Promise.all(Array.from({ length: 20 }, () => stream(gw.url)));
+      expect(results.filter((r) => r.status === 200)).toHaveLength(2);
+      expect(upstream.received).toHaveLength(2);
+      const refused = results.find((r) => r.status === 429)!;
+      expect(JSON.parse(refused.text).error.message).toContain('RATE_LIMIT_TPM');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('a failed call releases its reservation', async () => {
+    const failing = await new MockUpstream().start();
+    failing.handle((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'bad', type: 'invalid_request_error' } }));
+    });
+    const gw = await startGateway({
+      BUDGET_USD_DAILY: '0.07',
+      OPENAI_API_KEY: 'sk-reservation-test',
+      OPENAI_BASE_URL: `${failing.url}/v1`,
+    });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const answer = await postJson(`${gw.url}/v1/chat/completions`, { ...streamRequest, stream: false });
+        expect(answer.status).toBe(400);
+        expect(answer.headers.get('x-ratelimit-remaining-budget-usd')).toMatch(/^0\.0099/);
+        await sleep(20);
+      }
+    } finally {
+      await gw.close();
+      await failing.close();
+    }
+  });
+});
+
+describe.skipIf(!HAS_REDIS)('reservations shared through Redis by two gateway processes', () => {
+  let upstream: MockUpstream;
+  let redis: RedisServer;
+  const children: ChildProcess[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-reservations-'));
+  const keysFile = join(dir, 'keys.json');
+
+  beforeAll(async () => {
+    upstream = await new MockUpstream().start();
+    slowFullStreams(upstream);
+    redis = new RedisServer(await freePort(), 'reservation-SECRET');
+    await redis.start();
+    writeFileSync(
+      keysFile,
+      JSON.stringify([
+        { name: 'budget', key: 'sk-gw-budget-key', budget_usd_daily: BUDGET_USD },
+        { name: 'tokens', key: 'sk-gw-tokens-key', tpm: 13_000 },
+      ]),
+    );
+  });
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await redis.stop();
+    await upstream.close();
+  });
+
+  async function startProcess(port: number, logs: string[]): Promise<string> {
+    const child = spawn(process.execPath, [resolve('dist/switchyard.mjs')], {
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        OPENAI_API_KEY: 'sk-reservation-test',
+        OPENAI_BASE_URL: `${upstream.url}/v1`,
+        GATEWAY_API_KEYS_FILE: keysFile,
+        REDIS_URL: `redis://:reservation-SECRET@127.0.0.1:${redis.port}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    child.stdout!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 300; i++) {
+      if (
+        await fetch(`${url}/health`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return url;
+      await sleep(10);
+    }
+    throw new Error(`gateway did not start: ${logs.join('')}`);
+  }
+
+  it('together they keep N parallel streams within one budget and one TPM', async () => {
+    const logs: string[] = [];
+    const urls = [await startProcess(await freePort(), logs), await startProcess(await freePort(), logs)];
+
+    upstream.received.length = 0;
+    const budget = await Promise.all(
+      Array.from({ length: STREAMS }, (_, i) => stream(urls[i % 2]!, { authorization: 'Bearer sk-gw-budget-key' })),
+    );
+    const served = budget.filter((r) => r.status === 200);
+    expect(served.length).toBeGreaterThanOrEqual(1);
+    expect(served.every((r) => r.done)).toBe(true);
+    expect(billedUsd(upstream)).toBeLessThanOrEqual(BUDGET_USD + WORST_CASE_USD);
+    const refusal = JSON.parse(budget.find((r) => r.status === 429)!.text).error.message;
+    expect(refusal).toContain("budget_usd_daily of key 'budget'");
+
+    upstream.received.length = 0;
+    await awayFromMinuteEnd();
+    const tokens = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => stream(urls[i % 2]!, { authorization: 'Bearer sk-gw-tokens-key' })),
+    );
+    expect(tokens.filter((r) => r.status === 200)).toHaveLength(2);
+    expect(upstream.received).toHaveLength(2);
+
+    const output = logs.join('');
+    expect(output).not.toContain('Redis unreachable');
+    expect(output).not.toContain('reservation-SECRET');
+    expect(output).not.toContain('sk-gw-budget-key');
+  });
+});
