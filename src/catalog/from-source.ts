@@ -204,6 +204,12 @@ function perMillion(value: unknown): number | undefined {
   return perToken === undefined ? undefined : withoutFloatNoise(perToken * 1e6);
 }
 
+/** USD per unit (character, second, query), without float noise. */
+function perUnit(value: unknown): number | undefined {
+  const price = nonNegativeNumber(value);
+  return price === undefined ? undefined : withoutFloatNoise(price);
+}
+
 /** Significant digits the source wrote for a value (3.81469e-8 → 6). */
 function significantDigitsOf(value: number): number {
   const mantissa = value.toExponential().split('e')[0] ?? '';
@@ -257,10 +263,10 @@ function mapPricing(source: SourceEntry, mode: ModelMode, qualifiers: readonly s
   const perImage = mode === 'image' ? perGeneratedImage(source, qualifiers) : undefined;
   const imageInput = mode === 'image' ? perMillion(source.input_cost_per_image_token) : undefined;
   const imageOutput = mode === 'image' ? perMillion(source.output_cost_per_image_token) : undefined;
-  const perCharacter = mode === 'audio-speech' ? nonNegativeNumber(source.input_cost_per_character) : undefined;
+  const perCharacter = mode === 'audio-speech' ? perUnit(source.input_cost_per_character) : undefined;
   // Transcription is billed per second of input audio (output_cost_per_second is a TTS figure).
-  const perSecond = mode === 'audio-transcription' ? nonNegativeNumber(source.input_cost_per_second) : undefined;
-  const perQuery = mode === 'rerank' ? nonNegativeNumber(source.input_cost_per_query) : undefined;
+  const perSecond = mode === 'audio-transcription' ? perUnit(source.input_cost_per_second) : undefined;
+  const perQuery = mode === 'rerank' ? perUnit(source.input_cost_per_query) : undefined;
   // Fixed key order, and absent prices leave no key, so the JSON output is stable and compact.
   return {
     ...(input === undefined ? {} : { input }),

@@ -197,7 +197,8 @@ export class Metering {
     for (const candidate of targets) {
       const entry = candidate && this.#catalog.find(candidate.provider.id, candidate.model ?? '');
       const usage = worstCaseUsage(request, entry);
-      const cost = costUsd(entry, usage) ?? 0;
+      // Tokens the entry has no price for (a DALL-E prompt) must not make the whole estimate unknown.
+      const cost = costUsd(entry, usage) ?? costUsd(entry, { ...usage, inputTokens: 0, outputTokens: 0 }) ?? 0;
       const tokens = usage.inputTokens + usage.outputTokens;
       demand = { tokens: Math.max(demand.tokens, tokens), costUsd: Math.max(demand.costUsd, cost) };
     }

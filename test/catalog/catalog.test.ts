@@ -112,7 +112,27 @@ describe('built-in catalog', () => {
     ['fireworks', 'accounts/fireworks/models/deepseek-r1', { pricing: { input: 3, output: 8 } }],
     ['deepseek', 'deepseek-reasoner', { pricing: { input: 0.28, output: 0.42, cachedInput: 0.028 } }],
     ['cohere', 'command-r', { pricing: { input: 0.15, output: 0.6 } }],
-    ['openai', 'dall-e-3', { mode: 'image', pricing: { perImage: 0.04 } }],
+    [
+      'openai',
+      'dall-e-3',
+      {
+        mode: 'image',
+        pricing: {
+          perImage: 0.04,
+          imageVariants: {
+            'hd/1024x1024': 0.08,
+            'hd/1024x1792': 0.12,
+            'hd/1792x1024': 0.12,
+            'standard/1024x1024': 0.0399999,
+            'standard/1024x1792': 0.07999,
+            'standard/1792x1024': 0.07999,
+          },
+        },
+      },
+    ],
+    ['openai', 'tts-1', { mode: 'audio-speech', pricing: { perCharacter: 0.000015 } }],
+    ['openai', 'whisper-1', { mode: 'audio-transcription', pricing: { perSecond: 0.0001 } }],
+    ['cohere', 'rerank-v3.5', { mode: 'rerank', pricing: { input: 0, output: 0, perQuery: 0.002 } }],
   ] as const)('%s / %s', (provider, model, expected) => {
     const found = catalog.find(provider, model);
     expect(found).toMatchObject({ provider, model, routable: true, ...expected });
@@ -142,7 +162,8 @@ describe('built-in catalog', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toStrictEqual([...ids].sort());
     for (const e of all) {
-      for (const price of Object.values(e.pricing)) {
+      const { imageVariants, ...prices } = e.pricing;
+      for (const price of [...Object.values(prices), ...Object.values(imageVariants ?? {})]) {
         expect(
           Number.isFinite(price) && price >= 0 && Number(price.toPrecision(12)) === price,
           `${e.provider}/${e.model}`,

@@ -155,3 +155,29 @@ describe('usage mapping', () => {
     });
   });
 });
+
+describe('costUsd of units that are not tokens', () => {
+  it('prices images by quality/size, size, or the plain per-image price; unknown sizes are null', () => {
+    const entry = entryWith({ perImage: 0.04, imageVariants: { 'hd/1024x1792': 0.12, 'standard/1024x1024': 0.04 } });
+    const image = (imageSize?: string, imageQuality?: string) =>
+      costUsd(entry, { inputTokens: 0, outputTokens: 0, images: 2, imageSize, imageQuality });
+    expect(image('1024x1792', 'hd')).toBe(0.24);
+    expect(image()).toBe(0.08);
+    expect(image('512x512', 'hd')).toBeNull();
+    expect(costUsd(entryWith({ perImage: 0.02 }), { inputTokens: 0, outputTokens: 0, images: 3 })).toBe(0.06);
+  });
+
+  it('prices characters, seconds and queries per unit, and is null when the unit has no price', () => {
+    const none = { inputTokens: 0, outputTokens: 0 };
+    expect(costUsd(entryWith({ perCharacter: 1.5e-5 }), { ...none, characters: 1000 })).toBe(0.015);
+    expect(costUsd(entryWith({ perSecond: 0.0001 }), { ...none, audioSeconds: 60 })).toBe(0.006);
+    expect(costUsd(entryWith({ perQuery: 0.002 }), { ...none, queries: 3 })).toBe(0.006);
+    expect(costUsd(entryWith({ input: 1 }), { ...none, characters: 10 })).toBeNull();
+  });
+
+  it('prices image tokens apart from text tokens when the entry has their prices', () => {
+    const entry = entryWith({ input: 5, imageInput: 10, imageOutput: 40 });
+    const usage = { inputTokens: 50, imageInputTokens: 10, outputTokens: 1000, imageOutputTokens: 1000 };
+    expect(costUsd(entry, usage)).toBeCloseTo((40 * 5 + 10 * 10 + 1000 * 40) / 1e6, 12);
+  });
+});

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import { loadConfig, withUnavailableProviders } from '../../src/config/config.ts';
+import { isYamlPath, preloadYaml } from '../../src/limits/gateway-keys.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Env } from '../../src/providers/types.ts';
 import { createGateway, type Gateway } from '../../src/server/server.ts';
@@ -101,6 +102,7 @@ export async function startGateway(env: Env, options: { checkCredentials?: boole
       done();
     },
   });
+  if (isYamlPath(env.GATEWAY_API_KEYS_FILE)) await preloadYaml();
   // Each gateway gets its own request log store unless the test shares one.
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'switchyard-data-'));
   let config = loadConfig({ LOG_LEVEL: 'debug', ...env, DATA_DIR: dataDir });
