@@ -40,7 +40,8 @@ describe('every metered route is priced from the catalog', () => {
       }
       if (req.url.startsWith('/v1/audio/speech')) {
         res.writeHead(200, { 'content-type': 'audio/mpeg' });
-        return res.end(Buffer.alloc(2048, 1));
+        res.end(Buffer.alloc(2048, 1));
+        return;
       }
       if (req.url.startsWith('/v1/audio/transcriptions')) {
         if (req.body.includes('gpt-4o-transcribe'))
