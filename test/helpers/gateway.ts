@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,10 @@ function secretsOf(env: Env): string[] {
       secrets.push(...value.split(',').map((pair) => pair.slice(pair.indexOf('=') + 1).trim()));
     if (name === 'AZURE_CLIENT_SECRET' || name === 'AWS_CONTAINER_AUTHORIZATION_TOKEN') secrets.push(value);
     if (name === 'GOOGLE_APPLICATION_CREDENTIALS') secrets.push(...credentialFileSecrets(value));
+    if (name === 'GATEWAY_API_KEYS_FILE' && existsSync(value)) {
+      const text = readFileSync(value, 'utf8');
+      secrets.push(...[...text.matchAll(/["']?\bkey["']?\s*:\s*["']?([^"',\s}]+)/g)].map((m) => m[1] as string));
+    }
     if (name === 'VERTEX_AI_SERVICE_ACCOUNT_JSON')
       secrets.push(
         String(JSON.parse(value).private_key ?? '')
