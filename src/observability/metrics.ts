@@ -105,6 +105,7 @@ export class GatewayMetrics {
   readonly #rateLimitedBy: ReadonlyMap<RateLimitKind, Counter.Internal>;
   readonly #requestLogDropped: Counter;
   readonly #attributed: Counter<'user' | 'session'>;
+  readonly #keyCooldowns: Counter<'provider' | 'key'>;
 
   constructor(options: MetricsOptions) {
     this.#isKnownModel = options.isKnownModel;
@@ -186,6 +187,13 @@ export class GatewayMetrics {
       registers,
     });
 
+    this.#keyCooldowns = new Counter({
+      name: 'switchyard_provider_key_cooldowns_total',
+      help: 'Times a key of a provider key pool was set to cool down (429, 401, 403), by key index (never its value).',
+      labelNames: ['provider', 'key'],
+      registers,
+    });
+
     collectDefaultMetrics({ register: this.#registry });
   }
 
@@ -246,6 +254,11 @@ export class GatewayMetrics {
   /** `user` is one of 'header', 'body', 'none': never the user's id, which is unbounded. */
   attributed(r: { user: 'header' | 'body' | 'none'; session: boolean }): void {
     this.#attributed.inc({ user: r.user, session: r.session ? 'yes' : 'no' });
+  }
+
+  /** `key` is the index of the key in its pool, a small bounded number. */
+  keyCooldown(r: { provider: string; key: number }): void {
+    this.#keyCooldowns.inc({ provider: r.provider, key: String(r.key) });
   }
 
   rateLimited(r: { limit: RateLimitKind }): void {

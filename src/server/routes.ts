@@ -149,7 +149,13 @@ export function createRouteTable(deps: RouteDeps): (ctx: RequestContext) => Rout
 
 /** The routing strategy and, per target, its state (healthy, cooling down until …), latency and errors. */
 function status(deps: RouteDeps): Handler {
-  return async (_req, res, ctx) => sendJson(res, ctx, deps.router.status());
+  return async (_req, res, ctx) => {
+    // Pooled keys by index, never by value.
+    const keyPools: Record<string, unknown> = {};
+    for (const [id, provider] of deps.config.providers)
+      if (provider.keyPool) keyPools[id] = provider.keyPool.snapshot();
+    sendJson(res, ctx, { ...deps.router.status(), keyPools });
+  };
 }
 
 function metrics(deps: RouteDeps): Handler {

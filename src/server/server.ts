@@ -73,6 +73,8 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     logger.warn({ provider, model }, 'no price in the catalog for this model; its cost is logged as null'),
   );
   const metering = new Metering({ config, catalog, pricer, limiter, metrics });
+  for (const [id, provider] of config.providers)
+    if (provider.keyPool) provider.keyPool.onCooldown = (key) => metrics.keyCooldown({ provider: id, key });
   const cors = config.corsOrigins.length ? new Cors(config.corsOrigins) : undefined;
   const requestLog = new RequestLog(config.requestLog, logger, metrics);
   const router = new Router(config.routing, catalog);
