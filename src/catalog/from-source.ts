@@ -1,7 +1,14 @@
 // Maps LiteLLM's price map (model_prices_and_context_window.json) to Switchyard's CatalogEntry.
 // Pure and deterministic: used by scripts/generate-catalog.ts to build the committed catalog and at
 // run time for a user's CATALOG_FILE, which uses the same source format.
-import type { CatalogEntry, ModelCapabilities, ModelMode, ModelPricing } from './types.ts';
+import type {
+  CatalogEntry,
+  LongContextTier,
+  ModelCapabilities,
+  ModelMode,
+  ModelPricing,
+  TokenPrices,
+} from './types.ts';
 
 /** LiteLLM `litellm_provider` keys that Switchyard serves natively, mapped to Switchyard's ids. */
 const SOURCE_PROVIDER_TO_SWITCHYARD: Readonly<Record<string, string>> = {
@@ -260,6 +267,9 @@ function mapPricing(source: SourceEntry, mode: ModelMode, qualifiers: readonly s
   const cachedInput = perMillion(source.cache_read_input_token_cost);
   const cacheWrite = perMillion(source.cache_creation_input_token_cost);
   const reasoning = perMillion(source.output_cost_per_reasoning_token);
+  const cacheWrite1h = perMillion(source.cache_creation_input_token_cost_above_1hr);
+  const longContext = longContextTiers(source);
+  const serviceTiers = serviceTierPrices(source);
   const perImage = mode === 'image' ? perGeneratedImage(source, qualifiers) : undefined;
   const imageInput = mode === 'image' ? perMillion(source.input_cost_per_image_token) : undefined;
   const imageOutput = mode === 'image' ? perMillion(source.output_cost_per_image_token) : undefined;
@@ -273,7 +283,10 @@ function mapPricing(source: SourceEntry, mode: ModelMode, qualifiers: readonly s
     ...(output === undefined ? {} : { output }),
     ...(cachedInput === undefined ? {} : { cachedInput }),
     ...(cacheWrite === undefined ? {} : { cacheWrite }),
+    ...(cacheWrite1h === undefined ? {} : { cacheWrite1h }),
     ...(reasoning === undefined ? {} : { reasoning }),
+    ...(longContext === undefined ? {} : { longContext }),
+    ...(serviceTiers === undefined ? {} : { serviceTiers }),
     ...(imageInput === undefined ? {} : { imageInput }),
     ...(imageOutput === undefined ? {} : { imageOutput }),
     ...(perImage === undefined ? {} : { perImage }),
@@ -281,6 +294,62 @@ function mapPricing(source: SourceEntry, mode: ModelMode, qualifiers: readonly s
     ...(perSecond === undefined ? {} : { perSecond }),
     ...(perQuery === undefined ? {} : { perQuery }),
   };
+}
+
+/** Only the keys whose value is set, in a fixed order (stable output). */
+function tokenPrices(
+  input?: number,
+  output?: number,
+  cachedInput?: number,
+  cacheWrite?: number,
+): TokenPrices | undefined {
+  const prices: TokenPrices = {
+    ...(input === undefined ? {} : { input }),
+    ...(output === undefined ? {} : { output }),
+    ...(cachedInput === undefined ? {} : { cachedInput }),
+    ...(cacheWrite === undefined ? {} : { cacheWrite }),
+  };
+  return Object.keys(prices).length ? prices : undefined;
+}
+
+/** `input_cost_per_token_above_200k_tokens` and its kin (128k, 200k, 256k, 272k, 512k thresholds). */
+function longContextTiers(source: SourceEntry): LongContextTier[] | undefined {
+  const tiers: LongContextTier[] = [];
+  for (const [label, tokens] of [
+    ['128k', 128_000],
+    ['200k', 200_000],
+    ['256k', 256_000],
+    ['272k', 272_000],
+    ['512k', 512_000],
+  ] as const) {
+    const prices = tokenPrices(
+      perMillion(source[`input_cost_per_token_above_${label}_tokens`]),
+      perMillion(source[`output_cost_per_token_above_${label}_tokens`]),
+      perMillion(source[`cache_read_input_token_cost_above_${label}_tokens`]),
+      perMillion(source[`cache_creation_input_token_cost_above_${label}_tokens`]),
+    );
+    if (prices) tiers.push({ aboveInputTokens: tokens, ...prices });
+  }
+  return tiers.length ? tiers : undefined;
+}
+
+/** OpenAI's flex and priority tiers (`*_flex`, `*_priority`) and batch prices (`*_batches`). */
+function serviceTierPrices(source: SourceEntry): ModelPricing['serviceTiers'] {
+  const tiers: NonNullable<ModelPricing['serviceTiers']> = {};
+  for (const [tier, suffix] of [
+    ['batch', 'batches'],
+    ['flex', 'flex'],
+    ['priority', 'priority'],
+  ] as const) {
+    const prices = tokenPrices(
+      perMillion(source[`input_cost_per_token_${suffix}`]),
+      perMillion(source[`output_cost_per_token_${suffix}`]),
+      perMillion(source[`cache_read_input_token_cost_${suffix}`]),
+      perMillion(source[`cache_creation_input_token_cost_${suffix}`]),
+    );
+    if (prices) tiers[tier] = prices;
+  }
+  return Object.keys(tiers).length ? tiers : undefined;
 }
 
 /**

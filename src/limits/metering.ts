@@ -233,7 +233,12 @@ export function worstCaseUsage(request: MeteredRequest, entry: CatalogEntry | un
   const limit = entry?.maxOutputTokens;
   const perChoice = cap !== undefined ? Math.min(cap, limit ?? cap) : (limit ?? DEFAULT_OUTPUT_TOKENS);
   const choices = typeof json.n === 'number' && Number.isInteger(json.n) && json.n > 1 ? json.n : 1;
-  return { inputTokens, outputTokens: perChoice * choices };
+  const tier = json.service_tier;
+  return {
+    inputTokens,
+    outputTokens: perChoice * choices,
+    ...(tier === 'flex' || tier === 'priority' ? { serviceTier: tier } : {}),
+  };
 }
 
 /** The output cap a request sets, in whichever API's spelling. */

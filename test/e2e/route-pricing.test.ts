@@ -226,3 +226,59 @@ describe('unknown prices', () => {
     }
   });
 });
+
+describe('prices that match the bill, end to end', () => {
+  it('Claude past 200k input tokens at the long-context price; OpenAI flex at the flex price', async () => {
+    const upstream = await new MockUpstream().start();
+    upstream.handle((req, res) => {
+      if (req.url.startsWith('/v1/messages'))
+        return json(res, 200, {
+          id: 'm',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-sonnet-4-5',
+          content: [{ type: 'text', text: 'hi' }],
+          stop_reason: 'end_turn',
+          usage: { input_tokens: 250_000, output_tokens: 1000 },
+        });
+      json(res, 200, {
+        id: 'c',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-5',
+        service_tier: req.json.service_tier,
+        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1_000_000, completion_tokens: 100_000, total_tokens: 1_100_000 },
+      });
+    });
+    const gw = await startGateway({
+      OPENAI_API_KEY: 'sk-pricing-test',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+      ANTHROPIC_API_KEY: 'sk-ant-pricing-test',
+      ANTHROPIC_BASE_URL: upstream.url,
+    });
+    try {
+      const long = await postJson(`${gw.url}/v1/messages`, {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 1000,
+        messages: [{ role: 'user', content: 'a very long prompt' }],
+      });
+      const tier = price('anthropic', 'claude-sonnet-4-5').longContext![0]!;
+      expect(Number(long.headers.get('x-gateway-cost-usd'))).toBeCloseTo(
+        (250_000 * tier.input! + 1000 * tier.output!) / 1e6,
+        10,
+      );
+
+      const chat = { model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] };
+      const flex = await postJson(`${gw.url}/v1/chat/completions`, { ...chat, service_tier: 'flex' });
+      const f = price('openai', 'gpt-5').serviceTiers!.flex!;
+      expect(Number(flex.headers.get('x-gateway-cost-usd'))).toBeCloseTo(f.input! + 0.1 * f.output!, 10);
+      const standard = await postJson(`${gw.url}/v1/chat/completions`, chat);
+      const p = price('openai', 'gpt-5');
+      expect(Number(standard.headers.get('x-gateway-cost-usd'))).toBeCloseTo(p.input! + 0.1 * p.output!, 10);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});
