@@ -32,6 +32,9 @@ export interface Metered {
   reservation: Reservation | undefined;
 }
 
+/** Models that answer with no generated tokens (`other` may be a Responses-only model: it generates). */
+const NON_GENERATING = new Set(['embedding', 'moderation', 'rerank', 'search']);
+
 /** Output tokens assumed when neither the request nor the catalog caps them. */
 const DEFAULT_OUTPUT_TOKENS = 4096;
 /** Transcription uploads are assumed no denser than 32 kbit/s: a high estimate of their seconds. */
@@ -66,14 +69,18 @@ export class Metering {
   readonly #pricer: Pricer;
   readonly #limiter: RateLimiter;
   readonly #metrics: GatewayMetrics;
+  readonly #limited: boolean;
 
+  /** `limited`: whether any limit may apply (else only allow-lists are checked and nothing is reserved). */
   constructor(deps: {
     config: Config;
     catalog: Catalog;
     pricer: Pricer;
     limiter: RateLimiter;
     metrics: GatewayMetrics;
+    limited: boolean;
   }) {
+    this.#limited = deps.limited;
     this.#config = deps.config;
     this.#catalog = deps.catalog;
     this.#pricer = deps.pricer;
@@ -105,9 +112,14 @@ export class Metering {
    * case against every limit of the key and the end user. Throws the 403/429 that explains a refusal.
    */
   async reserve(headers: IncomingHttpHeaders, ctx: RequestContext, request: MeteredRequest): Promise<void> {
-    const candidates = this.#candidates(headers, request);
     const key = ctx.key;
-    if (key && (key.models || key.providers)) {
+    const restricted = key !== undefined && (key.models !== undefined || key.providers !== undefined);
+    // Kept even when nothing is enforced: settle() prices what the answer does not report.
+    ctx.metered = { request, reservation: undefined };
+    // Nothing to enforce: skip the selection and the estimate (this runs on every request).
+    if (!this.#limited && !restricted) return;
+    const candidates = this.#candidates(headers, request);
+    if (key && restricted) {
       ctx.allowTarget = (provider, model) => allows(key.models, key.providers, provider, model, request);
       const requested = request.json?.model ?? request.model;
       if (candidates.length > 0 && !candidates.some((c) => ctx.allowTarget?.(c.provider.id, c.model))) {
@@ -139,7 +151,7 @@ export class Metering {
       this.#metrics.rateLimited({ limit: admission.limit });
       throw new RateLimitError(admission.message, admission.headers);
     }
-    ctx.metered = { request, reservation: admission.reservation };
+    ctx.metered.reservation = admission.reservation;
   }
 
   /**
@@ -162,11 +174,13 @@ export class Metering {
     const reservation = metered.reservation;
     if (reservation === undefined) return;
     const reserved = reservation.demand;
+    // A usage that reads as nothing at all is a shape the readers did not recognise, not a free answer.
+    const usage = ctx.usage && consumedAnything(ctx.usage) ? ctx.usage : undefined;
     const actual: Demand = !succeeded
       ? { tokens: 0, costUsd: 0 }
       : {
-          tokens: ctx.usage ? ctx.usage.inputTokens + ctx.usage.outputTokens : reserved.tokens,
-          costUsd: ctx.costUsd ?? reserved.costUsd,
+          tokens: usage ? usage.inputTokens + usage.outputTokens : reserved.tokens,
+          costUsd: usage ? (ctx.costUsd ?? reserved.costUsd) : reserved.costUsd,
         };
     void this.#limiter.settle(reservation, actual);
   }
@@ -206,6 +220,13 @@ export class Metering {
   }
 }
 
+function consumedAnything(usage: TokenUsage): boolean {
+  return (
+    usage.inputTokens + usage.outputTokens > 0 ||
+    (usage.images ?? 0) + (usage.characters ?? 0) + (usage.audioSeconds ?? 0) + (usage.queries ?? 0) > 0
+  );
+}
+
 /** The most a request may consume: input estimated from its size, output at its cap. */
 export function worstCaseUsage(request: MeteredRequest, entry: CatalogEntry | undefined): TokenUsage {
   const { apiPath, json, raw } = request;
@@ -227,7 +248,9 @@ export function worstCaseUsage(request: MeteredRequest, entry: CatalogEntry | un
     case 'rerank':
       return { inputTokens, outputTokens: 0, queries: rerankQueries(json) };
   }
-  if (apiPath === '/embeddings') return { inputTokens, outputTokens: 0 };
+  // Embeddings, moderation and the like generate no tokens.
+  const generates = entry === undefined || !NON_GENERATING.has(entry.mode);
+  if (apiPath === '/embeddings' || !generates) return { inputTokens, outputTokens: 0 };
   if (json === undefined || typeof json.model !== 'string') return { inputTokens: 0, outputTokens: 0 };
   const cap = outputCap(json);
   const limit = entry?.maxOutputTokens;

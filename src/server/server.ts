@@ -72,7 +72,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   const pricer = new Pricer(catalog, (provider, model) =>
     logger.warn({ provider, model }, 'no price in the catalog for this model; its cost is logged as null'),
   );
-  const metering = new Metering({ config, catalog, pricer, limiter, metrics });
+  const metering = new Metering({ config, catalog, pricer, limiter, metrics, limited });
   for (const [id, provider] of config.providers)
     if (provider.keyPool) provider.keyPool.onCooldown = (key) => metrics.keyCooldown({ provider: id, key });
   const cors = config.corsOrigins.length ? new Cors(config.corsOrigins) : undefined;
@@ -124,7 +124,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       ctx.key = key.policy;
       if (key.policy.expiresAt !== undefined && Date.now() >= key.policy.expiresAt) throw new KeyExpiredError(key.name);
     }
-    if (route.metered) ctx.subject ??= req.socket.remoteAddress ?? 'unknown';
+    if (route.metered || route.name === '/v1/gateway/keys/self') ctx.subject ??= req.socket.remoteAddress ?? 'unknown';
   };
 
   /** Bookkeeping once a request is over, whichever way it ended. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startGateway } from '../helpers/gateway.ts';
-import { MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
 import { freePort, HAS_REDIS, RedisServer } from '../helpers/redis-server.ts';
 
 // gpt-4o: $2.5 per million input tokens, $10 per million output tokens (built-in catalog).
@@ -221,5 +221,34 @@ describe.skipIf(!HAS_REDIS)('reservations shared through Redis by two gateway pr
     expect(output).not.toContain('Redis unreachable');
     expect(output).not.toContain('reservation-SECRET');
     expect(output).not.toContain('sk-gw-budget-key');
+  });
+});
+
+describe('a route whose usage the gateway cannot read yet', () => {
+  it('POST /v1/responses reserves max_output_tokens, and keeps the reservation when the usage is unreadable', async () => {
+    const upstream = await new MockUpstream().start();
+    // A usage object in a shape no reader knows (as /v1/responses was before its own reader).
+    upstream.handle((_req, res) =>
+      json(res, 200, { id: 'resp_1', object: 'response', model: 'gpt-4o', output: [], usage: { units: 7 } }),
+    );
+    const gw = await startGateway({
+      BUDGET_USD_DAILY: String(BUDGET_USD),
+      OPENAI_API_KEY: 'sk-reservation-test',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+    });
+    try {
+      const body = { model: 'gpt-4o', input: 'Write a long story.', max_output_tokens: MAX_TOKENS };
+      const first = await postJson(`${gw.url}/v1/responses`, body);
+      expect(first.status).toBe(200);
+      expect(Number(first.headers.get('x-ratelimit-remaining-budget-usd'))).toBeCloseTo(BUDGET_USD - 0.06, 3);
+      await sleep(30);
+      // The worst case stood as the charge: a second $0.06 no longer fits the $0.10.
+      const second = await postJson(`${gw.url}/v1/responses`, body);
+      expect(second.status).toBe(429);
+      expect(upstream.received).toHaveLength(1);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
   });
 });
