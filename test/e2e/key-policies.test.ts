@@ -1,12 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startGateway, type TestGateway, waitForLog } from '../helpers/gateway.ts';
-import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { anthropicMessage, chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { startGatewayProcess } from '../helpers/gateway-process.ts';
 import { freePort } from '../helpers/ports.ts';
 
 const chat = (model: string) => ({ model, max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] });
@@ -44,15 +45,7 @@ describe('per-key policies from GATEWAY_API_KEYS_FILE', () => {
     upstream = await new MockUpstream().start();
     upstream.handle((req, res) => {
       if (req.url.startsWith('/v1/messages'))
-        return json(res, 200, {
-          id: 'm',
-          type: 'message',
-          role: 'assistant',
-          model: 'claude-sonnet-4-5',
-          content: [{ type: 'text', text: 'hi' }],
-          stop_reason: 'end_turn',
-          usage: { input_tokens: 3, output_tokens: 1 },
-        });
+        return json(res, 200, anthropicMessage('hi', { input_tokens: 3, output_tokens: 1 }));
       json(res, 200, chatCompletion('ok', req.json?.model));
     });
     writeFileSync(file, JSON.stringify(POLICIES));
@@ -192,32 +185,13 @@ describe('a YAML key file in the built gateway, reloaded on SIGHUP', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-yaml-'));
     const file = join(dir, 'keys.yaml');
     writeFileSync(file, '- name: first\n  key: sk-gw-yaml-first-01\n  models: ["openai/*"]\n');
-    const port = await freePort();
-    const logs: string[] = [];
-    child = spawn(process.execPath, [resolve('dist/switchyard.mjs')], {
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        GATEWAY_API_KEYS_FILE: file,
-        OPENAI_API_KEY: 'sk-openai-yaml',
-        OPENAI_BASE_URL: `${upstream.url}/v1`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const started = await startGatewayProcess({
+      GATEWAY_API_KEYS_FILE: file,
+      OPENAI_API_KEY: 'sk-openai-yaml',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
     });
-    child.stdout!.on('data', (c: Buffer) => logs.push(c.toString()));
-    child.stderr!.on('data', (c: Buffer) => logs.push(c.toString()));
-    const url = `http://127.0.0.1:${port}`;
-    for (
-      let i = 0;
-      i < 300 &&
-      !(await fetch(`${url}/health`).then(
-        (r) => r.ok,
-        () => false,
-      ));
-      i++
-    )
-      await sleep(10);
+    child = started.child;
+    const { url } = started;
     try {
       expect((await postJson(`${url}/v1/chat/completions`, chat('gpt-4o'), bearer('sk-gw-yaml-first-01'))).status).toBe(
         200,
@@ -225,8 +199,8 @@ describe('a YAML key file in the built gateway, reloaded on SIGHUP', () => {
       writeFileSync(file, '- name: second\n  key: sk-gw-yaml-second-1\n');
       child.kill('SIGHUP');
       const deadline = Date.now() + 3000;
-      while (!logs.join('').includes('"trigger":"SIGHUP"') && Date.now() < deadline) await sleep(20);
-      expect(logs.join('')).toContain('"trigger":"SIGHUP"');
+      while (!started.output().includes('"trigger":"SIGHUP"') && Date.now() < deadline) await sleep(20);
+      expect(started.output()).toContain('"trigger":"SIGHUP"');
       expect((await postJson(`${url}/v1/chat/completions`, chat('gpt-4o'), bearer('sk-gw-yaml-second-1'))).status).toBe(
         200,
       );
@@ -234,7 +208,7 @@ describe('a YAML key file in the built gateway, reloaded on SIGHUP', () => {
         401,
       );
       expect(child.exitCode).toBeNull(); // SIGHUP reloads; it does not stop the gateway
-      expect(logs.join('')).not.toContain('sk-gw-yaml');
+      expect(started.output()).not.toContain('sk-gw-yaml');
     } finally {
       child.kill('SIGKILL');
       await upstream.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startGateway, type TestGateway, waitForLog } from '../helpers/gateway.ts';
-import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { anthropicMessage, chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
 
 const logOf = (gw: TestGateway, requestId: string) =>
   waitForLog(gw, (line) => line.msg === 'request' && line.requestId === requestId);
@@ -13,16 +13,8 @@ describe('end users and sessions', () => {
     upstream = await new MockUpstream().start();
     upstream.handle((req, res) => {
       if (req.url.startsWith('/v1/messages'))
-        return json(res, 200, {
-          id: 'm',
-          type: 'message',
-          role: 'assistant',
-          model: 'claude-sonnet-4-5',
-          content: [{ type: 'text', text: 'hi' }],
-          stop_reason: 'end_turn',
-          // $15/M × 30k = $0.45 an answer: all of max_tokens
-          usage: { input_tokens: 10, output_tokens: 30_000 },
-        });
+        // $15/M × 30k = $0.45 an answer: all of max_tokens
+        return json(res, 200, anthropicMessage('hi', { input_tokens: 10, output_tokens: 30_000 }));
       json(res, 200, chatCompletion('ok', 'gpt-4o'));
     });
     gw = await startGateway({
