@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startGateway, type TestGateway, waitForLog } from '../helpers/gateway.ts';
-import { anthropicMessage, chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { anthropicMessage } from '../helpers/native-mocks.ts';
 import { startGatewayProcess } from '../helpers/gateway-process.ts';
 import { freePort } from '../helpers/ports.ts';
 
@@ -45,7 +46,10 @@ describe('per-key policies from GATEWAY_API_KEYS_FILE', () => {
     upstream = await new MockUpstream().start();
     upstream.handle((req, res) => {
       if (req.url.startsWith('/v1/messages'))
-        return json(res, 200, anthropicMessage('hi', { input_tokens: 3, output_tokens: 1 }));
+        return json(res, 200, {
+          ...anthropicMessage('hi', 'claude-sonnet-4-5'),
+          usage: { input_tokens: 3, output_tokens: 1 },
+        });
       json(res, 200, chatCompletion('ok', req.json?.model));
     });
     writeFileSync(file, JSON.stringify(POLICIES));

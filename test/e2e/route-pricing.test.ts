@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBuiltinCatalog } from '../../src/catalog/catalog.ts';
 import { postJson, startGateway, type TestGateway, waitForLog } from '../helpers/gateway.ts';
-import { anthropicMessage, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { anthropicMessage } from '../helpers/native-mocks.ts';
 
 // The figures every expectation is computed from: the built-in catalog, not constants typed here.
 const catalog = loadBuiltinCatalog();
@@ -232,7 +233,10 @@ describe('prices that match the bill, end to end', () => {
     const upstream = await new MockUpstream().start();
     upstream.handle((req, res) => {
       if (req.url.startsWith('/v1/messages'))
-        return json(res, 200, anthropicMessage('hi', { input_tokens: 250_000, output_tokens: 1000 }));
+        return json(res, 200, {
+          ...anthropicMessage('hi', 'claude-sonnet-4-5'),
+          usage: { input_tokens: 250_000, output_tokens: 1000 },
+        });
       json(res, 200, {
         id: 'c',
         object: 'chat.completion',

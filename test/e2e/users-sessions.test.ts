@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startGateway, type TestGateway, waitForLog } from '../helpers/gateway.ts';
-import { anthropicMessage, chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { anthropicMessage } from '../helpers/native-mocks.ts';
 
 const logOf = (gw: TestGateway, requestId: string) =>
   waitForLog(gw, (line) => line.msg === 'request' && line.requestId === requestId);
@@ -14,7 +15,10 @@ describe('end users and sessions', () => {
     upstream.handle((req, res) => {
       if (req.url.startsWith('/v1/messages'))
         // $15/M × 30k = $0.45 an answer: all of max_tokens
-        return json(res, 200, anthropicMessage('hi', { input_tokens: 10, output_tokens: 30_000 }));
+        return json(res, 200, {
+          ...anthropicMessage('hi', 'claude-sonnet-4-5'),
+          usage: { input_tokens: 10, output_tokens: 30_000 },
+        });
       json(res, 200, chatCompletion('ok', 'gpt-4o'));
     });
     gw = await startGateway({

@@ -142,21 +142,3 @@ export async function streamEvents(res: ServerResponse, events: readonly string[
   }
   res.end();
 }
-
-/** An Anthropic Messages answer (text, model, usage) as the API reference shows it. */
-export function anthropicMessage(
-  text: string,
-  usage: { input_tokens: number; output_tokens: number },
-  model = 'claude-sonnet-4-5',
-) {
-  return {
-    id: 'msg_01XFDUDYJgAACzvnptvVoYEL',
-    type: 'message',
-    role: 'assistant',
-    model,
-    content: [{ type: 'text', text }],
-    stop_reason: 'end_turn',
-    stop_sequence: null,
-    usage,
-  };
-}
