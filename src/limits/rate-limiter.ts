@@ -1,4 +1,4 @@
-import { type CounterCheck, type LimitCounters } from './counters.ts';
+import type { CounterCheck, LimitCounters } from './counters.ts';
 import { MemoryCounters } from './memory-counters.ts';
 import { RedisCounters, RedisWithLocalFallback } from './redis-counters.ts';
 

@@ -211,7 +211,7 @@ describe.skipIf(!HAS_REDIS)('reservations shared through Redis by two gateway pr
     expect(output).not.toContain('Redis unreachable');
     expect(output).not.toContain('reservation-SECRET');
     expect(output).not.toContain('sk-gw-budget-key');
-  });
+  }, 60_000); // it may wait for the next minute (awayFromMinuteEnd)
 });
 
 describe('a route whose usage the gateway cannot read yet', () => {
