@@ -185,6 +185,18 @@ export class Metering {
     void this.#limiter.settle(reservation, actual);
   }
 
+  /**
+   * Before every upstream attempt after the first (a retry, a fallback, another key of a pool):
+   * each is a call the provider counts, so it counts against RPM, and its input (the prompt is
+   * sent again) against TPM. Never refused: the request was admitted and is under way.
+   */
+  countAttempt(ctx: RequestContext): void {
+    const metered = ctx.metered;
+    if (metered?.reservation === undefined) return;
+    const inputTokens = Math.ceil((metered.request.raw?.length ?? 0) / BYTES_PER_TOKEN);
+    void this.#limiter.countAttempt(metered.reservation, inputTokens);
+  }
+
   #candidates(headers: IncomingHttpHeaders, request: MeteredRequest): Candidate[] {
     const header = headers['x-provider'];
     const model = typeof request.json?.model === 'string' ? request.json.model : request.model;

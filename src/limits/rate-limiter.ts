@@ -37,7 +37,7 @@ export interface Reservation {
 
 interface ReservedCounter {
   key: string;
-  amount: 'tokens' | 'cost';
+  amount: 'requests' | 'tokens' | 'cost';
   ttlMs: number;
 }
 
@@ -62,6 +62,12 @@ export interface RateLimiter {
   reserve(subjects: readonly Subject[], demand: Demand): Promise<Admission>;
   /** After it completed: replaces the reserved tokens and cost by the real ones (zero: release). */
   settle(reservation: Reservation, actual: Demand): Promise<void>;
+  /**
+   * One more upstream call of a reserved request (a retry or a fallback): counts one request and
+   * `tokens` more in the reservation's windows, unchecked — the request is already under way.
+   * settle() leaves these counts alone.
+   */
+  countAttempt(reservation: Reservation, tokens: number): Promise<void>;
   /** The subject's limits and what is used of them now (reservations included). */
   state(subject: Subject): Promise<LimitState[]>;
   close(): Promise<void>;
@@ -178,6 +184,10 @@ class UnlimitedRateLimiter implements RateLimiter {
     return this.#done;
   }
 
+  countAttempt(): Promise<void> {
+    return this.#done;
+  }
+
   state(): Promise<LimitState[]> {
     return Promise.resolve([]);
   }
@@ -257,19 +267,28 @@ class WindowedRateLimiter implements RateLimiter {
         headers,
       };
     }
-    const counters: ReservedCounter[] = [];
-    for (const check of checks) {
-      if (check.kind === 'requests') continue;
-      counters.push({ key: check.key, amount: check.kind === 'tokens' ? 'tokens' : 'cost', ttlMs: check.ttlMs });
-    }
+    const counters: ReservedCounter[] = checks.map((check) => ({
+      key: check.key,
+      amount: check.kind === 'requests' || check.kind === 'tokens' ? check.kind : 'cost',
+      ttlMs: check.ttlMs,
+    }));
     return { allowed: true, headers, reservation: { demand: { tokens, costUsd }, counters } };
   }
 
   async settle(reservation: Reservation, actual: Demand): Promise<void> {
     const delta = {
+      requests: 0,
       tokens: nonNegative(Math.round(actual.tokens)) - reservation.demand.tokens,
       cost: nonNegative(actual.costUsd) - reservation.demand.costUsd,
     };
+    await this.#add(reservation, delta);
+  }
+
+  async countAttempt(reservation: Reservation, tokens: number): Promise<void> {
+    await this.#add(reservation, { requests: 1, tokens: nonNegative(Math.ceil(tokens)), cost: 0 });
+  }
+
+  async #add(reservation: Reservation, delta: Record<ReservedCounter['amount'], number>): Promise<void> {
     const adds = reservation.counters
       .map((counter) => ({ key: counter.key, amount: delta[counter.amount], ttlMs: counter.ttlMs }))
       .filter((add) => add.amount !== 0);

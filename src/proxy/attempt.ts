@@ -24,6 +24,7 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
   /** Which key of the provider's pool this attempt uses. */
   let pooledKey: number | undefined;
   const attempts = (ctx.attempts ??= []);
+  if (attempts.length > 0) deps.countAttempt?.(ctx);
   const trace = ctx.trace?.attempt({ provider: provider.id, model, number: attempts.length + 1 });
   const record = (outcome: string) => {
     const done = { provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) };

@@ -24,6 +24,8 @@ export interface ProxyDeps {
   router: Router;
   /** For the debug line each attempt writes (its target and outcome). */
   logger?: Logger;
+  /** Told before each attempt after the first: retries and fallbacks count against the rate limits. */
+  countAttempt?: (ctx: RequestContext) => void;
 }
 
 /** A request about to be proxied: its parsed JSON body (if any) and the raw bytes. */

@@ -95,6 +95,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     admin: new AdminApi(config, requestLog, router),
     logger,
     meter: (req, ctx, request) => metering.reserve(req.headers, ctx, request),
+    countAttempt: (ctx) => metering.countAttempt(ctx),
     keySelf: async (ctx) => ({
       name: ctx.key?.name ?? null,
       ...(ctx.key?.expiresAt === undefined ? {} : { expires_at: new Date(ctx.key.expiresAt).toISOString() }),

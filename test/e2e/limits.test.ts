@@ -100,6 +100,58 @@ describe('rate limits and budgets at the gateway', () => {
   });
 });
 
+describe('every upstream attempt counts against the rate limits', () => {
+  it('retries and fallbacks each count one request (RPM) and their input again (TPM)', async () => {
+    const failing = await new MockUpstream().start();
+    failing.handle((_req, res) => json(res, 503, { error: { message: 'overloaded', type: 'server_error' } }));
+    const working = await new MockUpstream().start();
+    working.handle((_req, res) => json(res, 200, chatCompletion('ok', 'llama-3.3-70b-versatile')));
+    const gw = await startGateway({
+      OPENAI_API_KEY: 'sk-attempts-openai',
+      OPENAI_BASE_URL: `${failing.url}/v1`,
+      GROQ_API_KEY: 'sk-attempts-groq',
+      GROQ_BASE_URL: `${working.url}/v1`,
+      RATE_LIMIT_RPM: '4',
+      RATE_LIMIT_TPM: '1000000',
+      MAX_RETRIES: '1',
+    });
+    try {
+      await awayFromMinuteEnd();
+      const body = { ...chat, max_tokens: 10 };
+      const inputTokens = Math.ceil(Buffer.byteLength(JSON.stringify(body)) / 4);
+      // OpenAI answers 503, is retried once, then the fallback serves: three upstream calls.
+      const first = await postJson(`${gw.url}/v1/chat/completions`, body, {
+        'x-gateway-fallback': 'groq/llama-3.3-70b-versatile',
+      });
+      expect(first.status).toBe(200);
+      expect(first.headers.get('x-gateway-attempts')).toBe('3');
+      expect(failing.received).toHaveLength(2);
+      await sleep(30);
+      const self = await fetch(`${gw.url}/v1/gateway/keys/self`).then((r) => r.json());
+      const used = Object.fromEntries(
+        (self.limits as { kind: string; used: number }[]).map((limit) => [limit.kind, limit.used]),
+      );
+      // The served attempt settles to its usage (19 + 10); the two failed ones sent the prompt too.
+      expect(used).toEqual({ requests: 3, tokens: 29 + 2 * inputTokens });
+
+      // One request left of 4 this minute: the next one fits, the one after is refused.
+      const second = await postJson(`${gw.url}/v1/chat/completions`, {
+        ...body,
+        model: 'groq/llama-3.3-70b-versatile',
+      });
+      expect(second.status).toBe(200);
+      const third = await postJson(`${gw.url}/v1/chat/completions`, { ...body, model: 'groq/llama-3.3-70b-versatile' });
+      expect(third.status).toBe(429);
+      expect(third.json.error.message).toContain('4 requests per minute (RATE_LIMIT_RPM)');
+      expect(working.received).toHaveLength(2);
+    } finally {
+      await gw.close();
+      await failing.close();
+      await working.close();
+    }
+  });
+});
+
 describe.skipIf(!HAS_REDIS)('limits shared through Redis by two gateway processes', () => {
   let upstream: MockUpstream;
   let redis: RedisServer;

@@ -31,7 +31,9 @@ function secretsOf(env: Env): string[] {
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
-    if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN|^AWS_BEARER_TOKEN_BEDROCK|^IDENTITY_HEADER)$/.test(name)) {
+    if (
+      /(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN|^AWS_BEARER_TOKEN_BEDROCK|^IDENTITY_HEADER)$/.test(name)
+    ) {
       secrets.push(value);
       // A key pool: each key of the list is a secret of its own.
       if (name.endsWith('_API_KEY')) secrets.push(...value.split(',').map((key) => key.trim()));
