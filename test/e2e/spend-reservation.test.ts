@@ -1,10 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startGateway } from '../helpers/gateway.ts';
 import { json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
+import { anthropicMessage, anthropicTextStream } from '../helpers/native-mocks.ts';
 import { startGatewayProcess } from '../helpers/gateway-process.ts';
 import { freePort, HAS_REDIS, RedisServer } from '../helpers/redis-server.ts';
 
@@ -240,5 +242,125 @@ describe('a route whose usage the gateway cannot read yet', () => {
       await gw.close();
       await upstream.close();
     }
+  });
+});
+
+// The Responses client format: native at OpenAI (pass-through), translated for Anthropic.
+const RESPONSE_MESSAGE = {
+  type: 'message',
+  id: 'msg_1',
+  status: 'completed',
+  role: 'assistant',
+  content: [{ type: 'output_text', text: 'Once upon a time.', annotations: [] }],
+};
+const responsesAnswer = (usage: object) => ({
+  id: 'resp_1',
+  object: 'response',
+  created_at: 1741476542,
+  status: 'completed',
+  model: 'gpt-4o-2024-08-06',
+  output: [RESPONSE_MESSAGE],
+  usage,
+});
+const RESPONSES_USAGE = { input_tokens: 100, output_tokens: 1000, total_tokens: 1100 };
+
+describe.each([
+  {
+    name: 'native (OpenAI, passed through)',
+    model: 'gpt-4o',
+    env: (url: string) => ({ OPENAI_API_KEY: 'sk-responses-openai', OPENAI_BASE_URL: `${url}/v1` }),
+    // gpt-4o: $2.5 / $10 per million.
+    realCostUsd: (100 * 2.5 + 1000 * 10) / 1e6,
+    answer: (res: ServerResponse) => json(res, 200, responsesAnswer(RESPONSES_USAGE)),
+    stream: async (res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const event = (type: string, fields: object) =>
+        res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`);
+      event('response.created', {
+        sequence_number: 0,
+        response: { ...responsesAnswer(null), status: 'in_progress', output: [] },
+      });
+      await sleep(300);
+      event('response.completed', { sequence_number: 1, response: responsesAnswer(RESPONSES_USAGE) });
+      res.end();
+    },
+  },
+  {
+    name: 'translated (Anthropic)',
+    model: 'anthropic/claude-sonnet-4-5',
+    env: (url: string) => ({ ANTHROPIC_API_KEY: 'sk-ant-responses', ANTHROPIC_BASE_URL: url }),
+    // claude-sonnet-4-5: $3 / $15 per million; anthropicMessage reports 25 in, 12 out.
+    realCostUsd: (25 * 3 + 12 * 15) / 1e6,
+    answer: (res: ServerResponse) => json(res, 200, anthropicMessage('Once upon a time.')),
+    stream: async (res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const events = anthropicTextStream(['Once ', 'upon a time.']);
+      res.write(events[0]);
+      await sleep(300);
+      for (const event of events.slice(1)) res.write(event);
+      res.end();
+    },
+  },
+])('the Responses API is reserved and settled like chat: $name', ({ model, env, realCostUsd, answer, stream }) => {
+  const MAX_OUTPUT = 4000;
+  /** Streams the upstream is serving at once, and the most it ever served at once. */
+  let inFlight = 0;
+  let mostInFlight = 0;
+  let upstream: MockUpstream;
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  beforeAll(async () => {
+    upstream = await new MockUpstream().start();
+    upstream.handle(async (req, res) => {
+      if (!req.json?.stream) return answer(res);
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await stream(res);
+      inFlight--;
+    });
+    gw = await startGateway({ BUDGET_USD_DAILY: String(BUDGET_USD), ...env(upstream.url) });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  it('reserves max_output_tokens before the call, settles to the real cost, and holds parallel streams to the budget', async () => {
+    const body = { model, input: 'Write a long story.', max_output_tokens: MAX_OUTPUT };
+    const first = await postJson(`${gw.url}/v1/responses`, body);
+    expect(first.status).toBe(200);
+    // Output price × max_output_tokens ($0.04 at $10/M, $0.06 at $15/M) was taken from the budget.
+    const outputPrice = model === 'gpt-4o' ? 10 : 15;
+    expect(Number(first.headers.get('x-ratelimit-remaining-budget-usd'))).toBeCloseTo(
+      BUDGET_USD - (MAX_OUTPUT * outputPrice) / 1e6,
+      3,
+    );
+    await sleep(30);
+    const self = await fetch(`${gw.url}/v1/gateway/keys/self`).then((r) => r.json());
+    const budget = (self.limits as { kind: string; used: number }[]).find((limit) => limit.kind === 'budget');
+    expect(budget?.used).toBeCloseTo(realCostUsd, 6);
+
+    // In flight, each stream holds its worst case: two fit in what is left only at $0.04, one at $0.06.
+    upstream.received.length = 0;
+    const streams = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetch(`${gw.url}/v1/responses`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...body, stream: true }),
+        }).then(async (r) => ({ status: r.status, text: await r.text() })),
+      ),
+    );
+    const served = streams.filter((r) => r.status === 200);
+    for (const r of served) expect(r.text).toContain('response.completed');
+    expect(streams.every((r) => r.status === 200 || r.status === 429)).toBe(true);
+    // Reservations held while streams run: never more at once than the budget left has worst cases
+    // for (a stream that ended frees the difference to its real cost for a later one).
+    const worstCaseUsd = (MAX_OUTPUT * outputPrice) / 1e6;
+    const fits = Math.floor((BUDGET_USD - realCostUsd) / worstCaseUsd);
+    expect(mostInFlight).toBeGreaterThanOrEqual(1);
+    expect(mostInFlight).toBeLessThanOrEqual(fits);
+    expect(served.length).toBeLessThan(20);
+    // What the provider billed stays within the budget.
+    expect((1 + served.length) * realCostUsd).toBeLessThanOrEqual(BUDGET_USD);
   });
 });
