@@ -39,7 +39,7 @@ function tokensCost(tokens: number, pricePerMillion: number | undefined): number
  * (flex, priority, batch), by the hour's (off-peak), and by the long-context tier its input
  * reaches — the provider bills the whole request at that tier's prices.
  */
-export function pricesFor(entry: CatalogEntry, usage: TokenUsage, at: Date): ModelPricing {
+function pricesFor(entry: CatalogEntry, usage: TokenUsage, at: Date): ModelPricing {
   const { pricing } = entry;
   let prices: ModelPricing = pricing;
   const tier = usage.serviceTier === 'scale' ? undefined : usage.serviceTier;

@@ -240,7 +240,7 @@ function consumedAnything(usage: TokenUsage): boolean {
 }
 
 /** The most a request may consume: input estimated from its size, output at its cap. */
-export function worstCaseUsage(request: MeteredRequest, entry: CatalogEntry | undefined): TokenUsage {
+function worstCaseUsage(request: MeteredRequest, entry: CatalogEntry | undefined): TokenUsage {
   const { apiPath, json, raw } = request;
   const bytes = raw?.length ?? 0;
   const contextWindow = entry?.contextWindow ?? Number.POSITIVE_INFINITY;

@@ -108,7 +108,7 @@ export class KeyPool {
   }
 }
 
-export function splitKeys(value: string | undefined): string[] {
+function splitKeys(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')
     .map((key) => key.trim())

@@ -9,7 +9,6 @@ import { postJson, startGateway, type TestGateway, waitForLog } from '../helpers
 import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
 import { anthropicMessage } from '../helpers/native-mocks.ts';
 import { startGatewayProcess } from '../helpers/gateway-process.ts';
-import { freePort } from '../helpers/ports.ts';
 
 const chat = (model: string) => ({ model, max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] });
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });

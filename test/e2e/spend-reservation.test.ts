@@ -253,7 +253,7 @@ const RESPONSE_MESSAGE = {
   role: 'assistant',
   content: [{ type: 'output_text', text: 'Once upon a time.', annotations: [] }],
 };
-const responsesAnswer = (usage: object) => ({
+const responsesAnswer = (usage: object | null) => ({
   id: 'resp_1',
   object: 'response',
   created_at: 1741476542,
