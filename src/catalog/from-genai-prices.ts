@@ -70,7 +70,8 @@ export function supplementFromGenaiPrices(
       if (current === undefined) continue;
       const existing = byId.get(id);
       if (existing === undefined) {
-        if (model.deprecated || !mapping.addModel(model.id) || !/^[\w.-]+$/.test(model.id)) continue;
+        // An id ending in '-' or '.' is a prefix genai-prices matches (fine-tunes), not a model.
+        if (model.deprecated || !mapping.addModel(model.id) || !/^[\w.-]*[A-Za-z0-9]$/.test(model.id)) continue;
         const pricing = toPricing(current.base);
         if (pricing.input === undefined || pricing.output === undefined) continue;
         if (current.timeOfDay.length) pricing.timeOfDay = current.timeOfDay;

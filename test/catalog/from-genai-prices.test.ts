@@ -14,6 +14,23 @@ const litellm = (model: string, input: number): CatalogEntry => ({
 });
 
 describe('supplementFromGenaiPrices', () => {
+  it('skips ids that are prefixes genai-prices matches (a fine-tune family), not models', () => {
+    const { report } = supplementFromGenaiPrices(
+      [],
+      [
+        {
+          id: 'openai',
+          models: [
+            { id: 'gpt-4o-mini-2024-07-18.ft-', prices: { input_mtok: 0.3, output_mtok: 1.2 } },
+            { id: 'gpt-9', prices: { input_mtok: 1, output_mtok: 2 } },
+          ],
+        },
+      ],
+      '2026-07-24',
+    );
+    expect(report.added).toEqual(['openai/gpt-9']);
+  });
+
   it('adds the models LiteLLM lacks, with tiers and 1-hour cache writes', () => {
     const { entries, report } = supplementFromGenaiPrices(
       [],
