@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   let format: LogFormat;
   try {
     const env = environment(options);
-    if ([env.GUARDRAILS_FILE, env.WEBHOOKS_FILE].some(isYamlPath)) await preloadYaml();
+    if ([env.GATEWAY_API_KEYS_FILE, env.GUARDRAILS_FILE, env.WEBHOOKS_FILE].some(isYamlPath)) await preloadYaml();
     config = loadConfig(env);
     format = config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
     logger = createLogger(options.check ? 'silent' : config.logLevel, stdout, format);
