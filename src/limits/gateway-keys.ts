@@ -71,6 +71,11 @@ export class GatewayKeys {
     this.#keys = other.#keys;
   }
 
+  /** Every key's policy (never the key): for the key-expiry notices. */
+  get policies(): readonly KeyPolicy[] {
+    return this.#keys.map((key) => key.policy);
+  }
+
   get size(): number {
     return this.#keys.length;
   }

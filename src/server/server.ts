@@ -5,6 +5,8 @@ import { AdminApi } from '../admin/api.ts';
 import { AdminGuard, isLoopback } from '../admin/guard.ts';
 import { createResponseCache } from '../cache/cache.ts';
 import { Guardrails } from '../guardrails/guardrails.ts';
+import { BudgetAlerts } from '../webhooks/budget-alerts.ts';
+import { watchKeyExpiry } from '../webhooks/key-expiry.ts';
 import { Webhooks } from '../webhooks/webhooks.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { Pricer } from '../catalog/pricer.ts';
@@ -81,6 +83,20 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   const cors = config.corsOrigins.length ? new Cors(config.corsOrigins) : undefined;
   const requestLog = new RequestLog(config.requestLog, logger, metrics);
   const webhooks = config.webhooks && new Webhooks(config.webhooks.endpoints, logger);
+  const budgetAlerts = webhooks && new BudgetAlerts(webhooks);
+  const keyExpiry =
+    webhooks &&
+    config.gatewayKeys &&
+    watchKeyExpiry(() => config.gatewayKeys?.policies ?? [], webhooks, config.webhooks?.keyExpiryDays ?? 7);
+  /** Once a request's spend is settled: its key's budgets as they now stand, for the 80 %/100 % notices. */
+  const notifyBudget = (alerts: BudgetAlerts, settled: Promise<void>, ctx: RequestContext) => {
+    const subject = metering.keySubject(ctx);
+    if (subject.limits.dailyBudgetUsd === undefined && subject.limits.monthlyBudgetUsd === undefined) return;
+    void settled
+      .then(() => limiter.state(subject))
+      .then((states) => alerts.observe(subject.id, states))
+      .catch(() => undefined);
+  };
   const router = new Router(config.routing, catalog, Math.random, (target, change) =>
     change.state === 'cooling'
       ? webhooks?.emit('provider.cooldown', { ...target, until: new Date(change.until).toISOString() })
@@ -150,7 +166,8 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   /** Bookkeeping once a request is over, whichever way it ended. */
   const finish = (ctx: RequestContext, res: ServerResponse, routeName: string, metered: boolean) => {
     inFlight--;
-    metering.settle(ctx, res.statusCode);
+    const settled = metering.settle(ctx, res.statusCode);
+    if (budgetAlerts && ctx.metered?.reservation) notifyBudget(budgetAlerts, settled, ctx);
     logRequest(logger, ctx, res);
     ctx.trace?.end(res, routeName);
     if (metered) requestLog.add(recordOf(ctx, res, routeName, config.gatewayKeys !== undefined));
@@ -259,6 +276,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       }
       server.closeAllConnections();
       webhooks?.close();
+      keyExpiry?.close();
       await closed;
       keyFile?.close();
       await Promise.all([upstream.destroy(), limiter.close(), requestLog.close(), tracing?.shutdown(), cache?.close()]);

@@ -210,6 +210,32 @@ describe('response cache', () => {
     expect(metrics).toMatch(/switchyard_cache_requests_total\{result="miss"\} 1/);
   });
 
+  it("a hit costs nothing against the key's budget", async () => {
+    upstream = await new MockUpstream().start();
+    upstream.handle((_req, res) => json(res, 200, chatCompletion('priced')));
+    gw = await startGateway({
+      OPENAI_API_KEY: 'sk-cache-test',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+      CACHE: 'memory',
+      GATEWAY_API_KEYS: 'alice:sk-gw-alice-budget-1',
+      BUDGET_USD_DAILY: '5',
+    });
+    const as = { authorization: 'Bearer sk-gw-alice-budget-1' };
+    const spent = async () => {
+      await sleep(50); // settled once the response is over
+      const self = await (await fetch(`${gw!.url}/v1/gateway/keys/self`, { headers: as })).json();
+      return self.limits.find((l: { kind: string }) => l.kind === 'budget').used as number;
+    };
+    const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
+    expect((await postJson(`${gw.url}/v1/chat/completions`, body, as)).headers.get('x-gateway-cache')).toBe('miss');
+    const afterMiss = await spent();
+    expect(afterMiss).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++)
+      expect((await postJson(`${gw.url}/v1/chat/completions`, body, as)).headers.get('x-gateway-cache')).toBe('hit');
+    expect(await spent()).toBe(afterMiss);
+    expect(upstream.received).toHaveLength(1);
+  });
+
   it('a stream cut short is not cached', async () => {
     upstream = await new MockUpstream().start();
     let calls = 0;
