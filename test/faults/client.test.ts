@@ -91,6 +91,23 @@ describe('bad input (issue 15 items 15, 16, 17 and those that held)', () => {
     }
   });
 
+  it('17: a client that half-closes after sending its request still gets its answer', async () => {
+    // A slow provider: the answer comes after the gateway's probes of the half-closed connection.
+    provider.script(async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 700));
+      json(res, 200, chatCompletion('hello'));
+    });
+    const seen = await rawExchange(port, [post('/v1/chat/completions', ['connection: close'])], {
+      timeoutMs: 3000,
+      halfClose: true,
+    }).finally(() => provider.script((_req, res) => json(res, 200, chatCompletion('hello'))));
+    // Interim `102 Processing` lines may come first (the gateway's probes for a client that is gone).
+    expect(seen.text.replace(/^(HTTP\/1\.1 102 Processing\r\n\r\n)*/, '')).toMatch(/^HTTP\/1\.1 200/);
+    expect(seen.text).toContain('"hello"');
+    expect(seen.closed).toBe(true);
+    expect(provider.received).toHaveLength(1);
+  });
+
   it('17: a malformed request gets a 400 with an error body', async () => {
     const seen = await rawExchange(port, ['GARBAGE\r\n\r\n'], { timeoutMs: 1500 });
     expect(seen.text).toMatch(/^HTTP\/1\.1 400/);
