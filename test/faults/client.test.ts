@@ -48,6 +48,9 @@ describe('client timeouts (issue 15 item 5)', () => {
     const seen = await rawExchange(port, parts as (string | number)[], { timeoutMs: 5000 });
     expect(seen.closed).toBe(true);
     expect(seen.closedAfterMs).toBeLessThan(3000);
+    // Node's own 408 (issue 15 item 17): an error body, not an empty one.
+    expect(seen.text).toMatch(/^HTTP\/1\.1 408/);
+    expect(seen.text).toContain('"request_timeout"');
   });
 
   it('a body trickled past CLIENT_BODY_TIMEOUT_MS gets a 408 in the client error shape', async () => {
@@ -127,6 +130,8 @@ describe('bad input (issue 15 items 15, 16, 17 and those that held)', () => {
     await rawExchange(port, [head, 50], { timeoutMs: 100 });
     await new Promise((r) => setTimeout(r, 200));
     expect(gw.logs.filter((line) => line.msg === 'unhandled error')).toHaveLength(0);
+    const logged = gw.logs.filter((line) => line.msg === 'request' && line.path === '/v1/chat/completions').at(-1);
+    expect(logged).toMatchObject({ status: 499, clientAborted: true });
   });
 
   it('a body that is not JSON is a 400; a body over MAX_BODY_BYTES a 413', async () => {
