@@ -48,6 +48,7 @@ const provider: ProviderSpec = {
       baseUrl,
       acceptsStreamOptions: true,
       nativeFormats: ['openai-responses'],
+      servesWithoutModel: deployment !== undefined,
       ...azureAuth(env, 'AZURE_OPENAI', 'Azure OpenAI'),
       url(path, search, model) {
         // The Responses API lives in Azure's v1 API, addressed by deployment name in the body.
