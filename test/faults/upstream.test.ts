@@ -127,6 +127,40 @@ describe('data loss (issue 15 items 1, 2, 4, 7)', () => {
     expect((await response.json()).choices[0].message.content).toBe('zipped');
   });
 
+  it.each([
+    ['plain', (body: string) => ({ headers: {}, body: Buffer.from(body) })],
+    ['gzip-encoded', (body: string) => ({ headers: { 'content-encoding': 'gzip' }, body: gzipSync(body) })],
+  ])(
+    '4: a %s JSON answer of 9 MB still gets its usage read, its cost header and the budget charged',
+    async (_, encode) => {
+      // 100k × $2.5/M + 50k × $10/M = $0.75 for gpt-4o: past the $0.5 budget after one answer.
+      const answer = {
+        ...chatCompletion('x'.repeat(9 * 1024 * 1024), 'gpt-4o'),
+        usage: { prompt_tokens: 100_000, completion_tokens: 50_000, total_tokens: 150_000 },
+      };
+      const { headers, body } = encode(JSON.stringify(answer));
+      openai.script(behave.raw(200, { 'content-type': 'application/json', ...headers }, body));
+      const budgeted = await startGateway({
+        OPENAI_API_KEY: 'sk-openai-SECRET-1',
+        OPENAI_BASE_URL: openai.url,
+        BUDGET_USD_DAILY: '0.5',
+      });
+      try {
+        const first = await postJson(`${budgeted.url}/v1/chat/completions`, chat({ model: 'gpt-4o' }));
+        expect(first.status).toBe(200);
+        expect(first.text.length).toBeGreaterThan(9 * 1024 * 1024);
+        expect(first.headers.get('x-gateway-cost-usd')).toBe('0.75');
+        expect(first.headers.get('x-gateway-usage')).toMatch(/input=100000/);
+        await sleep(20); // spend is recorded when the request completes
+        const second = await postJson(`${budgeted.url}/v1/chat/completions`, chat({ model: 'gpt-4o' }));
+        expect(second.status).toBe(429);
+        expect(second.json.error.message).toContain('BUDGET_USD_DAILY');
+      } finally {
+        await budgeted.close();
+      }
+    },
+  );
+
   it('7: a translated answer over MAX_RESPONSE_BYTES is a 502 upstream_too_large', async () => {
     const huge = JSON.stringify({ type: 'message', content: [{ type: 'text', text: 'x'.repeat(2 * 1024 * 1024) }] });
     anthropic.script(behave.raw(200, { 'content-type': 'application/json' }, huge));
