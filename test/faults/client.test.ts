@@ -171,6 +171,9 @@ describe('paths and headers that must not reach the provider (issue 15 items 12,
           'cookie: session=abc',
           'connection: keep-alive, x-private',
           'x-private: secret-hop',
+          'keep-alive: timeout=5',
+          'proxy-authorization: Basic cHJveHk6c2VjcmV0',
+          'te: trailers',
         ]),
       ],
       { timeoutMs: 1000 },
@@ -178,6 +181,8 @@ describe('paths and headers that must not reach the provider (issue 15 items 12,
     expect(seen.text).toContain('HTTP/1.1 200');
     expect(provider.last.headers.cookie).toBeUndefined();
     expect(provider.last.headers['x-private']).toBeUndefined();
+    for (const name of ['keep-alive', 'proxy-authorization', 'te'])
+      expect(provider.last.headers[name], name).toBeUndefined();
   });
 
   it.each([
