@@ -196,10 +196,27 @@ describe('faults that already held', () => {
     const result = await postJson(`${gw.url}/v1/chat/completions`, chat());
     expect(result.status).toBe(502);
     expect(result.json.error.code).toBe('upstream_unreachable');
-    // LOG_LEVEL=debug: one line per attempt with its target and outcome (issue 15 item 17).
-    const lines = gw.logs.filter((line) => line.msg === 'attempt' && line.outcome === 'upstream_unreachable');
-    expect(lines.length).toBeGreaterThanOrEqual(3);
-    expect(lines[0]).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', attempt: 1 });
+  });
+
+  it('17: LOG_LEVEL=debug logs each attempt with its target and outcome', async () => {
+    openai.script(
+      behave.resetBeforeHeaders(),
+      behave.raw(200, { 'content-type': 'application/json' }, JSON.stringify(chatCompletion('ok'))),
+    );
+    const result = await postJson(`${gw.url}/v1/chat/completions`, chat());
+    expect(result.status).toBe(200);
+    const request = result.headers.get('x-request-id');
+    const lines = gw.logs.filter((line) => line.msg === 'attempt' && line.request === request);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({
+      level: 'debug',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      attempt: 1,
+      outcome: 'upstream_unreachable',
+    });
+    expect(lines[1]).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', attempt: 2 });
+    expect(lines[1].outcome).not.toBe('upstream_unreachable');
   });
 
   it('a reset mid-body of a JSON answer is a 502, asked once', async () => {
