@@ -105,6 +105,32 @@ describe('custom providers', () => {
     expect(JSON.stringify(translated.json)).toContain('model');
   });
 
+  it('Azure OpenAI with AZURE_OPENAI_DEPLOYMENT, pinned, needs no model either; without it, it does', async () => {
+    const azure = (deployment: Record<string, string>) =>
+      startGateway({
+        AZURE_OPENAI_API_KEY: 'azure-SECRET-2',
+        AZURE_OPENAI_BASE_URL: `${upstream.url}/openai`,
+        ...deployment,
+      });
+    const body = { messages: [{ role: 'user', content: 'Hello' }] };
+    const pinned = await azure({ AZURE_OPENAI_DEPLOYMENT: 'prod-4o' });
+    try {
+      const result = await postJson(`${pinned.url}/v1/chat/completions`, body, { 'x-provider': 'azure-openai' });
+      expect(result.status).toBe(200);
+      expect(upstream.last.url).toMatch(/^\/openai\/deployments\/prod-4o\/chat\/completions\?api-version=/);
+    } finally {
+      await pinned.close();
+    }
+    const byModel = await azure({});
+    try {
+      const result = await postJson(`${byModel.url}/v1/chat/completions`, body, { 'x-provider': 'azure-openai' });
+      expect(result.status).toBe(400);
+      expect(result.json.error.code).toBe('missing_model');
+    } finally {
+      await byModel.close();
+    }
+  });
+
   it('is selected by prefix and by the models it lists, with its static headers', async () => {
     await postJson(`${gw.url}/v1/chat/completions`, { model: 'my-vllm/some-model', messages: [] });
     expect(upstream.last.url).toBe('/vllm/v1/chat/completions');
