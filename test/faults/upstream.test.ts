@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { postJson, startGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -247,6 +248,37 @@ describe('faults that already held', () => {
     openai.script(behave.stream(chatCompletionChunks(['a', 'b', 'c']), 50));
     const result = await postJson(`${gw.url}/v1/chat/completions`, chat({ stream: true }));
     expect(result.text).toContain('[DONE]');
+  });
+
+  it('a client that stops reading holds the provider back, instead of the gateway buffering its stream', async () => {
+    // 128 MB offered; what the provider gets to write while the client reads nothing is bounded by
+    // socket buffers (a few MB each way), not by the stream's size.
+    const [first] = chatCompletionChunks(['x'.repeat(16 * 1024)]).slice(1);
+    let written = 0;
+    openai.script(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      while (written < 128 * 1024 * 1024 && !res.destroyed) {
+        written += (first as string).length;
+        if (!res.write(first)) await new Promise((r) => res.once('drain', r).once('close', r));
+      }
+      res.end();
+    });
+    const client = connect(Number(new URL(gw.url).port), '127.0.0.1');
+    const request = JSON.stringify(chat({ stream: true }));
+    client.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${request.length}\r\n\r\n${request}`,
+    );
+    await new Promise((r) => client.once('data', r));
+    client.pause();
+    await sleep(1000);
+    const held = written;
+    await sleep(500);
+    expect(written).toBe(held); // stalled: the provider waits on the gateway, which waits on the client
+    expect(held).toBeLessThan(40 * 1024 * 1024);
+    client.destroy();
+    const closedAt = performance.now();
+    while (openai.sockets.size > 0 && performance.now() - closedAt < 1000) await sleep(5);
+    expect(openai.sockets.size).toBe(0);
   });
 
   it('a client hanging up mid-stream closes the upstream connection within 100 ms', async () => {
