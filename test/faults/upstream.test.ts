@@ -217,7 +217,7 @@ describe('faults that already held', () => {
       outcome: 'upstream_unreachable',
     });
     expect(lines[1]).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', attempt: 2 });
-    expect(lines[1].outcome).not.toBe('upstream_unreachable');
+    expect(lines[1]?.outcome).not.toBe('upstream_unreachable');
   });
 
   it('a reset mid-body of a JSON answer is a 502, asked once', async () => {
