@@ -66,7 +66,7 @@ describe('graceful shutdown', () => {
       headers: { 'content-type': 'application/json' },
     });
     const textPromise = response.text().catch((error: Error) => error);
-    await sleep(50);
+    for (let i = 0; i < 500 && upstream.received.length === 0; i++) await sleep(10);
     await gw.close();
     const text = await textPromise;
     expect(typeof text).toBe('string');
