@@ -4,11 +4,20 @@
  * speaks. Nothing outside the folder knows these details.
  */
 import type { Dispatcher } from 'undici';
+import type { KeyPool } from './key-pool.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** The request/response format a provider's API speaks. Translation between them lives in src/formats. */
-export type WireFormat = 'openai' | 'openai-responses' | 'anthropic' | 'gemini' | 'cohere' | 'bedrock' | 'replicate';
+export type WireFormat =
+  | 'openai'
+  | 'openai-responses'
+  | 'anthropic'
+  | 'gemini'
+  | 'cohere'
+  | 'bedrock'
+  | 'replicate'
+  | 'ollama';
 
 export interface Capabilities {
   chat: boolean;
@@ -60,6 +69,8 @@ export interface Provider {
   readonly baseUrl: string;
   /** Headers carrying the provider's credential, in its own style (Bearer, api-key, …). */
   readonly authHeaders: Readonly<Record<string, string>>;
+  /** Several keys (`<PREFIX>_API_KEY=k1,k2`): each request takes the next ready one instead of `authHeaders`. */
+  readonly keyPool?: KeyPool;
   /**
    * Whether the API takes OpenAI's `stream_options: {include_usage: true}`. The gateway sets it
    * to learn the usage of every stream; providers that always report usage (or reject the field)
@@ -96,8 +107,9 @@ export interface Provider {
   wireFormatFor?(model: string | undefined): WireFormat;
   /**
    * Other client formats the API serves natively besides its wire format, e.g. OpenAI's and Azure
-   * OpenAI's Responses API (`openai-responses`): clients speaking one of them are passed through
-   * untranslated, where every other provider gets the request translated.
+   * OpenAI's Responses API (`openai-responses`), Ollama's own `/api/*` next to its OpenAI-compatible
+   * `/v1` (`ollama`): clients speaking one of them are passed through untranslated, where every
+   * other provider gets the request translated.
    */
   readonly nativeFormats?: readonly WireFormat[];
   /**

@@ -1,3 +1,4 @@
+import { usageOfRouteAnswer } from '../catalog/route-usage.ts';
 import { isObject } from '../formats/common/json.ts';
 import { CLIENT_FORMATS } from '../formats/index.ts';
 import type { Provider } from '../providers/types.ts';
@@ -41,7 +42,9 @@ export function passThroughExchange(args: AttemptArgs, env: ExchangeEnv): Prepar
           ? {}
           : {
               inspectJson: (bytes: Buffer) => {
-                const answer = codec.usageOfResponse(bytes);
+                // Images, audio and rerank answers are priced by their own units (catalog/route-usage.ts).
+                const routeUsage = usageOfRouteAnswer(request.apiPath, request.json, bytes);
+                const answer = routeUsage ? { usage: routeUsage, model: undefined } : codec.usageOfResponse(bytes);
                 return answer ? usageHeaders(answer.usage, env.price(answer.usage, answer.model)) : {};
               },
             }),
@@ -85,7 +88,14 @@ function upstreamBody(
   askForUsage: boolean,
   stream: boolean,
 ): { path: string; bytes: Buffer | undefined } {
-  const { raw, json, apiPath } = request;
+  const { raw, json, apiPath, route } = request;
+  if (route) {
+    // The model is in the path, which the format builds; the body goes as the client sent it.
+    const path = route.nativePath(newModel ?? route.model);
+    if (!provider.adaptRequest || !json) return { path, bytes: raw };
+    const adapted = provider.adaptRequest({ path, body: json }, { model: newModel ?? route.model, stream });
+    return { path: adapted.path, bytes: Buffer.from(JSON.stringify(adapted.body)) };
+  }
   if (!json || !raw || (newModel === undefined && !askForUsage && !provider.adaptRequest))
     return { path: apiPath, bytes: raw };
   if (newModel === undefined && !('stream_options' in json) && !provider.adaptRequest) {
