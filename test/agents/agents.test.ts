@@ -131,13 +131,6 @@ const AGENTS: Agent[] = [
       ],
       env: { HOME: home, CODEX_HOME: join(home, '.codex'), SWITCHYARD_KEY: GATEWAY_KEY },
     }),
-    // Tried with branch issue-14-responses merged (13:10 UTC): the translation answers 400 to what
-    // Codex 0.171 sends by default.
-    skip: (format) =>
-      format === 'openai'
-        ? undefined
-        : "needs the Responses translation of issue-14-responses, which does not yet drop Codex's " +
-          'client_metadata (tuning) nor flatten its `namespace` tools (multi_agent_v1) into functions',
   },
   {
     name: 'opencode',
