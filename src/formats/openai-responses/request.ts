@@ -167,7 +167,10 @@ function toolOutput(output: unknown): (TextPart | ImagePart)[] {
 const describeItem = (type: unknown) =>
   type === 'item_reference'
     ? "'item_reference' items point at stored state, which only OpenAI has"
-    : `input items of type '${String(type)}' belong to OpenAI's built-in tools`;
+    : type === 'additional_tools'
+      ? // Codex sends them (with its code-mode tools) only for models it knows as OpenAI's own.
+        "'additional_tools' items (tools declared mid-conversation) are OpenAI's own; name the model with its provider prefix"
+      : `input items of type '${String(type)}' belong to OpenAI's built-in tools`;
 
 function readInput(raw: unknown, instructions: unknown): { system: TextPart[]; messages: Message[] } {
   const system: TextPart[] = [];

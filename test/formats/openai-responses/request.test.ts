@@ -294,6 +294,7 @@ describe('parseRequest', () => {
     [{ tool_choice: { type: 'file_search' } }, 'tool_choice', "'file_search'"],
     [{ input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input', 'item_reference'],
     [{ input: [{ type: 'computer_call_output', call_id: 'c' }] }, 'input', "'computer_call_output'"],
+    [{ input: [{ type: 'additional_tools', role: 'developer', tools: [] }] }, 'input', "'additional_tools'"],
     [{ include: ['message.output_text.logprobs'] }, 'include', 'logprobs'],
     [{ input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] }, 'input', 'file_id'],
   ])('refuses %j by name', (fields, param, named) => {
