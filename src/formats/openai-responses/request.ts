@@ -2,6 +2,7 @@
  * Responses API requests ⇄ IR: reading a Responses client's request (Codex CLI, the `openai` SDK's
  * `client.responses`) and writing one for a provider whose models answer only there.
  */
+import { createHash } from 'node:crypto';
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
 import { dataUrl, imageAsUrl, imageSourceOfUrl, inlineFilePart } from '../common/images.ts';
 import { isObject, type Json, optionalNumber } from '../common/json.ts';
@@ -236,13 +237,21 @@ function readInput(raw: unknown, instructions: unknown): { system: TextPart[]; m
   return { system, messages: mergeTurns(messages) };
 }
 
+/** The longest tool name OpenAI, Anthropic and Gemini all take. */
+const MAX_TOOL_NAME = 64;
+
 /**
  * A namespace member's IR name: the namespace and the name joined (`multi_agent_v1__spawn_agent`);
  * namespaces that already end in the separator (Codex's MCP servers, `mcp__server__`) are not
- * given another.
+ * given another. A longer join than providers take is cut and ended with a hash of the whole, so
+ * it stays unique and the same on every request (calls are mapped back through the tool list).
  */
-export const flatName = (namespace: string, name: string) =>
-  namespace.endsWith('__') ? namespace + name : `${namespace}__${name}`;
+export function flatName(namespace: string, name: string): string {
+  const joined = namespace.endsWith('__') ? namespace + name : `${namespace}__${name}`;
+  if (joined.length <= MAX_TOOL_NAME) return joined;
+  const hash = createHash('sha256').update(joined).digest('hex').slice(0, 8);
+  return `${joined.slice(0, MAX_TOOL_NAME - hash.length - 1)}_${hash}`;
+}
 
 const withDescription = (tool: Json) => (typeof tool.description === 'string' ? { description: tool.description } : {});
 

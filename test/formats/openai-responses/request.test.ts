@@ -187,6 +187,42 @@ describe('parseRequest', () => {
     ]);
   });
 
+  it('a flattened name longer than providers take is cut and ended with a hash: unique, the same every time', () => {
+    const ns = `mcp__${'a'.repeat(30)}__`;
+    const tools = [
+      {
+        type: 'namespace',
+        name: ns,
+        description: '',
+        tools: [{ type: 'function', name: 'search_documents_in_the_knowledge_base' }],
+      },
+      {
+        type: 'namespace',
+        name: ns,
+        description: '',
+        tools: [{ type: 'function', name: 'search_documents_in_the_knowledge_bass' }],
+      },
+    ];
+    const [one, two] = parseRequest({ model: 'm', input: 'Hi', tools }).tools ?? [];
+    expect(one?.name).toHaveLength(64);
+    expect(one?.name).toMatch(/^mcp__a{30}__search_documents_i_[0-9a-f]{8}$/);
+    expect(two?.name).not.toBe(one?.name);
+    expect(one?.declared).toEqual({ kind: 'function', name: 'search_documents_in_the_knowledge_base', namespace: ns });
+    const call = parseRequest({
+      model: 'm',
+      input: [
+        {
+          type: 'function_call',
+          call_id: 'c',
+          name: 'search_documents_in_the_knowledge_base',
+          namespace: ns,
+          arguments: '{}',
+        },
+      ],
+    }).messages[0]?.content[0];
+    expect(call).toMatchObject({ type: 'tool-call', name: one?.name });
+  });
+
   it('a custom (freeform) tool becomes a function of one input string, its grammar described; calls carry the raw input', () => {
     const request = parseRequest({
       model: 'm',
