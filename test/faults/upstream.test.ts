@@ -259,7 +259,14 @@ describe('faults that already held', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       while (written < 128 * 1024 * 1024 && !res.destroyed) {
         written += (first as string).length;
-        if (!res.write(first)) await new Promise((r) => res.once('drain', r).once('close', r));
+        if (!res.write(first))
+          await new Promise<void>((r) => {
+            const done = () => {
+              res.off('drain', done).off('close', done);
+              r();
+            };
+            res.once('drain', done).once('close', done);
+          });
       }
       res.end();
     });
