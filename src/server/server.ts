@@ -111,7 +111,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   /** Bookkeeping once a request is over, whichever way it ended. */
   const finish = (ctx: RequestContext, res: ServerResponse, routeName: string, metered: boolean) => {
     inFlight--;
-    logRequest(logger, ctx, res);
+    logRequest(logger, ctx, res, config.logRequests);
     ctx.trace?.end(res, routeName);
     if (metered) requestLog.add(recordOf(ctx, res, routeName, config.gatewayKeys !== undefined));
     metrics.requestFinished({
