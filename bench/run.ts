@@ -12,7 +12,7 @@
 // BENCH_TTFB_REQUESTS (default 300), BENCH_LOG_LEVEL (the gateway's LOG_LEVEL, default info),
 // BENCH_IDLE_STREAMS (default 1000), BENCH_STARTUP_RUNS (default 5), BENCH_WORKERS (worker counts
 // to compare on JSON, e.g. `1,2,4`; default none), BENCH_SCENARIOS (default json,sse,translated,large),
-// BENCH_CPU_PROF=1 (profile the gateway and list its hottest functions; the profiler slows the
+// BENCH_NODE_ARGS (Node flags for the gateway), BENCH_CPU_PROF=1 (profile the gateway and list its hottest functions; the profiler slows the
 // gateway, so compare numbers only between unprofiled runs).
 
 import type { ChildProcess } from 'node:child_process';
@@ -62,6 +62,8 @@ const IDLE_STREAMS = envInt('BENCH_IDLE_STREAMS', 1000);
 const STARTUP_RUNS = envInt('BENCH_STARTUP_RUNS', 5);
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '').split(',').filter(Boolean).map(Number);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+/** Node flags for the gateway, e.g. `--max-semi-space-size=8`. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** The gateway's log level: by default what users run with (one JSON line per request). */
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'info';
 /** CPU cores' worth of work by other processes above which a slice is flagged as unreliable. */
@@ -244,7 +246,11 @@ async function main(): Promise<void> {
   const gatewayLog = openSync(join(RESULTS, 'gateway.log'), 'w');
   rmSync(PROFILES, { recursive: true, force: true });
   const gateway = spawnNode(
-    [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`] : []), join(ROOT, 'dist', 'switchyard.mjs')],
+    [
+      ...NODE_ARGS,
+      ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`] : []),
+      join(ROOT, 'dist', 'switchyard.mjs'),
+    ],
     // A directory without a .env file.
     { cwd: RESULTS, env: gatewayEnv(mockPort, gatewayPort), stdio: ['ignore', gatewayLog, gatewayLog] },
   );
@@ -316,6 +322,7 @@ async function main(): Promise<void> {
       ttfbRequests: TTFB_REQUESTS,
       cpuProfile: CPU_PROF,
       logLevel: LOG_LEVEL,
+      nodeArgs: NODE_ARGS,
     },
     load,
     ttfb: {
@@ -506,7 +513,7 @@ async function measureFresh(mockPort: number): Promise<Pick<Summary, 'startup' |
       const port = await freePort();
       const { ms, child } = await spawnToReady(
         which === 'gateway'
-          ? [join(ROOT, 'dist', 'switchyard.mjs')]
+          ? [...NODE_ARGS, join(ROOT, 'dist', 'switchyard.mjs')]
           : [join(ROOT, 'bench', 'minimal-proxy.mjs'), `http://127.0.0.1:${mockPort}`],
         `http://127.0.0.1:${port}/health`,
         which === 'gateway' ? gatewayEnv(mockPort, port) : { PATH: process.env.PATH, PORT: String(port) },
@@ -546,7 +553,7 @@ async function compareWorkers(mockPort: number, mock: ChildProcess): Promise<Sum
   const gateways = new Map<number, { child: ChildProcess; port: number }>();
   for (const workers of WORKER_COUNTS) {
     const port = await freePort();
-    const child = spawnNode([join(ROOT, 'dist', 'switchyard.mjs')], {
+    const child = spawnNode([...NODE_ARGS, join(ROOT, 'dist', 'switchyard.mjs')], {
       cwd: RESULTS,
       env: gatewayEnv(mockPort, port, { WORKERS: String(workers) }),
       stdio: 'ignore',
