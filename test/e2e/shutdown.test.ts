@@ -61,7 +61,8 @@ describe('graceful shutdown', () => {
       body,
       headers: { 'content-type': 'application/json' },
     });
-    await sleep(50);
+    // Shut down only once the request waits on the provider (a fixed delay loses the race on a busy machine).
+    for (let i = 0; i < 500 && upstream.received.length === 0; i++) await sleep(10);
     const closing = gw.close();
     const response = await pending;
     expect(response.status).toBe(503);

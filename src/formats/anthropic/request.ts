@@ -18,6 +18,7 @@ import type {
   ToolDefinition,
   UserPart,
 } from '../ir.ts';
+import type { ProviderRequest } from '../types.ts';
 
 const TARGET = 'Anthropic';
 
@@ -500,7 +501,7 @@ function thinkingBudget(request: ChatRequest): number | undefined {
   return continuesUnsignedToolUse(request) ? undefined : thinkingBudgetOf(request, TARGET);
 }
 
-export function buildRequest(original: ChatRequest, model: string): { path: string; body: Record<string, unknown> } {
+export function buildRequest(original: ChatRequest, model: string): ProviderRequest {
   // Mid-conversation system messages are only taken by the newest Claude models: hoisted for all.
   const request = hoistSystem(original);
   const refuse = (param: string, detail: string) => {

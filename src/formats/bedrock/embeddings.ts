@@ -5,17 +5,23 @@
  */
 import { UnsupportedParameterError, UpstreamMalformedError } from '../../errors.ts';
 import { DEFAULT_INPUT_TYPE } from '../cohere/embeddings.ts';
-import { asArray, asNumber, asRecord, isObject, type Json, parseJsonResponse } from '../common/json.ts';
+import { asArray, asNumber, asRecord, isObject, parseJsonResponse } from '../common/json.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../ir.ts';
 import type { ProviderEmbeddingsFormat, ProviderRequest } from '../types.ts';
+import type {
+  BedrockCohereEmbedRequest,
+  BedrockCohereEmbedResponse,
+  TitanEmbeddingRequest,
+  TitanEmbeddingResponse,
+} from './wire.ts';
 
 const TARGET = 'AWS Bedrock embeddings';
 
-export const invokePath = (model: string) => `/model/${encodeURIComponent(model)}/invoke`;
+const invokePath = (model: string) => `/model/${encodeURIComponent(model)}/invoke`;
 
 type Family = 'titan-v2' | 'titan-v1' | 'titan-multimodal' | 'cohere';
 
-export function embeddingFamilyOf(model: string): Family {
+function embeddingFamilyOf(model: string): Family {
   if (model.includes('amazon.titan-embed-text-v2')) return 'titan-v2';
   if (model.includes('amazon.titan-embed-image')) return 'titan-multimodal';
   if (model.includes('amazon.titan-embed')) return 'titan-v1';
@@ -27,11 +33,11 @@ export function embeddingFamilyOf(model: string): Family {
   );
 }
 
-function titanBody(request: EmbeddingsRequest, family: Family): Json {
+function titanBody(request: EmbeddingsRequest, family: Family): TitanEmbeddingRequest {
   // Titan embeds one text per call; several would need several upstream requests.
   if (request.input.length !== 1)
     throw new UnsupportedParameterError('input', TARGET, 'Amazon Titan embeds one text per request');
-  const body: Json = { inputText: request.input[0] };
+  const body: TitanEmbeddingRequest = { inputText: request.input[0] as string };
   if (request.dimensions !== undefined) {
     if (family === 'titan-v2') body.dimensions = request.dimensions;
     else if (family === 'titan-multimodal') body.embeddingConfig = { outputEmbeddingLength: request.dimensions };
@@ -40,7 +46,7 @@ function titanBody(request: EmbeddingsRequest, family: Family): Json {
   return body;
 }
 
-function cohereBody(request: EmbeddingsRequest): Json {
+function cohereBody(request: EmbeddingsRequest): BedrockCohereEmbedRequest {
   return {
     texts: request.input,
     input_type: request.inputType ?? DEFAULT_INPUT_TYPE,
@@ -60,16 +66,19 @@ const isVector = (value: unknown): value is number[] =>
 /** Told apart by shape, as the answer does not name its model: Titan's `embedding`, Cohere's `embeddings`. */
 function decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsResponse {
   const answer = parseJsonResponse(body, 'Bedrock InvokeModel');
-  if (isVector(answer.embedding)) {
-    const tokens = asNumber(answer.inputTextTokenCount);
+  const titan = (name: keyof TitanEmbeddingResponse) => answer[name];
+  const embedding = titan('embedding');
+  if (isVector(embedding)) {
+    const tokens = asNumber(titan('inputTextTokenCount'));
     return {
       model: request.model,
-      embeddings: [answer.embedding],
+      embeddings: [embedding],
       usage: tokens !== undefined ? { inputTokens: tokens } : undefined,
     };
   }
   // Cohere Embed: a plain list (`embeddings_floats`) or a list per type (`embeddings_by_type`).
-  const embeddings = isObject(answer.embeddings) ? asRecord(answer.embeddings).float : answer.embeddings;
+  const cohere = answer['embeddings' satisfies keyof BedrockCohereEmbedResponse];
+  const embeddings = isObject(cohere) ? asRecord(cohere).float : cohere;
   const vectors = asArray(embeddings);
   if (vectors.length === 0 || !vectors.every(isVector))
     throw new UpstreamMalformedError('bedrock', 'the embeddings answer holds no float vectors');

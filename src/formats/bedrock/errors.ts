@@ -2,6 +2,7 @@
 import { excerpt } from '../common/errors.ts';
 import { asString, tryParseJsonObject } from '../common/json.ts';
 import type { UpstreamErrorInfo } from '../types.ts';
+import type { BedrockErrorBody } from './wire.ts';
 
 const ERROR_TYPES: Record<number, string> = {
   400: 'ValidationException',
@@ -14,10 +15,16 @@ const ERROR_TYPES: Record<number, string> = {
   503: 'ServiceUnavailableException',
 };
 
-export function errorOf(status: number, body: Buffer): UpstreamErrorInfo {
+/** The checked fields of an error body or of a stream exception's payload (a `BedrockErrorBody`). */
+export function readErrorBody(body: Uint8Array): { message: string | undefined; type: string | undefined } {
   const parsed = tryParseJsonObject(body);
-  // AWS JSON errors spell it `message` or `Message`; some carry the type as `__type` ("ns#Type").
-  const message = asString(parsed?.message) ?? asString(parsed?.Message) ?? (excerpt(body) || `HTTP ${status}`);
-  const type = asString(parsed?.__type)?.split('#').at(-1) ?? ERROR_TYPES[status];
+  const field = (name: keyof BedrockErrorBody) => asString(parsed?.[name]);
+  return { message: field('message') ?? field('Message'), type: field('__type')?.split('#').at(-1) };
+}
+
+export function errorOf(status: number, body: Buffer): UpstreamErrorInfo {
+  const read = readErrorBody(body);
+  const message = read.message ?? (excerpt(body) || `HTTP ${status}`);
+  const type = read.type ?? ERROR_TYPES[status];
   return { message, ...(type ? { code: type } : {}) };
 }

@@ -7,7 +7,7 @@
 import { UnsupportedParameterError } from '../../errors.ts';
 import { DEFAULT_MAX_TOKENS, jsonToolOf } from '../anthropic/request.ts';
 import { inlineImage } from '../common/images.ts';
-import { type Json, parseArguments } from '../common/json.ts';
+import { parseArguments } from '../common/json.ts';
 import { hoistSystem, mergeTurns } from '../common/messages.ts';
 import { thinkingBudgetOf } from '../common/reasoning.ts';
 import { clientParam, refuseIfSet, unmappedFor } from '../common/refuse.ts';
@@ -23,11 +23,20 @@ import type {
   UserPart,
 } from '../ir.ts';
 import type { ProviderRequest } from '../types.ts';
+import type {
+  ConverseContentBlock,
+  ConverseInferenceConfig,
+  ConverseMessage,
+  ConverseRequest,
+  ConverseToolChoice,
+  ConverseToolConfig,
+  ConverseToolSpec,
+} from './wire.ts';
 
-export const BEDROCK = 'AWS Bedrock (Converse API)';
+const BEDROCK = 'AWS Bedrock (Converse API)';
 
 /** The Converse path for a model id, which may be an inference profile or an ARN (`:` and `/` inside). */
-export function conversePath(model: string, stream: boolean): string {
+function conversePath(model: string, stream: boolean): string {
   return `/model/${encodeURIComponent(model)}/${stream ? 'converse-stream' : 'converse'}`;
 }
 
@@ -52,16 +61,16 @@ const DOCUMENT_FORMATS: Record<string, string> = {
 };
 
 /** Anthropic's cache marker becomes a Converse cache point right after the marked block. */
-const CACHE_POINT = { cachePoint: { type: 'default' } };
+const CACHE_POINT: ConverseContentBlock = { cachePoint: { type: 'default' } };
 
-function textBlocks(part: TextPart): Json[] {
+function textBlocks(part: TextPart): ConverseContentBlock[] {
   // Converse rejects blank text blocks; an empty part adds nothing to the prompt anyway.
-  const blocks: Json[] = part.text === '' ? [] : [{ text: part.text }];
+  const blocks: ConverseContentBlock[] = part.text === '' ? [] : [{ text: part.text }];
   if (part.cacheControl) blocks.push(CACHE_POINT);
   return blocks;
 }
 
-export function imageBlock(part: ImagePart, param: string): Json {
+function imageBlock(part: ImagePart, param: string): { image: { format: string; source: { bytes: string } } } {
   const inline = inlineImage(part.source);
   if (!inline)
     throw new UnsupportedParameterError(
@@ -89,17 +98,19 @@ export function documentName(filename: string | undefined, position: number): st
   return cleaned || `document-${position}`;
 }
 
-function documentBlock(part: FilePart, position: number, param: string): Json {
+function documentBlock(part: FilePart, position: number, param: string): ConverseContentBlock {
   const format = DOCUMENT_FORMATS[part.mediaType.toLowerCase()];
   if (!format) throw new UnsupportedParameterError(param, BEDROCK, `document type '${part.mediaType}'`);
   return { document: { format, name: documentName(part.filename, position), source: { bytes: part.data } } };
 }
 
-function toolResultBlock(part: ToolResultPart, imageParam: string): Json {
+function toolResultBlock(part: ToolResultPart, imageParam: string): ConverseContentBlock {
   const content = part.content.map((item) =>
     item.type === 'text' ? { text: item.text } : imageBlock(item, imageParam),
   );
-  return { toolResult: { toolUseId: part.toolCallId, content, ...(part.isError ? { status: 'error' } : {}) } };
+  return {
+    toolResult: { toolUseId: part.toolCallId, content, ...(part.isError ? { status: 'error' as const } : {}) },
+  };
 }
 
 /** The client's names for the parameters an image or a document came in, for refusals. */
@@ -108,8 +119,12 @@ interface ParamNames {
   file: string;
 }
 
-function userBlocks(parts: readonly UserPart[], counter: { documents: number }, names: ParamNames): Json[] {
-  return parts.flatMap((part): Json[] => {
+function userBlocks(
+  parts: readonly UserPart[],
+  counter: { documents: number },
+  names: ParamNames,
+): ConverseContentBlock[] {
+  return parts.flatMap((part): ConverseContentBlock[] => {
     switch (part.type) {
       case 'text':
         return textBlocks(part);
@@ -123,8 +138,8 @@ function userBlocks(parts: readonly UserPart[], counter: { documents: number }, 
   });
 }
 
-function assistantBlocks(parts: readonly AssistantPart[]): Json[] {
-  return parts.flatMap((part): Json[] => {
+function assistantBlocks(parts: readonly AssistantPart[]): ConverseContentBlock[] {
+  return parts.flatMap((part): ConverseContentBlock[] => {
     switch (part.type) {
       case 'text':
         return textBlocks(part);
@@ -143,19 +158,26 @@ function assistantBlocks(parts: readonly AssistantPart[]): Json[] {
 }
 
 /** Converse messages; adjacent turns of one role are merged, as Converse wants them alternating. */
-export function converseMessages(request: ChatRequest): Json[] {
+function converseMessages(request: ChatRequest): ConverseMessage[] {
   const counter = { documents: 0 };
   const names = { image: clientParam(request, 'image_url', 'image'), file: clientParam(request, 'file', 'document') };
-  return mergeTurns(request.messages).map((message) => ({
-    role: message.role,
-    content: message.role === 'user' ? userBlocks(message.content, counter, names) : assistantBlocks(message.content),
-  }));
+  return mergeTurns(request.messages).flatMap((message): ConverseMessage[] => {
+    switch (message.role) {
+      case 'user':
+        return [{ role: 'user', content: userBlocks(message.content, counter, names) }];
+      case 'assistant':
+        return [{ role: 'assistant', content: assistantBlocks(message.content) }];
+      case 'system':
+        // buildRequest hoisted every system turn into `system` already.
+        return [];
+    }
+  });
 }
 
 const hasToolBlocks = (messages: readonly Message[]) =>
   messages.some((message) => message.content.some((part) => part.type === 'tool-call' || part.type === 'tool-result'));
 
-function toolChoiceOf(choice: ToolChoice | undefined): Json | undefined {
+function toolChoiceOf(choice: ToolChoice | undefined): ConverseToolChoice | undefined {
   switch (choice?.type) {
     case undefined:
       return undefined;
@@ -170,7 +192,11 @@ function toolChoiceOf(choice: ToolChoice | undefined): Json | undefined {
   }
 }
 
-const toolSpec = (name: string, description: string | undefined, schema: Record<string, unknown>) => ({
+const toolSpec = (
+  name: string,
+  description: string | undefined,
+  schema: Record<string, unknown>,
+): ConverseToolSpec => ({
   toolSpec: { name, ...(description ? { description } : {}), inputSchema: { json: schema } },
 });
 
@@ -178,7 +204,7 @@ const toolSpec = (name: string, description: string | undefined, schema: Record<
  * The forced tool a JSON answer is asked for through, as the Anthropic builder does: Converse has
  * no JSON mode, so the answer comes back as that tool's input and is handed over as text.
  */
-function jsonResponseTool(request: ChatRequest): Json | undefined {
+function jsonResponseTool(request: ChatRequest): ConverseToolSpec | undefined {
   const name = jsonToolOf(request);
   const format = request.responseFormat;
   if (!name || !format) return undefined;
@@ -198,7 +224,7 @@ function jsonResponseTool(request: ChatRequest): Json | undefined {
 }
 
 /** The client's tools. Converse has no "none" choice: the tools are left out instead. */
-function clientTools(request: ChatRequest): Json[] {
+function clientTools(request: ChatRequest): ConverseToolSpec[] {
   const tools = request.tools ?? [];
   if (request.toolChoice?.type === 'none') {
     // Converse wants the tools described whenever the conversation holds tool calls or results.
@@ -223,11 +249,10 @@ function clientTools(request: ChatRequest): Json[] {
 }
 
 /** `toolConfig`, or undefined: the client's tools and choice, or the forced JSON-answer tool. */
-export function toolConfigOf(request: ChatRequest): Json | undefined {
+function toolConfigOf(request: ChatRequest): ConverseToolConfig | undefined {
   const tools = clientTools(request);
   const jsonTool = jsonResponseTool(request);
-  if (jsonTool)
-    return { tools: [...tools, jsonTool], toolChoice: { tool: { name: (jsonTool.toolSpec as Json).name } } };
+  if (jsonTool) return { tools: [...tools, jsonTool], toolChoice: { tool: { name: jsonTool.toolSpec.name } } };
   if (tools.length === 0) return undefined;
   const toolChoice = toolChoiceOf(request.toolChoice);
   return { tools, ...(toolChoice ? { toolChoice } : {}) };
@@ -237,8 +262,11 @@ export function toolConfigOf(request: ChatRequest): Json | undefined {
  * `inferenceConfig`. With extended thinking and no limit given, the limit is the thinking budget
  * plus Anthropic's default answer length, as the Anthropic builder does: the budget must fit in it.
  */
-export function inferenceConfigOf(request: ChatRequest, thinkingBudget: number | undefined): Json | undefined {
-  const config: Json = {};
+function inferenceConfigOf(
+  request: ChatRequest,
+  thinkingBudget: number | undefined,
+): ConverseInferenceConfig | undefined {
+  const config: ConverseInferenceConfig = {};
   const maxTokens =
     request.maxTokens ?? (thinkingBudget !== undefined ? thinkingBudget + DEFAULT_MAX_TOKENS : undefined);
   if (maxTokens !== undefined) config.maxTokens = maxTokens;
@@ -256,12 +284,12 @@ const isNova = (model: string) => /(^|[.:/])amazon\.nova/.test(model);
  * Converse guide's examples): Claude takes Anthropic's `top_k` and `thinking`, Nova a nested
  * `inferenceConfig.topK`. Other families are refused rather than guessed at.
  */
-export function additionalFieldsOf(
+function additionalFieldsOf(
   request: ChatRequest,
   model: string,
   thinkingBudget: number | undefined,
-): Json | undefined {
-  const fields: Json = {};
+): Record<string, unknown> | undefined {
+  const fields: Record<string, unknown> = {};
   if (request.topK !== undefined) {
     if (isClaude(model)) fields.top_k = request.topK;
     else if (isNova(model)) fields.inferenceConfig = { topK: request.topK };
@@ -300,7 +328,7 @@ export function buildRequest(original: ChatRequest, model: string): ProviderRequ
   const request = hoistSystem(original);
   refuseInexpressible(request);
   const thinkingBudget = thinkingBudgetFor(request, model);
-  const body: Json = { messages: converseMessages(request) };
+  const body: ConverseRequest = { messages: converseMessages(request) };
   const system = request.system.flatMap(textBlocks);
   if (system.length) body.system = system;
   const inferenceConfig = inferenceConfigOf(request, thinkingBudget);

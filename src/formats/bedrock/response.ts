@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { jsonToolOf } from '../anthropic/request.ts';
 import { asArray, asNumber, asRecord, asString, isObject, type Json, parseJsonResponse } from '../common/json.ts';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
+import type { ConverseStopReason, ConverseUsage } from './wire.ts';
 
 /** Converse answers carry no id of their own (it is in a response header), so the gateway makes one. */
 export const newMessageId = () => `bedrock-${randomUUID()}`;
@@ -15,13 +16,13 @@ export const newMessageId = () => `bedrock-${randomUUID()}`;
  */
 export function finishReasonOf(stopReason: unknown, jsonResponse = false): FinishReason {
   switch (stopReason) {
-    case 'tool_use':
+    case 'tool_use' satisfies ConverseStopReason:
       return jsonResponse ? 'stop' : 'tool_calls';
-    case 'max_tokens':
-    case 'model_context_window_exceeded':
+    case 'max_tokens' satisfies ConverseStopReason:
+    case 'model_context_window_exceeded' satisfies ConverseStopReason:
       return 'length';
-    case 'guardrail_intervened':
-    case 'content_filtered':
+    case 'guardrail_intervened' satisfies ConverseStopReason:
+    case 'content_filtered' satisfies ConverseStopReason:
       return 'content_filter';
     default:
       // end_turn, stop_sequence, and reasons newer than this code
@@ -44,12 +45,12 @@ export function stopSequenceOf(fields: unknown): string | undefined {
  */
 export function usageOf(usage: unknown): TokenUsage | undefined {
   if (!isObject(usage)) return undefined;
-  const input = asNumber(usage.inputTokens) ?? 0;
-  const cacheRead = asNumber(usage.cacheReadInputTokens) ?? 0;
-  const cacheWrite = asNumber(usage.cacheWriteInputTokens) ?? 0;
+  const count = (name: keyof ConverseUsage) => asNumber(usage[name]) ?? 0;
+  const cacheRead = count('cacheReadInputTokens');
+  const cacheWrite = count('cacheWriteInputTokens');
   const tokens: TokenUsage = {
-    inputTokens: input + cacheRead + cacheWrite,
-    outputTokens: asNumber(usage.outputTokens) ?? 0,
+    inputTokens: count('inputTokens') + cacheRead + cacheWrite,
+    outputTokens: count('outputTokens'),
   };
   if (cacheRead) tokens.cachedInputTokens = cacheRead;
   if (cacheWrite) tokens.cacheWriteInputTokens = cacheWrite;
@@ -100,8 +101,3 @@ export function decodeResponse(body: Buffer, request: ChatRequest): ChatResponse
     usage: usageOf(answer.usage),
   };
 }
-
-/**
- * Bedrock's error types by HTTP status (Converse API reference, Errors). The body only says
- * `{"message": …}`; the type itself travels in the `x-amzn-errortype` header.
- */

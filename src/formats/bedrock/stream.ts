@@ -1,18 +1,83 @@
 /**
- * ConverseStream → IR events. The body is an AWS event stream (see event-stream.ts); each event
+ * ConverseStream → IR events. The body is an AWS event stream (framed below); each event
  * message names its kind in `:event-type` and carries JSON: `messageStart`, `contentBlockStart`
  * (tool calls only; text and reasoning blocks start with their first delta), `contentBlockDelta`,
  * `contentBlockStop`, `messageStop` (the stop reason) and `metadata` (usage, after or before
  * `messageStop`). Failures arrive as `:message-type: exception` messages named in `:exception-type`.
  */
-import type { Message } from '@smithy/eventstream-codec';
+import { EventStreamCodec, type Message } from '@smithy/eventstream-codec';
 import { jsonToolOf } from '../anthropic/request.ts';
 import { incompleteStream } from '../common/errors.ts';
 import { asNumber, asRecord, asString, isObject, type Json, tryParseJsonObject } from '../common/json.ts';
 import type { ChatRequest, StreamEvent } from '../ir.ts';
 import type { StreamDecoder } from '../types.ts';
-import { EventStreamFramer, headerString } from './event-stream.ts';
+import { readErrorBody } from './errors.ts';
 import { finishReasonOf, newMessageId, stopSequenceOf, usageOf } from './response.ts';
+import type { ConverseStreamEventType, ConverseStreamExceptionType } from './wire.ts';
+
+const PRELUDE_BYTES = 12;
+const MINIMUM_MESSAGE_BYTES = 16;
+/** The event-stream specification's ceiling on one message (16 MiB); a larger length is corruption. */
+const MAXIMUM_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const eventStreamCodec = new EventStreamCodec(
+  (bytes) => decoder.decode(bytes),
+  (text) => encoder.encode(text),
+);
+
+type FramingResult = { messages: Message[]; error?: string };
+
+/**
+ * The framing of `application/vnd.amazon.eventstream`, cut from bytes that arrive in any chunks.
+ * Each message is: a 12-byte prelude (total length, headers length, prelude CRC32), headers, a
+ * payload and a CRC32 of everything before it. `@smithy/eventstream-codec` checks both CRCs and
+ * parses the headers of one whole message; this class only finds where each message ends.
+ * After an error it is done: nothing later can be trusted.
+ */
+class EventStreamFramer {
+  #pending: Buffer = Buffer.alloc(0);
+  #failed = false;
+
+  push(chunk: Uint8Array): FramingResult {
+    if (this.#failed) return { messages: [] };
+    this.#pending = this.#pending.length ? Buffer.concat([this.#pending, chunk]) : Buffer.from(chunk);
+    const messages: Message[] = [];
+    while (this.#pending.length >= PRELUDE_BYTES) {
+      const total = this.#pending.readUInt32BE(0);
+      if (total < MINIMUM_MESSAGE_BYTES || total > MAXIMUM_MESSAGE_BYTES)
+        return this.#fail(messages, `a message declares an impossible length (${total} bytes)`);
+      if (this.#pending.length < total) break;
+      const frame = this.#pending.subarray(0, total);
+      this.#pending = this.#pending.subarray(total);
+      try {
+        messages.push(eventStreamCodec.decode(frame));
+      } catch (error) {
+        return this.#fail(messages, (error as Error).message);
+      }
+    }
+    return { messages };
+  }
+
+  /** The body ended; bytes left over are a message cut short. */
+  end(): FramingResult {
+    if (this.#failed || this.#pending.length === 0) return { messages: [] };
+    return this.#fail([], `the stream ended inside a message (${this.#pending.length} bytes left over)`);
+  }
+
+  #fail(messages: Message[], error: string): FramingResult {
+    this.#failed = true;
+    this.#pending = Buffer.alloc(0);
+    return { messages, error };
+  }
+}
+
+/** A string header's value (`:event-type`, `:message-type`, …). */
+function headerString(message: Message, name: string): string | undefined {
+  const header = message.headers[name];
+  return header?.type === 'string' ? header.value : undefined;
+}
 
 /**
  * The HTTP status that best describes each ConverseStream exception (API reference,
@@ -26,11 +91,10 @@ const EXCEPTION_STATUS: Record<string, number> = {
   internalServerException: 500,
   serviceUnavailableException: 503,
   modelTimeoutException: 504,
-};
+} satisfies Record<ConverseStreamExceptionType, number>;
 
-export function exceptionEvent(exceptionType: string, body: Uint8Array): StreamEvent {
-  const parsed = asRecord(tryParseJsonObject(body));
-  const message = asString(parsed.message) ?? asString(parsed.Message) ?? `Bedrock reported ${exceptionType}.`;
+function exceptionEvent(exceptionType: string, body: Uint8Array): StreamEvent {
+  const message = readErrorBody(body).message ?? `Bedrock reported ${exceptionType}.`;
   return { type: 'error', status: EXCEPTION_STATUS[exceptionType] ?? 502, code: exceptionType, message };
 }
 
@@ -121,13 +185,14 @@ export class ChatStreamDecoder implements StreamDecoder {
     return [{ type: 'start', id: newMessageId(), model: this.#model }];
   }
 
+  /** `eventType` names one of `ConverseStreamEvents`, whose payload fields are checked here. */
   #eventEvents(eventType: string | undefined, payload: Json): StreamEvent[] {
     switch (eventType) {
-      case 'contentBlockStart':
+      case 'contentBlockStart' satisfies ConverseStreamEventType:
         return this.#blockStart(payload);
-      case 'contentBlockDelta':
+      case 'contentBlockDelta' satisfies ConverseStreamEventType:
         return this.#blockDelta(payload);
-      case 'contentBlockStop': {
+      case 'contentBlockStop' satisfies ConverseStreamEventType: {
         const tool = this.#toolByBlock.get(asNumber(payload.contentBlockIndex) ?? -1);
         if (!tool) return [];
         // Argument-less calls stream an empty input; clients expect a JSON object.
@@ -136,7 +201,7 @@ export class ChatStreamDecoder implements StreamDecoder {
           : [{ type: 'tool-call-delta', index: tool.index, arguments: '{}' }];
         return [...empty, { type: 'tool-call-end', index: tool.index }];
       }
-      case 'messageStop': {
+      case 'messageStop' satisfies ConverseStreamEventType: {
         this.#stopped = true;
         const stopSequence = stopSequenceOf(payload.additionalModelResponseFields);
         return [
@@ -147,7 +212,7 @@ export class ChatStreamDecoder implements StreamDecoder {
           },
         ];
       }
-      case 'metadata': {
+      case 'metadata' satisfies ConverseStreamEventType: {
         const usage = usageOf(payload.usage);
         return usage ? [{ type: 'usage', usage }] : [];
       }

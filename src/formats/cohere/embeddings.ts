@@ -6,6 +6,7 @@ import { UpstreamMalformedError } from '../../errors.ts';
 import { asArray, asNumber, asRecord, parseJsonResponse } from '../common/json.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../ir.ts';
 import type { ProviderEmbeddingsFormat, ProviderRequest } from '../types.ts';
+import type { CohereEmbedRequest, CohereEmbedResponse } from './wire.ts';
 
 /**
  * OpenAI-style clients do not say what their texts are for. Cohere embeds documents and queries
@@ -15,24 +16,23 @@ import type { ProviderEmbeddingsFormat, ProviderRequest } from '../types.ts';
 export const DEFAULT_INPUT_TYPE = 'search_document';
 
 function buildRequest(request: EmbeddingsRequest, model: string): ProviderRequest {
-  return {
-    path: '/v2/embed',
-    body: {
-      model,
-      texts: request.input,
-      input_type: request.inputType ?? DEFAULT_INPUT_TYPE,
-      embedding_types: ['float'],
-      ...(request.dimensions !== undefined ? { output_dimension: request.dimensions } : {}),
-    },
+  const body: CohereEmbedRequest = {
+    model,
+    texts: request.input,
+    input_type: request.inputType ?? DEFAULT_INPUT_TYPE,
+    embedding_types: ['float'],
+    ...(request.dimensions !== undefined ? { output_dimension: request.dimensions } : {}),
   };
+  return { path: '/v2/embed', body };
 }
 
 function decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsResponse {
   const answer = parseJsonResponse(body, 'Cohere v2 embed');
-  const vectors = asArray(asRecord(answer.embeddings).float);
+  const field = (name: keyof CohereEmbedResponse) => asRecord(answer[name]);
+  const vectors = asArray(field('embeddings').float);
   if (!vectors.every((v) => Array.isArray(v) && v.every((n) => typeof n === 'number')))
     throw new UpstreamMalformedError('cohere', 'the embeddings are not float vectors');
-  const tokens = asNumber(asRecord(asRecord(answer.meta).billed_units).input_tokens);
+  const tokens = asNumber(asRecord(field('meta').billed_units).input_tokens);
   return {
     model: request.model,
     embeddings: vectors as number[][],

@@ -6,22 +6,31 @@
  */
 import { UnsupportedParameterError } from '../../errors.ts';
 import { imageAsUrl } from '../common/images.ts';
-import type { Json } from '../common/json.ts';
 import { joinText, mergeTurns } from '../common/messages.ts';
 import { thinkingBudgetOf } from '../common/reasoning.ts';
 import { clientParam, refuseUnmapped } from '../common/refuse.ts';
 import type { AssistantPart, ChatRequest, Message, ToolResultPart, UserPart } from '../ir.ts';
 import type { ProviderRequest } from '../types.ts';
+import type {
+  CohereChatRequest,
+  CohereMessage,
+  CohereResponseFormat,
+  CohereTextContent,
+  CohereThinking,
+  CohereTool,
+} from './wire.ts';
 
-export const COHERE = 'Cohere (v2 chat)';
+const COHERE = 'Cohere (v2 chat)';
 
 /**
  * Cohere v2 parameters a client may send under their own names, passed on as they are: grounding
  * documents (which the IR has no slot for), how citations are made, and the safety mode.
  */
-export const COHERE_NATIVE_PARAMETERS = ['documents', 'citation_options', 'safety_mode'] as const;
+const COHERE_NATIVE_PARAMETERS = ['documents', 'citation_options', 'safety_mode'] as const;
 
-function userContentItem(part: Exclude<UserPart, ToolResultPart>, fileParam: string): Json {
+type UserContent = Extract<CohereMessage, { role: 'user' }>['content'][number];
+
+function userContentItem(part: Exclude<UserPart, ToolResultPart>, fileParam: string): UserContent {
   switch (part.type) {
     case 'text':
       return { type: 'text', text: part.text };
@@ -43,8 +52,8 @@ function userContentItem(part: Exclude<UserPart, ToolResultPart>, fileParam: str
  * Cohere has no error flag on tool results; the result says so in words instead, so the model
  * still knows the call failed.
  */
-function toolMessage(part: ToolResultPart, param: string): Json {
-  const content = part.content.map((item) => {
+function toolMessage(part: ToolResultPart, param: string): CohereMessage {
+  const content = part.content.map((item): CohereTextContent => {
     if (item.type !== 'text')
       throw new UnsupportedParameterError(param, COHERE, 'Cohere tool results hold text only, not images');
     return { type: 'text', text: item.text };
@@ -54,9 +63,9 @@ function toolMessage(part: ToolResultPart, param: string): Json {
 }
 
 /** A user turn: its tool results become `tool` messages, the rest user messages, in their order. */
-function userMessages(parts: readonly UserPart[], request: ChatRequest): Json[] {
-  const out: Json[] = [];
-  let pending: Json[] = [];
+function userMessages(parts: readonly UserPart[], request: ChatRequest): CohereMessage[] {
+  const out: CohereMessage[] = [];
+  let pending: UserContent[] = [];
   const flush = () => {
     if (pending.length) out.push({ role: 'user', content: pending });
     pending = [];
@@ -75,17 +84,17 @@ function userMessages(parts: readonly UserPart[], request: ChatRequest): Json[] 
  * An assistant turn. When it calls tools, its text is the `tool_plan` Cohere expects beside the
  * calls (the decoder turns a `tool_plan` into text, so the round trip is exact).
  */
-function assistantMessage(parts: readonly AssistantPart[]): Json {
+function assistantMessage(parts: readonly AssistantPart[]): CohereMessage {
   const toolCalls = parts
     .filter((part) => part.type === 'tool-call')
     .map((call) => ({
       id: call.id,
-      type: 'function',
+      type: 'function' as const,
       function: { name: call.name, arguments: call.arguments || '{}' },
     }));
   const thinking = parts
     .filter((part) => part.type === 'reasoning' && part.text !== '')
-    .map((part) => ({ type: 'thinking', thinking: (part as { text: string }).text }));
+    .map((part) => ({ type: 'thinking' as const, thinking: (part as { text: string }).text }));
   const text = joinText(parts);
   if (toolCalls.length)
     return {
@@ -94,25 +103,27 @@ function assistantMessage(parts: readonly AssistantPart[]): Json {
       tool_calls: toolCalls,
       ...(thinking.length ? { content: thinking } : {}),
     };
-  return { role: 'assistant', content: [...thinking, ...(text ? [{ type: 'text', text }] : [])] };
+  return { role: 'assistant', content: [...thinking, ...(text ? [{ type: 'text' as const, text }] : [])] };
 }
 
-export function cohereMessages(request: ChatRequest): Json[] {
-  const system = request.system.length
-    ? [{ role: 'system', content: request.system.map((part) => ({ type: 'text', text: part.text })) }]
-    : [];
+function cohereMessages(request: ChatRequest): CohereMessage[] {
+  const systemMessage = (parts: readonly { text: string }[]): CohereMessage => ({
+    role: 'system',
+    content: parts.map((part) => ({ type: 'text', text: part.text })),
+  });
+  const system = request.system.length ? [systemMessage(request.system)] : [];
   // Cohere takes system messages anywhere in the conversation: mid-conversation ones stay at their turn.
-  const turns = mergeTurns(request.messages).flatMap((message: Message) =>
+  const turns = mergeTurns(request.messages).flatMap((message: Message): CohereMessage[] =>
     message.role === 'user'
       ? userMessages(message.content, request)
       : message.role === 'system'
-        ? [{ role: 'system', content: message.content.map((part) => ({ type: 'text', text: part.text })) }]
+        ? [systemMessage(message.content)]
         : [assistantMessage(message.content)],
   );
   return [...system, ...turns];
 }
 
-export function cohereTools(request: ChatRequest): Json {
+function cohereTools(request: ChatRequest): Pick<CohereChatRequest, 'tools' | 'tool_choice' | 'strict_tools'> {
   const tools = request.tools ?? [];
   if (tools.length === 0) return {};
   if (request.parallelToolCalls === false) {
@@ -131,15 +142,17 @@ export function cohereTools(request: ChatRequest): Json {
       COHERE,
       `no tool is named '${(choice as { name: string }).name}'`,
     );
-  const body: Json = {
-    tools: offered.map((tool) => ({
-      type: 'function',
-      function: {
-        name: tool.name,
-        ...(tool.description ? { description: tool.description } : {}),
-        parameters: tool.parameters,
-      },
-    })),
+  const body: Pick<CohereChatRequest, 'tools' | 'tool_choice' | 'strict_tools'> = {
+    tools: offered.map(
+      (tool): CohereTool => ({
+        type: 'function',
+        function: {
+          name: tool.name,
+          ...(tool.description ? { description: tool.description } : {}),
+          parameters: tool.parameters,
+        },
+      }),
+    ),
   };
   if (choice?.type === 'required' || choice?.type === 'tool') body.tool_choice = 'REQUIRED';
   if (choice?.type === 'none') body.tool_choice = 'NONE';
@@ -151,13 +164,13 @@ export function cohereTools(request: ChatRequest): Json {
  * `thinking`. Cohere's reasoning models think unless told not to, so "no reasoning" is sent to
  * them (their names say `reasoning`); other models never think, and may not know the field.
  */
-export function cohereThinking(request: ChatRequest, model: string): Json | undefined {
+function cohereThinking(request: ChatRequest, model: string): CohereThinking | undefined {
   if (request.reasoning === false) return model.includes('reasoning') ? { type: 'disabled' } : undefined;
   const budget = thinkingBudgetOf(request, COHERE);
   return budget !== undefined ? { type: 'enabled', token_budget: budget } : undefined;
 }
 
-export function cohereResponseFormat(request: ChatRequest): Json | undefined {
+function cohereResponseFormat(request: ChatRequest): CohereResponseFormat | undefined {
   const format = request.responseFormat;
   if (!format) return undefined;
   return format.type === 'json' ? { type: 'json_object' } : { type: 'json_object', json_schema: format.schema };
@@ -168,8 +181,13 @@ export function buildRequest(request: ChatRequest, model: string): ProviderReque
   refuseUnmapped(request, COHERE, COHERE_NATIVE_PARAMETERS);
   if (request.n !== undefined && request.n !== 1)
     throw new UnsupportedParameterError('n', COHERE, 'Cohere returns one choice');
-  const body: Json = { model, messages: cohereMessages(request), stream: request.stream, ...cohereTools(request) };
-  const optional: Json = {
+  const body: CohereChatRequest = {
+    model,
+    messages: cohereMessages(request),
+    stream: request.stream,
+    ...cohereTools(request),
+  };
+  const optional: Partial<CohereChatRequest> = {
     max_tokens: request.maxTokens,
     temperature: request.temperature,
     p: request.topP,
@@ -181,7 +199,7 @@ export function buildRequest(request: ChatRequest, model: string): ProviderReque
     thinking: cohereThinking(request, model),
     response_format: cohereResponseFormat(request),
   };
-  for (const [name, value] of Object.entries(optional)) if (value !== undefined) body[name] = value;
+  for (const [name, value] of Object.entries(optional)) if (value !== undefined) Object.assign(body, { [name]: value });
   for (const name of COHERE_NATIVE_PARAMETERS)
     if (request.unmapped[name] !== undefined) body[name] = request.unmapped[name];
   return { path: '/v2/chat', body };

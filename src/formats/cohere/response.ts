@@ -1,15 +1,17 @@
 import { asArray, asNumber, asRecord, asString, isObject, type Json, parseJsonResponse } from '../common/json.ts';
+/** Cohere v2 chat answers → IR: the whole answer, finish reasons and usage. */
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
+import type { CohereFinishReason, CohereUsage } from './wire.ts';
 
 /** Cohere's finish reasons (COMPLETE, STOP_SEQUENCE, MAX_TOKENS, TOOL_CALL, ERROR, TIMEOUT) → IR. */
 export function finishReasonOf(reason: unknown): FinishReason {
   switch (reason) {
-    case 'MAX_TOKENS':
+    case 'MAX_TOKENS' satisfies CohereFinishReason:
       return 'length';
-    case 'TOOL_CALL':
+    case 'TOOL_CALL' satisfies CohereFinishReason:
       return 'tool_calls';
-    case 'ERROR':
-    case 'TIMEOUT':
+    case 'ERROR' satisfies CohereFinishReason:
+    case 'TIMEOUT' satisfies CohereFinishReason:
       return 'error';
     default:
       return 'stop';
@@ -24,8 +26,9 @@ export function finishReasonOf(reason: unknown): FinishReason {
  */
 export function usageOf(usage: unknown): TokenUsage | undefined {
   if (!isObject(usage)) return undefined;
-  const billed = asRecord(usage.billed_units);
-  const tokens = asRecord(usage.tokens);
+  const field = (name: keyof CohereUsage) => asRecord(usage[name]);
+  const billed = field('billed_units');
+  const tokens = field('tokens');
   const input = asNumber(billed.input_tokens) ?? asNumber(tokens.input_tokens);
   const output = asNumber(billed.output_tokens) ?? asNumber(tokens.output_tokens);
   if (input === undefined && output === undefined) return undefined;
@@ -43,7 +46,7 @@ function contentPartOf(item: Json): AssistantPart | undefined {
  * is about to do — is meant to be shown to users, so it becomes text (not reasoning, which Cohere's
  * `thinking` content is).
  */
-export function assistantPartsOf(message: Json): AssistantPart[] {
+function assistantPartsOf(message: Json): AssistantPart[] {
   const parts: AssistantPart[] = asArray(message.content)
     .filter(isObject)
     .map(contentPartOf)
@@ -63,7 +66,7 @@ export function assistantPartsOf(message: Json): AssistantPart[] {
 }
 
 /** Cohere sends `"null"` (or nothing) as the arguments of argument-less calls; the IR wants an object. */
-export function normalisedArguments(value: unknown): string {
+function normalisedArguments(value: unknown): string {
   const text = asString(value) ?? '';
   return text.trim() === '' || text.trim() === 'null' ? '{}' : text;
 }

@@ -11,6 +11,9 @@ import { SseEventReader } from '../common/sse.ts';
 import type { ChatRequest, StreamEvent } from '../ir.ts';
 import type { StreamDecoder } from '../types.ts';
 import { finishReasonOf, usageOf } from './response.ts';
+import type { CohereStreamEvent } from './wire.ts';
+
+type EventType = CohereStreamEvent['type'];
 
 export class ChatStreamDecoder implements StreamDecoder {
   readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event));
@@ -64,13 +67,14 @@ export class ChatStreamDecoder implements StreamDecoder {
     return [{ type: 'start', id: id ?? '', model: this.#model }];
   }
 
+  /** `data` is one of `CohereStreamEvent`, whose fields are checked here. */
   #translate(data: Json): StreamEvent[] {
     const type = asString(data.type);
-    if (type === 'message-start') return this.#start(asString(data.id));
+    if (type === ('message-start' satisfies EventType)) return this.#start(asString(data.id));
     const events = this.#start(undefined);
     const message = asRecord(asRecord(data.delta).message);
     switch (type) {
-      case 'content-delta': {
+      case 'content-delta' satisfies EventType: {
         const content = asRecord(message.content);
         if (typeof content.thinking === 'string' && content.thinking)
           events.push({ type: 'reasoning-delta', text: content.thinking });
@@ -79,15 +83,15 @@ export class ChatStreamDecoder implements StreamDecoder {
         break;
       }
       // The tool plan is text, as in whole answers (see assistantPartsOf).
-      case 'tool-plan-delta': {
+      case 'tool-plan-delta' satisfies EventType: {
         const plan = asString(message.tool_plan);
         if (plan) events.push({ type: 'text-delta', text: plan });
         break;
       }
-      case 'tool-call-start':
+      case 'tool-call-start' satisfies EventType:
         events.push(...this.#toolStart(data, asRecord(message.tool_calls)));
         break;
-      case 'tool-call-delta': {
+      case 'tool-call-delta' satisfies EventType: {
         const tool = this.#tools.get(asNumber(data.index) ?? 0);
         const args = asString(asRecord(asRecord(message.tool_calls).function).arguments);
         if (tool && args) {
@@ -96,7 +100,7 @@ export class ChatStreamDecoder implements StreamDecoder {
         }
         break;
       }
-      case 'tool-call-end': {
+      case 'tool-call-end' satisfies EventType: {
         const tool = this.#tools.get(asNumber(data.index) ?? 0);
         if (tool) {
           // Argument-less calls stream no arguments; clients expect a JSON object.
@@ -105,7 +109,7 @@ export class ChatStreamDecoder implements StreamDecoder {
         }
         break;
       }
-      case 'message-end':
+      case 'message-end' satisfies EventType:
         events.push(...this.#messageEnd(asRecord(data.delta)));
         break;
       default:

@@ -2,13 +2,15 @@
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
 import { type Json, optionalNumber } from '../common/json.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../ir.ts';
+import type { ClientEmbeddingsFormat } from '../types.ts';
+import type { OpenAIEmbeddingsResponse } from './wire.ts';
 
 /** Floats as OpenAI's base64 encoding: little-endian float32s. */
 function base64Vector(vector: number[]): string {
   return Buffer.from(new Float32Array(vector).buffer).toString('base64');
 }
 
-export function parseEmbeddingsRequest(body: Json): EmbeddingsRequest {
+function parseRequest(body: Json): EmbeddingsRequest {
   const input = typeof body.input === 'string' ? [body.input] : body.input;
   if (!Array.isArray(input) || input.length === 0)
     throw new InvalidRequestError('invalid_input', "'input' must be a string or a non-empty array.", 'input');
@@ -29,10 +31,7 @@ export function parseEmbeddingsRequest(body: Json): EmbeddingsRequest {
   return request;
 }
 
-export function encodeEmbeddingsResponse(
-  response: EmbeddingsResponse,
-  request: EmbeddingsRequest,
-): Record<string, unknown> {
+function encodeResponse(response: EmbeddingsResponse, request: EmbeddingsRequest): OpenAIEmbeddingsResponse {
   return {
     object: 'list',
     data: response.embeddings.map((vector, index) => ({
@@ -44,3 +43,5 @@ export function encodeEmbeddingsResponse(
     usage: { prompt_tokens: response.usage?.inputTokens ?? 0, total_tokens: response.usage?.inputTokens ?? 0 },
   };
 }
+
+export const embeddings: ClientEmbeddingsFormat = { parseRequest, encodeResponse };

@@ -2,10 +2,12 @@
 import { InvalidRequestError } from '../../errors.ts';
 import { type Json, optionalNumber } from '../common/json.ts';
 import type { ImagesRequest, ImagesResponse } from '../ir.ts';
+import type { ClientImagesFormat } from '../types.ts';
+import type { OpenAIImagesResponse } from './wire.ts';
 
 const IMAGE_HANDLED = new Set(['model', 'prompt', 'n', 'size', 'quality', 'response_format', 'user']);
 
-export function parseImagesRequest(body: Json): ImagesRequest {
+function parseRequest(body: Json): ImagesRequest {
   if (typeof body.prompt !== 'string' || body.prompt === '')
     throw new InvalidRequestError('invalid_prompt', "'prompt' must be a non-empty string.", 'prompt');
   const unmapped: Record<string, unknown> = {};
@@ -25,7 +27,7 @@ export function parseImagesRequest(body: Json): ImagesRequest {
   return request;
 }
 
-export function encodeImagesResponse(response: ImagesResponse): Record<string, unknown> {
+function encodeResponse(response: ImagesResponse): OpenAIImagesResponse {
   return {
     created: response.created,
     data: response.images.map((image) => ({
@@ -35,3 +37,5 @@ export function encodeImagesResponse(response: ImagesResponse): Record<string, u
     })),
   };
 }
+
+export const images: ClientImagesFormat = { parseRequest, encodeResponse };

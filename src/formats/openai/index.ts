@@ -4,9 +4,9 @@
  * provider): requests out, answers and chunks in.
  */
 import type { WireFormatSpec } from '../types.ts';
-import { encodeEmbeddingsResponse, parseEmbeddingsRequest } from './embeddings.ts';
+import { embeddings } from './embeddings.ts';
 import { errorBody, errorOf } from './errors.ts';
-import { encodeImagesResponse, parseImagesRequest } from './images.ts';
+import { images } from './images.ts';
 import { buildRequest, parseRequest } from './request.ts';
 import { decodeResponse, encodeResponse } from './response.ts';
 import { ChatStreamDecoder, ChatStreamEncoder } from './stream.ts';
@@ -15,8 +15,8 @@ import { StreamUsageReader, usageOfResponse } from './usage.ts';
 export const openAIFormat = {
   client: {
     chat: { parseRequest, encodeResponse, streamEncoder: (request) => new ChatStreamEncoder(request) },
-    embeddings: { parseRequest: parseEmbeddingsRequest, encodeResponse: encodeEmbeddingsResponse },
-    images: { parseRequest: parseImagesRequest, encodeResponse: encodeImagesResponse },
+    embeddings,
+    images,
     errorBody,
     // The OpenAI SDKs raise an APIError for a `data:` event whose JSON has an `error` field.
     streamErrorEvent: (error) => `data: ${errorBody(error)}\n\n`,

@@ -20,6 +20,7 @@ import type {
   ToolDefinition,
   UserPart,
 } from '../ir.ts';
+import type { ProviderRequest } from '../types.ts';
 
 const TARGET = 'OpenAI-compatible providers';
 
@@ -419,7 +420,7 @@ function openAIToolChoice(choice: ToolChoice): unknown {
  */
 const userId = (id: string) => (id.length <= 64 ? id : createHash('sha256').update(id).digest('hex'));
 
-export function buildRequest(request: ChatRequest, model: string): { path: string; body: Record<string, unknown> } {
+export function buildRequest(request: ChatRequest, model: string): ProviderRequest {
   const messages: Record<string, unknown>[] = [];
   if (request.system.length) messages.push({ role: 'system', content: request.system.map((p) => p.text).join('\n\n') });
   for (const message of request.messages) {

@@ -60,3 +60,17 @@ export type OpenAIChatCompletionChunk = {
 export type OpenAIErrorBody = {
   error: { message: string; type: string; param: string | null | undefined; code: string | null | undefined };
 };
+
+/** A `POST /v1/embeddings` answer; `embedding` is base64 (little-endian float32s) when asked for. */
+export type OpenAIEmbeddingsResponse = {
+  object: 'list';
+  data: { object: 'embedding'; index: number; embedding: number[] | string }[];
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+};
+
+/** A `POST /v1/images/generations` answer. */
+export type OpenAIImagesResponse = {
+  created: number;
+  data: { url?: string; b64_json?: string; revised_prompt?: string }[];
+};

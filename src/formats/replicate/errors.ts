@@ -1,7 +1,9 @@
+/** Replicate's error answers (problem details) and the errors of predictions that did not succeed. */
 import { GatewayError } from '../../errors.ts';
 import { excerpt } from '../common/errors.ts';
 import { asString, tryParseJsonObject } from '../common/json.ts';
 import type { UpstreamErrorInfo } from '../types.ts';
+import type { ReplicateErrorBody } from './wire.ts';
 
 /** A prediction that ended in failure: the model's own error, relayed. */
 export class PredictionFailedError extends GatewayError {
@@ -31,10 +33,11 @@ export class PredictionUnfinishedError extends GatewayError {
 /** Replicate's error bodies are problem details: `{"title", "detail", "status"}` (or just `detail`). */
 export function errorOf(status: number, body: Buffer): UpstreamErrorInfo {
   const parsed = tryParseJsonObject(body);
-  const detail = parsed?.detail;
+  const field = (name: keyof ReplicateErrorBody) => parsed?.[name];
+  const detail = field('detail');
   const message =
     (typeof detail === 'string' ? detail : detail !== undefined ? JSON.stringify(detail) : undefined) ??
     (excerpt(body) || `HTTP ${status}`);
-  const title = asString(parsed?.title);
+  const title = asString(field('title'));
   return { message, ...(title ? { code: title } : {}) };
 }

@@ -5,10 +5,12 @@
  * size forms are sent. The output is a URL or a list of URLs.
  */
 import { UnsupportedParameterError } from '../../errors.ts';
-import { asArray, type Json } from '../common/json.ts';
+import { asArray } from '../common/json.ts';
 import type { ImagesRequest, ImagesResponse } from '../ir.ts';
 import type { ProviderImagesFormat, ProviderRequest } from '../types.ts';
-import { predictionTarget, REPLICATE, succeededPrediction, WAIT_HEADERS } from './predictions.ts';
+import { predictionTarget, REPLICATE, WAIT_HEADERS } from './request.ts';
+import { succeededPrediction } from './response.ts';
+import type { ReplicateImageInput, ReplicatePredictionRequest } from './wire.ts';
 
 /** The aspect ratios FLUX-style models accept; a size of another shape is sent as width/height only. */
 const ASPECT_RATIOS = new Set(['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21']);
@@ -16,7 +18,7 @@ const ASPECT_RATIOS = new Set(['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4'
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** `1024x768` → width, height and (when it is one models accept) the reduced aspect ratio. */
-export function sizeInputs(size: string): Json {
+export function sizeInputs(size: string): Pick<ReplicateImageInput, 'width' | 'height' | 'aspect_ratio'> {
   const match = /^(\d+)x(\d+)$/.exec(size);
   if (!match) {
     if (size === 'auto') return {};
@@ -38,12 +40,13 @@ function buildRequest(request: ImagesRequest, model: string | undefined): Provid
   if (request.quality !== undefined && request.quality !== 'auto' && request.quality !== 'standard')
     throw new UnsupportedParameterError('quality', REPLICATE);
   const target = predictionTarget(model ?? request.model);
-  const input: Json = {
+  const input: ReplicateImageInput = {
     prompt: request.prompt,
     ...(request.n !== undefined ? { num_outputs: request.n } : {}),
     ...(request.size !== undefined ? sizeInputs(request.size) : {}),
   };
-  return { path: target.path, body: { ...target.body, input }, headers: { ...WAIT_HEADERS } };
+  const body: ReplicatePredictionRequest<ReplicateImageInput> = { ...target.body, input };
+  return { path: target.path, body, headers: { ...WAIT_HEADERS } };
 }
 
 function decodeResponse(body: Buffer): ImagesResponse {

@@ -1,18 +1,54 @@
 /**
- * Chat on Replicate's language models, which take a prompt rather than messages. The input names
+ * Chat on Replicate's language models, which take a prompt rather than messages, and where any
+ * prediction is created (chat and images). Facts from Replicate's HTTP API reference:
+ * `POST /models/{owner}/{name}/predictions` (official models) or `POST /predictions` with a
+ * `version` (`owner/name:version`); `Prefer: wait` holds the answer until the prediction finishes
+ * (up to 60 s). The input names
  * follow the conventions of Replicate's language models (Meta Llama 3, Mistral, …): `prompt`,
  * `system_prompt`, `max_tokens` (`max_new_tokens` on older models), `temperature`, `top_p`,
  * `top_k`, `stop_sequences` (one comma-separated string), `seed`, `presence_penalty`,
  * `frequency_penalty`, and `image` on vision models.
  */
-import { UnsupportedParameterError } from '../../errors.ts';
+import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
 import { imageAsUrl } from '../common/images.ts';
-import type { Json } from '../common/json.ts';
 import { joinText } from '../common/messages.ts';
 import { clientParam, refuseIfSet, unmappedFor } from '../common/refuse.ts';
 import type { ChatRequest, ImagePart, Message } from '../ir.ts';
 import type { ProviderRequest } from '../types.ts';
-import { predictionTarget, REPLICATE, WAIT_HEADERS } from './predictions.ts';
+import type { ReplicateChatInput, ReplicatePredictionRequest } from './wire.ts';
+
+export const REPLICATE = 'Replicate (predictions API)';
+
+/**
+ * Where to create a prediction of `model`, and the body fields that name it. `owner/name` runs the
+ * model's current version; `owner/name:version` (or a bare version id) pins a version.
+ */
+export function predictionTarget(model: string | undefined): {
+  path: string;
+  body: Pick<ReplicatePredictionRequest<unknown>, 'version'>;
+} {
+  if (!model)
+    throw new InvalidRequestError(
+      'model_required',
+      'Replicate needs a model, as owner/name or owner/name:version.',
+      'model',
+    );
+  if (model.includes(':') || !model.includes('/')) {
+    if (!model.includes(':') && !/^[0-9a-f]{64}$/.test(model)) {
+      throw new InvalidRequestError(
+        'invalid_model',
+        `Replicate models are named owner/name (or owner/name:version), not '${model}'.`,
+        'model',
+      );
+    }
+    return { path: '/predictions', body: { version: model } };
+  }
+  const [owner, name] = model.split('/', 2) as [string, string];
+  return { path: `/models/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/predictions`, body: {} };
+}
+
+/** Holds the create request until the prediction is done, so one request gets the whole answer. */
+export const WAIT_HEADERS = { prefer: 'wait' };
 
 function refuseInexpressible(request: ChatRequest): void {
   unmappedFor(request, 'replicate', REPLICATE);
@@ -73,10 +109,10 @@ function imageOf(request: ChatRequest): string | undefined {
   return images[0] ? imageAsUrl(images[0].source) : undefined;
 }
 
-export function replicateInput(request: ChatRequest): Json {
-  const input: Json = { prompt: promptOf(request.messages) };
+function replicateInput(request: ChatRequest): ReplicateChatInput {
+  const input: ReplicateChatInput = { prompt: promptOf(request.messages) };
   const system = joinText(request.system, '\n\n');
-  const optional: Json = {
+  const optional: Omit<ReplicateChatInput, 'prompt'> = {
     system_prompt: system || undefined,
     // Replicate's models name the limit either way; each ignores the name it does not have.
     max_tokens: request.maxTokens,
@@ -90,7 +126,8 @@ export function replicateInput(request: ChatRequest): Json {
     frequency_penalty: request.frequencyPenalty,
     image: imageOf(request),
   };
-  for (const [name, value] of Object.entries(optional)) if (value !== undefined) input[name] = value;
+  for (const [name, value] of Object.entries(optional))
+    if (value !== undefined) Object.assign(input, { [name]: value });
   return input;
 }
 
@@ -101,7 +138,7 @@ export function replicateInput(request: ChatRequest): Json {
 export function buildRequest(request: ChatRequest, model: string): ProviderRequest {
   refuseInexpressible(request);
   const target = predictionTarget(model);
-  const body: Json = { ...target.body, input: replicateInput(request) };
+  const body: ReplicatePredictionRequest<ReplicateChatInput> = { ...target.body, input: replicateInput(request) };
   if (request.stream) body.stream = true;
   // There is no reasoning setting on Replicate models; an effort or budget only tuned it.
   const dropped = request.reasoning ? [clientParam(request, 'reasoning_effort', 'thinking')] : [];

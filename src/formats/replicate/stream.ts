@@ -14,10 +14,14 @@ import { SseEventReader } from '../common/sse.ts';
 import type { ChatRequest, StreamEvent } from '../ir.ts';
 import type { StreamDecoder } from '../types.ts';
 import { PredictionCanceledError, PredictionFailedError } from './errors.ts';
-import { REPLICATE, readPrediction } from './predictions.ts';
+import { REPLICATE } from './request.ts';
+import { readPrediction } from './response.ts';
+import type { ReplicateStreamEvents } from './wire.ts';
+
+type StreamEventName = keyof ReplicateStreamEvents;
 
 /** Headers of the GET that follows the stream. */
-export const STREAM_HEADERS = { accept: 'text/event-stream', 'cache-control': 'no-store' };
+const STREAM_HEADERS = { accept: 'text/event-stream', 'cache-control': 'no-store' };
 
 /** Replicate serves streams from its own domains (`stream.replicate.com`, `*.c.replicate.net`). */
 const REPLICATE_DOMAINS = ['replicate.com', 'replicate.net'];
@@ -27,7 +31,7 @@ const REPLICATE_DOMAINS = ['replicate.com', 'replicate.net'];
  * to Replicate itself (https on its domains) or to the
  * configured base URL's own origin (a proxy, or a test's mock).
  */
-export function isTrustedStreamUrl(url: string, baseUrl: string): boolean {
+function isTrustedStreamUrl(url: string, baseUrl: string): boolean {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -51,7 +55,7 @@ export function streamUrlOf(createResponse: Buffer, baseUrl: string): { url: str
   if (prediction.status === 'failed')
     throw new PredictionFailedError(prediction.id, prediction.error ?? 'no reason given');
   if (prediction.status === 'canceled') throw new PredictionCanceledError(prediction.id);
-  const url = asString(prediction.urls.stream);
+  const url = prediction.streamUrl;
   if (!url)
     throw new UnsupportedParameterError(
       'stream',
@@ -65,7 +69,8 @@ export function streamUrlOf(createResponse: Buffer, baseUrl: string): { url: str
 
 function errorDetail(data: string): string {
   const parsed = tryParseJsonObject(data);
-  const detail = parsed?.detail ?? parsed?.error;
+  const field = (name: keyof ReplicateStreamEvents['error']) => parsed?.[name];
+  const detail = field('detail') ?? field('error');
   return typeof detail === 'string' && detail ? detail : data.trim() || 'the model reported an error';
 }
 
@@ -106,9 +111,9 @@ export class ChatStreamDecoder implements StreamDecoder {
   #onEvent(event: EventSourceMessage): StreamEvent[] {
     if (this.#failed || this.#done) return [];
     switch (event.event) {
-      case 'output':
+      case 'output' satisfies StreamEventName:
         return [...this.#start(), ...(event.data ? [{ type: 'text-delta', text: event.data } as const] : [])];
-      case 'error':
+      case 'error' satisfies StreamEventName:
         this.#failed = true;
         return [
           ...this.#start(),
@@ -119,9 +124,10 @@ export class ChatStreamDecoder implements StreamDecoder {
             message: `Replicate prediction ${this.#id} failed: ${errorDetail(event.data)}`,
           },
         ];
-      case 'done': {
+      case 'done' satisfies StreamEventName: {
         this.#done = true;
-        const reason = asString(asRecord(tryParseJsonObject(event.data)).reason);
+        const done = asRecord(tryParseJsonObject(event.data));
+        const reason = asString(done['reason' satisfies keyof ReplicateStreamEvents['done']]);
         if (reason === 'canceled' || reason === 'error') {
           this.#failed = true;
           const message =
