@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../test/helpers/gateway.ts';
 import { MockUpstream, streamEvents } from '../test/helpers/mock-upstream.ts';
-import { haveRecordings, type Recording, recordings } from './recordings.ts';
+import { geminiExpectations as expectations, haveRecordings, type Recording, recordings } from './recordings.ts';
 
 /**
  * Replays real Gemini API answers (generateContent, streamGenerateContent?alt=sse and Google's
@@ -25,34 +25,6 @@ const sseFrames = (text: string) =>
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => `data: ${line}\r\n\r\n`);
-
-/** What the recording says the client should read, worked out from Google's own fields. */
-function expectations(recording: Recording) {
-  const events: any[] =
-    recording.kind === 'json'
-      ? [JSON.parse(recording.text)]
-      : recording.text
-          .split('\n')
-          .filter((l) => l.trim())
-          .map((l) => JSON.parse(l));
-  const parts = events.flatMap((event) => event.candidates?.[0]?.content?.parts ?? []);
-  const text = parts
-    .filter((p: any) => typeof p.text === 'string' && !p.thought)
-    .map((p: any) => p.text)
-    .join('');
-  const calls = parts
-    .filter((p: any) => p.functionCall)
-    .map((p: any) => [p.functionCall.name, p.functionCall.args ?? {}]);
-  const finishReason = events
-    .map((event) => event.candidates?.[0]?.finishReason)
-    .filter(Boolean)
-    .at(-1);
-  const usage = events
-    .map((event) => event.usageMetadata)
-    .filter(Boolean)
-    .at(-1);
-  return { text, calls, finishReason, usage };
-}
 
 describe.skipIf(!haveRecordings)('recorded Gemini answers replayed through the gateway to the OpenAI SDK', () => {
   let upstream: MockUpstream;

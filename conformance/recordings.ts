@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import type OpenAI from 'openai';
 
 /** Real provider responses captured from their APIs; present beside the repository, never in it. */
-export const RECORDED_DIR = resolve(import.meta.dirname, '../../shared/fixtures/recorded');
+/** `RECORDED_DIR` overrides where they are (a worktree sits elsewhere than the main checkout). */
+export const RECORDED_DIR = process.env.RECORDED_DIR ?? resolve(import.meta.dirname, '../../shared/fixtures/recorded');
 export const haveRecordings = existsSync(RECORDED_DIR);
 
 export interface Recording {
@@ -160,4 +161,32 @@ export function responsesStreams(text: string): string[][] {
   }
   if (current.length) streams.push(current);
   return streams;
+}
+
+/** What the recording says the client should read, worked out from Google's own fields. */
+export function geminiExpectations(recording: Recording) {
+  const events: any[] =
+    recording.kind === 'json'
+      ? [JSON.parse(recording.text)]
+      : recording.text
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => JSON.parse(l));
+  const parts = events.flatMap((event) => event.candidates?.[0]?.content?.parts ?? []);
+  const text = parts
+    .filter((p: any) => typeof p.text === 'string' && !p.thought)
+    .map((p: any) => p.text)
+    .join('');
+  const calls = parts
+    .filter((p: any) => p.functionCall)
+    .map((p: any) => [p.functionCall.name, p.functionCall.args ?? {}]);
+  const finishReason = events
+    .map((event) => event.candidates?.[0]?.finishReason)
+    .filter(Boolean)
+    .at(-1);
+  const usage = events
+    .map((event) => event.usageMetadata)
+    .filter(Boolean)
+    .at(-1);
+  return { text, calls, finishReason, usage };
 }

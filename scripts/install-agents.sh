@@ -10,6 +10,7 @@ pins=(
   "@openai/codex@0.171.0"
   "opencode-ai@1.18.33"
   "@qwen-code/qwen-code@0.24.4"
+  "@google/gemini-cli@0.61.0"
 )
 
 mkdir -p "$dir"

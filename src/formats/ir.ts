@@ -119,7 +119,7 @@ export interface ChatRequest {
   /** The client asked for usage in its stream (OpenAI `stream_options.include_usage`). */
   includeUsage: boolean;
   /** The wire format the client spoke: `unmapped` parameters are named in it. */
-  sourceFormat: 'openai' | 'anthropic' | 'openai-responses';
+  sourceFormat: 'openai' | 'anthropic' | 'openai-responses' | 'gemini' | 'ollama';
   /**
    * Client parameters with no slot in the IR that change the result, by their name in the
    * client's format. Only a target speaking `sourceFormat` can honour them (as they are); others
@@ -177,6 +177,8 @@ export interface EmbeddingsRequest {
   /** Cohere/Gemini-style purpose (`search_document`, `search_query`, …), from the non-standard `input_type`. */
   inputType?: string;
   user?: string;
+  /** The client asked for one embedding, answered as one rather than as a list (Gemini's embedContent, Ollama's /api/embeddings). */
+  single?: boolean;
 }
 
 export interface EmbeddingsResponse {

@@ -7,11 +7,15 @@ import type { TokenUsage } from '../catalog/types.ts';
 import { GatewayError, UpstreamMalformedError } from '../errors.ts';
 import type { WireFormat } from '../providers/types.ts';
 import { errorTypeOf } from './common/errors.ts';
-import { CLIENT_FORMATS, type ClientFormat, PROVIDER_FORMATS } from './index.ts';
+import { isObject } from './common/json.ts';
+import { CLIENT_FORMATS, type ClientFormat, clientSideOf, PROVIDER_FORMATS } from './index.ts';
 import type { ChatRequest, EmbeddingsRequest, ImagesRequest, StreamEvent } from './ir.ts';
 import type {
+  ClientChatFormat,
   ClientEmbeddingsFormat,
   ClientImagesFormat,
+  ClientRoute,
+  ClientSide,
   ProviderRequest,
   StreamDecoder,
   StreamEncoder,
@@ -65,26 +69,43 @@ export function translatorFor(
   apiPath: string,
   clientFormat: ClientFormat,
   body: Record<string, unknown> | undefined,
+  route?: ClientRoute,
 ): Translator | undefined {
   if (!body) return undefined;
-  if (
-    (clientFormat === 'openai' && apiPath === '/chat/completions') ||
-    (clientFormat === 'anthropic' && apiPath === '/messages') ||
-    (clientFormat === 'openai-responses' && apiPath === '/responses')
-  ) {
-    return chatTranslator(clientFormat, body);
-  }
-  if (clientFormat === 'anthropic' && apiPath === '/messages/count_tokens') return tokenCountEstimator(body);
   const client = CLIENT_FORMATS[clientFormat];
-  if (client.embeddings && apiPath === '/embeddings') return embeddingsTranslator(client.embeddings, body);
+  if (CHAT_PATHS[clientFormat].includes(apiPath)) return chatTranslator(client.chat, body, route);
+  if (client.generate && apiPath === '/api/generate') return chatTranslator(client.generate, body, route);
+  if (client.tokenCount && COUNT_TOKENS_PATHS[clientFormat] === apiPath)
+    return tokenCountEstimator(client, body, route);
+  if (client.embeddings && EMBEDDINGS_PATHS[clientFormat].includes(apiPath))
+    return embeddingsTranslator(client.embeddings, body, route);
   if (client.images && apiPath === '/images/generations') return imagesTranslator(client.images, body);
   return undefined;
 }
 
-function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown>): Translator {
-  const client = CLIENT_FORMATS[clientFormat].chat;
+/** Each client format's chat, token-count and embeddings operations, by API path (below /v1, or the Gemini method). */
+const CHAT_PATHS: Readonly<Record<ClientFormat, readonly string[]>> = {
+  openai: ['/chat/completions'],
+  anthropic: ['/messages'],
+  'openai-responses': ['/responses'],
+  gemini: [':generateContent', ':streamGenerateContent'],
+  ollama: ['/api/chat'],
+};
+const COUNT_TOKENS_PATHS: Readonly<Partial<Record<ClientFormat, string>>> = {
+  anthropic: '/messages/count_tokens',
+  gemini: ':countTokens',
+};
+const EMBEDDINGS_PATHS: Readonly<Record<ClientFormat, readonly string[]>> = {
+  openai: ['/embeddings'],
+  anthropic: [],
+  'openai-responses': [],
+  gemini: [':embedContent', ':batchEmbedContents'],
+  ollama: ['/api/embed', '/api/embeddings'],
+};
+
+function chatTranslator(client: ClientChatFormat, body: Record<string, unknown>, route?: ClientRoute): Translator {
   let parsed: ChatRequest | undefined;
-  const request = () => (parsed ??= client.parseRequest(body));
+  const request = () => (parsed ??= client.parseRequest(body, route));
   return {
     supports: (format) => PROVIDER_FORMATS[format] !== undefined,
     prepare(format, model, target) {
@@ -106,13 +127,13 @@ function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown
           };
         },
         ...(ir.stream
-          ? { stream: () => new StreamTranscoder(provider.streamDecoder(ir), client.streamEncoder(ir)) }
+          ? { stream: () => new StreamTranscoder(provider.streamDecoder(ir), client.streamEncoder(ir, route)) }
           : {}),
         ...(ir.stream && provider.followStream
           ? {
               followStream(firstResponse: Buffer, baseUrl: string) {
                 const { url, headers, decoder } = provider.followStream!(firstResponse, baseUrl, ir);
-                return { url, headers, transcoder: new StreamTranscoder(decoder, client.streamEncoder(ir)) };
+                return { url, headers, transcoder: new StreamTranscoder(decoder, client.streamEncoder(ir, route)) };
               },
             }
           : {}),
@@ -122,20 +143,24 @@ function chatTranslator(clientFormat: ClientFormat, body: Record<string, unknown
 }
 
 /**
- * `/v1/messages/count_tokens` for a model of a provider without that endpoint: an estimate of
- * about four characters a token over the request's text, so that clients such as Claude Code keep
- * working (the answer says it is estimated in `x-gateway-token-count: estimated`).
+ * A token count (Anthropic's `/v1/messages/count_tokens`, Gemini's `:countTokens`) for a model of a
+ * provider without that endpoint: an estimate of about four characters a token over the request's
+ * text, so that clients such as Claude Code keep working (the answer says it is estimated in
+ * `x-gateway-token-count: estimated`).
  */
-function tokenCountEstimator(body: Record<string, unknown>): Translator {
+function tokenCountEstimator(client: ClientSide, body: Record<string, unknown>, route?: ClientRoute): Translator {
+  const encode = client.tokenCount as NonNullable<ClientSide['tokenCount']>;
   return {
-    supports: (format) => format !== 'anthropic',
+    supports: (format) => clientSideOf(format) !== client,
     prepare() {
-      const request = CLIENT_FORMATS.anthropic.chat.parseRequest(body);
+      // Gemini's countTokens takes `contents` alone or a whole `generateContentRequest`.
+      const inner = isObject(body.generateContentRequest) ? body.generateContentRequest : body;
+      const request = client.chat.parseRequest(inner, route);
       const text = JSON.stringify([request.system, request.messages, request.tools ?? []]);
       return {
         request: { path: '', body: {} },
         dropped: [],
-        localResponse: JSON.stringify({ input_tokens: Math.ceil(text.length / 4) }),
+        localResponse: JSON.stringify(encode(Math.ceil(text.length / 4))),
         response: () => ({ body: '' }),
       };
     },
@@ -169,21 +194,28 @@ function withinReasoning(
       ...(reasoning.budgetTokens !== undefined || reasoning.effort === undefined ? ['thinking'] : []),
       ...(reasoning.effort !== undefined ? ['output_config.effort'] : []),
     ];
+  if (request.sourceFormat === 'gemini') names = ['generationConfig.thinkingConfig'];
+  if (request.sourceFormat === 'ollama') names = ['think'];
   return { request: rest, dropped: names };
 }
 
-function embeddingsTranslator(client: ClientEmbeddingsFormat, body: Record<string, unknown>): Translator {
+function embeddingsTranslator(
+  client: ClientEmbeddingsFormat,
+  body: Record<string, unknown>,
+  route?: ClientRoute,
+): Translator {
   let parsed: EmbeddingsRequest | undefined;
   return {
     supports: (format) => PROVIDER_FORMATS[format]?.embeddings !== undefined,
     prepare(format, model) {
-      const request = (parsed ??= client.parseRequest(body));
+      const request = (parsed ??= client.parseRequest(body, route));
       const embeddings = PROVIDER_FORMATS[format]?.embeddings;
       if (!embeddings)
         throw new GatewayError(400, 'capability_not_supported', `The '${format}' format has no embeddings.`);
+      const built = embeddings.buildRequest(request, model);
       return {
-        request: embeddings.buildRequest(request, model),
-        dropped: [],
+        request: built,
+        dropped: built.dropped ?? [],
         response(bytes) {
           const response = embeddings.decodeResponse(bytes, request);
           const usage = response.usage ? { inputTokens: response.usage.inputTokens, outputTokens: 0 } : undefined;

@@ -59,10 +59,59 @@ export interface ProviderRequest {
 
 /** Chat on a client format: read requests, write answers and streams. */
 export interface ClientChatFormat {
-  /** Throws `InvalidRequestError` for malformed requests. */
-  parseRequest(body: Record<string, unknown>): ChatRequest;
+  /** Throws `InvalidRequestError` for malformed requests. `route`: what the path says (formats with a `readRoute`). */
+  parseRequest(body: Record<string, unknown>, route?: ClientRoute): ChatRequest;
   encodeResponse(response: ChatResponse, request: ChatRequest): Record<string, unknown>;
-  streamEncoder(request: ChatRequest): StreamEncoder;
+  streamEncoder(request: ChatRequest, route?: ClientRoute): StreamEncoder;
+}
+
+/** How a format frames a stream on the wire: SSE events, or one JSON object a line (NDJSON). */
+export interface StreamFraming {
+  /** The content type of such a stream; an upstream answer of this type is relayed event by event. */
+  contentType: string;
+  /** What ends one event (any of them). */
+  separators: readonly string[];
+}
+
+export const SSE_FRAMING: StreamFraming = {
+  contentType: 'text/event-stream; charset=utf-8',
+  separators: ['\n\n', '\r\n\r\n'],
+};
+
+/**
+ * What a request's path and query say, for formats that put there what others put in the body
+ * (Gemini: `/v1beta/models/{model}:streamGenerateContent?alt=sse`).
+ */
+export interface ClientRoute {
+  /** The operation, e.g. `:generateContent`: what the translator and the capability check go by. */
+  apiPath: string;
+  /** The model as the client named it ('' when the call names none). */
+  model: string;
+  stream: boolean;
+  /** The provider path for a target speaking this same format, for its model (query included). */
+  nativePath(model: string): string;
+  /** The stream's framing, when not the format's usual one. */
+  framing?: StreamFraming;
+  /** A target of the client's own format is translated too (its stream is only read as SSE). */
+  translated?: boolean;
+  /** The mid-stream error event, when the framing needs another than the format's. */
+  streamErrorEvent?(error: GatewayError): string;
+}
+
+/** A model as the gateway lists it (its `/v1/models` entry); formats list them in their own shape. */
+export interface ListedModel {
+  /** `provider/model` */
+  id: string;
+  owned_by: string;
+  context_window: number | null;
+  max_output_tokens: number | null;
+  mode: string;
+}
+
+/** Model listing in a format's own shape (Gemini's `models.list`, Ollama's `/api/tags`). */
+export interface ClientModelsFormat {
+  list(models: ListedModel[]): Record<string, unknown>;
+  one(model: ListedModel): Record<string, unknown>;
 }
 
 /** What a provider-facing wire format does: write requests, read answers, streams and errors. */
@@ -105,7 +154,7 @@ export interface ProviderSide {
 
 /** Embeddings on a client format: read requests, write answers. */
 export interface ClientEmbeddingsFormat {
-  parseRequest(body: Record<string, unknown>): EmbeddingsRequest;
+  parseRequest(body: Record<string, unknown>, route?: ClientRoute): EmbeddingsRequest;
   encodeResponse(response: EmbeddingsResponse, request: EmbeddingsRequest): Record<string, unknown>;
 }
 
@@ -137,6 +186,24 @@ export interface ClientSide {
    * `stream_options.include_usage`, which the gateway then adds to pass-through requests).
    */
   readonly asksForStreamUsage: boolean;
+  /** Whether a request body asks for a stream; `stream: true` when unset (Ollama streams unless told not to). */
+  isStream?(apiPath: string, body: Record<string, unknown> | undefined): boolean;
+  /** The framing of this format's streams; SSE when unset. */
+  streamFraming?: StreamFraming;
+  /** Reads model calls whose model and method are in the path; undefined for a path that is none. */
+  readRoute?(method: string, path: string, search: string): ClientRoute | undefined;
+  /** Prompt completion on the chat machinery (Ollama's `/api/generate`). */
+  generate?: ClientChatFormat;
+  /** The answer to a token count the gateway estimates itself (for targets without the endpoint). */
+  tokenCount?(tokens: number): Record<string, unknown>;
+  models?: ClientModelsFormat;
+  /**
+   * The provider whose own API this format is (Ollama's `/api/*`): a request that no header,
+   * prefix, route, catalog entry or model family sends elsewhere goes there, when it is active.
+   */
+  readonly nativeProvider?: string;
+  /** GET paths this format's clients probe that the gateway answers itself (Ollama's `/api/version`). */
+  localAnswers?: Readonly<Record<string, () => Record<string, unknown>>>;
 }
 
 /** What a format folder (`src/formats/<format>/index.ts`) exports: its client side, its provider side, or both. */

@@ -45,14 +45,15 @@ export class GatewayKeys {
   }
 
   /**
-   * The key the request carries: its name, and the header that carried it (in pass-through mode
-   * that header is dropped, the others belong to the provider). Every header a key may travel in is
-   * tried — `X-Gateway-Key`, a Bearer token, `x-api-key` — so a client whose SDK sends its own
-   * `Authorization` next to the gateway key in `x-api-key` still gets in.
+   * The key the request carries: its name, and where it was carried (in pass-through mode that
+   * header is dropped, the others belong to the provider). Every place a key may travel is tried —
+   * `X-Gateway-Key`, a Bearer token, `x-api-key`, `x-goog-api-key`, last the `?key=` query
+   * parameter where Gemini clients put it — so a client whose SDK sends its own `Authorization`
+   * next to the gateway key in `x-api-key` still gets in.
    */
-  authenticate(headers: IncomingHttpHeaders): { name: string; header: string } | undefined {
+  authenticate(headers: IncomingHttpHeaders, search = ''): { name: string; header: string } | undefined {
     let found: { name: string; header: string } | undefined;
-    for (const [header, presented] of candidates(headers)) {
+    for (const [header, presented] of candidates(headers, search)) {
       const presentedDigest = digest(presented);
       // No early exit: the time taken does not depend on which key matched.
       for (const key of this.#keys)
@@ -62,15 +63,19 @@ export class GatewayKeys {
   }
 }
 
-function candidates(headers: IncomingHttpHeaders): [string, string][] {
+function candidates(headers: IncomingHttpHeaders, search: string): [string, string][] {
   const found: [string, string][] = [];
   const gatewayKey = headers['x-gateway-key'];
   if (typeof gatewayKey === 'string') found.push(['x-gateway-key', gatewayKey.trim()]);
   const authorization = headers.authorization;
   if (typeof authorization === 'string' && /^bearer /i.test(authorization))
     found.push(['authorization', authorization.slice(7).trim()]);
-  const apiKey = headers['x-api-key'];
-  if (typeof apiKey === 'string') found.push(['x-api-key', apiKey.trim()]);
+  for (const header of ['x-api-key', 'x-goog-api-key']) {
+    const apiKey = headers[header];
+    if (typeof apiKey === 'string') found.push([header, apiKey.trim()]);
+  }
+  const queryKey = search ? new URLSearchParams(search).get('key') : null;
+  if (queryKey !== null) found.push(['?key', queryKey.trim()]);
   return found;
 }
 

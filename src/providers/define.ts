@@ -90,3 +90,70 @@ export function withQuery(url: string, search: string, extra: Record<string, str
 
 export const CHAT_ONLY: Capabilities = { chat: true, embeddings: false, images: false };
 export const CHAT_AND_EMBEDDINGS: Capabilities = { chat: true, embeddings: true, images: false };
+
+const MODEL_LIST_TIMEOUT_MS = 2_000;
+
+/**
+ * A self-hosted OpenAI-compatible server (vLLM, LM Studio): activated by its base URL, an optional
+ * key, and its models listed live from its own `GET /models` (or given in `<PREFIX>_MODELS`).
+ */
+export function selfHostedProvider(options: {
+  id: string;
+  displayName: string;
+  envPrefix: string;
+  /** The server's usual base URL, for the documentation (the variable is required). */
+  exampleBaseUrl: string;
+  capabilities: Capabilities;
+}): ProviderSpec {
+  const { envPrefix } = options;
+  const baseVar = `${envPrefix}_BASE_URL`;
+  const keyVar = `${envPrefix}_API_KEY`;
+  const modelsVar = `${envPrefix}_MODELS`;
+  return {
+    id: options.id,
+    displayName: options.displayName,
+    wireFormat: 'openai',
+    defaultBaseUrl: options.exampleBaseUrl,
+    envPrefix,
+    capabilities: options.capabilities,
+    activation: [[baseVar]],
+    env: [
+      {
+        name: baseVar,
+        description: `${options.displayName}'s OpenAI-compatible base URL, e.g. ${options.exampleBaseUrl}; setting it activates the provider.`,
+        url: true,
+      },
+      {
+        name: keyVar,
+        description: `The key the server was started with, if any (sent as a Bearer token).`,
+        secret: true,
+      },
+      {
+        name: modelsVar,
+        description: "Comma-separated models to list in /v1/models instead of asking the server's /models.",
+      },
+    ],
+    create(env: Env): Provider {
+      const baseUrl = env[baseVar] as string;
+      const authHeaders: Record<string, string> = env[keyVar] ? { authorization: `Bearer ${env[keyVar]}` } : {};
+      const listed = env[modelsVar]
+        ?.split(',')
+        .map((m) => m.trim())
+        .filter(Boolean);
+      return Object.assign(simpleProvider(options.id, 'openai', baseUrl, authHeaders), {
+        listModels: async () => listed ?? servedModels(baseUrl, authHeaders),
+      });
+    },
+  };
+}
+
+/** The models an OpenAI-compatible server serves, from its `GET /models`. */
+async function servedModels(baseUrl: string, headers: Record<string, string>): Promise<string[]> {
+  const response = await fetch(joinUrl(baseUrl, '/models'), {
+    headers,
+    signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
+  });
+  if (!response.ok) throw new Error(`GET /models answered ${response.status}`);
+  const body = (await response.json()) as { data?: { id?: unknown }[] };
+  return (body.data ?? []).map((m) => (typeof m.id === 'string' ? m.id : '')).filter(Boolean);
+}

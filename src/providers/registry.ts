@@ -11,14 +11,20 @@ import fireworks from './fireworks/index.ts';
 import gemini from './gemini/index.ts';
 import groq from './groq/index.ts';
 import huggingFace from './hugging-face/index.ts';
+import hyperbolic from './hyperbolic/index.ts';
+import inception from './inception/index.ts';
+import inferenceNet from './inference-net/index.ts';
+import lmStudio from './lm-studio/index.ts';
 import mistral from './mistral/index.ts';
 import ollama from './ollama/index.ts';
 import openai from './openai/index.ts';
+import openrouter from './openrouter/index.ts';
 import perplexity from './perplexity/index.ts';
 import replicate from './replicate/index.ts';
 import together from './together/index.ts';
 import type { Env, Provider, ProviderSpec } from './types.ts';
 import vertexAi from './vertex-ai/index.ts';
+import vllm from './vllm/index.ts';
 import xai from './xai/index.ts';
 
 /** Every built-in provider, in registry order (the order used when nothing else decides). */
@@ -42,6 +48,12 @@ export const PROVIDERS: readonly ProviderSpec[] = [
   replicate,
   vertexAi,
   huggingFace,
+  openrouter,
+  hyperbolic,
+  inception,
+  inferenceNet,
+  vllm,
+  lmStudio,
   // Last: a real provider wins wherever registry order decides.
   demo,
 ];
@@ -83,6 +95,7 @@ export function withPassthrough(provider: Provider): Provider {
     acceptsStreamOptions: provider.acceptsStreamOptions,
     defaultHeaders: provider.defaultHeaders,
     listModels: provider.listModels?.bind(provider),
+    ...(provider.nativeFormats ? { nativeFormats: provider.nativeFormats } : {}),
     url: provider.url.bind(provider),
     // Where and in which shape requests go stays the provider's; only who authenticates changes.
     ...(provider.wireFormatFor ? { wireFormatFor: provider.wireFormatFor.bind(provider) } : {}),

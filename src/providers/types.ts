@@ -8,7 +8,15 @@ import type { Dispatcher } from 'undici';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** The request/response format a provider's API speaks. Translation between them lives in src/formats. */
-export type WireFormat = 'openai' | 'openai-responses' | 'anthropic' | 'gemini' | 'cohere' | 'bedrock' | 'replicate';
+export type WireFormat =
+  | 'openai'
+  | 'openai-responses'
+  | 'anthropic'
+  | 'gemini'
+  | 'cohere'
+  | 'bedrock'
+  | 'replicate'
+  | 'ollama';
 
 export interface Capabilities {
   chat: boolean;
@@ -91,8 +99,9 @@ export interface Provider {
   wireFormatFor?(model: string | undefined): WireFormat;
   /**
    * Other client formats the API serves natively besides its wire format, e.g. OpenAI's and Azure
-   * OpenAI's Responses API (`openai-responses`): clients speaking one of them are passed through
-   * untranslated, where every other provider gets the request translated.
+   * OpenAI's Responses API (`openai-responses`), Ollama's own `/api/*` next to its OpenAI-compatible
+   * `/v1` (`ollama`): clients speaking one of them are passed through untranslated, where every
+   * other provider gets the request translated.
    */
   readonly nativeFormats?: readonly WireFormat[];
   /**

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors.ts';
 import { CLIENT_FORMATS } from '../formats/index.ts';
+import { SSE_FRAMING } from '../formats/types.ts';
 import type { Provider } from '../providers/types.ts';
 import { type UpstreamRequest, upstreamFailure } from '../upstream/client.ts';
 import type { AttemptArgs, ExchangeEnv, PreparedExchange } from './exchange.ts';
@@ -14,7 +15,7 @@ import { translatedExchange } from './translated-exchange.ts';
  * the client; otherwise says why not (the retry policy decides what follows).
  */
 export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
-  const { res, ctx, deps, candidate, lastChance, timeoutMs } = args;
+  const { res, ctx, deps, candidate, lastChance, timeoutMs, request } = args;
   const { upstream, router } = deps;
   const { provider, model, exchange } = candidate;
   ctx.provider = provider.id;
@@ -57,7 +58,8 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
       extraHeaders,
       failure: (error, phase) =>
         upstreamFailure(error, provider.id, { ...upstream.timeouts, requestTimeoutMs: Math.round(timeoutMs) }, phase),
-      streamErrorEvent: CLIENT_FORMATS[ctx.clientFormat].streamErrorEvent,
+      streamErrorEvent: request.route?.streamErrorEvent ?? CLIENT_FORMATS[ctx.clientFormat].streamErrorEvent,
+      framing: request.route?.framing ?? CLIENT_FORMATS[ctx.clientFormat].streamFraming ?? SSE_FRAMING,
       retryable: lastChance ? undefined : isRetryableStatus,
       headersTimeoutMs: Math.max(1, Math.round(timeoutMs)),
       maxResponseBytes: deps.config.maxResponseBytes,

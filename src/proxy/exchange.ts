@@ -5,6 +5,7 @@ import type { TokenUsage } from '../catalog/types.ts';
 import type { Config } from '../config/config.ts';
 import type { Exchange } from '../formats/translate.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { ClientRoute } from '../formats/types.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { WireFormat } from '../providers/types.ts';
 import type { Router } from '../routing/router.ts';
@@ -32,6 +33,8 @@ export interface ProxyRequest {
   apiPath: string;
   raw: Buffer | undefined;
   json: Record<string, unknown> | undefined;
+  /** What the path says, for formats whose model and method are in it (Gemini). */
+  route?: ClientRoute;
 }
 
 /** What every attempt needs to know of the request, read from it once. */

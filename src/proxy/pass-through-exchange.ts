@@ -85,7 +85,14 @@ function upstreamBody(
   askForUsage: boolean,
   stream: boolean,
 ): { path: string; bytes: Buffer | undefined } {
-  const { raw, json, apiPath } = request;
+  const { raw, json, apiPath, route } = request;
+  if (route) {
+    // The model is in the path, which the format builds; the body goes as the client sent it.
+    const path = route.nativePath(newModel ?? route.model);
+    if (!provider.adaptRequest || !json) return { path, bytes: raw };
+    const adapted = provider.adaptRequest({ path, body: json }, { model: newModel ?? route.model, stream });
+    return { path: adapted.path, bytes: Buffer.from(JSON.stringify(adapted.body)) };
+  }
   if (!json || !raw || (newModel === undefined && !askForUsage && !provider.adaptRequest))
     return { path: apiPath, bytes: raw };
   if (newModel === undefined && !('stream_options' in json) && !provider.adaptRequest) {

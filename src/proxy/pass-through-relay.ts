@@ -50,7 +50,8 @@ export class PassThroughRelay extends Relay {
     const contentType = String(headers['content-type'] ?? '');
     this.#status = statusCode;
     const promise = this.#promise;
-    this.sse = contentType.startsWith('text/event-stream');
+    // A stream in the client's framing (SSE, or Ollama's NDJSON) is relayed event by event.
+    this.sse = contentType.startsWith(this.options.framing.contentType.split(';')[0] as string);
     if (promise && (promise.kind === 'sse') !== this.sse) {
       const due = promise.kind === 'sse' ? 'an event stream' : 'JSON';
       this.fail(
@@ -64,7 +65,7 @@ export class PassThroughRelay extends Relay {
       delete headers['content-length'];
       headers['cache-control'] ??= 'no-cache';
       headers['x-accel-buffering'] = 'no';
-      this.#boundary = new SseBoundary(this.options.maxResponseBytes);
+      this.#boundary = new SseBoundary(this.options.maxResponseBytes, this.options.framing.separators);
     }
     Object.assign(headers, this.options.extraHeaders);
     this.#headers = headers;

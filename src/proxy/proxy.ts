@@ -3,7 +3,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { Config } from '../config/config.ts';
 import { FormatNotSupportedError, GatewayError, InvalidRequestError } from '../errors.ts';
 import { isObject } from '../formats/common/json.ts';
-import { targetFormatOf } from '../formats/index.ts';
+import { CLIENT_FORMATS, targetFormatOf } from '../formats/index.ts';
 import { translatorFor } from '../formats/translate.ts';
 import { type Candidate, selectProvider, splitModelPrefix } from '../routing/select-provider.ts';
 import type { RequestEstimate } from '../routing/strategies.ts';
@@ -40,7 +40,12 @@ export async function proxyRequest(
       `The request has passed through ${config.maxHops} gateways (x-gateway-hops): a provider's base URL points back at a gateway.`,
       'upstream_error',
     );
-  const requestedModel = typeof proxied.json?.model === 'string' ? proxied.json.model : undefined;
+  const client = CLIENT_FORMATS[ctx.clientFormat];
+  const requestedModel = proxied.route
+    ? proxied.route.model || undefined
+    : typeof proxied.json?.model === 'string'
+      ? proxied.json.model
+      : undefined;
   const request: ReadRequest = {
     ...proxied,
     requestedModel,
@@ -48,7 +53,11 @@ export async function proxyRequest(
   };
   const header = req.headers['x-provider'];
   const selection = selectProvider(
-    { header: typeof header === 'string' ? header : undefined, model: requestedModel },
+    {
+      header: typeof header === 'string' ? header : undefined,
+      model: requestedModel,
+      pathProvider: client.nativeProvider,
+    },
     {
       knownIds: config.providerIds,
       active: config.providers,
@@ -59,7 +68,8 @@ export async function proxyRequest(
     },
   );
   ctx.selectedBy = selection.reason;
-  ctx.stream = request.json?.stream === true;
+  ctx.stream =
+    proxied.route?.stream ?? client.isStream?.(proxied.apiPath, request.json) ?? request.json?.stream === true;
   if (ctx.stream) res.once('close', deps.metrics.streamOpened());
 
   // X-Provider pins the provider: no strategy, no fallback. Otherwise X-Gateway-Fallback adds targets.
@@ -110,7 +120,7 @@ function targetsOf(
   ctx: RequestContext,
   catalog: Catalog,
 ): PreparedCandidate[] {
-  const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json);
+  const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json, request.route);
   const capability = CAPABILITY_OF_PATH[request.apiPath];
   const targets: PreparedCandidate[] = [];
   let refusal: unknown;
@@ -128,7 +138,8 @@ function targetsOf(
     const model = candidate.model ?? request.requestedModel ?? '';
     const limits = catalog.find(candidate.provider.id, model);
     const format = targetFormatOf(candidate.provider, candidate.model, limits?.mode);
-    if (format === ctx.clientFormat || candidate.provider.nativeFormats?.includes(ctx.clientFormat)) {
+    const native = format === ctx.clientFormat || candidate.provider.nativeFormats?.includes(ctx.clientFormat);
+    if (native && !request.route?.translated) {
       targets.push({ ...candidate, format, exchange: undefined });
     } else if (translator?.supports(format)) {
       try {
@@ -162,6 +173,10 @@ function targetsOf(
 /** Endpoints that need a capability not every provider has. */
 const CAPABILITY_OF_PATH: Readonly<Record<string, 'embeddings' | 'images'>> = {
   '/embeddings': 'embeddings',
+  ':embedContent': 'embeddings',
+  ':batchEmbedContents': 'embeddings',
+  '/api/embed': 'embeddings',
+  '/api/embeddings': 'embeddings',
   '/images/generations': 'images',
 };
 

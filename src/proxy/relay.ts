@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../errors.ts';
+import type { StreamFraming } from '../formats/types.ts';
 
 export interface RelayStats {
   /** performance.now() when the first body byte was written to the client. */
@@ -15,8 +16,10 @@ export interface RelayOptions {
   extraHeaders: Record<string, string>;
   /** Maps a failure talking to the provider to the error reported to the client. */
   failure: (error: unknown, phase: 'headers' | 'body') => GatewayError;
-  /** Renders a mid-stream error as one SSE event in the client's format. */
+  /** Renders a mid-stream error as one stream event in the client's format. */
   streamErrorEvent: (error: GatewayError) => string;
+  /** How the client's streams are framed (SSE, NDJSON…): which answers are streams, where events end. */
+  framing: StreamFraming;
   /**
    * Called once the exchange is over, before the response is ended: the request's log line is
    * written when the response closes, so what it reports must be known by then.

@@ -1,7 +1,3 @@
-const LF_LF = Buffer.from('\n\n');
-const CRLF_CRLF = Buffer.from('\r\n\r\n');
-/** Bytes of a previous chunk a separator may start in. */
-const OVERLAP = CRLF_CRLF.length - 1;
 const EMPTY = Buffer.alloc(0);
 
 /** One event grew past the limit without ending: the stream cannot be relayed event by event. */
@@ -22,18 +18,24 @@ export class SseEventTooLarge extends Error {
  */
 export class SseBoundary {
   readonly #maxEventBytes: number;
+  readonly #separators: Buffer[];
+  /** Bytes of a previous chunk a separator may start in. */
+  readonly #overlap: number;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
 
-  constructor(maxEventBytes = Number.POSITIVE_INFINITY) {
+  /** `separators`: what ends an event (SSE's blank lines by default; a newline for NDJSON). */
+  constructor(maxEventBytes = Number.POSITIVE_INFINITY, separators: readonly string[] = ['\n\n', '\r\n\r\n']) {
     this.#maxEventBytes = maxEventBytes;
+    this.#separators = separators.map((separator) => Buffer.from(separator));
+    this.#overlap = Math.max(...this.#separators.map((separator) => separator.length)) - 1;
   }
 
   /** Returns the complete events now available (possibly empty); keeps any incomplete tail. */
   push(chunk: Buffer): Buffer {
-    const overlap = Math.min(OVERLAP, this.#pendingBytes);
+    const overlap = Math.min(this.#overlap, this.#pendingBytes);
     const window = overlap ? Buffer.concat([this.#tail(overlap), chunk]) : chunk;
-    const end = Math.max(endOfLast(window, LF_LF), endOfLast(window, CRLF_CRLF)) - overlap;
+    const end = Math.max(...this.#separators.map((separator) => endOfLast(window, separator))) - overlap;
     if (end <= 0) {
       this.#pending.push(chunk);
       this.#pendingBytes += chunk.length;

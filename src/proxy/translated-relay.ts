@@ -52,7 +52,7 @@ export class TranslatedRelay extends Relay {
     this.sse = true;
     this.#transcoder = this.options.stream;
     Object.assign(headers, {
-      'content-type': 'text/event-stream; charset=utf-8',
+      'content-type': this.options.framing.contentType,
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
     });

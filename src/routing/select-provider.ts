@@ -7,6 +7,8 @@ export interface SelectionInput {
   header: string | undefined;
   /** The request's model, if it has one. */
   model: string | undefined;
+  /** The provider the request's path is the API of (Ollama's `/api/chat`: `ollama`), if any. */
+  pathProvider?: string | undefined;
 }
 
 export interface SelectionContext {
@@ -32,7 +34,7 @@ export interface Selection {
   /** Never empty; in registry (or route) order, before any routing strategy reorders them. */
   candidates: Candidate[];
   /** What decided; logged, and useful when debugging a surprising route. */
-  reason: 'header' | 'prefix' | 'route' | 'catalog' | 'model-family' | 'default' | 'only-active';
+  reason: 'header' | 'prefix' | 'route' | 'catalog' | 'model-family' | 'path' | 'default' | 'only-active';
 }
 
 /** Splits `provider/model` or `provider:model` when the head is a known provider id. */
@@ -106,6 +108,9 @@ export function selectProvider(input: SelectionInput, context: SelectionContext)
   const family = input.model === undefined ? undefined : providerForModelFamily(input.model);
   const familyProvider = family === undefined ? undefined : active.get(family);
   if (familyProvider) return { candidates: [{ provider: familyProvider, model: input.model }], reason: 'model-family' };
+
+  const pathProvider = input.pathProvider === undefined ? undefined : active.get(input.pathProvider);
+  if (pathProvider) return { candidates: [{ provider: pathProvider, model: input.model }], reason: 'path' };
 
   if (context.defaultProvider)
     return { candidates: [{ provider: require(context.defaultProvider), model: input.model }], reason: 'default' };

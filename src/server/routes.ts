@@ -1,8 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AdminApi } from '../admin/api.ts';
 import type { Config } from '../config/config.ts';
 import { GatewayError, InvalidRequestError, MethodNotAllowedError, RouteNotFoundError } from '../errors.ts';
-import type { ClientFormat } from '../formats/index.ts';
+import { CLIENT_FORMATS, type ClientFormat } from '../formats/index.ts';
+import type { ClientModelsFormat } from '../formats/types.ts';
 import { attribute } from '../observability/attribution.ts';
 import { type ProxyDeps, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
 import { capturePayloads } from '../store/payloads.ts';
@@ -45,17 +46,36 @@ const MODEL_ENDPOINTS: Readonly<Record<string, { requiresModel: boolean }>> = {
   '/v1/messages': { requiresModel: true },
   '/v1/messages/count_tokens': { requiresModel: true },
   '/v1/responses': { requiresModel: true },
+  '/api/chat': { requiresModel: true },
+  '/api/generate': { requiresModel: true },
+  '/api/embed': { requiresModel: true },
+  '/api/embeddings': { requiresModel: true },
 };
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 
-/** The wire format a client speaks, by the path it calls: Anthropic's Messages API, OpenAI's Responses API, else OpenAI's. */
-export const clientFormatOf = (path: string): ClientFormat =>
-  path === '/v1/messages' || path.startsWith('/v1/messages/')
-    ? 'anthropic'
-    : path === '/v1/responses' || path.startsWith('/v1/responses/')
-      ? 'openai-responses'
-      : 'openai';
+/**
+ * The wire format a client speaks, by the path it calls: Anthropic's Messages API, OpenAI's
+ * Responses API, Gemini's `/v1beta/*` and `models/{model}:{method}` calls, Ollama's `/api/*`,
+ * else OpenAI's Chat Completions.
+ */
+export function clientFormatOf(path: string, headers: IncomingHttpHeaders = {}, search = ''): ClientFormat {
+  if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic';
+  if (path === '/v1/responses' || path.startsWith('/v1/responses/')) return 'openai-responses';
+  if (path.startsWith('/v1beta/')) return 'gemini';
+  // `/v1/models/{model}:{method}` is Gemini's; `/v1/models/{id}` (ids may hold `:`) OpenAI's, unless
+  // a Google client asks (its SDKs list models under /v1 with their own key header).
+  if (path.startsWith('/v1/models/') && CLIENT_FORMATS.gemini.readRoute?.('POST', path, '')) return 'gemini';
+  if (
+    (path === '/v1/models' || path.startsWith('/v1/models/')) &&
+    (headers['x-goog-api-key'] !== undefined ||
+      headers['x-goog-api-client'] !== undefined ||
+      new URLSearchParams(search).has('key'))
+  )
+    return 'gemini';
+  if (path.startsWith('/api/')) return 'ollama';
+  return 'openai';
+}
 
 interface RouteSpec extends Route {
   methods: readonly string[] | undefined;
@@ -109,22 +129,37 @@ export function createRouteTable(deps: RouteDeps): (ctx: RequestContext) => Rout
   for (const [path, { requiresModel }] of Object.entries(MODEL_ENDPOINTS)) {
     exact.set(path, spec(path, ['POST'], modelEndpoint(deps, requiresModel), true, true));
   }
+  // Other client formats' model listings and the probes their clients make (Ollama's /api/version).
+  const geminiModels = spec('/v1beta/models', ['GET'], formatModels(deps, 'gemini'), true, false);
+  exact.set('/v1beta/models', geminiModels);
+  exact.set('/api/tags', spec('/api/tags', ['GET'], formatModels(deps, 'ollama'), true, false));
+  exact.set('/api/show', spec('/api/show', ['POST'], formatModel(deps, 'ollama'), true, false));
+  for (const side of Object.values(CLIENT_FORMATS))
+    for (const [path, answer] of Object.entries(side.localAnswers ?? {}))
+      exact.set(path, spec(path, ['GET'], local(answer), true, false));
   const oneModel = spec('/v1/models', ['GET'], getModel(deps.models), true, false);
+  const geminiModel = spec('/v1beta/models', ['GET'], formatModel(deps, 'gemini'), true, false);
+  const modelCall = spec('model call', ['POST'], modelCallEndpoint(deps), true, true);
   const passthrough = spec('passthrough', undefined, passThrough(deps), true, true);
 
   return (ctx) => {
     const { method, path } = ctx;
+    const call = ctx.clientFormat === 'gemini' && path.includes(':');
     const found =
-      exact.get(path) ??
-      (path.startsWith('/v1/models/')
-        ? oneModel
-        : path.startsWith('/v1/gateway/requests/')
-          ? oneRequest
-          : path.startsWith('/v1/')
-            ? passthrough
-            : path === '/ui' || path.startsWith('/ui/')
-              ? ui
-              : undefined);
+      (ctx.clientFormat === 'gemini' && path === '/v1/models' ? geminiModels : exact.get(path)) ??
+      (call
+        ? modelCall
+        : path.startsWith('/v1beta/models/') || (ctx.clientFormat === 'gemini' && path.startsWith('/v1/models/'))
+          ? geminiModel
+          : path.startsWith('/v1/models/')
+            ? oneModel
+            : path.startsWith('/v1/gateway/requests/')
+              ? oneRequest
+              : path.startsWith('/v1/')
+                ? passthrough
+                : path === '/ui' || path.startsWith('/ui/')
+                  ? ui
+                  : undefined);
     if (!found) throw new RouteNotFoundError(method, path);
     if (found.methods && !found.methods.includes(method)) throw new MethodNotAllowedError(method, path, found.methods);
     return found;
@@ -208,16 +243,69 @@ function getModel(models: ModelDirectory): Handler {
     } catch {
       throw new InvalidRequestError('invalid_path', 'The model id is not valid percent-encoding.');
     }
-    const model = await models.find(id);
-    if (!model)
-      throw new GatewayError(
-        404,
-        'model_not_found',
-        `The model '${id}' is not served by any active provider.`,
-        'not_found_error',
-        'model',
-      );
-    sendJson(res, ctx, model);
+    sendJson(res, ctx, await findModel(models, id));
+  };
+}
+
+/** One model by id, or the 404 saying no active provider serves it. */
+async function findModel(models: ModelDirectory, id: string) {
+  const model = await models.find(id);
+  if (!model)
+    throw new GatewayError(
+      404,
+      'model_not_found',
+      `The model '${id}' is not served by any active provider.`,
+      'not_found_error',
+      'model',
+    );
+  return model;
+}
+
+/** A format's own model listing (Gemini's `GET /v1beta/models`, Ollama's `GET /api/tags`). */
+function formatModels(deps: RouteDeps, format: ClientFormat): Handler {
+  const encode = CLIENT_FORMATS[format].models as ClientModelsFormat;
+  return async (_req, res, ctx) => sendJson(res, ctx, encode.list(await deps.models.list()));
+}
+
+/** One model in a format's own shape: by path (Gemini's `GET /v1beta/models/{model}`) or body (Ollama's `/api/show`). */
+function formatModel(deps: RouteDeps, format: ClientFormat): Handler {
+  const encode = CLIENT_FORMATS[format].models as ClientModelsFormat;
+  return async (req, res, ctx) => {
+    let id: string;
+    if (ctx.method === 'GET') {
+      try {
+        id = decodeURIComponent(ctx.path.slice(ctx.path.indexOf('/models/') + '/models/'.length));
+      } catch {
+        throw new InvalidRequestError('invalid_path', 'The model id is not valid percent-encoding.');
+      }
+    } else {
+      const json = parseJsonBody(await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs));
+      const named = json.model ?? json.name;
+      if (typeof named !== 'string' || named === '')
+        throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
+      id = named;
+    }
+    sendJson(res, ctx, encode.one(await findModel(deps.models, id)));
+  };
+}
+
+const local =
+  (answer: () => Record<string, unknown>): Handler =>
+  async (_req, res, ctx) =>
+    sendJson(res, ctx, answer());
+
+/** A model call whose model and method are in the path (Gemini's `models/{model}:{method}`). */
+function modelCallEndpoint(deps: RouteDeps): Handler {
+  return async (req, res, ctx) => {
+    const route = CLIENT_FORMATS[ctx.clientFormat].readRoute?.(ctx.method, ctx.path, ctx.search);
+    if (!route) throw new RouteNotFoundError(ctx.method, ctx.path);
+    const raw = await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
+    ctx.bytesIn = raw.length;
+    const json = parseJsonBody(raw);
+    attribute(ctx, req.headers, json);
+    ctx.trace?.request(json, route.apiPath);
+    if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
+    await proxyRequest(req, res, ctx, { apiPath: route.apiPath, raw, json, route }, deps);
   };
 }
 
@@ -226,13 +314,15 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
     const raw = await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
     ctx.bytesIn = raw.length;
     const json = parseJsonBody(raw);
+    // OpenAI's and Anthropic's paths are given below /v1; other formats' (Ollama's /api/*) whole.
+    const apiPath = ctx.path.startsWith('/v1/') ? ctx.path.slice(3) : ctx.path;
     attribute(ctx, req.headers, json);
-    ctx.trace?.request(json, ctx.path.slice(3));
+    ctx.trace?.request(json, apiPath);
     if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
     if (requiresModel && (typeof json.model !== 'string' || json.model === '')) {
       throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
     }
-    await proxyRequest(req, res, ctx, { apiPath: ctx.path.slice(3), raw, json }, deps);
+    await proxyRequest(req, res, ctx, { apiPath, raw, json }, deps);
   };
 }
 

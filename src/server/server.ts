@@ -93,7 +93,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       return;
     }
     if (route.guarded && config.gatewayKeys) {
-      const key = config.gatewayKeys.authenticate(req.headers);
+      const key = config.gatewayKeys.authenticate(req.headers, ctx.clientFormat === 'gemini' ? ctx.search : '');
       if (key === undefined) throw new AuthenticationError();
       ctx.subject = key.name;
       ctx.gatewayKeyHeader = key.header;
@@ -148,7 +148,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
     const ctx = createContext(req);
-    ctx.clientFormat = clientFormatOf(ctx.path);
+    ctx.clientFormat = clientFormatOf(ctx.path, req.headers, ctx.search);
     ctx.trace = tracing?.start(req, res, ctx);
     const requestDone = metrics.requestStarted();
     let routeName = 'unknown';

@@ -176,6 +176,21 @@ const AGENTS: Agent[] = [
     }),
   },
   {
+    name: 'Gemini CLI',
+    binary: 'gemini',
+    // Through the Gemini client format: the model (with its provider prefix) goes in the URL path.
+    invocation: (prompt, model, gateway, home) => ({
+      args: ['-p', prompt, '--yolo', '-m', model, '--output-format', 'text'],
+      env: {
+        HOME: home,
+        GEMINI_API_KEY: GATEWAY_KEY,
+        GOOGLE_GEMINI_BASE_URL: gateway,
+        GEMINI_CLI_TRUST_WORKSPACE: 'true',
+        GEMINI_CLI_NO_RELAUNCH: 'true',
+      },
+    }),
+  },
+  {
     name: 'Qwen Code',
     binary: 'qwen',
     invocation: (prompt, model, gateway, home) => ({
@@ -192,6 +207,20 @@ const AGENTS: Agent[] = [
 
 /** Per-agent settings files that keep each CLI quiet and offline. */
 function prepareHome(agent: Agent, home: string): void {
+  if (agent.name === 'Gemini CLI') {
+    mkdirSync(join(home, '.gemini'), { recursive: true });
+    writeFileSync(
+      join(home, '.gemini', 'settings.json'),
+      JSON.stringify({
+        security: { auth: { selectedType: 'gemini-api-key' } },
+        privacy: { usageStatisticsEnabled: false },
+        telemetry: { enabled: false },
+        general: { disableAutoUpdate: true, disableUpdateNag: true },
+        // The router and the next-speaker check would ask other (Gemini) models on the side.
+        model: { skipNextSpeakerCheck: true },
+      }),
+    );
+  }
   if (agent.name === 'Codex CLI') mkdirSync(join(home, '.codex'), { recursive: true });
   if (agent.name === 'Qwen Code') {
     mkdirSync(join(home, '.qwen'), { recursive: true });

@@ -1,5 +1,5 @@
 /**
- * One gateway with all 19 built-in providers active at once, each pointed at its own mock upstream
+ * One gateway with all 25 built-in providers active at once, each pointed at its own mock upstream
  * on 127.0.0.1 that speaks the provider's real native wire format (OpenAI chat completions,
  * Anthropic Messages, Gemini generateContent, Cohere v2, Bedrock Converse with AWS event streams,
  * Replicate predictions). Every provider must answer a chat completion from the OpenAI SDK and a
@@ -192,6 +192,13 @@ const ROWS: Row[] = [
     auth: ['authorization', 'Bearer ya29.test-token-1'],
   },
   openaiRow('hugging-face', 'HUGGING_FACE', '/v1', 'meta-llama/Llama-3.1-8B-Instruct'),
+  // OpenRouter's ids name a provider themselves: only the first segment selects the gateway's.
+  openaiRow('openrouter', 'OPENROUTER', '/api/v1', 'anthropic/claude-sonnet-4.5'),
+  openaiRow('hyperbolic', 'HYPERBOLIC', '/v1', 'meta-llama/Llama-3.3-70B-Instruct'),
+  openaiRow('inception', 'INCEPTION', '/v1', 'mercury-coder'),
+  openaiRow('inference-net', 'INFERENCE_NET', '/v1', 'meta-llama/llama-3.2-3b-instruct/fp-16'),
+  openaiRow('vllm', 'VLLM', '/v1', 'Qwen/Qwen2.5-7B-Instruct'),
+  openaiRow('lm-studio', 'LM_STUDIO', '/v1', 'qwen2.5-7b-instruct'),
 ];
 
 /** Each provider answers with its own words, so an answer proves which mock produced it. */
@@ -339,7 +346,7 @@ const USAGE_OF: Record<Wire, [number, number]> = {
 
 const callsOf = (requests: readonly ReceivedRequest[]) => requests.map((r) => `${r.method} ${r.url}`);
 
-describe('all 19 built-in providers behind one gateway, each reached in its native wire format', () => {
+describe('all 25 built-in providers behind one gateway, each reached in its native wire format', () => {
   const account = makeServiceAccount();
   const mocks = new Map<string, MockUpstream>();
   let tokens: MockTokenEndpoint;
@@ -400,7 +407,7 @@ describe('all 19 built-in providers behind one gateway, each reached in its nati
     // The demo answers in-process: it has no upstream to mock (test/providers/demo covers it).
     const upstreamIds = PROVIDER_IDS.filter((id) => id !== 'demo');
     expect(ROWS.map((row) => row.id).sort()).toEqual([...upstreamIds].sort());
-    expect(upstreamIds).toHaveLength(19);
+    expect(upstreamIds).toHaveLength(25);
     const health = (await (await fetch(`${gw.url}/health`)).json()) as { providers: string[] };
     expect([...health.providers].sort()).toEqual([...upstreamIds].sort());
   });

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { activeProviders, PROVIDER_IDS, PROVIDERS } from '../../src/providers/registry.ts';
 
 const ids =
-  'openai anthropic gemini mistral groq cohere deepseek together perplexity fireworks ai21 xai azure-openai azure-foundry ollama bedrock replicate vertex-ai hugging-face demo';
+  'openai anthropic gemini mistral groq cohere deepseek together perplexity fireworks ai21 xai azure-openai azure-foundry ollama bedrock replicate vertex-ai hugging-face openrouter hyperbolic inception inference-net vllm lm-studio demo';
 
 describe('provider registry', () => {
-  it('has the 19 providers and the demo with their ids', () => {
+  it('has the 25 providers and the demo with their ids', () => {
     expect(PROVIDER_IDS.join(' ')).toBe(ids);
   });
 
@@ -31,6 +31,12 @@ describe('provider registry', () => {
     ['replicate', { REPLICATE_API_TOKEN: 'k' }],
     ['vertex-ai', { VERTEX_AI_PROJECT_ID: 'p' }],
     ['hugging-face', { HUGGING_FACE_API_KEY: 'k' }],
+    ['openrouter', { OPENROUTER_API_KEY: 'k' }],
+    ['hyperbolic', { HYPERBOLIC_API_KEY: 'k' }],
+    ['inception', { INCEPTION_API_KEY: 'k' }],
+    ['inference-net', { INFERENCE_NET_API_KEY: 'k' }],
+    ['vllm', { VLLM_BASE_URL: 'http://localhost:8000/v1' }],
+    ['lm-studio', { LM_STUDIO_BASE_URL: 'http://localhost:1234/v1' }],
     ['demo', { DEMO: 'true' }],
   ])('%s is active exactly when its variables are set', (id, env) => {
     expect([...activeProviders(env).keys()]).toEqual([id]);

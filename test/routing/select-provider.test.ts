@@ -66,6 +66,23 @@ describe('selectProvider', () => {
     expect([s.candidates[0]!.provider.id, s.reason]).toEqual(['together', 'default']);
   });
 
+  it("the provider a path is the API of (Ollama's /api/chat) takes what nothing else decides, before DEFAULT_PROVIDER", () => {
+    const ctx = context({ OPENAI_API_KEY: 'k', OLLAMA_HOST: 'localhost:11434' }, 'openai');
+    const s = selectProvider({ header: undefined, model: 'llama3.2:3b', pathProvider: 'ollama' }, ctx);
+    expect([s.candidates[0]!.provider.id, s.candidates[0]!.model, s.reason]).toEqual(['ollama', 'llama3.2:3b', 'path']);
+    // A prefix, or a model family, still says otherwise; an inactive path provider decides nothing.
+    expect(selectProvider({ header: undefined, model: 'openai/gpt-4o', pathProvider: 'ollama' }, ctx).reason).toBe(
+      'prefix',
+    );
+    expect(
+      selectProvider({ header: undefined, model: 'gpt-4o', pathProvider: 'ollama' }, ctx).candidates[0]!.provider.id,
+    ).toBe('openai');
+    const withoutOllama = context({ OPENAI_API_KEY: 'k' }, 'openai');
+    expect(
+      selectProvider({ header: undefined, model: 'llama3.2:3b', pathProvider: 'ollama' }, withoutOllama).reason,
+    ).toBe('default');
+  });
+
   it('uses the only active provider', () => {
     const s = selectProvider({ header: undefined, model: 'some-model' }, context({ GROQ_API_KEY: 'k' }));
     expect([s.candidates[0]!.provider.id, s.reason]).toEqual(['groq', 'only-active']);

@@ -18,6 +18,7 @@ export const anthropicFormat = {
     // Anthropic streams always report usage; the gateway never has to ask.
     streamUsage: () => new StreamUsageReader(),
     asksForStreamUsage: false,
+    tokenCount: (tokens) => ({ input_tokens: tokens }),
   },
   provider: {
     chat: { buildRequest, decodeResponse, streamDecoder: (request) => new ChatStreamDecoder(request), errorOf },

@@ -1,6 +1,7 @@
 import { GatewayError } from '../../errors.ts';
 import { isObject } from '../common/json.ts';
 import type { UpstreamErrorInfo } from '../types.ts';
+import type { GoogleErrorBody } from './wire.ts';
 
 /** Gemini refused the prompt itself (`promptFeedback.blockReason`): no candidate was generated. */
 export class PromptBlockedError extends GatewayError {
@@ -39,4 +40,60 @@ export function googleError(value: unknown): UpstreamErrorInfo | undefined {
     message: typeof message === 'string' ? message : 'Google Gemini reported an error.',
     ...(typeof status === 'string' ? { code: status } : {}),
   };
+}
+
+/** Google's `status` names → the HTTP status they stand for (google.rpc.Code mapping). */
+export const STATUS_OF_CODE: Readonly<Record<string, number>> = {
+  INVALID_ARGUMENT: 400,
+  FAILED_PRECONDITION: 400,
+  OUT_OF_RANGE: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  NOT_FOUND: 404,
+  RESOURCE_EXHAUSTED: 429,
+  CANCELLED: 499,
+  INTERNAL: 500,
+  UNKNOWN: 500,
+  UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+};
+
+/** The google.rpc.Code name for an HTTP status (the reverse of STATUS_OF_CODE, one name each). */
+function statusName(status: number): string {
+  switch (status) {
+    case 400:
+    case 413:
+    case 422:
+      return 'INVALID_ARGUMENT';
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'PERMISSION_DENIED';
+    case 404:
+    case 405:
+      return 'NOT_FOUND';
+    case 409:
+      return 'ABORTED';
+    case 429:
+      return 'RESOURCE_EXHAUSTED';
+    case 499:
+      return 'CANCELLED';
+    case 501:
+      return 'UNIMPLEMENTED';
+    case 503:
+    case 529:
+      return 'UNAVAILABLE';
+    case 504:
+      return 'DEADLINE_EXCEEDED';
+    default:
+      return status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION';
+  }
+}
+
+/** Google's error body, which the genai SDKs and Gemini CLI read: `{"error":{"code","message","status"}}`. */
+export function errorBody(error: GatewayError): string {
+  const body: GoogleErrorBody = {
+    error: { code: error.status, message: error.message, status: statusName(error.status) },
+  };
+  return JSON.stringify(body);
 }

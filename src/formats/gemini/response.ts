@@ -6,10 +6,12 @@
 
 import { randomUUID } from 'node:crypto';
 import { UpstreamMalformedError } from '../../errors.ts';
-import { isObject, type Json } from '../common/json.ts';
+import { isObject, type Json, parseArguments, tryParseJsonObject } from '../common/json.ts';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
 import { PromptBlockedError } from './errors.ts';
-import { toolCallIdOf } from './tool-call-ids.ts';
+import type { ResponseUsage } from '../types.ts';
+import { thoughtSignatureOf, toolCallIdOf } from './tool-call-ids.ts';
+import type { GeminiFinishReason, GeminiPart, GeminiUsageMetadata, GenerateContentResponse } from './wire.ts';
 
 /** Why generation stopped. STOP after function calls is the IR's `tool_calls`. */
 export function finishReasonOf(reason: string, calledTools: boolean): FinishReason {
@@ -126,4 +128,74 @@ function mergeAdjacentText(parts: AssistantPart[]): AssistantPart[] {
     else merged.push(part);
   }
   return merged;
+}
+
+// ——— Client side: IR → a Gemini `GenerateContentResponse` ———
+
+const FINISH_TO_GEMINI: Readonly<Record<FinishReason, GeminiFinishReason>> = {
+  stop: 'STOP',
+  length: 'MAX_TOKENS',
+  tool_calls: 'STOP',
+  content_filter: 'SAFETY',
+  error: 'OTHER',
+};
+
+export const geminiFinishReason = (reason: FinishReason): GeminiFinishReason => FINISH_TO_GEMINI[reason];
+
+/** IR usage → `usageMetadata`: Gemini counts thoughts apart from the answer, and cached tokens inside the prompt. */
+export function usageMetadataOf(usage: Partial<TokenUsage>): GeminiUsageMetadata {
+  const input = usage.inputTokens ?? 0;
+  const reasoning = usage.reasoningTokens ?? 0;
+  const candidates = Math.max(0, (usage.outputTokens ?? 0) - reasoning);
+  return {
+    promptTokenCount: input,
+    candidatesTokenCount: candidates,
+    totalTokenCount: input + candidates + reasoning,
+    ...(usage.cachedInputTokens ? { cachedContentTokenCount: usage.cachedInputTokens } : {}),
+    ...(reasoning ? { thoughtsTokenCount: reasoning } : {}),
+  };
+}
+
+/** One IR answer part as Gemini parts; a tool call's thought signature (if it came from Gemini) rides beside it again. */
+export function geminiPartOf(part: AssistantPart): GeminiPart {
+  switch (part.type) {
+    case 'text':
+      return { text: part.text };
+    case 'reasoning':
+      return { text: part.text, thought: true };
+    case 'tool-call': {
+      const signature = thoughtSignatureOf(part.id);
+      const marker = part.id.lastIndexOf('__thought__');
+      const id = marker < 0 ? part.id : part.id.slice(0, marker);
+      return {
+        functionCall: { id, name: part.name, args: parseArguments(part.arguments, `'${part.name}'`) },
+        ...(signature ? { thoughtSignature: signature } : {}),
+      };
+    }
+  }
+}
+
+export function encodeResponse(response: ChatResponse, _request: ChatRequest): Record<string, unknown> {
+  const body: GenerateContentResponse = {
+    candidates: [
+      {
+        content: { role: 'model', parts: response.content.map(geminiPartOf) },
+        finishReason: geminiFinishReason(response.finishReason),
+        index: 0,
+      },
+    ],
+    ...(response.usage ? { usageMetadata: usageMetadataOf(response.usage) } : {}),
+    modelVersion: response.model,
+    responseId: response.id,
+  };
+  return body as unknown as Record<string, unknown>;
+}
+
+/** The usage of a whole `generateContent` answer relayed as it is. */
+export function usageOfResponse(body: Buffer): ResponseUsage | undefined {
+  const parsed = tryParseJsonObject(body);
+  const usage = parsed && usageOf(parsed.usageMetadata);
+  return usage
+    ? { usage, model: typeof parsed.modelVersion === 'string' ? parsed.modelVersion : undefined }
+    : undefined;
 }

@@ -9,29 +9,24 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventSourceMessage } from 'eventsource-parser';
-import { incompleteStream } from '../common/errors.ts';
+import { GatewayError } from '../../errors.ts';
+import { errorTypeOf, incompleteStream } from '../common/errors.ts';
 import { isObject, type Json } from '../common/json.ts';
-import { SseEventReader } from '../common/sse.ts';
-import type { ChatRequest, StreamEvent, TokenUsage } from '../ir.ts';
-import type { StreamDecoder } from '../types.ts';
-import { googleError, PromptBlockedError } from './errors.ts';
-import { blockReasonOf, finishReasonOf, partOf, usageOf } from './response.ts';
-
-/** Google's `status` names → the HTTP status they stand for (google.rpc.Code mapping). */
-const STATUS_OF_CODE: Readonly<Record<string, number>> = {
-  INVALID_ARGUMENT: 400,
-  FAILED_PRECONDITION: 400,
-  OUT_OF_RANGE: 400,
-  UNAUTHENTICATED: 401,
-  PERMISSION_DENIED: 403,
-  NOT_FOUND: 404,
-  RESOURCE_EXHAUSTED: 429,
-  CANCELLED: 499,
-  INTERNAL: 500,
-  UNKNOWN: 500,
-  UNAVAILABLE: 503,
-  DEADLINE_EXCEEDED: 504,
-};
+import { firstStringValue, lastObjectValue, SseEventReader } from '../common/sse.ts';
+import { WholeToolCalls } from '../common/tool-calls.ts';
+import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../ir.ts';
+import type { ClientRoute, StreamDecoder, StreamEncoder, StreamUsage } from '../types.ts';
+import { errorBody, googleError, PromptBlockedError, STATUS_OF_CODE } from './errors.ts';
+import {
+  blockReasonOf,
+  finishReasonOf,
+  geminiFinishReason,
+  geminiPartOf,
+  partOf,
+  usageMetadataOf,
+  usageOf,
+} from './response.ts';
+import type { GeminiFinishReason, GeminiPart, GenerateContentResponse } from './wire.ts';
 
 export class ChatStreamDecoder implements StreamDecoder {
   readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event));
@@ -144,5 +139,111 @@ export class ChatStreamDecoder implements StreamDecoder {
   #fail(error: { status: number; code: string; message: string }): StreamEvent[] {
     this.#failed = true;
     return [...this.#start({}), { type: 'error', ...error }];
+  }
+}
+
+// ——— Client side: IR events → Gemini stream chunks ———
+
+/**
+ * IR events → GenerateContentResponse chunks, as SSE events (`?alt=sse`) or as the elements of
+ * one JSON array (what `streamGenerateContent` sends without it). Text and thoughts go out as they
+ * come; a function call goes out whole once its arguments are complete (Gemini never splits one);
+ * the last chunk carries `finishReason` and `usageMetadata`.
+ */
+export class ChatStreamEncoder implements StreamEncoder {
+  readonly #array: boolean;
+  #id = '';
+  #model: string;
+  #chunks = 0;
+  #finish: FinishReason | undefined;
+  #usage: Partial<TokenUsage> = {};
+  readonly #calls = new WholeToolCalls();
+
+  constructor(request: ChatRequest, route?: ClientRoute) {
+    this.#model = request.model;
+    this.#array = route?.framing?.contentType.startsWith('application/json') === true;
+  }
+
+  encode(event: StreamEvent): string {
+    switch (event.type) {
+      case 'start':
+        this.#id = event.id;
+        if (event.model) this.#model = event.model;
+        return '';
+      case 'text-delta':
+        return this.#chunk([{ text: event.text }]);
+      case 'reasoning-delta':
+        return this.#chunk([{ text: event.text, thought: true }]);
+      case 'tool-call-start':
+      case 'tool-call-delta':
+        this.#calls.push(event);
+        return '';
+      case 'tool-call-end': {
+        const call = this.#calls.push(event);
+        if (!call) return '';
+        let part: GeminiPart;
+        try {
+          part = geminiPartOf(call);
+        } catch {
+          // Arguments that are not a JSON object cannot be a functionCall: Gemini's own name for it.
+          this.#finish = 'error';
+          return '';
+        }
+        return this.#chunk([part]);
+      }
+      case 'finish':
+        this.#finish = event.reason;
+        return '';
+      case 'usage':
+        Object.assign(this.#usage, event.usage);
+        return '';
+      case 'error':
+        return (
+          this.#element(
+            JSON.parse(errorBody(new GatewayError(event.status, event.code, event.message, errorTypeOf(event.status)))),
+          ) + (this.#array ? '\n]' : '')
+        );
+      case 'end': {
+        const last = this.#chunk([{ text: '' }], geminiFinishReason(this.#finish ?? 'stop'));
+        return this.#array ? `${last}\n]` : last;
+      }
+      default:
+        return '';
+    }
+  }
+
+  #chunk(parts: GeminiPart[], finishReason?: GeminiFinishReason): string {
+    const chunk: GenerateContentResponse = {
+      candidates: [{ content: { role: 'model', parts }, ...(finishReason ? { finishReason } : {}), index: 0 }],
+      ...(finishReason ? { usageMetadata: usageMetadataOf(this.#usage) } : {}),
+      modelVersion: this.#model,
+      responseId: this.#id,
+    };
+    return this.#element(chunk);
+  }
+
+  #element(value: unknown): string {
+    const json = JSON.stringify(value);
+    if (!this.#array) return `data: ${json}\r\n\r\n`;
+    return `${this.#chunks++ === 0 ? '[' : '\n,'}${json}`;
+  }
+}
+
+const USAGE_KEY = Buffer.from('"usageMetadata":');
+const MODEL_KEY = Buffer.from('"modelVersion":"');
+
+/** Reads a relayed Gemini SSE stream's usage: each chunk's usageMetadata is cumulative, the last one whole. */
+export class StreamUsageReader implements StreamUsage {
+  #usage: TokenUsage | undefined;
+  model: string | undefined;
+
+  get usage(): TokenUsage | undefined {
+    return this.#usage;
+  }
+
+  events(bytes: Buffer): Buffer {
+    this.#usage = usageOf(lastObjectValue(bytes, USAGE_KEY)) ?? this.#usage;
+    this.model ??= firstStringValue(bytes, MODEL_KEY);
+    return bytes;
   }
 }

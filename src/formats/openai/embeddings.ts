@@ -1,8 +1,8 @@
 /** OpenAI's embeddings endpoint as a client format: requests in, answers out, for providers of other formats. */
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
-import { type Json, optionalNumber } from '../common/json.ts';
+import { isObject, type Json, optionalNumber, parseJsonResponse } from '../common/json.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../ir.ts';
-import type { ClientEmbeddingsFormat } from '../types.ts';
+import type { ClientEmbeddingsFormat, ProviderEmbeddingsFormat } from '../types.ts';
 import type { OpenAIEmbeddingsResponse } from './wire.ts';
 
 /** Floats as OpenAI's base64 encoding: little-endian float32s. */
@@ -45,3 +45,28 @@ function encodeResponse(response: EmbeddingsResponse, request: EmbeddingsRequest
 }
 
 export const embeddings: ClientEmbeddingsFormat = { parseRequest, encodeResponse };
+
+// ——— Provider side: IR embeddings → OpenAI's `/embeddings`, for clients of other formats ———
+
+export const providerEmbeddings: ProviderEmbeddingsFormat = {
+  buildRequest(request: EmbeddingsRequest, model: string) {
+    const body: Json = { model, input: request.input, encoding_format: 'float' };
+    if (request.dimensions !== undefined) body.dimensions = request.dimensions;
+    if (request.user !== undefined) body.user = request.user;
+    // A retrieval purpose only tunes the vectors; OpenAI's models take none.
+    return { path: '/embeddings', body, ...(request.inputType !== undefined ? { dropped: ['taskType'] } : {}) };
+  },
+  decodeResponse(body: Buffer, request: EmbeddingsRequest): EmbeddingsResponse {
+    const answer = parseJsonResponse(body, 'OpenAI embeddings');
+    const data = Array.isArray(answer.data) ? answer.data : [];
+    const vectors = data
+      .filter(isObject)
+      .sort((a, b) => Number(a.index ?? 0) - Number(b.index ?? 0))
+      .map((item) => (Array.isArray(item.embedding) ? (item.embedding as number[]) : []));
+    const usage =
+      isObject(answer.usage) && typeof answer.usage.prompt_tokens === 'number'
+        ? { inputTokens: answer.usage.prompt_tokens }
+        : undefined;
+    return { model: typeof answer.model === 'string' ? answer.model : request.model, embeddings: vectors, usage };
+  },
+};

@@ -4,7 +4,7 @@
  * provider): requests out, answers and chunks in.
  */
 import type { WireFormatSpec } from '../types.ts';
-import { embeddings } from './embeddings.ts';
+import { embeddings, providerEmbeddings } from './embeddings.ts';
 import { errorBody, errorOf } from './errors.ts';
 import { images } from './images.ts';
 import { buildRequest, parseRequest } from './request.ts';
@@ -26,5 +26,6 @@ export const openAIFormat = {
   },
   provider: {
     chat: { buildRequest, decodeResponse, streamDecoder: () => new ChatStreamDecoder(), errorOf },
+    embeddings: providerEmbeddings,
   },
 } satisfies WireFormatSpec;

@@ -45,8 +45,13 @@ const provider: ProviderSpec = {
     const listed = env.OLLAMA_MODELS?.split(',')
       .map((m) => m.trim())
       .filter(Boolean);
-    return Object.assign(simpleProvider(this.id, this.wireFormat, baseUrl, {}), {
+    const provider = simpleProvider(this.id, this.wireFormat, baseUrl, {});
+    return Object.assign(provider, {
       listModels: async () => listed ?? pulledModels(origin),
+      // Ollama's own API lives at the origin, beside the OpenAI-compatible one: its clients pass through.
+      nativeFormats: ['ollama'] as const,
+      url: (path: string, search: string) =>
+        (path.startsWith('/api/') ? joinUrl(origin, path) : joinUrl(baseUrl, path)) + search,
     });
   },
 };
