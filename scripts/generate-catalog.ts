@@ -6,9 +6,12 @@
 //
 // Same input → byte-identical output, so a refresh shows up in review as a minimal diff.
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { findProvider } from '@pydantic/genai-prices';
+import { GENAI_PROVIDERS, type GenaiProvider, supplementFromGenaiPrices } from '../src/catalog/from-genai-prices.ts';
 import { fromSource } from '../src/catalog/from-source.ts';
 import type { CatalogDocument, CatalogSourceInfo } from '../src/catalog/types.ts';
 
@@ -36,8 +39,27 @@ function parseSourceObject(sourceBytes: Uint8Array): Record<string, unknown> {
   return json as Record<string, unknown>;
 }
 
+/** The price data of the installed @pydantic/genai-prices, for the providers the supplement reads. */
+export function genaiPriceData(): { providers: GenaiProvider[]; version: string } {
+  const providers = Object.keys(GENAI_PROVIDERS)
+    .map((providerId) => findProvider({ providerId }))
+    .filter((provider) => provider !== undefined) as unknown as GenaiProvider[];
+  // The package exports no package.json; it sits two levels above the entry point.
+  const entry = createRequire(import.meta.url).resolve('@pydantic/genai-prices');
+  const { version } = JSON.parse(readFileSync(resolve(dirname(entry), '../package.json'), 'utf8')) as {
+    version: string;
+  };
+  return { providers, version };
+}
+
+export interface BuildOptions {
+  date?: string;
+  /** genai-prices' data: adds the models LiteLLM lacks and time-of-day prices (see from-genai-prices.ts). */
+  supplement?: { providers: readonly GenaiProvider[]; version: string };
+}
+
 /** Builds the catalog document from the source file's bytes (hashed as-is). */
-export function buildCatalogDocument(sourceBytes: Uint8Array, options: { date?: string } = {}): CatalogDocument {
+export function buildCatalogDocument(sourceBytes: Uint8Array, options: BuildOptions = {}): CatalogDocument {
   const json = parseSourceObject(sourceBytes);
   const date = options.date ?? snapshotDate(json);
   if (date === undefined || !ISO_DATE.test(date)) {
@@ -50,8 +72,11 @@ export function buildCatalogDocument(sourceBytes: Uint8Array, options: { date?: 
     sha256: createHash('sha256').update(sourceBytes).digest('hex'),
     license: SOURCE_LICENSE,
   };
-  const entries = fromSource(json);
-  return { source, count: entries.length, entries };
+  let entries = fromSource(json);
+  if (options.supplement === undefined) return { source, count: entries.length, entries };
+  entries = supplementFromGenaiPrices(entries, options.supplement.providers, date).entries;
+  const supplement = { name: '@pydantic/genai-prices', version: options.supplement.version, license: 'MIT' };
+  return { source, supplement, count: entries.length, entries };
 }
 
 /** One entry per line: compact, yet a price change is a one-line diff. */
@@ -59,6 +84,7 @@ export function serializeCatalog(document: CatalogDocument): string {
   const lines = [
     '{',
     `  "source": ${JSON.stringify(document.source)},`,
+    ...(document.supplement ? [`  "supplement": ${JSON.stringify(document.supplement)},`] : []),
     `  "count": ${document.count},`,
     '  "entries": [',
     document.entries.map((entry) => `    ${JSON.stringify(entry)}`).join(',\n'),
@@ -69,7 +95,7 @@ export function serializeCatalog(document: CatalogDocument): string {
 }
 
 /** Source file bytes → the exact text of src/catalog/data/catalog.json. */
-export function generateCatalogText(sourceBytes: Uint8Array, options: { date?: string } = {}): string {
+export function generateCatalogText(sourceBytes: Uint8Array, options: BuildOptions = {}): string {
   return serializeCatalog(buildCatalogDocument(sourceBytes, options));
 }
 
@@ -92,13 +118,18 @@ function parseArguments(argv: readonly string[]): CliArguments {
 
 function main(): void {
   const { sourcePath, date } = parseArguments(process.argv.slice(2));
-  const document = buildCatalogDocument(readFileSync(sourcePath), date === undefined ? {} : { date });
+  const supplement = genaiPriceData();
+  const document = buildCatalogDocument(readFileSync(sourcePath), {
+    ...(date === undefined ? {} : { date }),
+    supplement,
+  });
   mkdirSync(dirname(CATALOG_PATH), { recursive: true });
   writeFileSync(CATALOG_PATH, serializeCatalog(document));
   const routable = document.entries.filter((entry) => entry.routable).length;
   console.log(
     `wrote ${relative(process.cwd(), CATALOG_PATH)}: ${document.count} entries (${routable} routable) ` +
-      `from ${sourcePath} (${document.source.date}, sha256 ${document.source.sha256})`,
+      `from ${sourcePath} (${document.source.date}, sha256 ${document.source.sha256}), ` +
+      `supplemented by @pydantic/genai-prices ${supplement.version}`,
   );
 }
 

@@ -6,6 +6,7 @@
 export type ErrorType =
   | 'invalid_request_error'
   | 'authentication_error'
+  | 'permission_error'
   | 'not_found_error'
   | 'rate_limit_error'
   | 'api_error'
@@ -129,6 +130,12 @@ export class AuthenticationError extends GatewayError {
       'A valid gateway key is required: send it as Authorization: Bearer <key>, x-api-key: <key> or X-Gateway-Key: <key>.',
       'authentication_error',
     );
+  }
+}
+
+export class KeyExpiredError extends GatewayError {
+  constructor(name: string) {
+    super(401, 'key_expired', `The gateway key '${name}' has expired.`, 'authentication_error');
   }
 }
 

@@ -15,10 +15,15 @@
 // fallback) the entry lacks, would otherwise read as "free" in usage reports. A kind with zero
 // tokens needs no price, so an embedding model without an output price still costs its input.
 //
-// Not modelled: long-context tiers (e.g. Gemini/Claude prices above 200k input tokens), batch and
-// priority tiers, Anthropic's 1-hour cache-write price, audio/image tokens. The list price for
-// text tokens is used.
-import { type CatalogEntry, type TokenUsage, tokenCount } from './types.ts';
+// Image tokens (gpt-image-1) take their own prices when the entry has them. Units that are not
+// tokens add `count × price per unit`: images (by size and quality), characters of speech,
+// seconds of transcribed audio, rerank queries.
+//
+// The token prices are the list prices unless the request's service tier (flex, priority, batch),
+// the UTC hour (off-peak windows) or its input size (long-context tiers: Gemini and Claude past
+// 200k input tokens bill the whole request higher) says otherwise; 1-hour cache writes take their
+// own price. Not modelled: audio tokens, web-search and tool fees.
+import { type CatalogEntry, type ModelPricing, type ServiceTier, type TokenUsage, tokenCount } from './types.ts';
 
 const TOKENS_PER_PRICE_UNIT = 1e6;
 const COST_PRECISION = 1e10;
@@ -29,28 +34,110 @@ function tokensCost(tokens: number, pricePerMillion: number | undefined): number
   return pricePerMillion === undefined ? null : tokens * pricePerMillion;
 }
 
-/** USD cost of one request's usage at the entry's list prices; null when it cannot be known. */
-export function costUsd(entry: CatalogEntry | undefined, usage: TokenUsage): number | null {
+/**
+ * The token prices that apply to this request: the list prices, replaced by its service tier's
+ * (flex, priority, batch), by the hour's (off-peak), and by the long-context tier its input
+ * reaches — the provider bills the whole request at that tier's prices.
+ */
+function pricesFor(entry: CatalogEntry, usage: TokenUsage, at: Date): ModelPricing {
+  const { pricing } = entry;
+  let prices: ModelPricing = pricing;
+  const tier = usage.serviceTier === 'scale' ? undefined : usage.serviceTier;
+  const service = tier === undefined ? undefined : pricing.serviceTiers?.[tier as ServiceTier];
+  if (service) prices = { ...prices, ...service };
+  const minute = at.getUTCHours() * 60 + at.getUTCMinutes();
+  const hour = pricing.timeOfDay?.find((window) => withinWindow(minute, window.startUtc, window.endUtc));
+  if (hour) prices = { ...prices, ...hour.prices };
+  const inputTokens = tokenCount(usage.inputTokens);
+  const long = pricing.longContext?.filter((t) => inputTokens > t.aboveInputTokens).at(-1);
+  if (long) {
+    const { aboveInputTokens: _threshold, ...longPrices } = long;
+    prices = { ...prices, ...longPrices };
+  }
+  return prices;
+}
+
+function withinWindow(minute: number, start: string, end: string): boolean {
+  const toMinute = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  const [from, to] = [toMinute(start), toMinute(end)];
+  return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
+}
+
+/** USD cost of one request's usage at the entry's prices (at time `at`); null when it cannot be known. */
+export function costUsd(entry: CatalogEntry | undefined, usage: TokenUsage, at: Date = new Date()): number | null {
   if (entry === undefined) return null;
-  const { input, output, cachedInput, cacheWrite, reasoning } = entry.pricing;
+  const { input, output, cachedInput, cacheWrite, cacheWrite1h, reasoning, imageInput, imageOutput } = pricesFor(
+    entry,
+    usage,
+    at,
+  );
   const cachedTokens = tokenCount(usage.cachedInputTokens);
   const cacheWriteTokens = tokenCount(usage.cacheWriteInputTokens);
+  const cacheWrite1hTokens = Math.min(cacheWriteTokens, tokenCount(usage.cacheWrite1hInputTokens));
   const reasoningTokens = tokenCount(usage.reasoningTokens);
+  const imageInputTokens = tokenCount(usage.imageInputTokens);
+  const imageOutputTokens = tokenCount(usage.imageOutputTokens);
   // Clamped at 0: a provider reporting more cached than total tokens must not yield a refund.
-  const uncachedTokens = Math.max(0, tokenCount(usage.inputTokens) - cachedTokens - cacheWriteTokens);
-  const visibleOutputTokens = Math.max(0, tokenCount(usage.outputTokens) - reasoningTokens);
+  const uncachedTokens = Math.max(
+    0,
+    tokenCount(usage.inputTokens) - cachedTokens - cacheWriteTokens - imageInputTokens,
+  );
+  const visibleOutputTokens = Math.max(0, tokenCount(usage.outputTokens) - reasoningTokens - imageOutputTokens);
 
   const parts = [
     tokensCost(uncachedTokens, input),
     tokensCost(cachedTokens, cachedInput ?? input),
-    tokensCost(cacheWriteTokens, cacheWrite ?? input),
+    tokensCost(cacheWriteTokens - cacheWrite1hTokens, cacheWrite ?? input),
+    tokensCost(cacheWrite1hTokens, cacheWrite1h ?? cacheWrite ?? input),
+    tokensCost(imageInputTokens, imageInput ?? input),
     tokensCost(visibleOutputTokens, output),
     tokensCost(reasoningTokens, reasoning ?? output),
+    tokensCost(imageOutputTokens, imageOutput ?? output),
   ];
   let total = 0;
   for (const part of parts) {
     if (part === null) return null;
     total += part;
   }
-  return Math.round((total / TOKENS_PER_PRICE_UNIT) * COST_PRECISION) / COST_PRECISION;
+  // Units that are not tokens are priced per unit, not per million.
+  const units = [
+    unitsCost(usage.images, imagePrice(entry, usage)),
+    unitsCost(usage.characters, entry.pricing.perCharacter),
+    unitsCost(usage.audioSeconds, entry.pricing.perSecond),
+    unitsCost(usage.queries, entry.pricing.perQuery),
+  ];
+  let unitTotal = 0;
+  for (const part of units) {
+    if (part === null) return null;
+    unitTotal += part;
+  }
+  return Math.round((total / TOKENS_PER_PRICE_UNIT + unitTotal) * COST_PRECISION) / COST_PRECISION;
 }
+
+function unitsCost(count: number | undefined, price: number | undefined): number | null {
+  const units = tokenCount(count);
+  if (units === 0) return 0;
+  return price === undefined ? null : units * price;
+}
+
+/**
+ * The price of one image of the size and quality asked for: the variant `quality/WxH`, else the
+ * size alone, else the model's plain per-image price. A size or quality the catalog does not
+ * list for a model that has variants is unknown (null cost) rather than priced as another size.
+ */
+function imagePrice(entry: CatalogEntry, usage: TokenUsage): number | undefined {
+  const { imageVariants, perImage } = entry.pricing;
+  if (imageVariants === undefined) return perImage;
+  const size = usage.imageSize ?? DEFAULT_IMAGE_SIZE;
+  const quality = usage.imageQuality;
+  if (quality !== undefined && quality !== 'auto') return imageVariants[`${quality}/${size}`] ?? imageVariants[size];
+  // No quality asked: the provider's default (DALL-E 3: standard; gpt-image: auto, billed like high at most).
+  return (
+    imageVariants[size] ??
+    imageVariants[`standard/${size}`] ??
+    (size === DEFAULT_IMAGE_SIZE ? perImage : undefined) ??
+    imageVariants[`high/${size}`]
+  );
+}
+
+const DEFAULT_IMAGE_SIZE = '1024x1024';

@@ -1,7 +1,14 @@
 // Maps LiteLLM's price map (model_prices_and_context_window.json) to Switchyard's CatalogEntry.
 // Pure and deterministic: used by scripts/generate-catalog.ts to build the committed catalog and at
 // run time for a user's CATALOG_FILE, which uses the same source format.
-import type { CatalogEntry, ModelCapabilities, ModelMode, ModelPricing } from './types.ts';
+import type {
+  CatalogEntry,
+  LongContextTier,
+  ModelCapabilities,
+  ModelMode,
+  ModelPricing,
+  TokenPrices,
+} from './types.ts';
 
 /** LiteLLM `litellm_provider` keys that Switchyard serves natively, mapped to Switchyard's ids. */
 const SOURCE_PROVIDER_TO_SWITCHYARD: Readonly<Record<string, string>> = {
@@ -204,6 +211,12 @@ function perMillion(value: unknown): number | undefined {
   return perToken === undefined ? undefined : withoutFloatNoise(perToken * 1e6);
 }
 
+/** USD per unit (character, second, query), without float noise. */
+function perUnit(value: unknown): number | undefined {
+  const price = nonNegativeNumber(value);
+  return price === undefined ? undefined : withoutFloatNoise(price);
+}
+
 /** Significant digits the source wrote for a value (3.81469e-8 → 6). */
 function significantDigitsOf(value: number): number {
   const mantissa = value.toExponential().split('e')[0] ?? '';
@@ -254,16 +267,106 @@ function mapPricing(source: SourceEntry, mode: ModelMode, qualifiers: readonly s
   const cachedInput = perMillion(source.cache_read_input_token_cost);
   const cacheWrite = perMillion(source.cache_creation_input_token_cost);
   const reasoning = perMillion(source.output_cost_per_reasoning_token);
+  const cacheWrite1h = perMillion(source.cache_creation_input_token_cost_above_1hr);
+  const longContext = longContextTiers(source);
+  const serviceTiers = serviceTierPrices(source);
   const perImage = mode === 'image' ? perGeneratedImage(source, qualifiers) : undefined;
+  const imageInput = mode === 'image' ? perMillion(source.input_cost_per_image_token) : undefined;
+  const imageOutput = mode === 'image' ? perMillion(source.output_cost_per_image_token) : undefined;
+  const perCharacter = mode === 'audio-speech' ? perUnit(source.input_cost_per_character) : undefined;
+  // Transcription is billed per second of input audio (output_cost_per_second is a TTS figure).
+  const perSecond = mode === 'audio-transcription' ? perUnit(source.input_cost_per_second) : undefined;
+  const perQuery = mode === 'rerank' ? perUnit(source.input_cost_per_query) : undefined;
   // Fixed key order, and absent prices leave no key, so the JSON output is stable and compact.
   return {
     ...(input === undefined ? {} : { input }),
     ...(output === undefined ? {} : { output }),
     ...(cachedInput === undefined ? {} : { cachedInput }),
     ...(cacheWrite === undefined ? {} : { cacheWrite }),
+    ...(cacheWrite1h === undefined ? {} : { cacheWrite1h }),
     ...(reasoning === undefined ? {} : { reasoning }),
+    ...(longContext === undefined ? {} : { longContext }),
+    ...(serviceTiers === undefined ? {} : { serviceTiers }),
+    ...(imageInput === undefined ? {} : { imageInput }),
+    ...(imageOutput === undefined ? {} : { imageOutput }),
     ...(perImage === undefined ? {} : { perImage }),
+    ...(perCharacter === undefined ? {} : { perCharacter }),
+    ...(perSecond === undefined ? {} : { perSecond }),
+    ...(perQuery === undefined ? {} : { perQuery }),
   };
+}
+
+/** Only the keys whose value is set, in a fixed order (stable output). */
+function tokenPrices(
+  input?: number,
+  output?: number,
+  cachedInput?: number,
+  cacheWrite?: number,
+): TokenPrices | undefined {
+  const prices: TokenPrices = {
+    ...(input === undefined ? {} : { input }),
+    ...(output === undefined ? {} : { output }),
+    ...(cachedInput === undefined ? {} : { cachedInput }),
+    ...(cacheWrite === undefined ? {} : { cacheWrite }),
+  };
+  return Object.keys(prices).length ? prices : undefined;
+}
+
+/** `input_cost_per_token_above_200k_tokens` and its kin (128k, 200k, 256k, 272k, 512k thresholds). */
+function longContextTiers(source: SourceEntry): LongContextTier[] | undefined {
+  const tiers: LongContextTier[] = [];
+  for (const [label, tokens] of [
+    ['128k', 128_000],
+    ['200k', 200_000],
+    ['256k', 256_000],
+    ['272k', 272_000],
+    ['512k', 512_000],
+  ] as const) {
+    const prices = tokenPrices(
+      perMillion(source[`input_cost_per_token_above_${label}_tokens`]),
+      perMillion(source[`output_cost_per_token_above_${label}_tokens`]),
+      perMillion(source[`cache_read_input_token_cost_above_${label}_tokens`]),
+      perMillion(source[`cache_creation_input_token_cost_above_${label}_tokens`]),
+    );
+    if (prices) tiers.push({ aboveInputTokens: tokens, ...prices });
+  }
+  return tiers.length ? tiers : undefined;
+}
+
+/** OpenAI's flex and priority tiers (`*_flex`, `*_priority`) and batch prices (`*_batches`). */
+function serviceTierPrices(source: SourceEntry): ModelPricing['serviceTiers'] {
+  const tiers: NonNullable<ModelPricing['serviceTiers']> = {};
+  for (const [tier, suffix] of [
+    ['batch', 'batches'],
+    ['flex', 'flex'],
+    ['priority', 'priority'],
+  ] as const) {
+    const prices = tokenPrices(
+      perMillion(source[`input_cost_per_token_${suffix}`]),
+      perMillion(source[`output_cost_per_token_${suffix}`]),
+      perMillion(source[`cache_read_input_token_cost_${suffix}`]),
+      perMillion(source[`cache_creation_input_token_cost_${suffix}`]),
+    );
+    if (prices) tiers[tier] = prices;
+  }
+  return Object.keys(tiers).length ? tiers : undefined;
+}
+
+/**
+ * The size/quality variant a qualified image key prices (`hd/1024-x-1792/dall-e-3` →
+ * `hd/1024x1792`), or undefined when it is not one (other qualifiers, no size).
+ */
+function imageVariantKey(qualifiers: readonly string[]): string | undefined {
+  let size: string | undefined;
+  let quality: string | undefined;
+  for (const qualifier of qualifiers) {
+    const match = IMAGE_SIZE.exec(qualifier);
+    if (match && match[1] !== 'max' && match[2] !== 'max') size = `${match[1]}x${match[2]}`;
+    else if (IMAGE_QUALITY.test(qualifier)) quality = qualifier;
+    else return undefined;
+  }
+  if (size === undefined) return undefined;
+  return quality === undefined ? size : `${quality}/${size}`;
 }
 
 function mapCapabilities(source: SourceEntry): ModelCapabilities {
@@ -365,12 +468,29 @@ function toCandidate(sourceKey: string, value: unknown): Candidate | undefined {
  */
 export function fromSource(json: Record<string, unknown>): CatalogEntry[] {
   const winners = new Map<string, Candidate>();
+  // Image prices by size and quality: every variant key of a model, kept beside the winner.
+  const variants = new Map<string, Record<string, number>>();
   for (const [sourceKey, value] of Object.entries(json)) {
     const candidate = toCandidate(sourceKey, value);
     if (candidate === undefined) continue;
     const id = `${candidate.entry.provider}\u0000${candidate.entry.model}`;
     const current = winners.get(id);
     if (current === undefined || compareCandidates(candidate, current) < 0) winners.set(id, candidate);
+    const variant = candidate.entry.mode === 'image' ? imageVariantKey(candidate.parsed.qualifiers) : undefined;
+    const price = candidate.entry.pricing.perImage;
+    if (variant !== undefined && price !== undefined) {
+      const prices = variants.get(id) ?? {};
+      prices[variant] = price;
+      variants.set(id, prices);
+    }
   }
-  return [...winners.values()].map((candidate) => candidate.entry).sort(compareEntries);
+  return [...winners.entries()]
+    .map(([id, candidate]) => {
+      const prices = variants.get(id);
+      if (prices === undefined) return candidate.entry;
+      // Sorted keys: the generated catalog is byte-identical for the same input.
+      const imageVariants = Object.fromEntries(Object.entries(prices).sort(([a], [b]) => compareStrings(a, b)));
+      return { ...candidate.entry, pricing: { ...candidate.entry.pricing, imageVariants } };
+    })
+    .sort(compareEntries);
 }

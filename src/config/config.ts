@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { CatalogEntry } from '../catalog/types.ts';
-import { GatewayKeys } from '../limits/gateway-keys.ts';
+import { GatewayKeys, isPolicyFile } from '../limits/gateway-keys.ts';
+import type { LimitSettings } from '../limits/rate-limiter.ts';
 import { createCustomProvider, customModelEntries, parseCustomProviders } from '../providers/custom.ts';
 import { DEMO_CATALOG } from '../providers/demo/index.ts';
 import { activeProviders, authModeVariable, isActive, PROVIDER_IDS, PROVIDERS } from '../providers/registry.ts';
@@ -61,9 +62,12 @@ export interface Config extends ObservabilityConfig {
   readonly customModels: readonly CatalogEntry[];
   /** Keys clients must present; undefined when the gateway is open. */
   readonly gatewayKeys: GatewayKeys | undefined;
+  /** GATEWAY_API_KEYS_FILE, re-read on change or SIGHUP. */
+  readonly gatewayKeysFile: string | undefined;
   /** Origins allowed to call from a browser (`*` for any); empty when CORS is off. */
   readonly corsOrigins: readonly string[];
-  readonly limits: { requestsPerMinute?: number; tokensPerMinute?: number; dailyBudgetUsd?: number };
+  /** The global limits of each key (or client address), and the daily budget of each end user. */
+  readonly limits: LimitSettings & { perUserDailyBudgetUsd?: number };
   readonly redisUrl: string | undefined;
   readonly routing: RoutingConfig;
 }
@@ -150,6 +154,8 @@ const gatewaySchema = z.object({
   RATE_LIMIT_RPM: optional(integer(1, 10_000_000)),
   RATE_LIMIT_TPM: optional(integer(1, 10_000_000_000)),
   BUDGET_USD_DAILY: optional(positiveNumber),
+  BUDGET_USD_MONTHLY: optional(positiveNumber),
+  BUDGET_USD_DAILY_PER_USER: optional(positiveNumber),
   REDIS_URL: optional(redisUrl),
   ROUTING_STRATEGY: optional(z.enum(STRATEGY_NAMES)),
   PROVIDER_PRIORITY: optional(z.string()),
@@ -245,6 +251,7 @@ export function loadConfig(env: Env): Config {
     providerIds,
     customModels: [...(providers.has('demo') ? DEMO_CATALOG : []), ...custom.flatMap(customModelEntries)],
     gatewayKeys,
+    gatewayKeysFile: settings.GATEWAY_API_KEYS !== undefined ? undefined : settings.GATEWAY_API_KEYS_FILE,
     corsOrigins: (settings.CORS_ORIGINS ?? '')
       .split(',')
       .map((origin) => origin.trim())
@@ -253,6 +260,8 @@ export function loadConfig(env: Env): Config {
       requestsPerMinute: settings.RATE_LIMIT_RPM,
       tokensPerMinute: settings.RATE_LIMIT_TPM,
       dailyBudgetUsd: settings.BUDGET_USD_DAILY,
+      monthlyBudgetUsd: settings.BUDGET_USD_MONTHLY,
+      perUserDailyBudgetUsd: settings.BUDGET_USD_DAILY_PER_USER,
     },
     redisUrl: settings.REDIS_URL,
     routing,
@@ -319,8 +328,15 @@ function readGatewayKeys(
   const text = inlineOrFile(inline, file, 'GATEWAY_API_KEYS_FILE', problems);
   if (text === undefined) return undefined;
   const variable = inline !== undefined ? 'GATEWAY_API_KEYS' : 'GATEWAY_API_KEYS_FILE';
-  const keys = GatewayKeys.parse(text);
+  let keys: GatewayKeys;
+  try {
+    keys = inline !== undefined ? GatewayKeys.parse(text) : GatewayKeys.parseFile(text, file as string);
+  } catch (error) {
+    problems.push(`${variable}: ${(error as Error).message}`);
+    return undefined;
+  }
   if (keys.size === 0) problems.push(`${variable}: holds no key`);
+  if (inline === undefined && isPolicyFile(text, file as string)) return keys;
   // Entries are trimmed; a space inside one is a paste gone wrong, and no client could send it.
   const entries = text.split(/[\n,]/).filter((line) => !line.trim().startsWith('#'));
   if (entries.some((entry) => /\S[ \t]+\S/.test(entry.trim().replace(/^[\w.-]+:\s*/, ''))))

@@ -1,4 +1,4 @@
-import type { AdmitCounts, AdmitQuery, LimitCounters, Usage } from './rate-limiter.ts';
+import { type CounterCheck, IDLE_EPSILON, type LimitCounters, type ReserveResult } from './counters.ts';
 
 /**
  * Counters in this process: the store without REDIS_URL, and the fallback while Redis is away.
@@ -6,83 +6,76 @@ import type { AdmitCounts, AdmitQuery, LimitCounters, Usage } from './rate-limit
  * can interleave within one); the promises only match the Redis store's interface.
  */
 export class MemoryCounters implements LimitCounters {
-  readonly #requests = new WindowedCounts();
-  readonly #tokens = new WindowedCounts();
-  readonly #spendUsd = new WindowedCounts();
-  readonly #done: Promise<void> = Promise.resolve();
+  /** key → value and expiry (epoch ms), as Redis keeps them. */
+  readonly #counters = new Map<string, { value: number; expiresAt: number }>();
+  #nextSweepAt = Number.NEGATIVE_INFINITY;
 
-  admit(subject: string, query: AdmitQuery): Promise<AdmitCounts> {
-    return Promise.resolve(this.admitNow(subject, query));
+  reserve(checks: readonly CounterCheck[], now: number): Promise<ReserveResult> {
+    return Promise.resolve(this.reserveNow(checks, now));
   }
 
-  record(subject: string, usage: Usage): Promise<void> {
-    this.recordNow(subject, usage);
-    return this.#done;
+  add(adds: readonly { key: string; amount: number; ttlMs: number }[], now: number): Promise<void> {
+    this.addNow(adds, now);
+    return Promise.resolve();
+  }
+
+  read(keys: readonly string[], now: number): Promise<number[]> {
+    return Promise.resolve(this.readNow(keys, now));
   }
 
   close(): Promise<void> {
-    return this.#done;
+    return Promise.resolve();
   }
 
-  /** admit() without the promise, for callers that are already asynchronous. */
-  admitNow(subject: string, query: AdmitQuery): AdmitCounts {
-    const tokens = query.tokenLimit === null ? 0 : this.#tokens.get(query.minute, subject);
-    const spendUsd = query.budgetUsd === null ? 0 : this.#spendUsd.get(query.day, subject);
-    let requests = query.requestLimit === null ? 0 : this.#requests.get(query.minute, subject);
-    const exhausted =
-      (query.tokenLimit !== null && tokens >= query.tokenLimit) ||
-      (query.budgetUsd !== null && spendUsd >= query.budgetUsd);
-    let admitted = !exhausted;
-    if (admitted && query.requestLimit !== null) {
-      // Check-and-increment: a refused request does not take a slot.
-      if (requests < query.requestLimit) requests = this.#requests.add(query.minute, subject, 1);
-      else admitted = false;
+  /** reserve() without the promise, for callers that are already asynchronous. */
+  reserveNow(checks: readonly CounterCheck[], now: number): ReserveResult {
+    this.#sweep(now);
+    const values = checks.map((check) => this.#value(check.key, now));
+    const failed = checks.findIndex(
+      (check, i) =>
+        check.limit !== null &&
+        (values[i] as number) > IDLE_EPSILON &&
+        (values[i] as number) + check.amount > check.limit,
+    );
+    if (failed >= 0) return { failed, values };
+    return {
+      failed,
+      values: checks.map((check) => this.#increment(check.key, check.amount, check.ttlMs, now)),
+    };
+  }
+
+  addNow(adds: readonly { key: string; amount: number; ttlMs: number }[], now: number): void {
+    for (const { key, amount, ttlMs } of adds) {
+      // A release must not create a negative counter where the reservation is not (expired, or made in Redis).
+      if (amount < 0 && this.#value(key, now) === 0) continue;
+      this.#increment(key, amount, ttlMs, now);
     }
-    return { admitted, requests, tokens, spendUsd };
   }
 
-  recordNow(subject: string, usage: Usage): void {
-    if (usage.tokens > 0) this.#tokens.add(usage.minute, subject, usage.tokens);
-    if (usage.costUsd > 0) this.#spendUsd.add(usage.day, subject, usage.costUsd);
+  readNow(keys: readonly string[], now: number): number[] {
+    return keys.map((key) => this.#value(key, now));
   }
 
-  /** How many (window, subject) counters are held: old windows are dropped, so this stays bounded. */
+  /** How many counters are held: expired ones are dropped, so this stays bounded. */
   get size(): number {
-    return this.#requests.size + this.#tokens.size + this.#spendUsd.size;
-  }
-}
-
-/**
- * Per-subject counts for fixed windows identified by a number (minute or day). Only the newest
- * window is ever read, so when a newer one appears every older one is dropped: memory is bounded
- * by the subjects seen in the current window.
- */
-class WindowedCounts {
-  readonly #windows = new Map<number, Map<string, number>>();
-  #newest = Number.NEGATIVE_INFINITY;
-
-  get(window: number, subject: string): number {
-    return this.#windows.get(window)?.get(subject) ?? 0;
+    return this.#counters.size;
   }
 
-  add(window: number, subject: string, amount: number): number {
-    if (window > this.#newest) {
-      this.#newest = window;
-      for (const old of this.#windows.keys()) if (old < window) this.#windows.delete(old);
-    }
-    let counts = this.#windows.get(window);
-    if (counts === undefined) {
-      counts = new Map();
-      this.#windows.set(window, counts);
-    }
-    const total = (counts.get(subject) ?? 0) + amount;
-    counts.set(subject, total);
-    return total;
+  #value(key: string, now: number): number {
+    const counter = this.#counters.get(key);
+    return counter === undefined || counter.expiresAt <= now ? 0 : counter.value;
   }
 
-  get size(): number {
-    let size = 0;
-    for (const counts of this.#windows.values()) size += counts.size;
-    return size;
+  #increment(key: string, amount: number, ttlMs: number, now: number): number {
+    const value = Math.max(0, this.#value(key, now) + amount);
+    this.#counters.set(key, { value, expiresAt: now + ttlMs });
+    return value;
+  }
+
+  /** At most once a second, drops expired counters. */
+  #sweep(now: number): void {
+    if (now < this.#nextSweepAt) return;
+    this.#nextSweepAt = now + 1_000;
+    for (const [key, counter] of this.#counters) if (counter.expiresAt <= now) this.#counters.delete(key);
   }
 }

@@ -1,82 +1,77 @@
 import type { Redis } from 'ioredis';
+import { type CounterCheck, IDLE_EPSILON, type LimitCounters, type ReserveResult } from './counters.ts';
 import type { MemoryCounters } from './memory-counters.ts';
-import type { AdmitCounts, AdmitQuery, LimitCounters, Usage } from './rate-limiter.ts';
 
 /**
- * admit() as one script, so that the read of tokens and spend, the check of the request count
- * and its increment happen as one step on the server: Redis runs scripts one at a time, so two
- * replicas can never both see "9 of 10" and both count a tenth request.
+ * reserve() as one script: every counter is read, each check is judged (the rule of
+ * IDLE_EPSILON in rate-limiter.ts), and either every amount is added, each with its key's expiry,
+ * or none. Redis runs one script at a time, so two replicas can never both see "9 of 10" and both
+ * take the tenth slot, nor both fit a $0.06 reservation into the last $0.06 of a budget.
  *
- * KEYS: requests (minute), tokens (minute), spend (day).
- * ARGV: request limit, token limit, budget in USD ('' = not enforced, not read), TTL of the
- * minute keys in ms. Returns {admitted 0|1, requests, tokens, spend}; spend stays the string
- * INCRBYFLOAT wrote, as a Lua number in a reply would be truncated to an integer.
+ * KEYS: the counters. ARGV: per key, limit ('' = not checked), amount, TTL in ms. Returns
+ * {failed index (1-based, 0 = none), value…}; values are strings, as a Lua number in a reply
+ * would be truncated to an integer.
  */
-const ADMIT_SCRIPT = `
-local requestLimit = tonumber(ARGV[1])
-local tokenLimit = tonumber(ARGV[2])
-local budget = tonumber(ARGV[3])
-local requests = 0
-local tokens = 0
-local spend = '0'
-if requestLimit then requests = tonumber(redis.call('GET', KEYS[1]) or '0') end
-if tokenLimit then tokens = tonumber(redis.call('GET', KEYS[2]) or '0') end
-if budget then spend = redis.call('GET', KEYS[3]) or '0' end
-local admitted = 1
-if (tokenLimit and tokens >= tokenLimit) or (budget and tonumber(spend) >= budget) then
-  admitted = 0
-elseif requestLimit then
-  if requests < requestLimit then
-    requests = redis.call('INCR', KEYS[1])
-    redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  else
-    admitted = 0
+const RESERVE_SCRIPT = `
+local values = {}
+local failed = 0
+for i = 1, #KEYS do
+  local current = tonumber(redis.call('GET', KEYS[i]) or '0')
+  values[i] = current
+  local limit = tonumber(ARGV[3 * i - 2])
+  if failed == 0 and limit and current > ${IDLE_EPSILON} and current + tonumber(ARGV[3 * i - 1]) > limit then
+    failed = i
   end
 end
-return {admitted, requests, tokens, spend}
+local reply = {failed}
+for i = 1, #KEYS do
+  if failed == 0 then
+    local amount = ARGV[3 * i - 1]
+    if tonumber(amount) ~= 0 then
+      values[i] = tonumber(redis.call('INCRBYFLOAT', KEYS[i], amount))
+      redis.call('PEXPIRE', KEYS[i], ARGV[3 * i])
+    end
+  end
+  reply[i + 1] = tostring(values[i])
+end
+return reply
 `;
 
 /**
- * record() as one script: both additions, each with its key's expiry, or neither.
+ * add() as one script: settling a reservation moves all its counters or none. A negative amount
+ * never takes a counter below zero nor recreates one that has expired.
  *
- * KEYS: tokens (minute), spend (day). ARGV: tokens, cost in USD ('0' = add nothing), TTL of the
- * minute key in ms, TTL of the day key in ms.
+ * KEYS: the counters. ARGV: per key, amount, TTL in ms.
  */
-const RECORD_SCRIPT = `
-if tonumber(ARGV[1]) > 0 then
-  redis.call('INCRBY', KEYS[1], ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-end
-if tonumber(ARGV[2]) > 0 then
-  redis.call('INCRBYFLOAT', KEYS[2], ARGV[2])
-  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+const ADD_SCRIPT = `
+for i = 1, #KEYS do
+  local amount = tonumber(ARGV[2 * i - 1])
+  local current = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if amount > 0 or current > 0 then
+    if current + amount < 0 then amount = -current end
+    redis.call('INCRBYFLOAT', KEYS[i], tostring(amount))
+    redis.call('PEXPIRE', KEYS[i], ARGV[2 * i])
+  end
 end
 return 1
 `;
-
-/**
- * Keys outlive their window by one more of it: replicas whose clocks lag a little still find the
- * counter they share, and nothing lingers past that.
- */
-const MINUTE_KEY_TTL_MS = 2 * 60_000;
-const DAY_KEY_TTL_MS = 2 * 86_400_000;
 
 /** How long a request may wait for Redis before it is counted locally instead. */
 const DEFAULT_CALL_TIMEOUT_MS = 250;
 
 /** The ioredis client with the commands defineCommand/`scripts` add (EVALSHA, EVAL on NOSCRIPT). */
 interface ScriptedRedis extends Redis {
-  switchyardAdmit(requestsKey: string, tokensKey: string, spendKey: string, ...args: string[]): Promise<unknown>;
-  switchyardRecord(tokensKey: string, spendKey: string, ...args: string[]): Promise<unknown>;
+  /** Scripts with a variable number of keys: the first argument is that number. */
+  switchyardReserve(numberOfKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  switchyardAdd(numberOfKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
 }
 
 /**
  * Counters in Redis, shared by every replica. Each call either answers within the timeout or
  * rejects: the caller (RedisWithLocalFallback) decides what to do instead.
  *
- * Keys: `switchyard:{<subject>}:requests:<epoch minute>`, `switchyard:{<subject>}:tokens:<epoch
- * minute>`, `switchyard:{<subject>}:spend:<YYYY-MM-DD>` (UTC). The braces are a hash tag: one
- * subject's keys share a cluster slot, as a multi-key script requires.
+ * Keys (named in rate-limiter.ts): `switchyard:{<subject>}:requests|tokens:<epoch minute>`,
+ * `switchyard:{<subject>}:spend:<YYYY-MM-DD>` and `…:spend:<YYYY-MM>` (UTC).
  *
  * Spend is USD as a float (INCRBYFLOAT) rather than integer micro-dollars: a double keeps ~15
  * significant digits, so the error over a day of additions is far below a cent, while integer
@@ -129,8 +124,8 @@ export class RedisCounters implements LimitCounters {
       retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
       connectionName: 'switchyard-limits',
       scripts: {
-        switchyardAdmit: { lua: ADMIT_SCRIPT, numberOfKeys: 3 },
-        switchyardRecord: { lua: RECORD_SCRIPT, numberOfKeys: 2 },
+        switchyardReserve: { lua: RESERVE_SCRIPT },
+        switchyardAdd: { lua: ADD_SCRIPT },
       },
     });
     // Without a listener ioredis prints every connection error; the outage warning reports it once.
@@ -159,34 +154,29 @@ export class RedisCounters implements LimitCounters {
     void this.#loaded.then((client) => client.on('ready', listener));
   }
 
-  async admit(subject: string, query: AdmitQuery): Promise<AdmitCounts> {
-    const keys = subjectKeys(subject, query.minute, query.day);
+  async reserve(checks: readonly CounterCheck[]): Promise<ReserveResult> {
+    const args = checks.flatMap((check) => [
+      check.limit === null ? '' : String(check.limit),
+      String(check.amount),
+      String(check.ttlMs),
+    ]);
     const reply = await this.#withinTimeout(() =>
-      (this.#client as ScriptedRedis).switchyardAdmit(
-        keys.requests,
-        keys.tokens,
-        keys.spend,
-        query.requestLimit === null ? '' : String(query.requestLimit),
-        query.tokenLimit === null ? '' : String(query.tokenLimit),
-        query.budgetUsd === null ? '' : String(query.budgetUsd),
-        String(MINUTE_KEY_TTL_MS),
-      ),
+      (this.#client as ScriptedRedis).switchyardReserve(checks.length, ...checks.map((c) => c.key), ...args),
     );
-    return parseAdmitReply(reply);
+    return parseReserveReply(reply, checks.length);
   }
 
-  async record(subject: string, usage: Usage): Promise<void> {
-    const keys = subjectKeys(subject, usage.minute, usage.day);
+  async add(adds: readonly { key: string; amount: number; ttlMs: number }[]): Promise<void> {
+    const args = adds.flatMap((add) => [String(add.amount), String(add.ttlMs)]);
     await this.#withinTimeout(() =>
-      (this.#client as ScriptedRedis).switchyardRecord(
-        keys.tokens,
-        keys.spend,
-        String(usage.tokens),
-        String(usage.costUsd),
-        String(MINUTE_KEY_TTL_MS),
-        String(DAY_KEY_TTL_MS),
-      ),
+      (this.#client as ScriptedRedis).switchyardAdd(adds.length, ...adds.map((a) => a.key), ...args),
     );
+  }
+
+  async read(keys: readonly string[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const values = await this.#withinTimeout(() => (this.#client as ScriptedRedis).mget(...keys));
+    return values.map((value) => Number(value ?? 0) || 0);
   }
 
   /** QUIT when connected (pending replies arrive first), then stop reconnecting for good. */
@@ -266,17 +256,24 @@ export class RedisWithLocalFallback implements LimitCounters {
     redis.onReady(() => this.#backToRedis());
   }
 
-  admit(subject: string, query: AdmitQuery): Promise<AdmitCounts> {
+  reserve(checks: readonly CounterCheck[], now: number): Promise<ReserveResult> {
     return this.#run(
-      () => this.#redis.admit(subject, query),
-      () => this.#local.admitNow(subject, query),
+      () => this.#redis.reserve(checks),
+      () => this.#local.reserveNow(checks, now),
     );
   }
 
-  record(subject: string, usage: Usage): Promise<void> {
+  add(adds: readonly { key: string; amount: number; ttlMs: number }[], now: number): Promise<void> {
     return this.#run(
-      () => this.#redis.record(subject, usage),
-      () => this.#local.recordNow(subject, usage),
+      () => this.#redis.add(adds),
+      () => this.#local.addNow(adds, now),
+    );
+  }
+
+  read(keys: readonly string[], now: number): Promise<number[]> {
+    return this.#run(
+      () => this.#redis.read(keys),
+      () => this.#local.readNow(keys, now),
     );
   }
 
@@ -331,36 +328,12 @@ export class RedisWithLocalFallback implements LimitCounters {
   }
 }
 
-interface SubjectKeys {
-  requests: string;
-  tokens: string;
-  spend: string;
-}
-
-function subjectKeys(subject: string, minute: number, day: number): SubjectKeys {
-  // Escaped so the hash tag is exactly the subject and no subject can forge another's key.
-  const tag = `switchyard:{${subject.replace(/[%{}]/g, (c) => encodeURIComponent(c))}}`;
-  return {
-    requests: `${tag}:requests:${minute}`,
-    tokens: `${tag}:tokens:${minute}`,
-    spend: `${tag}:spend:${new Date(day * 86_400_000).toISOString().slice(0, 10)}`,
-  };
-}
-
-function parseAdmitReply(reply: unknown): AdmitCounts {
-  if (Array.isArray(reply) && reply.length === 4) {
-    const [admitted, requests, tokens, spend] = reply as unknown[];
-    const spendUsd = Number(spend);
-    if (
-      typeof admitted === 'number' &&
-      typeof requests === 'number' &&
-      typeof tokens === 'number' &&
-      Number.isFinite(spendUsd)
-    ) {
-      return { admitted: admitted === 1, requests, tokens, spendUsd };
-    }
+function parseReserveReply(reply: unknown, count: number): ReserveResult {
+  if (Array.isArray(reply) && reply.length === count + 1 && typeof reply[0] === 'number') {
+    const values = (reply.slice(1) as unknown[]).map(Number);
+    if (values.every(Number.isFinite)) return { failed: reply[0] - 1, values };
   }
-  throw new Error('Unexpected reply from the admit script');
+  throw new Error('Unexpected reply from the reserve script');
 }
 
 /** The URL as it may be shown: no user name, no password. */

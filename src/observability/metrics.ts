@@ -30,7 +30,7 @@ export interface TokenCounts {
   reasoning: number;
 }
 
-export type RateLimitKind = 'requests' | 'tokens' | 'budget';
+export type RateLimitKind = 'requests' | 'tokens' | 'budget' | 'monthly-budget';
 
 /**
  * Request duration buckets, in seconds. One histogram covers very different requests:
@@ -53,7 +53,7 @@ export const TIME_TO_FIRST_BYTE_BUCKETS_SECONDS: readonly number[] = Object.free
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60,
 ]);
 
-const RATE_LIMIT_KINDS: readonly RateLimitKind[] = ['requests', 'tokens', 'budget'];
+const RATE_LIMIT_KINDS: readonly RateLimitKind[] = ['requests', 'tokens', 'budget', 'monthly-budget'];
 
 /** Label value when the request never reached a provider, or named no model. */
 const NONE = 'none';
@@ -99,6 +99,8 @@ export class GatewayMetrics {
   readonly #openStreams: GaugeSeries;
   readonly #rateLimitedBy: ReadonlyMap<RateLimitKind, Counter.Internal>;
   readonly #requestLogDropped: Counter;
+  readonly #attributed: Counter<'user' | 'session'>;
+  readonly #keyCooldowns: Counter<'provider' | 'key'>;
 
   constructor(options: MetricsOptions) {
     this.#isKnownModel = options.isKnownModel;
@@ -174,6 +176,20 @@ export class GatewayMetrics {
       registers,
     });
 
+    this.#attributed = new Counter({
+      name: 'switchyard_attributed_requests_total',
+      help: 'Metered requests by where their end user came from (header, body, none) and whether they named a session. Users and sessions themselves are in the log line, never in labels.',
+      labelNames: ['user', 'session'],
+      registers,
+    });
+
+    this.#keyCooldowns = new Counter({
+      name: 'switchyard_provider_key_cooldowns_total',
+      help: 'Times a key of a provider key pool was set to cool down (429, 401, 403), by key index (never its value).',
+      labelNames: ['provider', 'key'],
+      registers,
+    });
+
     collectDefaultMetrics({ register: this.#registry });
   }
 
@@ -229,6 +245,16 @@ export class GatewayMetrics {
 
   fallback(r: { from: string; to: string }): void {
     this.#fallbacks.inc({ from: r.from, to: r.to });
+  }
+
+  /** `user` is one of 'header', 'body', 'none': never the user's id, which is unbounded. */
+  attributed(r: { user: 'header' | 'body' | 'none'; session: boolean }): void {
+    this.#attributed.inc({ user: r.user, session: r.session ? 'yes' : 'no' });
+  }
+
+  /** `key` is the index of the key in its pool, a small bounded number. */
+  keyCooldown(r: { provider: string; key: number }): void {
+    this.#keyCooldowns.inc({ provider: r.provider, key: String(r.key) });
   }
 
   rateLimited(r: { limit: RateLimitKind }): void {

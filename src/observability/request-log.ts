@@ -45,7 +45,8 @@ export function logRequest(logger: Logger, ctx: RequestContext, res: ServerRespo
   const line =
     `{"level":"${level}","time":"${isoNow()}","service":"${SERVICE}","requestId":${str(ctx.id)}` +
     `,"method":${str(ctx.method)},"path":${str(ctx.path)}${field('provider', ctx.provider)}${field('model', ctx.model)}` +
-    `${field('selectedBy', ctx.selectedBy)}${field('subject', ctx.subject)},"status":${res.statusCode},"stream":${ctx.stream}` +
+    `${field('selectedBy', ctx.selectedBy)}${field('subject', ctx.subject)}` +
+    `${field('user', ctx.user)}${field('session', ctx.session)}${field('keyMetadata', ctx.key?.metadata)},"status":${res.statusCode},"stream":${ctx.stream}` +
     `${field('usage', ctx.usage)}${field('costUsd', ctx.costUsd)},"latencyMs":${round(now - ctx.startedAt)}` +
     `${ctx.firstByteAt === undefined ? '' : `,"ttfbMs":${round(ctx.firstByteAt - ctx.startedAt)}`}` +
     `,"bytesIn":${ctx.bytesIn},"bytesOut":${ctx.bytesOut}${attempts && attempts.length > 1 ? field('attempts', attempts) : ''}` +

@@ -1,3 +1,4 @@
+import { KeyPool } from './key-pool.ts';
 import type { Capabilities, Env, Provider, ProviderSpec, WireFormat } from './types.ts';
 
 /** Joins a base URL and a path without doubling or dropping the slash between them. */
@@ -35,17 +36,26 @@ export function bearerProvider(options: {
     capabilities: options.capabilities,
     activation: [[keyVar]],
     env: [
-      { name: keyVar, description: `${options.displayName} API key; setting it activates the provider.`, secret: true },
+      {
+        name: keyVar,
+        description: `${options.displayName} API key (several, comma-separated, form a key pool); setting it activates the provider.`,
+        secret: true,
+      },
       { name: `${options.envPrefix}_BASE_URL`, description: `Overrides ${options.defaultBaseUrl}.`, url: true },
     ],
     create(env: Env): Provider {
       const baseUrl = baseUrlFrom(env, options.envPrefix, options.defaultBaseUrl);
-      const provider = simpleProvider(
-        options.id,
-        wireFormat,
-        baseUrl,
-        { authorization: `Bearer ${env[keyVar]}` },
-        options.acceptsStreamOptions,
+      const headerOf = (key: string) => ({ authorization: `Bearer ${key}` });
+      const pool = KeyPool.of(env[keyVar], headerOf);
+      const provider = withKeyPool(
+        simpleProvider(
+          options.id,
+          wireFormat,
+          baseUrl,
+          pool?.firstHeaders ?? headerOf(env[keyVar] ?? ''),
+          options.acceptsStreamOptions,
+        ),
+        pool,
       );
       return options.nativeFormats ? Object.assign(provider, { nativeFormats: options.nativeFormats }) : provider;
     },
@@ -68,6 +78,15 @@ export function simpleProvider(
     acceptsStreamOptions,
     url: (path, search) => joinUrl(baseUrl, path) + search,
   });
+}
+
+/**
+ * The provider with a pool of keys from a comma-separated key variable (none for a single key).
+ * Non-enumerable, like the credentials it holds.
+ */
+export function withKeyPool(provider: Provider, pool: KeyPool | undefined): Provider {
+  if (pool) Object.defineProperty(provider, 'keyPool', { enumerable: false, value: pool });
+  return provider;
 }
 
 /** Keeps credentials out of anything that serialises or inspects the provider (logs, errors). */

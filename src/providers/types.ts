@@ -4,6 +4,7 @@
  * speaks. Nothing outside the folder knows these details.
  */
 import type { Dispatcher } from 'undici';
+import type { KeyPool } from './key-pool.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -68,6 +69,8 @@ export interface Provider {
   readonly baseUrl: string;
   /** Headers carrying the provider's credential, in its own style (Bearer, api-key, …). */
   readonly authHeaders: Readonly<Record<string, string>>;
+  /** Several keys (`<PREFIX>_API_KEY=k1,k2`): each request takes the next ready one instead of `authHeaders`. */
+  readonly keyPool?: KeyPool;
   /**
    * Whether the API takes OpenAI's `stream_options: {include_usage: true}`. The gateway sets it
    * to learn the usage of every stream; providers that always report usage (or reject the field)

@@ -22,7 +22,10 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
   ctx.model = model;
   ctx.droppedParams = exchange?.dropped.length ? exchange.dropped : undefined;
   const started = performance.now();
+  /** Which key of the provider's pool this attempt uses. */
+  let pooledKey: number | undefined;
   const attempts = (ctx.attempts ??= []);
+  if (attempts.length > 0) deps.countAttempt?.(ctx);
   const trace = ctx.trace?.attempt({ provider: provider.id, model, number: attempts.length + 1 });
   const record = (outcome: string) => {
     const done = { provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) };
@@ -60,7 +63,11 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
         upstreamFailure(error, provider.id, { ...upstream.timeouts, requestTimeoutMs: Math.round(timeoutMs) }, phase),
       streamErrorEvent: request.route?.streamErrorEvent ?? CLIENT_FORMATS[ctx.clientFormat].streamErrorEvent,
       framing: request.route?.framing ?? CLIENT_FORMATS[ctx.clientFormat].streamFraming ?? SSE_FRAMING,
-      retryable: lastChance ? undefined : isRetryableStatus,
+      // A key refused (401) is retried with another key of the pool, when there is one.
+      retryable: lastChance
+        ? undefined
+        : (status: number) =>
+            isRetryableStatus(status) || (status === 401 && provider.keyPool?.hasOtherReady(pooledKey) === true),
       headersTimeoutMs: Math.max(1, Math.round(timeoutMs)),
       maxResponseBytes: deps.config.maxResponseBytes,
       providerId: provider.id,
@@ -86,6 +93,7 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
     let outgoing = prepared.outgoing;
     // The attempt's span travels upstream as its traceparent.
     if (trace) Object.assign(outgoing.headers, trace.headers);
+    pooledKey = provider.keyPool?.assign(outgoing.headers);
     if (provider.authorize) Object.assign(outgoing.headers, await authorize(provider, outgoing));
     if (prepared.before) {
       const next = await prepared.before(outgoing);
@@ -99,6 +107,7 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
     relay = prepared.relay();
     upstream.dispatch(outgoing, relay);
     await relay.done;
+    provider.keyPool?.report(pooledKey, res.statusCode);
     const ttfbMs = (relay.respondedAt ?? performance.now()) - started;
     if (res.statusCode < 400 || !isRetryableStatus(res.statusCode)) router.record(candidate, { ok: true, ttfbMs });
     else router.record(candidate, { ok: false });
@@ -107,6 +116,9 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
     relay?.cancel();
     if (error instanceof RetryableResponse) {
       record(String(error.status));
+      // One pooled key rate limited or refused, another ready: the key rests, the provider does not.
+      if (provider.keyPool?.report(pooledKey, error.status, error.retryAfter))
+        return { done: false, retrySameTarget: true, switchedKey: true };
       router.record(candidate, { ok: false, retryAfter: error.retryAfter });
       return outcomeOfFailure(error, lastChance, false);
     }

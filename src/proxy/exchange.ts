@@ -4,8 +4,8 @@ import type { Pricer } from '../catalog/pricer.ts';
 import type { TokenUsage } from '../catalog/types.ts';
 import type { Config } from '../config/config.ts';
 import type { Exchange } from '../formats/translate.ts';
-import type { Logger } from '../observability/logger.ts';
 import type { ClientRoute } from '../formats/types.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { WireFormat } from '../providers/types.ts';
 import type { Router } from '../routing/router.ts';
@@ -25,6 +25,8 @@ export interface ProxyDeps {
   router: Router;
   /** For the debug line each attempt writes (its target and outcome). */
   logger?: Logger;
+  /** Told before each attempt after the first: retries and fallbacks count against the rate limits. */
+  countAttempt?: (ctx: RequestContext) => void;
 }
 
 /** A request about to be proxied: its parsed JSON body (if any) and the raw bytes. */
@@ -35,6 +37,8 @@ export interface ProxyRequest {
   json: Record<string, unknown> | undefined;
   /** What the path says, for formats whose model and method are in it (Gemini). */
   route?: ClientRoute;
+  /** The model of a body that is not JSON (a multipart upload's `model` field). */
+  model?: string;
 }
 
 /** What every attempt needs to know of the request, read from it once. */

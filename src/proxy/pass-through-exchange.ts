@@ -1,3 +1,4 @@
+import { usageOfRouteAnswer } from '../catalog/route-usage.ts';
 import { isObject } from '../formats/common/json.ts';
 import { CLIENT_FORMATS } from '../formats/index.ts';
 import type { Provider } from '../providers/types.ts';
@@ -41,7 +42,9 @@ export function passThroughExchange(args: AttemptArgs, env: ExchangeEnv): Prepar
           ? {}
           : {
               inspectJson: (bytes: Buffer) => {
-                const answer = codec.usageOfResponse(bytes);
+                // Images, audio and rerank answers are priced by their own units (catalog/route-usage.ts).
+                const routeUsage = usageOfRouteAnswer(request.apiPath, request.json, bytes);
+                const answer = routeUsage ? { usage: routeUsage, model: undefined } : codec.usageOfResponse(bytes);
                 return answer ? usageHeaders(answer.usage, env.price(answer.usage, answer.model)) : {};
               },
             }),

@@ -45,7 +45,7 @@ export async function proxyRequest(
     ? proxied.route.model || undefined
     : typeof proxied.json?.model === 'string'
       ? proxied.json.model
-      : undefined;
+      : proxied.model;
   const request: ReadRequest = {
     ...proxied,
     requestedModel,
@@ -75,7 +75,17 @@ export async function proxyRequest(
   // X-Provider pins the provider: no strategy, no fallback. Otherwise X-Gateway-Fallback adds targets.
   const pinned = selection.reason === 'header';
   const extra = pinned ? [] : fallbackTargets(req.headers['x-gateway-fallback'], config);
-  const usable = targetsOf([...selection.candidates, ...extra], request, ctx, deps.catalog);
+  // A gateway key's allow-lists (limits/metering.ts) filter fallbacks too.
+  const allowed = [...selection.candidates, ...extra].filter((c) => ctx.allowTarget?.(c.provider.id, c.model) ?? true);
+  if (allowed.length === 0)
+    throw new GatewayError(
+      403,
+      'model_not_allowed',
+      'The gateway key may not use these targets.',
+      'permission_error',
+      'model',
+    );
+  const usable = targetsOf(allowed, request, ctx, deps.catalog);
   const ordered = pinned ? usable : router.order(usable, estimateTokens(request));
   // Without fallback only the first candidate is ever tried.
   const candidates = router.fallback && !pinned ? ordered : ordered.slice(0, 1);

@@ -20,6 +20,8 @@ export interface AttemptOutcome {
   /** The answer (or an error) reached the client; nothing more to do. */
   done: boolean;
   retrySameTarget?: boolean;
+  /** The attempt's pooled key failed and another is ready: try again at once, without using a retry. */
+  switchedKey?: boolean;
   retryAfter?: string;
   /** The gateway-side failure, to report should no other attempt succeed. */
   failure?: GatewayError;
@@ -71,13 +73,15 @@ export async function runAttemptPlan<C>(
   const { maxRetries, deadline } = options;
   const maxAttempts = candidates.length * (maxRetries + 1);
   let made = 0;
+  /** Attempts that only switched to another key of a pool: they do not use up retries. */
+  let keySwitches = 0;
   let failure: GatewayError | undefined;
   for (let index = 0; index < candidates.length; index++) {
     const candidate = candidates[index] as C;
     const isLastCandidate = index === candidates.length - 1;
     if (index > 0) options.onFallback(index - 1, index);
     for (let retry = 0; retry <= maxRetries; retry++) {
-      const lastChance = made + 1 >= maxAttempts || (isLastCandidate && retry === maxRetries);
+      const lastChance = made - keySwitches + 1 >= maxAttempts || (isLastCandidate && retry === maxRetries);
       const remaining = deadline - performance.now();
       // A hung provider must leave time for the others: each remaining candidate gets its share.
       const share = lastChance ? remaining : remaining / (candidates.length - index);
@@ -85,6 +89,11 @@ export async function runAttemptPlan<C>(
       const result = await tryOnce(candidate, { lastChance: lastChance || remaining <= 0, timeoutMs: share });
       if (result.done || options.abandoned()) return { answered: true, failure: undefined };
       failure = result.failure;
+      if (result.switchedKey) {
+        keySwitches++;
+        retry--;
+        continue;
+      }
       // Unreachable: the next candidate may do better; if there is none, a retry may still succeed.
       if (!result.retrySameTarget && !isLastCandidate) break;
       if (retry === maxRetries) break;

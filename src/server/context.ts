@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { TokenUsage } from '../catalog/types.ts';
 import type { GatewayError } from '../errors.ts';
 import type { ClientFormat } from '../formats/index.ts';
+import type { KeyPolicy } from '../limits/gateway-keys.ts';
+import type { Metered } from '../limits/metering.ts';
 import type { RequestTrace } from '../observability/tracing.ts';
 
 /** One attempt at a provider: its outcome (a status, or the gateway's error code) and duration. */
@@ -26,11 +28,17 @@ export interface RequestContext {
   clientFormat: ClientFormat;
   /** The gateway key's name (or the client's address when keys are off): whom limits count against. */
   subject?: string;
-  /** Who the request is for and which conversation it belongs to (X-Gateway-User / X-Gateway-Session, or the body). */
+  /** Who the request is for and which conversation it belongs to (observability/attribution.ts). */
   user?: string;
   session?: string;
   /** The request header that carried the gateway key (never forwarded, even in pass-through mode). */
   gatewayKeyHeader?: string;
+  /** The gateway key's policy, when keys are on. */
+  key?: KeyPolicy;
+  /** Whether the key's allow-lists admit a target; absent: any target. */
+  allowTarget?: (provider: string, model: string | undefined) => boolean;
+  /** The request's reservation against the limits, settled when it is over. */
+  metered?: Metered;
   /** Headers the gateway adds to whatever response this request gets (rate-limit state, CORS). */
   responseHeaders?: Record<string, string>;
   provider?: string;

@@ -4,12 +4,14 @@ import type { Config } from '../config/config.ts';
 import { GatewayError, InvalidRequestError, MethodNotAllowedError, RouteNotFoundError } from '../errors.ts';
 import { CLIENT_FORMATS, type ClientFormat } from '../formats/index.ts';
 import type { ClientModelsFormat } from '../formats/types.ts';
+import type { MeteredRequest } from '../limits/metering.ts';
 import { attribute } from '../observability/attribution.ts';
 import { type ProxyDeps, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
 import { capturePayloads } from '../store/payloads.ts';
 import { uiAsset } from '../ui/assets.ts';
 import type { RequestContext } from './context.ts';
 import type { ModelDirectory } from './models.ts';
+import { multipartField } from './multipart.ts';
 import { readBody } from './read-body.ts';
 import { readiness } from './ready.ts';
 
@@ -17,6 +19,10 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestCo
 
 export interface RouteDeps extends ProxyDeps {
   config: Config;
+  /** Reserves the request's worst case against its key's and user's limits; throws the refusal. */
+  meter: (req: IncomingMessage, ctx: RequestContext, request: MeteredRequest) => Promise<void>;
+  /** `GET /v1/gateway/keys/self`: the calling key's policy and what remains of its limits. */
+  keySelf: (ctx: RequestContext) => Promise<unknown>;
   models: ModelDirectory;
   /** Renders `/metrics`. */
   metricsText: () => Promise<{ contentType: string; body: string }>;
@@ -104,6 +110,16 @@ export function createRouteTable(deps: RouteDeps): (ctx: RequestContext) => Rout
     ['/ready', spec('/ready', ['GET', 'HEAD'], ready(deps.config), false, false)],
     ['/metrics', spec('/metrics', ['GET'], metrics(deps), true, false)],
     ['/v1/gateway/status', { ...spec('/v1/gateway/status', ['GET'], status(deps), true, false), admin: 'or-gateway' }],
+    [
+      '/v1/gateway/keys/self',
+      spec(
+        '/v1/gateway/keys/self',
+        ['GET'],
+        async (_req, res, ctx) => sendJson(res, ctx, await deps.keySelf(ctx)),
+        true,
+        false,
+      ),
+    ],
     ['/v1/models', spec('/v1/models', ['GET'], listModels(deps.models), true, false)],
   ]);
   const admin = (name: string, answer: (ctx: RequestContext) => unknown): RouteSpec => ({
@@ -168,7 +184,13 @@ export function createRouteTable(deps: RouteDeps): (ctx: RequestContext) => Rout
 
 /** The routing strategy and, per target, its state (healthy, cooling down until …), latency and errors. */
 function status(deps: RouteDeps): Handler {
-  return async (_req, res, ctx) => sendJson(res, ctx, deps.router.status());
+  return async (_req, res, ctx) => {
+    // Pooled keys by index, never by value.
+    const keyPools: Record<string, unknown> = {};
+    for (const [id, provider] of deps.config.providers)
+      if (provider.keyPool) keyPools[id] = provider.keyPool.snapshot();
+    sendJson(res, ctx, { ...deps.router.status(), keyPools });
+  };
 }
 
 function metrics(deps: RouteDeps): Handler {
@@ -302,9 +324,10 @@ function modelCallEndpoint(deps: RouteDeps): Handler {
     const raw = await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
     ctx.bytesIn = raw.length;
     const json = parseJsonBody(raw);
-    attribute(ctx, req.headers, json);
+    deps.metrics.attributed(attribute(ctx, req.headers, json));
     ctx.trace?.request(json, route.apiPath);
     if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
+    await deps.meter(req, ctx, { apiPath: route.apiPath, raw, json, model: route.model || undefined });
     await proxyRequest(req, res, ctx, { apiPath: route.apiPath, raw, json, route }, deps);
   };
 }
@@ -316,12 +339,13 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
     const json = parseJsonBody(raw);
     // OpenAI's and Anthropic's paths are given below /v1; other formats' (Ollama's /api/*) whole.
     const apiPath = ctx.path.startsWith('/v1/') ? ctx.path.slice(3) : ctx.path;
-    attribute(ctx, req.headers, json);
+    deps.metrics.attributed(attribute(ctx, req.headers, json));
     ctx.trace?.request(json, apiPath);
     if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
     if (requiresModel && (typeof json.model !== 'string' || json.model === '')) {
       throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
     }
+    await deps.meter(req, ctx, { apiPath, raw, json, model: undefined });
     await proxyRequest(req, res, ctx, { apiPath, raw, json }, deps);
   };
 }
@@ -336,9 +360,13 @@ function passThrough(deps: RouteDeps): Handler {
     ctx.bytesIn = raw?.length ?? 0;
     const isJson = raw !== undefined && raw.length > 0 && String(req.headers['content-type'] ?? '').includes('json');
     const json = isJson ? tryParseJson(raw) : undefined;
-    attribute(ctx, req.headers, json);
+    deps.metrics.attributed(attribute(ctx, req.headers, json));
     if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
-    await proxyRequest(req, res, ctx, { apiPath: ctx.path.slice(3), raw, json }, deps);
+    // Uploads (transcriptions, image edits) name their model in a form field: it routes and prices them.
+    const model = raw && !json ? multipartField(raw, req.headers['content-type'], 'model') : undefined;
+    const apiPath = ctx.path.slice(3);
+    await deps.meter(req, ctx, { apiPath, raw, json, model });
+    await proxyRequest(req, res, ctx, { apiPath, raw, json, model }, deps);
   };
 }
 

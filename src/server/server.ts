@@ -6,8 +6,10 @@ import { AdminGuard, isLoopback } from '../admin/guard.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { Pricer } from '../catalog/pricer.ts';
 import type { Config } from '../config/config.ts';
-import { AuthenticationError, RateLimitError } from '../errors.ts';
-import { createRateLimiter } from '../limits/rate-limiter.ts';
+import { AuthenticationError, KeyExpiredError } from '../errors.ts';
+import { watchKeyFile } from '../limits/key-file.ts';
+import { Metering } from '../limits/metering.ts';
+import { createRateLimiter, hasLimits } from '../limits/rate-limiter.ts';
 import type { Logger } from '../observability/logger.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
 import { logRequest } from '../observability/request-log.ts';
@@ -54,10 +56,25 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   const metrics = new GatewayMetrics({
     isKnownModel: (provider, model) => catalog.find(provider, model) !== undefined,
   });
-  const limiter = createRateLimiter(config.limits, {
+  // A key file may gain limits on reload, so with one the limiter always runs.
+  const limited =
+    hasLimits(config.limits) ||
+    config.limits.perUserDailyBudgetUsd !== undefined ||
+    config.gatewayKeysFile !== undefined;
+  const limiter = createRateLimiter(limited, {
     redisUrl: config.redisUrl,
     onWarning: (message, detail) => logger.warn({ ...detail }, message),
   });
+  const keyFile =
+    config.gatewayKeys && config.gatewayKeysFile
+      ? watchKeyFile(config.gatewayKeysFile, config.gatewayKeys, logger)
+      : undefined;
+  const pricer = new Pricer(catalog, (provider, model) =>
+    logger.warn({ provider, model }, 'no price in the catalog for this model; its cost is logged as null'),
+  );
+  const metering = new Metering({ config, catalog, pricer, limiter, metrics, limited });
+  for (const [id, provider] of config.providers)
+    if (provider.keyPool) provider.keyPool.onCooldown = (key) => metrics.keyCooldown({ provider: id, key });
   const cors = config.corsOrigins.length ? new Cors(config.corsOrigins) : undefined;
   const requestLog = new RequestLog(config.requestLog, logger, metrics);
   const router = new Router(config.routing, catalog);
@@ -68,9 +85,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     config,
     upstream,
     catalog,
-    pricer: new Pricer(catalog, (provider, model) =>
-      logger.warn({ provider, model }, 'no price in the catalog for this model; its cost is logged as null'),
-    ),
+    pricer,
     models: new ModelDirectory(catalog, config.providers, (provider, error) =>
       logger.warn({ provider, reason: error.message }, 'could not list the live models of a provider'),
     ),
@@ -79,6 +94,16 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     router,
     admin: new AdminApi(config, requestLog, router),
     logger,
+    meter: (req, ctx, request) => metering.reserve(req.headers, ctx, request),
+    countAttempt: (ctx) => metering.countAttempt(ctx),
+    keySelf: async (ctx) => ({
+      name: ctx.key?.name ?? null,
+      ...(ctx.key?.expiresAt === undefined ? {} : { expires_at: new Date(ctx.key.expiresAt).toISOString() }),
+      models: ctx.key?.models ?? null,
+      providers: ctx.key?.providers ?? null,
+      metadata: ctx.key?.metadata ?? {},
+      limits: await limiter.state(metering.keySubject(ctx)),
+    }),
   };
   const route = createRouteTable(deps);
   let inFlight = 0;
@@ -86,8 +111,8 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   /** Responses not yet ended, for shutdown to end cleanly. */
   const open = new Set<{ res: ServerResponse; ctx: RequestContext }>();
 
-  /** Gateway key, then rate limits and budget: who is asking, and may they. */
-  const admit = async (req: IncomingMessage, ctx: RequestContext, route: Route) => {
+  /** Gateway key: who is asking, and whether their key is still valid. Limits are reserved once the body is read. */
+  const admit = (req: IncomingMessage, ctx: RequestContext, route: Route) => {
     if (route.admin === 'only' || (route.admin === 'or-gateway' && adminGuard.accepts(req.headers))) {
       adminGuard.authorize(req.headers);
       return;
@@ -97,20 +122,16 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       if (key === undefined) throw new AuthenticationError();
       ctx.subject = key.name;
       ctx.gatewayKeyHeader = key.header;
+      ctx.key = key.policy;
+      if (key.policy.expiresAt !== undefined && Date.now() >= key.policy.expiresAt) throw new KeyExpiredError(key.name);
     }
-    if (!route.metered) return;
-    ctx.subject ??= req.socket.remoteAddress ?? 'unknown';
-    const admission = await limiter.admit(ctx.subject);
-    if (Object.keys(admission.headers).length) ctx.responseHeaders = { ...ctx.responseHeaders, ...admission.headers };
-    if (!admission.allowed) {
-      metrics.rateLimited({ limit: admission.limit });
-      throw new RateLimitError(admission.message, admission.headers);
-    }
+    if (route.metered || route.name === '/v1/gateway/keys/self') ctx.subject ??= req.socket.remoteAddress ?? 'unknown';
   };
 
   /** Bookkeeping once a request is over, whichever way it ended. */
   const finish = (ctx: RequestContext, res: ServerResponse, routeName: string, metered: boolean) => {
     inFlight--;
+    metering.settle(ctx, res.statusCode);
     logRequest(logger, ctx, res, config.logRequests);
     ctx.trace?.end(res, routeName);
     if (metered) requestLog.add(recordOf(ctx, res, routeName, config.gatewayKeys !== undefined));
@@ -141,7 +162,6 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
         reasoning: usage.reasoningTokens ?? 0,
       });
       if (ctx.costUsd) metrics.cost({ provider: ctx.provider, model: ctx.model, usd: ctx.costUsd });
-      if (ctx.subject) void limiter.record(ctx.subject, usage.inputTokens + usage.outputTokens, ctx.costUsd ?? null);
     }
   };
 
@@ -174,7 +194,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       const matched = route(ctx);
       routeName = matched.name;
       metered = matched.metered;
-      await admit(req, ctx, matched);
+      admit(req, ctx, matched);
       await matched.handler(req, res, ctx);
     } catch (error) {
       const gatewayError = asGatewayError(error);
@@ -220,6 +240,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       }
       server.closeAllConnections();
       await closed;
+      keyFile?.close();
       await Promise.all([upstream.destroy(), limiter.close(), requestLog.close(), tracing?.shutdown()]);
     },
   };

@@ -10,6 +10,7 @@
  * `Authorization: Bearer`.
  */
 import { CredentialsUnavailableError } from '../errors.ts';
+import { KeyPool } from '../providers/key-pool.ts';
 import type { Env, Provider } from '../providers/types.ts';
 import { RefreshingCache } from './refreshing-cache.ts';
 
@@ -93,10 +94,14 @@ export function azureAuth(
   env: Env,
   prefix: string,
   providerName: string,
-): Pick<Provider, 'authHeaders' | 'authorize' | 'credentialSource'> {
+): Pick<Provider, 'authHeaders' | 'authorize' | 'credentialSource' | 'keyPool'> {
   const key = env[`${prefix}_API_KEY`];
   const mode = env[`${prefix}_AUTH_MODE`];
-  if (mode !== 'entra' && key) return { authHeaders: { 'api-key': key } };
+  if (mode !== 'entra' && key) {
+    // Several comma-separated keys form a pool (providers/key-pool.ts).
+    const keyPool = KeyPool.of(key, (one) => ({ 'api-key': one }));
+    return keyPool ? { authHeaders: keyPool.firstHeaders, keyPool } : { authHeaders: { 'api-key': key } };
+  }
   if (mode === 'passthrough') return { authHeaders: {} };
   const tokens = entraTokens(providerName, prefix);
   return {

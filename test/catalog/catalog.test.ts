@@ -58,7 +58,15 @@ describe('built-in catalog', () => {
         mode: 'chat',
         contextWindow: 128000,
         maxOutputTokens: 16384,
-        pricing: { input: 2.5, output: 10, cachedInput: 1.25 },
+        pricing: {
+          input: 2.5,
+          output: 10,
+          cachedInput: 1.25,
+          serviceTiers: {
+            batch: { input: 1.25, output: 5 },
+            priority: { input: 4.25, output: 17, cachedInput: 2.125 },
+          },
+        },
       },
     ],
     [
@@ -68,7 +76,14 @@ describe('built-in catalog', () => {
         mode: 'chat',
         contextWindow: 200000,
         maxOutputTokens: 64000,
-        pricing: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 },
+        pricing: {
+          input: 3,
+          output: 15,
+          cachedInput: 0.3,
+          cacheWrite: 3.75,
+          cacheWrite1h: 6,
+          longContext: [{ aboveInputTokens: 200000, input: 6, output: 22.5, cachedInput: 0.6, cacheWrite: 7.5 }],
+        },
       },
     ],
     [
@@ -78,7 +93,14 @@ describe('built-in catalog', () => {
         mode: 'chat',
         contextWindow: 200000,
         maxOutputTokens: 64000,
-        pricing: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 },
+        pricing: {
+          input: 3,
+          output: 15,
+          cachedInput: 0.3,
+          cacheWrite: 3.75,
+          cacheWrite1h: 6,
+          longContext: [{ aboveInputTokens: 200000, input: 6, output: 22.5, cachedInput: 0.6, cacheWrite: 7.5 }],
+        },
       },
     ],
     [
@@ -91,16 +113,45 @@ describe('built-in catalog', () => {
         pricing: { input: 0.3, output: 2.5, cachedInput: 0.03, reasoning: 2.5 },
       },
     ],
-    ['gemini', 'gemini-2.5-pro', { mode: 'chat', pricing: { input: 1.25, output: 10, cachedInput: 0.125 } }],
+    [
+      'gemini',
+      'gemini-2.5-pro',
+      {
+        mode: 'chat',
+        pricing: {
+          input: 1.25,
+          output: 10,
+          cachedInput: 0.125,
+          longContext: [{ aboveInputTokens: 200000, input: 2.5, output: 15, cachedInput: 0.25 }],
+          serviceTiers: { priority: { input: 1.25, output: 10 } },
+        },
+      },
+    ],
     [
       'openai',
       'text-embedding-3-small',
-      { mode: 'embedding', contextWindow: 8191, pricing: { input: 0.02, output: 0 } },
+      {
+        mode: 'embedding',
+        contextWindow: 8191,
+        pricing: { input: 0.02, output: 0, serviceTiers: { batch: { input: 0.01, output: 0 } } },
+      },
     ],
     [
       'vertex-ai',
       'claude-sonnet-4-5',
-      { mode: 'chat', contextWindow: 200000, pricing: { input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 } },
+      {
+        mode: 'chat',
+        contextWindow: 200000,
+        pricing: {
+          input: 3,
+          output: 15,
+          cachedInput: 0.3,
+          cacheWrite: 3.75,
+          cacheWrite1h: 6,
+          longContext: [{ aboveInputTokens: 200000, input: 6, output: 22.5, cachedInput: 0.6, cacheWrite: 7.5 }],
+          serviceTiers: { batch: { input: 1.5, output: 7.5 } },
+        },
+      },
     ],
     [
       'vertex-ai',
@@ -112,7 +163,27 @@ describe('built-in catalog', () => {
     ['fireworks', 'accounts/fireworks/models/deepseek-r1', { pricing: { input: 3, output: 8 } }],
     ['deepseek', 'deepseek-reasoner', { pricing: { input: 0.28, output: 0.42, cachedInput: 0.028 } }],
     ['cohere', 'command-r', { pricing: { input: 0.15, output: 0.6 } }],
-    ['openai', 'dall-e-3', { mode: 'image', pricing: { perImage: 0.04 } }],
+    [
+      'openai',
+      'dall-e-3',
+      {
+        mode: 'image',
+        pricing: {
+          perImage: 0.04,
+          imageVariants: {
+            'hd/1024x1024': 0.08,
+            'hd/1024x1792': 0.12,
+            'hd/1792x1024': 0.12,
+            'standard/1024x1024': 0.0399999,
+            'standard/1024x1792': 0.07999,
+            'standard/1792x1024': 0.07999,
+          },
+        },
+      },
+    ],
+    ['openai', 'tts-1', { mode: 'audio-speech', pricing: { perCharacter: 0.000015 } }],
+    ['openai', 'whisper-1', { mode: 'audio-transcription', pricing: { perSecond: 0.0001 } }],
+    ['cohere', 'rerank-v3.5', { mode: 'rerank', pricing: { input: 0, output: 0, perQuery: 0.002 } }],
   ] as const)('%s / %s', (provider, model, expected) => {
     const found = catalog.find(provider, model);
     expect(found).toMatchObject({ provider, model, routable: true, ...expected });
@@ -142,7 +213,7 @@ describe('built-in catalog', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toStrictEqual([...ids].sort());
     for (const e of all) {
-      for (const price of Object.values(e.pricing)) {
+      for (const price of numbersIn(e.pricing)) {
         expect(
           Number.isFinite(price) && price >= 0 && Number(price.toPrecision(12)) === price,
           `${e.provider}/${e.model}`,
@@ -227,3 +298,10 @@ describe('Catalog', () => {
     expect(catalog.find('openai', 'o3')?.pricing.input).toBe(2);
   });
 });
+
+/** Every number in a pricing object, nested tiers and variants included. */
+function numbersIn(value: unknown): number[] {
+  if (typeof value === 'number') return [value];
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(numbersIn);
+  return [];
+}

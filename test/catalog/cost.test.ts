@@ -155,3 +155,88 @@ describe('usage mapping', () => {
     });
   });
 });
+
+describe('costUsd of units that are not tokens', () => {
+  it('prices images by quality/size, size, or the plain per-image price; unknown sizes are null', () => {
+    const entry = entryWith({ perImage: 0.04, imageVariants: { 'hd/1024x1792': 0.12, 'standard/1024x1024': 0.04 } });
+    const image = (imageSize?: string, imageQuality?: string) =>
+      costUsd(entry, { inputTokens: 0, outputTokens: 0, images: 2, imageSize, imageQuality });
+    expect(image('1024x1792', 'hd')).toBe(0.24);
+    expect(image()).toBe(0.08);
+    expect(image('512x512', 'hd')).toBeNull();
+    expect(costUsd(entryWith({ perImage: 0.02 }), { inputTokens: 0, outputTokens: 0, images: 3 })).toBe(0.06);
+  });
+
+  it('prices characters, seconds and queries per unit, and is null when the unit has no price', () => {
+    const none = { inputTokens: 0, outputTokens: 0 };
+    expect(costUsd(entryWith({ perCharacter: 1.5e-5 }), { ...none, characters: 1000 })).toBe(0.015);
+    expect(costUsd(entryWith({ perSecond: 0.0001 }), { ...none, audioSeconds: 60 })).toBe(0.006);
+    expect(costUsd(entryWith({ perQuery: 0.002 }), { ...none, queries: 3 })).toBe(0.006);
+    expect(costUsd(entryWith({ input: 1 }), { ...none, characters: 10 })).toBeNull();
+  });
+
+  it('prices image tokens apart from text tokens when the entry has their prices', () => {
+    const entry = entryWith({ input: 5, imageInput: 10, imageOutput: 40 });
+    const usage = { inputTokens: 50, imageInputTokens: 10, outputTokens: 1000, imageOutputTokens: 1000 };
+    expect(costUsd(entry, usage)).toBeCloseTo((40 * 5 + 10 * 10 + 1000 * 40) / 1e6, 12);
+  });
+});
+
+describe('prices that match the bill', () => {
+  const at = new Date(Date.UTC(2026, 6, 1, 12));
+
+  it('bills the whole request at the long-context tier once its input passes the threshold', () => {
+    const p = sonnet!.pricing;
+    const tier = p.longContext![0]!;
+    expect(tier.aboveInputTokens).toBe(200_000);
+    expect(costUsd(sonnet, { inputTokens: 200_000, outputTokens: 1000 }, at)).toBeCloseTo(
+      (200_000 * p.input! + 1000 * p.output!) / 1e6,
+      10,
+    );
+    expect(costUsd(sonnet, { inputTokens: 250_000, outputTokens: 1000 }, at)).toBeCloseTo(
+      (250_000 * tier.input! + 1000 * tier.output!) / 1e6,
+      10,
+    );
+  });
+
+  it('prices 1-hour cache writes apart from 5-minute ones', () => {
+    const p = sonnet!.pricing;
+    const usage = anthropicUsageToTokenUsage({
+      input_tokens: 10,
+      output_tokens: 0,
+      cache_creation_input_tokens: 3000,
+      cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 },
+    });
+    expect(usage.cacheWrite1hInputTokens).toBe(2000);
+    expect(costUsd(sonnet, usage, at)).toBeCloseTo(
+      (10 * p.input! + 1000 * p.cacheWrite! + 2000 * p.cacheWrite1h!) / 1e6,
+      10,
+    );
+  });
+
+  it('prices OpenAI flex and priority service tiers', () => {
+    const gpt5 = catalog.find('openai', 'gpt-5')!;
+    const flex = gpt5.pricing.serviceTiers!.flex!;
+    const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
+    expect(costUsd(gpt5, { ...usage, serviceTier: 'flex' }, at)).toBe(flex.input! + flex.output!);
+    expect(costUsd(gpt5, usage, at)).toBe(gpt5.pricing.input! + gpt5.pricing.output!);
+  });
+
+  it('prices by the UTC time of day, windows wrapping midnight included', () => {
+    const entry = entryWith({
+      input: 1,
+      output: 2,
+      timeOfDay: [{ startUtc: '16:30', endUtc: '00:30', prices: { input: 0.5, output: 1 } }],
+    });
+    const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
+    expect(costUsd(entry, usage, new Date(Date.UTC(2026, 0, 1, 12)))).toBe(3);
+    expect(costUsd(entry, usage, new Date(Date.UTC(2026, 0, 1, 17)))).toBe(1.5);
+    expect(costUsd(entry, usage, new Date(Date.UTC(2026, 0, 1, 0, 15)))).toBe(1.5);
+    expect(costUsd(entry, usage, new Date(Date.UTC(2026, 0, 1, 0, 30)))).toBe(3);
+  });
+
+  it('charges reasoning tokens at the reasoning price when the entry has one', () => {
+    const entry = entryWith({ input: 1, output: 2, reasoning: 4 });
+    expect(costUsd(entry, { inputTokens: 0, outputTokens: 1_000_000, reasoningTokens: 250_000 }, at)).toBe(2.5);
+  });
+});

@@ -485,9 +485,17 @@ describe('fromSource', () => {
   });
 
   it('prices generated images per image', () => {
-    expect(mustFind('openai', 'dall-e-3').pricing).toStrictEqual({ perImage: 0.04 });
+    // The size/quality variants are kept beside the plain price (7.629e-8 per pixel × 1024 × 1024).
+    expect(mustFind('openai', 'dall-e-3').pricing).toStrictEqual({
+      perImage: 0.04,
+      imageVariants: { 'hd/1024x1024': 0.08 },
+    });
     // 1.9e-8 per pixel × 1024 × 1024, no more precise than the per-pixel figure
-    expect(mustFind('azure-openai', 'dall-e-2').pricing).toStrictEqual({ output: 0, perImage: 0.02 });
+    expect(mustFind('azure-openai', 'dall-e-2').pricing).toStrictEqual({
+      output: 0,
+      perImage: 0.02,
+      imageVariants: { 'standard/1024x1024': 0.02 },
+    });
     expect(mustFind('bedrock', 'stability.stable-diffusion-xl-v1').pricing).toStrictEqual({ perImage: 0.04 });
   });
 
@@ -581,5 +589,54 @@ describe('fromSource', () => {
     const before = JSON.stringify(SAMPLE);
     fromSource(SAMPLE);
     expect(JSON.stringify(SAMPLE)).toBe(before);
+  });
+});
+
+describe('fromSource: prices that are not per token', () => {
+  it('keeps every image size/quality variant beside the model, per image or per pixel × pixels', () => {
+    const [entry] = fromSource({
+      'dall-e-3': { litellm_provider: 'openai', mode: 'image_generation', input_cost_per_image: 0.04 },
+      'hd/1024-x-1792/dall-e-3': {
+        litellm_provider: 'openai',
+        mode: 'image_generation',
+        input_cost_per_pixel: 6.539e-8,
+        output_cost_per_pixel: 0,
+      },
+      'low/1024-x-1024/dall-e-3': { litellm_provider: 'openai', mode: 'image_generation', input_cost_per_image: 0.011 },
+      '1024-x-1024/50-steps/dall-e-3': {
+        litellm_provider: 'openai',
+        mode: 'image_generation',
+        input_cost_per_image: 9,
+      },
+    });
+    expect(entry?.pricing).toEqual({
+      perImage: 0.04,
+      imageVariants: { 'hd/1024x1792': 0.12, 'low/1024x1024': 0.011 },
+    });
+  });
+
+  it('keeps per-character, per-second, per-query and image-token prices of their modes', () => {
+    const entries = fromSource({
+      'tts-1': { litellm_provider: 'openai', mode: 'audio_speech', input_cost_per_character: 1.5e-5 },
+      'whisper-1': {
+        litellm_provider: 'openai',
+        mode: 'audio_transcription',
+        input_cost_per_second: 1e-4,
+        output_cost_per_second: 1e-4,
+      },
+      'rerank-v3.5': { litellm_provider: 'cohere', mode: 'rerank', input_cost_per_query: 0.002 },
+      'gpt-image-1': {
+        litellm_provider: 'openai',
+        mode: 'image_generation',
+        input_cost_per_token: 5e-6,
+        input_cost_per_image_token: 1e-5,
+        output_cost_per_image_token: 4e-5,
+      },
+    });
+    const pricing = Object.fromEntries(entries.map((e) => [e.model, e.pricing]));
+    expect(pricing['tts-1']).toEqual({ perCharacter: 1.5e-5 });
+    expect(pricing['whisper-1']).toEqual({ perSecond: 1e-4 });
+    expect(pricing['rerank-v3.5']).toEqual({ perQuery: 0.002 });
+    expect(pricing['gpt-image-1']).toEqual({ input: 5, imageInput: 10, imageOutput: 40 });
   });
 });

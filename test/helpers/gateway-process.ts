@@ -6,6 +6,10 @@ export interface GatewayProcess {
   url: string;
   /** Its stdout, parsed: one JSON object per log line. */
   logs: Record<string, unknown>[];
+  /** Its stdout as written so far, for text searches (secrets, warnings). */
+  output(): string;
+  /** For signals (SIGHUP) a test sends it. */
+  child: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -16,7 +20,9 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   });
   const logs: Record<string, unknown>[] = [];
   let pending = '';
+  let text = '';
   child.stdout?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
     pending += chunk.toString();
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
@@ -31,7 +37,7 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   const deadline = Date.now() + 10_000;
   for (;;) {
     const listening = logs.find((line) => line.msg === 'switchyard listening');
-    if (listening) return { url: `http://${listening.listen as string}`, logs, stop };
+    if (listening) return { url: `http://${listening.listen as string}`, logs, output: () => text, child, stop };
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`the gateway process did not start: ${JSON.stringify(logs)}`);

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import { loadConfig, withUnavailableProviders } from '../../src/config/config.ts';
+import { isYamlPath, preloadYaml } from '../../src/limits/gateway-keys.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Env } from '../../src/providers/types.ts';
 import { createGateway, type Gateway } from '../../src/server/server.ts';
@@ -30,8 +31,13 @@ function secretsOf(env: Env): string[] {
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
-    if (/(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN|^AWS_BEARER_TOKEN_BEDROCK|^IDENTITY_HEADER)$/.test(name))
+    if (
+      /(_API_KEY|_API_TOKEN|SECRET_ACCESS_KEY|SESSION_TOKEN|^AWS_BEARER_TOKEN_BEDROCK|^IDENTITY_HEADER)$/.test(name)
+    ) {
       secrets.push(value);
+      // A key pool: each key of the list is a secret of its own.
+      if (name.endsWith('_API_KEY')) secrets.push(...value.split(',').map((key) => key.trim()));
+    }
     if (name === 'GATEWAY_API_KEYS' || name === 'ADMIN_API_KEYS')
       secrets.push(...value.split(',').map((entry) => entry.trim().replace(/^[\w.-]+:/, '')));
     if (name === 'REDIS_URL' || name === 'DATABASE_URL') secrets.push(new URL(value).password);
@@ -39,6 +45,10 @@ function secretsOf(env: Env): string[] {
       secrets.push(...value.split(',').map((pair) => pair.slice(pair.indexOf('=') + 1).trim()));
     if (name === 'AZURE_CLIENT_SECRET' || name === 'AWS_CONTAINER_AUTHORIZATION_TOKEN') secrets.push(value);
     if (name === 'GOOGLE_APPLICATION_CREDENTIALS') secrets.push(...credentialFileSecrets(value));
+    if (name === 'GATEWAY_API_KEYS_FILE' && existsSync(value)) {
+      const text = readFileSync(value, 'utf8');
+      secrets.push(...[...text.matchAll(/["']?\bkey["']?\s*:\s*["']?([^"',\s}]+)/g)].map((m) => m[1] as string));
+    }
     if (name === 'VERTEX_AI_SERVICE_ACCOUNT_JSON')
       secrets.push(
         String(JSON.parse(value).private_key ?? '')
@@ -101,6 +111,7 @@ export async function startGateway(env: Env, options: { checkCredentials?: boole
       done();
     },
   });
+  if (isYamlPath(env.GATEWAY_API_KEYS_FILE)) await preloadYaml();
   // Each gateway gets its own request log store unless the test shares one.
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'switchyard-data-'));
   let config = loadConfig({ LOG_LEVEL: 'debug', ...env, DATA_DIR: dataDir });

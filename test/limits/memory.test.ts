@@ -1,17 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCounters } from '../../src/limits/memory-counters.ts';
-import { type Admission, createRateLimiter, type LimitSettings } from '../../src/limits/rate-limiter.ts';
+import {
+  type Admission,
+  createRateLimiter,
+  type Demand,
+  type LimitSettings,
+  type Subject,
+  validateLimits,
+} from '../../src/limits/rate-limiter.ts';
 
 /** 12:00:48 UTC: 12 s left in the minute, 11 h 59 min 12 s (43 152 s) to midnight UTC. */
 const T = Date.UTC(2025, 5, 1, 12, 0, 48);
 const SECONDS_TO_MIDNIGHT = 43_152;
+const NOTHING: Demand = { tokens: 0, costUsd: 0 };
 
-/** A limiter on a clock the test moves by hand. */
-function limiterAt(settings: LimitSettings) {
+const SETTINGS = {
+  requests: 'RATE_LIMIT_RPM',
+  tokens: 'RATE_LIMIT_TPM',
+  budget: 'BUDGET_USD_DAILY',
+  'monthly-budget': 'BUDGET_USD_MONTHLY',
+} as const;
+
+const subject = (id: string, limits: LimitSettings): Subject => ({ id, limits, settings: SETTINGS });
+
+/** A limiter on a clock the test moves by hand, and one subject with the given limits. */
+function limiterAt(limits: LimitSettings) {
   const clock = { now: T };
-  const warnings: string[] = [];
-  const limiter = createRateLimiter(settings, { onWarning: (message) => warnings.push(message), now: () => clock.now });
-  return { limiter, clock, warnings };
+  const limiter = createRateLimiter(true, { onWarning: () => undefined, now: () => clock.now });
+  const alice = [subject('alice', limits)];
+  return { limiter, clock, alice, reserve: (demand = NOTHING) => limiter.reserve(alice, demand) };
 }
 
 function refused(admission: Admission) {
@@ -19,10 +36,15 @@ function refused(admission: Admission) {
   return admission;
 }
 
-describe('in-memory rate limits', () => {
+function allowed(admission: Admission) {
+  if (!admission.allowed) throw new Error(`expected an admission, got ${JSON.stringify(admission)}`);
+  return admission;
+}
+
+describe('in-memory limits', () => {
   it('admits exactly RPM requests in a minute, then refuses until the next minute', async () => {
-    const { limiter, clock } = limiterAt({ requestsPerMinute: 3 });
-    const admitted = [await limiter.admit('alice'), await limiter.admit('alice'), await limiter.admit('alice')];
+    const { reserve, clock } = limiterAt({ requestsPerMinute: 3 });
+    const admitted = [await reserve(), await reserve(), await reserve()];
     expect(admitted.map((a) => a.allowed)).toEqual([true, true, true]);
     expect(admitted.map((a) => a.headers['x-ratelimit-remaining-requests'])).toEqual(['2', '1', '0']);
     expect(admitted[0]?.headers).toEqual({
@@ -31,7 +53,7 @@ describe('in-memory rate limits', () => {
       'x-ratelimit-reset-requests': '12s',
     });
 
-    const refusal = refused(await limiter.admit('alice'));
+    const refusal = refused(await reserve());
     expect(refusal).toMatchObject({ limit: 'requests', retryAfterSeconds: 12 });
     expect(refusal.message).toBe('Rate limit reached: 3 requests per minute (RATE_LIMIT_RPM). Retry in 12 s.');
     expect(refusal.headers).toEqual({
@@ -41,159 +63,130 @@ describe('in-memory rate limits', () => {
       'retry-after': '12',
     });
 
-    // Part of a second left rounds up, never down to 0.
-    clock.now = T + 11_500;
-    expect(refused(await limiter.admit('alice')).retryAfterSeconds).toBe(1);
-
+    clock.now = T + 11_500; // part of a second left rounds up, never down to 0
+    expect(refused(await reserve()).retryAfterSeconds).toBe(1);
     clock.now = T + 12_000; // 12:01:00, a new window
-    const fresh = await limiter.admit('alice');
-    expect(fresh).toEqual({
-      allowed: true,
-      headers: {
-        'x-ratelimit-limit-requests': '3',
-        'x-ratelimit-remaining-requests': '2',
-        'x-ratelimit-reset-requests': '60s',
-      },
-    });
+    expect((await reserve()).headers['x-ratelimit-remaining-requests']).toBe('2');
   });
 
-  it('does not let refused requests take a slot', async () => {
-    const { limiter, clock } = limiterAt({ requestsPerMinute: 5, tokensPerMinute: 100 });
-    await limiter.admit('alice');
-    await limiter.record('alice', 100, null);
-    for (let i = 0; i < 10; i++) expect(refused(await limiter.admit('alice')).limit).toBe('tokens');
+  it('reserves the worst-case tokens before the call and settles them to the real count', async () => {
+    const { reserve, limiter, clock } = limiterAt({ tokensPerMinute: 1000 });
+    const first = allowed(await reserve({ tokens: 600, costUsd: 0 }));
+    expect(first.headers['x-ratelimit-remaining-tokens']).toBe('400');
+    // 600 are held: a second 600 does not fit while the first runs.
+    const second = refused(await reserve({ tokens: 600, costUsd: 0 }));
+    expect(second).toMatchObject({ limit: 'tokens', retryAfterSeconds: 12 });
+    expect(second.message).toContain('1000 tokens per minute (RATE_LIMIT_TPM)');
+    await limiter.settle(first.reservation!, { tokens: 100, costUsd: 0 });
+    expect(allowed(await reserve({ tokens: 600, costUsd: 0 })).headers['x-ratelimit-remaining-tokens']).toBe('300');
     clock.now = T + 12_000;
-    const next = await limiter.admit('alice');
-    expect(next.allowed).toBe(true);
-    expect(next.headers['x-ratelimit-remaining-requests']).toBe('4');
+    expect((await reserve()).headers['x-ratelimit-remaining-tokens']).toBe('1000');
   });
 
-  it('refuses once the tokens recorded this minute reach TPM', async () => {
-    const { limiter, clock } = limiterAt({ tokensPerMinute: 1000 });
-    expect(await limiter.admit('alice')).toEqual({
-      allowed: true,
-      headers: {
-        'x-ratelimit-limit-tokens': '1000',
-        'x-ratelimit-remaining-tokens': '1000',
-        'x-ratelimit-reset-tokens': '12s',
-      },
-    });
-    await limiter.record('alice', 600, 0.01);
-    expect((await limiter.admit('alice')).headers['x-ratelimit-remaining-tokens']).toBe('400');
-    await limiter.record('alice', 400, 0.01);
-
-    const refusal = refused(await limiter.admit('alice'));
-    expect(refusal).toMatchObject({ limit: 'tokens', retryAfterSeconds: 12 });
-    expect(refusal.message).toBe('Rate limit reached: 1000 tokens per minute (RATE_LIMIT_TPM). Retry in 12 s.');
-    expect(refusal.headers).toMatchObject({ 'x-ratelimit-remaining-tokens': '0', 'retry-after': '12' });
-
+  it('does not let refused requests take a request slot', async () => {
+    const { reserve, clock } = limiterAt({ requestsPerMinute: 5, tokensPerMinute: 100 });
+    allowed(await reserve({ tokens: 100, costUsd: 0 }));
+    for (let i = 0; i < 10; i++) expect(refused(await reserve({ tokens: 1, costUsd: 0 })).limit).toBe('tokens');
     clock.now = T + 12_000;
-    expect((await limiter.admit('alice')).headers['x-ratelimit-remaining-tokens']).toBe('1000');
+    expect(allowed(await reserve()).headers['x-ratelimit-remaining-requests']).toBe('4');
   });
 
-  it('refuses once the spend recorded today reaches the budget, until midnight UTC', async () => {
-    const { limiter, clock } = limiterAt({ dailyBudgetUsd: 1 });
-    expect(await limiter.admit('alice')).toEqual({
-      allowed: true,
-      headers: { 'x-ratelimit-limit-budget-usd': '1', 'x-ratelimit-remaining-budget-usd': '1' },
-    });
-    await limiter.record('alice', 5000, 0.6);
-    expect((await limiter.admit('alice')).headers['x-ratelimit-remaining-budget-usd']).toBe('0.4');
-    await limiter.record('alice', 5000, 0.4);
-
-    const refusal = refused(await limiter.admit('alice'));
+  it('N concurrent reservations never commit more than the budget', async () => {
+    const { reserve } = limiterAt({ dailyBudgetUsd: 0.1 });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => reserve({ tokens: 0, costUsd: 0.06 })));
+    expect(answers.filter((a) => a.allowed)).toHaveLength(1);
+    const refusal = refused(answers.find((a) => !a.allowed)!);
     expect(refusal).toMatchObject({ limit: 'budget', retryAfterSeconds: SECONDS_TO_MIDNIGHT });
     expect(refusal.message).toBe(
-      `Daily budget reached: 1 USD per UTC day (BUDGET_USD_DAILY). Retry in ${SECONDS_TO_MIDNIGHT} s, after midnight UTC.`,
+      `Daily budget reached: 0.1 USD per UTC day (BUDGET_USD_DAILY); this request may cost up to 0.06 USD. Retry in ${SECONDS_TO_MIDNIGHT} s, after midnight UTC.`,
     );
     expect(refusal.headers).toEqual({
-      'x-ratelimit-limit-budget-usd': '1',
-      'x-ratelimit-remaining-budget-usd': '0',
+      'x-ratelimit-limit-budget-usd': '0.1',
+      'x-ratelimit-remaining-budget-usd': '0.04',
       'retry-after': String(SECONDS_TO_MIDNIGHT),
     });
+  });
 
-    clock.now = Date.UTC(2025, 5, 1, 23, 59, 59, 500);
-    expect(refused(await limiter.admit('alice')).retryAfterSeconds).toBe(1);
+  it('settles spend to the real cost, releases a failed call, and resets at midnight UTC', async () => {
+    const { reserve, limiter, clock } = limiterAt({ dailyBudgetUsd: 1 });
+    const a = allowed(await reserve({ tokens: 0, costUsd: 0.6 }));
+    expect(a.headers['x-ratelimit-remaining-budget-usd']).toBe('0.4');
+    await limiter.settle(a.reservation!, { tokens: 0, costUsd: 0.25 });
+    const b = allowed(await reserve({ tokens: 0, costUsd: 0.6 }));
+    expect(b.headers['x-ratelimit-remaining-budget-usd']).toBe('0.15');
+    await limiter.settle(b.reservation!, NOTHING); // failed: released
+    expect(allowed(await reserve()).headers['x-ratelimit-remaining-budget-usd']).toBe('0.75');
     clock.now = Date.UTC(2025, 5, 2); // midnight UTC: a new day
-    expect(await limiter.admit('alice')).toMatchObject({
-      allowed: true,
-      headers: { 'x-ratelimit-remaining-budget-usd': '1' },
-    });
+    expect(allowed(await reserve()).headers['x-ratelimit-remaining-budget-usd']).toBe('1');
   });
 
-  it('adds nothing for an unknown cost', async () => {
-    const { limiter } = limiterAt({ dailyBudgetUsd: 0.5 });
-    for (let i = 0; i < 10; i++) await limiter.record('alice', 1_000_000, null);
-    expect(await limiter.admit('alice')).toMatchObject({
-      allowed: true,
-      headers: { 'x-ratelimit-remaining-budget-usd': '0.5' },
-    });
+  it('admits a request larger than the whole budget only when nothing else is spent', async () => {
+    const { reserve, limiter } = limiterAt({ dailyBudgetUsd: 1 });
+    const big = allowed(await reserve({ tokens: 0, costUsd: 5 }));
+    expect(refused(await reserve({ tokens: 0, costUsd: 0.01 })).limit).toBe('budget');
+    await limiter.settle(big.reservation!, { tokens: 0, costUsd: 0.5 });
+    expect(refused(await reserve({ tokens: 0, costUsd: 5 })).limit).toBe('budget');
+    allowed(await reserve({ tokens: 0, costUsd: 0.5 }));
   });
 
-  it('names the longest-lasting limit when several are reached', async () => {
-    const { limiter } = limiterAt({ requestsPerMinute: 1, tokensPerMinute: 10, dailyBudgetUsd: 1 });
-    await limiter.admit('alice');
-    await limiter.record('alice', 10, 1);
-    const refusal = refused(await limiter.admit('alice'));
-    expect(refusal.limit).toBe('budget');
-    expect(Object.keys(refusal.headers).sort()).toEqual([
-      'retry-after',
-      'x-ratelimit-limit-budget-usd',
-      'x-ratelimit-limit-requests',
-      'x-ratelimit-limit-tokens',
-      'x-ratelimit-remaining-budget-usd',
-      'x-ratelimit-remaining-requests',
-      'x-ratelimit-remaining-tokens',
-      'x-ratelimit-reset-requests',
-      'x-ratelimit-reset-tokens',
+  it('counts the UTC month for BUDGET_USD_MONTHLY, and names it with its reset', async () => {
+    const { reserve, clock } = limiterAt({ monthlyBudgetUsd: 2, dailyBudgetUsd: 1.5 });
+    allowed(await reserve({ tokens: 0, costUsd: 1.5 }));
+    clock.now = Date.UTC(2025, 5, 2, 12); // next day: the daily budget is fresh, the month is not
+    const refusal = refused(await reserve({ tokens: 0, costUsd: 1 }));
+    expect(refusal.limit).toBe('monthly-budget');
+    expect(refusal.retryAfterSeconds).toBe((Date.UTC(2025, 6, 1) - clock.now) / 1000);
+    expect(refusal.message).toContain('2 USD per UTC month (BUDGET_USD_MONTHLY)');
+    expect(refusal.headers['x-ratelimit-remaining-budget-usd-monthly']).toBe('0.5');
+    clock.now = Date.UTC(2025, 6, 1);
+    allowed(await reserve({ tokens: 0, costUsd: 1 }));
+  });
+
+  it('reserves against every subject at once, or against none', async () => {
+    const clock = { now: T };
+    const limiter = createRateLimiter(true, { onWarning: () => undefined, now: () => clock.now });
+    const key = subject('team', { requestsPerMinute: 10 });
+    const user = (id: string): Subject => ({
+      id: `user:${id}`,
+      limits: { dailyBudgetUsd: 1 },
+      settings: { budget: 'BUDGET_USD_DAILY_PER_USER' },
+    });
+    allowed(await limiter.reserve([key, user('ann')], { tokens: 0, costUsd: 0.8 }));
+    const refusal = refused(await limiter.reserve([key, user('ann')], { tokens: 0, costUsd: 0.8 }));
+    expect(refusal.message).toContain('(BUDGET_USD_DAILY_PER_USER)');
+    // The refused request took no request slot of the key; another user of the key still fits.
+    const bob = allowed(await limiter.reserve([key, user('bob')], { tokens: 0, costUsd: 0.8 }));
+    expect(bob.headers['x-ratelimit-remaining-requests']).toBe('8');
+    expect(await limiter.state(key)).toEqual([
+      { kind: 'requests', limit: 10, used: 2, remaining: 8, resetsInSeconds: 12 },
     ]);
   });
 
-  it('counts each subject on its own', async () => {
-    const { limiter } = limiterAt({ requestsPerMinute: 1, dailyBudgetUsd: 1 });
-    expect((await limiter.admit('alice')).allowed).toBe(true);
-    expect((await limiter.admit('alice')).allowed).toBe(false);
-    expect((await limiter.admit('bob')).allowed).toBe(true);
-    await limiter.record('carol', 0, 2);
-    expect(refused(await limiter.admit('carol')).limit).toBe('budget');
-    expect((await limiter.admit('192.0.2.7')).allowed).toBe(true);
-  });
-
-  it('with no limit set, always allows, with no headers and no per-call allocation', async () => {
-    const { limiter } = limiterAt({});
-    const first = limiter.admit('alice');
-    // One cached promise of one frozen answer, whatever the subject.
-    expect(limiter.admit('bob')).toBe(first);
-    expect(await first).toEqual({ allowed: true, headers: {} });
+  it('with no limit anywhere, always allows, with no headers and no per-call allocation', async () => {
+    const limiter = createRateLimiter(false, { onWarning: () => undefined });
+    const first = limiter.reserve([subject('alice', {})], NOTHING);
+    expect(limiter.reserve([subject('bob', {})], NOTHING)).toBe(first);
+    expect(await first).toEqual({ allowed: true, headers: {}, reservation: undefined });
     expect(Object.isFrozen(await first)).toBe(true);
-    for (let i = 0; i < 1000; i++) await limiter.record('alice', 1_000_000, 1_000);
-    expect(await limiter.admit('alice')).toEqual({ allowed: true, headers: {} });
     await limiter.close();
   });
 
   it('rejects limits that are not positive numbers', () => {
-    const onWarning = () => undefined;
-    expect(() => createRateLimiter({ requestsPerMinute: 0 }, { onWarning })).toThrow(RangeError);
-    expect(() => createRateLimiter({ tokensPerMinute: 1.5 }, { onWarning })).toThrow(RangeError);
-    expect(() => createRateLimiter({ dailyBudgetUsd: -1 }, { onWarning })).toThrow(RangeError);
-    expect(() => createRateLimiter({ dailyBudgetUsd: Number.NaN }, { onWarning })).toThrow(RangeError);
+    expect(() => validateLimits({ requestsPerMinute: 0 })).toThrow(RangeError);
+    expect(() => validateLimits({ tokensPerMinute: 1.5 })).toThrow(RangeError);
+    expect(() => validateLimits({ dailyBudgetUsd: -1 })).toThrow(RangeError);
+    expect(() => validateLimits({ monthlyBudgetUsd: Number.NaN }, { monthlyBudgetUsd: 'x' })).toThrow(/^x must/);
   });
 });
 
+// What every store must do is in counter-store.contract.test.ts; this is the memory store's own.
 describe('MemoryCounters', () => {
-  const query = (minute: number, day: number) => ({ minute, day, requestLimit: 10, tokenLimit: 100, budgetUsd: 1 });
-
-  it('drops the counters of past windows', async () => {
+  it('drops expired counters, so memory stays bounded', async () => {
     const counters = new MemoryCounters();
-    for (const subject of ['a', 'b', 'c']) {
-      await counters.admit(subject, query(100, 1));
-      await counters.record(subject, { minute: 100, day: 1, tokens: 5, costUsd: 0.1 });
-    }
-    expect(counters.size).toBe(9);
-    await counters.admit('a', query(101, 1));
-    await counters.record('a', { minute: 101, day: 2, tokens: 5, costUsd: 0.1 });
-    // Minute 100 and day 1 are gone: one request, one tokens and one spend counter remain.
+    for (const key of ['a', 'b', 'c']) await counters.reserve([{ key, limit: 10, amount: 1, ttlMs: 1000 }], 0);
     expect(counters.size).toBe(3);
-    expect(await counters.admit('b', query(101, 2))).toEqual({ admitted: true, requests: 1, tokens: 0, spendUsd: 0 });
+    await counters.reserve([{ key: 'd', limit: 10, amount: 1, ttlMs: 1000 }], 5000);
+    expect(counters.size).toBe(1);
+    expect(await counters.read(['a', 'd'], 5000)).toEqual([0, 1]);
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Admission,
   createRateLimiter,
+  type Demand,
   type LimitSettings,
   type RateLimiter,
 } from '../../src/limits/rate-limiter.ts';
@@ -31,6 +32,9 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   return { value, ms: performance.now() - started };
 }
 
+const NOTHING: Demand = { tokens: 0, costUsd: 0 };
+const SETTINGS = { requests: 'RATE_LIMIT_RPM', tokens: 'RATE_LIMIT_TPM', budget: 'BUDGET_USD_DAILY' } as const;
+
 interface Warning {
   message: string;
   detail?: object;
@@ -42,14 +46,18 @@ describe.skipIf(!HAS_REDIS)('rate limits shared through Redis (needs /usr/bin/re
   const limiters: RateLimiter[] = [];
 
   /** A limiter as one replica of the gateway would create it. */
-  function replica(settings: LimitSettings, warnings: Warning[] = []): RateLimiter {
-    const limiter = createRateLimiter(settings, {
+  function replica(settings: LimitSettings, warnings: Warning[] = []) {
+    const limiter = createRateLimiter(true, {
       redisUrl: `redis://:${PASSWORD}@127.0.0.1:${server.port}`,
       onWarning: (message, detail) => warnings.push({ message, detail }),
       now: () => T,
     });
     limiters.push(limiter);
-    return limiter;
+    return {
+      limiter,
+      reserve: (id: string, demand = NOTHING) =>
+        limiter.reserve([{ id, limits: settings, settings: SETTINGS }], demand),
+    };
   }
 
   beforeAll(async () => {
@@ -74,7 +82,7 @@ describe.skipIf(!HAS_REDIS)('rate limits shared through Redis (needs /usr/bin/re
   it('two replicas admit together exactly the limit under concurrent calls', async () => {
     const warnings: Warning[] = [];
     const replicas = [replica({ requestsPerMinute: 10 }, warnings), replica({ requestsPerMinute: 10 }, warnings)];
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => replicas[i % 2]!.admit('shared')));
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => replicas[i % 2]!.reserve('shared')));
     const allowed = answers.filter((a): a is Extract<Admission, { allowed: true }> => a.allowed);
     expect(allowed).toHaveLength(10);
     // Each slot was handed out once: the remaining counts are 9, 8, …, 0, each exactly once.
@@ -86,24 +94,26 @@ describe.skipIf(!HAS_REDIS)('rate limits shared through Redis (needs /usr/bin/re
     expect(warnings).toEqual([]);
   });
 
-  it('shares tokens and spend, in keys that expire after their window', async () => {
-    const settings = { tokensPerMinute: 1000, dailyBudgetUsd: 1 };
+  it('two replicas reserve concurrently within the budget and TPM, and settle in one script', async () => {
+    const settings = { tokensPerMinute: 1000, dailyBudgetUsd: 0.1 };
     const [a, b] = [replica(settings), replica(settings)];
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => [a, b][i % 2]!.reserve('concurrent', { tokens: 300, costUsd: 0.03 })),
+    );
+    const admitted = answers.filter((x): x is Extract<Admission, { allowed: true }> => x.allowed);
+    // 3 × $0.03 fits $0.10 (and 3 × 300 fits 1000 tokens); a fourth fits neither.
+    expect(admitted).toHaveLength(3);
+    const spendKey = 'switchyard:{concurrent}:spend:2025-06-01';
+    const tokensKey = `switchyard:{concurrent}:tokens:${MINUTE}`;
+    expect(Number(await inspector.get(spendKey))).toBeCloseTo(0.09, 10);
+    expect(await inspector.get(tokensKey)).toBe('900');
+    // Settled: one to its real cost, one released (failed), one unknown-cost success kept whole.
+    await a.limiter.settle(admitted[0]!.reservation!, { tokens: 100, costUsd: 0.01 });
+    await b.limiter.settle(admitted[1]!.reservation!, NOTHING);
+    expect(Number(await inspector.get(spendKey))).toBeCloseTo(0.04, 10);
+    expect(await inspector.get(tokensKey)).toBe('400');
+    expect((await b.reserve('concurrent')).headers['x-ratelimit-remaining-budget-usd']).toBe('0.06');
 
-    await a.record('tokens-user', 600, null);
-    expect((await b.admit('tokens-user')).headers['x-ratelimit-remaining-tokens']).toBe('400');
-    await b.record('tokens-user', 400, null);
-    expect(await a.admit('tokens-user')).toMatchObject({ allowed: false, limit: 'tokens' });
-
-    await a.record('budget-user', 0, 0.6);
-    expect((await b.admit('budget-user')).headers['x-ratelimit-remaining-budget-usd']).toBe('0.4');
-    await b.record('budget-user', 0, 0.4);
-    expect(await a.admit('budget-user')).toMatchObject({ allowed: false, limit: 'budget' });
-
-    const tokensKey = `switchyard:{tokens-user}:tokens:${MINUTE}`;
-    const spendKey = 'switchyard:{budget-user}:spend:2025-06-01';
-    expect(await inspector.get(tokensKey)).toBe('1000');
-    expect(await inspector.get(spendKey)).toBe('1');
     const tokensTtl = await inspector.pttl(tokensKey);
     const spendTtl = await inspector.pttl(spendKey);
     expect(tokensTtl).toBeGreaterThan(60_000);
@@ -114,23 +124,22 @@ describe.skipIf(!HAS_REDIS)('rate limits shared through Redis (needs /usr/bin/re
 
   describe('outage', () => {
     const warnings: Warning[] = [];
-    let limiter: RateLimiter;
+    let reserve: ReturnType<typeof replica>['reserve'];
 
     beforeAll(() => {
-      limiter = replica({ requestsPerMinute: 3, tokensPerMinute: 1_000_000 }, warnings);
+      ({ reserve } = replica({ requestsPerMinute: 3, tokensPerMinute: 1_000_000 }, warnings));
     });
 
     it('counts locally while Redis is down, warning once and answering at once', async () => {
-      expect((await limiter.admit('outage')).allowed).toBe(true); // counted in Redis
+      expect((await reserve('outage')).allowed).toBe(true); // counted in Redis
       await server.stop();
 
       const answers: Admission[] = [];
       for (let i = 0; i < 4; i++) {
-        const { value, ms } = await timed(() => limiter.admit('outage'));
+        const { value, ms } = await timed(() => reserve('outage'));
         answers.push(value);
         expect(ms).toBeLessThan(400);
       }
-      await limiter.record('outage', 10, null);
       // Local counters start empty: three more requests fit this minute, the fourth does not.
       expect(answers.map((a) => a.allowed)).toEqual([true, true, true, false]);
       expect(warnings).toHaveLength(1);
@@ -147,7 +156,7 @@ describe.skipIf(!HAS_REDIS)('rate limits shared through Redis (needs /usr/bin/re
       expect(warnings[1]).toMatchObject({ message: 'Redis reachable again: counting in Redis' });
 
       // Counted in the restarted Redis (whose script cache is empty: EVALSHA falls back to EVAL).
-      expect((await limiter.admit('after-outage')).allowed).toBe(true);
+      expect((await reserve('after-outage')).allowed).toBe(true);
       expect(await inspector.get(`switchyard:{after-outage}:requests:${MINUTE}`)).toBe('1');
       expect(warnings).toHaveLength(2);
       expect(JSON.stringify(warnings)).not.toContain(PASSWORD);
@@ -156,7 +165,7 @@ describe.skipIf(!HAS_REDIS)('rate limits shared through Redis (needs /usr/bin/re
     it('bounds the wait on a frozen server, then probes it back', async () => {
       server.freeze();
       try {
-        const first = await timed(() => limiter.admit('frozen'));
+        const first = await timed(() => reserve('frozen'));
         expect(first.value.allowed).toBe(true);
         expect(first.ms).toBeGreaterThanOrEqual(200);
         expect(first.ms).toBeLessThan(450);
@@ -165,14 +174,14 @@ describe.skipIf(!HAS_REDIS)('rate limits shared through Redis (needs /usr/bin/re
         expect(JSON.stringify(warnings[2])).toContain('did not answer within 250 ms');
 
         // Counting locally now: no more waiting on the frozen server (but for one probe a second).
-        const next = await timed(() => limiter.admit('frozen'));
+        const next = await timed(() => reserve('frozen'));
         expect(next.ms).toBeLessThan(100);
       } finally {
         server.thaw();
       }
       const deadline = Date.now() + 5_000;
       while (warnings.length < 4 && Date.now() < deadline) {
-        await limiter.admit('thawed');
+        await reserve('thawed');
         await sleep(100);
       }
       expect(warnings[3]).toMatchObject({ message: 'Redis reachable again: counting in Redis' });

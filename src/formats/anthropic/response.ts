@@ -16,7 +16,9 @@ export const STOP_REASON: Record<FinishReason, string> = {
 };
 
 /** IR usage → Anthropic's, whose `input_tokens` excludes cache reads and writes. */
-export function anthropicUsage(usage: Partial<TokenUsage>): Required<AnthropicUsage> {
+export function anthropicUsage(
+  usage: Partial<TokenUsage>,
+): Required<Omit<AnthropicUsage, 'cache_creation' | 'service_tier'>> {
   const cached = usage.cachedInputTokens ?? 0;
   const written = usage.cacheWriteInputTokens ?? 0;
   return {

@@ -52,10 +52,15 @@ function stripNulls(usage: Record<string, unknown>): AnthropicUsage {
 export function anthropicUsageToTokenUsage(usage: AnthropicUsage): TokenUsage {
   const cacheRead = tokenCount(usage.cache_read_input_tokens);
   const cacheWrite = tokenCount(usage.cache_creation_input_tokens);
+  // 1-hour cache writes and the priority/batch tiers are priced apart (catalog/cost.ts).
+  const cacheWrite1h = tokenCount(usage.cache_creation?.ephemeral_1h_input_tokens);
+  const tier = usage.service_tier;
   return {
     inputTokens: tokenCount(usage.input_tokens) + cacheRead + cacheWrite,
     cachedInputTokens: cacheRead,
     cacheWriteInputTokens: cacheWrite,
     outputTokens: tokenCount(usage.output_tokens),
+    ...(cacheWrite1h > 0 ? { cacheWrite1hInputTokens: cacheWrite1h } : {}),
+    ...(typeof tier === 'string' && tier !== 'standard' ? { serviceTier: tier } : {}),
   };
 }

@@ -10,6 +10,10 @@ export interface AnthropicUsage {
   output_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  /** cache writes by lifetime */
+  cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
+  /** `standard`, `priority` or `batch` */
+  service_tier?: string | null;
 }
 
 export type AnthropicContentBlock =

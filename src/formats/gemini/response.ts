@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { UpstreamMalformedError } from '../../errors.ts';
 import { isObject, type Json, parseArguments, tryParseJsonObject } from '../common/json.ts';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
-import { PromptBlockedError } from './errors.ts';
 import type { ResponseUsage } from '../types.ts';
+import { PromptBlockedError } from './errors.ts';
 import { thoughtSignatureOf, toolCallIdOf } from './tool-call-ids.ts';
 import type { GeminiFinishReason, GeminiPart, GeminiUsageMetadata, GenerateContentResponse } from './wire.ts';
 

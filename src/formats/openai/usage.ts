@@ -22,6 +22,10 @@ export function tokenUsageOf(body: { usage?: unknown; x_groq?: { usage?: unknown
 
 const USAGE_KEY = Buffer.from('"usage":');
 const MODEL_KEY = Buffer.from('"model":"');
+const SERVICE_TIER_KEY = Buffer.from('"service_tier":"');
+
+/** The tiers priced apart from the list price; `default`/`auto` are the list price. */
+const PRICED_TIERS = new Set(['flex', 'priority']);
 
 /**
  * The usage (and model) of a whole JSON answer, reading only those two fields rather than parsing
@@ -31,7 +35,10 @@ const MODEL_KEY = Buffer.from('"model":"');
 export function usageOfResponse(body: Buffer): ResponseUsage | undefined {
   const usage = lastObjectValue(body, USAGE_KEY);
   const tokens = usage ? tokenUsageOf({ usage }) : undefined;
-  return tokens ? { usage: tokens, model: firstStringValue(body, MODEL_KEY) } : undefined;
+  if (!tokens) return undefined;
+  const tier = firstStringValue(body, SERVICE_TIER_KEY);
+  if (tier !== undefined && PRICED_TIERS.has(tier)) tokens.serviceTier = tier;
+  return { usage: tokens, model: firstStringValue(body, MODEL_KEY) };
 }
 
 /**
@@ -60,6 +67,8 @@ export class StreamUsageReader implements StreamUsage {
       const chunk = eventData(bytes.subarray(start, end).toString('utf8'));
       if (chunk) {
         this.usage = tokenUsageOf(chunk) ?? this.usage;
+        if (this.usage && typeof chunk.service_tier === 'string' && PRICED_TIERS.has(chunk.service_tier))
+          this.usage.serviceTier = chunk.service_tier;
         if (typeof chunk.model === 'string') this.model = chunk.model;
         if (this.#stripUsageChunk && Array.isArray(chunk.choices) && chunk.choices.length === 0) {
           kept.push(bytes.subarray(keptUpTo, start));

@@ -1,4 +1,5 @@
-import { baseUrlFrom, hideSecrets, joinUrl } from '../define.ts';
+import { baseUrlFrom, hideSecrets, joinUrl, withKeyPool } from '../define.ts';
+import { KeyPool } from '../key-pool.ts';
 import type { Provider, ProviderSpec } from '../types.ts';
 
 /**
@@ -32,12 +33,21 @@ const provider: ProviderSpec = {
   capabilities: { chat: true, embeddings: false, images: false },
   activation: [['ANTHROPIC_API_KEY']],
   env: [
-    { name: 'ANTHROPIC_API_KEY', description: 'Anthropic API key; setting it activates the provider.', secret: true },
+    {
+      name: 'ANTHROPIC_API_KEY',
+      description: 'Anthropic API key (several, comma-separated, form a key pool); setting it activates the provider.',
+      secret: true,
+    },
     { name: 'ANTHROPIC_BASE_URL', description: 'Overrides https://api.anthropic.com.', url: true },
   ],
   create(env) {
     const baseUrl = baseUrlFrom(env, 'ANTHROPIC', this.defaultBaseUrl);
-    return anthropicProvider(this.id, baseUrl, { 'x-api-key': env.ANTHROPIC_API_KEY ?? '' });
+    const headerOf = (key: string) => ({ 'x-api-key': key });
+    const pool = KeyPool.of(env.ANTHROPIC_API_KEY, headerOf);
+    return withKeyPool(
+      anthropicProvider(this.id, baseUrl, pool?.firstHeaders ?? headerOf(env.ANTHROPIC_API_KEY ?? '')),
+      pool,
+    );
   },
 };
 

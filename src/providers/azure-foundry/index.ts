@@ -1,5 +1,5 @@
 import { azureAuth, azureAuthProblems } from '../../upstream/azure-entra.ts';
-import { hideSecrets, joinUrl, withQuery } from '../define.ts';
+import { hideSecrets, joinUrl, withKeyPool, withQuery } from '../define.ts';
 import type { ProviderSpec } from '../types.ts';
 
 const DEFAULT_API_VERSION = '2024-05-01-preview';
@@ -33,15 +33,19 @@ const provider: ProviderSpec = {
   create(env) {
     const baseUrl = env.AZURE_FOUNDRY_BASE_URL || env.AZURE_FOUNDRY_ENDPOINT || '';
     const apiVersion = env.AZURE_FOUNDRY_API_VERSION || DEFAULT_API_VERSION;
-    return hideSecrets({
-      id: this.id,
-      wireFormat: this.wireFormat,
-      baseUrl,
-      acceptsStreamOptions: true,
-      ...azureAuth(env, 'AZURE_FOUNDRY', 'Azure AI Foundry'),
-      // One endpoint for every deployment: the body's model picks it, so the model stays in the body.
-      url: (path, search) => withQuery(joinUrl(baseUrl, path), search, { 'api-version': apiVersion }),
-    });
+    const { keyPool, ...auth } = azureAuth(env, 'AZURE_FOUNDRY', 'Azure AI Foundry');
+    return withKeyPool(
+      hideSecrets({
+        id: this.id,
+        wireFormat: this.wireFormat,
+        baseUrl,
+        acceptsStreamOptions: true,
+        ...auth,
+        // One endpoint for every deployment: the body's model picks it, so the model stays in the body.
+        url: (path, search) => withQuery(joinUrl(baseUrl, path), search, { 'api-version': apiVersion }),
+      }),
+      keyPool,
+    );
   },
 };
 

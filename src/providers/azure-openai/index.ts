@@ -1,5 +1,5 @@
 import { azureAuth, azureAuthProblems } from '../../upstream/azure-entra.ts';
-import { hideSecrets, joinUrl, withQuery } from '../define.ts';
+import { hideSecrets, joinUrl, withKeyPool, withQuery } from '../define.ts';
 import type { ProviderSpec } from '../types.ts';
 
 const DEFAULT_API_VERSION = '2024-10-21';
@@ -42,23 +42,27 @@ const provider: ProviderSpec = {
     const baseUrl = env.AZURE_OPENAI_BASE_URL || joinUrl(env.AZURE_OPENAI_ENDPOINT ?? '', '/openai');
     const deployment = env.AZURE_OPENAI_DEPLOYMENT;
     const apiVersion = env.AZURE_OPENAI_API_VERSION || DEFAULT_API_VERSION;
-    return hideSecrets({
-      id: this.id,
-      wireFormat: this.wireFormat,
-      baseUrl,
-      acceptsStreamOptions: true,
-      nativeFormats: ['openai-responses'],
-      ...azureAuth(env, 'AZURE_OPENAI', 'Azure OpenAI'),
-      url(path, search, model) {
-        // The Responses API lives in Azure's v1 API, addressed by deployment name in the body.
-        if (path === '/responses' || path.startsWith('/responses/')) return joinUrl(baseUrl, `/v1${path}`) + search;
-        const target = deployment ?? model;
-        // Deployment-scoped operations (chat, embeddings, images…) need a deployment; others
-        // (files, batches, models) live directly under the base URL.
-        const scoped = target !== undefined ? `/deployments/${encodeURIComponent(target)}${path}` : path;
-        return withQuery(joinUrl(baseUrl, scoped), search, { 'api-version': apiVersion });
-      },
-    });
+    const { keyPool, ...auth } = azureAuth(env, 'AZURE_OPENAI', 'Azure OpenAI');
+    return withKeyPool(
+      hideSecrets({
+        id: this.id,
+        wireFormat: this.wireFormat,
+        baseUrl,
+        acceptsStreamOptions: true,
+        nativeFormats: ['openai-responses'],
+        ...auth,
+        url(path, search, model) {
+          // The Responses API lives in Azure's v1 API, addressed by deployment name in the body.
+          if (path === '/responses' || path.startsWith('/responses/')) return joinUrl(baseUrl, `/v1${path}`) + search;
+          const target = deployment ?? model;
+          // Deployment-scoped operations (chat, embeddings, images…) need a deployment; others
+          // (files, batches, models) live directly under the base URL.
+          const scoped = target !== undefined ? `/deployments/${encodeURIComponent(target)}${path}` : path;
+          return withQuery(joinUrl(baseUrl, scoped), search, { 'api-version': apiVersion });
+        },
+      }),
+      keyPool,
+    );
   },
 };
 

@@ -1,4 +1,5 @@
-import { baseUrlFrom, hideSecrets, joinUrl } from '../define.ts';
+import { baseUrlFrom, hideSecrets, joinUrl, withKeyPool } from '../define.ts';
+import { KeyPool } from '../key-pool.ts';
 import type { ProviderSpec } from '../types.ts';
 
 const provider: ProviderSpec = {
@@ -19,19 +20,23 @@ const provider: ProviderSpec = {
   ],
   create(env) {
     const baseUrl = baseUrlFrom(env, 'GEMINI', this.defaultBaseUrl);
-    return hideSecrets({
-      id: this.id,
-      wireFormat: this.wireFormat,
-      baseUrl,
-      // A header, never a `?key=` query parameter: URLs end up in logs.
-      authHeaders: { 'x-goog-api-key': env.GEMINI_API_KEY ?? '' },
-      // Gemini streams always end with their usage.
-      acceptsStreamOptions: false,
-      // Paths come from the Gemini format, API version and query (`?alt=sse`) included. The client's
-      // own query string belongs to its API (e.g. the Anthropic SDK's `?beta=true`), and Google
-      // rejects query parameters it does not know, so it is not forwarded.
-      url: (path) => joinUrl(baseUrl, path),
-    });
+    const pool = KeyPool.of(env.GEMINI_API_KEY, (key) => ({ 'x-goog-api-key': key }));
+    return withKeyPool(
+      hideSecrets({
+        id: this.id,
+        wireFormat: this.wireFormat,
+        baseUrl,
+        // A header, never a `?key=` query parameter: URLs end up in logs.
+        authHeaders: pool?.firstHeaders ?? { 'x-goog-api-key': env.GEMINI_API_KEY ?? '' },
+        // Gemini streams always end with their usage.
+        acceptsStreamOptions: false,
+        // Paths come from the Gemini format, API version and query (`?alt=sse`) included. The client's
+        // own query string belongs to its API (e.g. the Anthropic SDK's `?beta=true`), and Google
+        // rejects query parameters it does not know, so it is not forwarded.
+        url: (path) => joinUrl(baseUrl, path),
+      }),
+      pool,
+    );
   },
 };
 
