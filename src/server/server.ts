@@ -177,6 +177,8 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     open.add(entry);
     res.once('close', () => {
       open.delete(entry);
+      // Gone before any answer (an aborted upload, a hang-up): nginx's 499, never a 200 in the logs.
+      if (!res.headersSent) res.statusCode = 499;
       requestDone();
       finish(ctx, res, routeName, metered);
     });
