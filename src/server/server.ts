@@ -132,7 +132,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   const finish = (ctx: RequestContext, res: ServerResponse, routeName: string, metered: boolean) => {
     inFlight--;
     metering.settle(ctx, res.statusCode);
-    logRequest(logger, ctx, res);
+    logRequest(logger, ctx, res, config.logRequests);
     ctx.trace?.end(res, routeName);
     if (metered) requestLog.add(recordOf(ctx, res, routeName, config.gatewayKeys !== undefined));
     metrics.requestFinished({
