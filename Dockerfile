@@ -11,7 +11,8 @@ RUN npm run build
 # Runtime stage: the bundle carries its production dependencies, so no node_modules at all.
 # HOST=0.0.0.0: a container is reached from outside it; set GATEWAY_API_KEYS when you publish the port.
 FROM node:24-slim
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
+# A young generation of at most 8 MB: about 75 MB less peak RSS under load (docs/performance.md).
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app
 COPY --from=build --chown=node:node /app/dist/switchyard.mjs ./dist/switchyard.mjs
 COPY --from=build --chown=node:node /app/dist/THIRD_PARTY_LICENSES ./dist/THIRD_PARTY_LICENSES

@@ -1,8 +1,8 @@
 // Helpers for bench/run.ts: child processes, readiness, sequential time-to-first-byte, stats.
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { Client } from 'undici';
 
 const children = new Set<ChildProcess>();
@@ -99,13 +99,68 @@ export function peakRssMb(pid: number): number {
   return Number(match[1]) / 1024;
 }
 
+/** Resident set size (VmRSS) of a live process, in MB. */
+export function rssMb(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match?.[1]) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]) / 1024;
+}
+
+/** Fields of /proc/<pid>/stat after the parenthesised command name (field 3 onwards), or undefined once gone. */
+function statFields(pid: number | string): string[] | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** CPU time (user + system, all threads) a live process has used so far, in seconds. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name start at field 3; utime and stime are 14 and 15,
-  // in clock ticks of 1/100 s (USER_HZ on Linux).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
+  if (!fields) throw new Error(`process ${pid} is gone`);
+  // utime and stime are fields 14 and 15, in clock ticks of 1/100 s (USER_HZ on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The live processes below `pid` (cluster workers), by walking /proc's parent ids. */
+export function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(entry);
+    if (fields) parentOf.set(Number(entry), Number(fields[1]));
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of parentOf) {
+      if (ppid !== parent) continue;
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+/**
+ * CPU time used so far by a process and the processes below it, in seconds. A worker that exited
+ * takes its time with it (until reaped): fine for a measure that runs while all of them live.
+ */
+export function treeCpuSeconds(pid: number): number {
+  let total = cpuSeconds(pid);
+  for (const child of descendants(pid)) {
+    const fields = statFields(child);
+    if (fields) total += (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return total;
+}
+
+/** RSS of a process and the processes below it, in MB. */
+export function treeRssMb(pid: number): number {
+  return [pid, ...descendants(pid)].reduce((sum, p) => sum + rssMb(p), 0);
 }
 
 /** CPU time the whole machine has been busy so far, all cores and all processes, in seconds. */
@@ -200,4 +255,67 @@ export function topSelfTime(file: string, count: number): { fn: string; selfPerc
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([fn, time]) => ({ fn, selfPercent: (100 * time) / total }));
+}
+
+/** Median and range of some samples. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export function spreadOf(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: percentile(sorted, 50), min: sorted[0] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN };
+}
+
+/**
+ * Opens `count` streams to a server, one raw connection each, and resolves once every one has
+ * received its first bytes; the caller destroys the sockets. Raw sockets, so the load generator's
+ * own memory stays out of the way.
+ */
+export async function openStreams(port: number, path: string, body: string, count: number): Promise<Socket[]> {
+  const head =
+    `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const sockets: Socket[] = [];
+  const opened: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const socket = connect(port, '127.0.0.1');
+    sockets.push(socket);
+    opened.push(
+      new Promise((resolve, reject) => {
+        socket.once('data', (data: Buffer) =>
+          data.toString('latin1').startsWith('HTTP/1.1 200') ? resolve() : reject(new Error(`stream ${i}: ${data}`)),
+        );
+        socket.once('error', reject);
+      }),
+    );
+    socket.write(head);
+    // A few at a time: a burst of thousands of connects overflows the listen backlog.
+    if (i % 50 === 49) await Promise.all(opened.slice(-50));
+  }
+  await Promise.all(opened);
+  return sockets;
+}
+
+/** Spawns `node ...args` and times it from spawn to its first 200 on `url` (polled every 2 ms). */
+export async function spawnToReady(
+  args: string[],
+  url: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<{ ms: number; child: ChildProcess }> {
+  const started = performance.now();
+  const child = spawnNode(args, { env, cwd, stdio: 'ignore' });
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited (${child.exitCode}) before it was ready`);
+    const ok = await fetch(url).then(
+      (r) => r.arrayBuffer().then(() => r.status === 200),
+      () => false,
+    );
+    if (ok) return { ms: performance.now() - started, child };
+    if (performance.now() - started > 10_000) throw new Error(`${url} not ready within 10 s`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }

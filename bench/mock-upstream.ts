@@ -1,7 +1,8 @@
 // A mock OpenAI upstream for the benchmark, run as its own process: `node bench/mock-upstream.ts`.
 // It listens on 127.0.0.1 on an ephemeral port, prints the port on stdout, and answers
 // POST /v1/chat/completions with a fixed completion, as JSON or as an SSE stream, and POST /v1/responses
-// with the same answer as a Responses API stream. Responses are
+// with the same answer as a Responses API stream; a model ending in `bench-hold` gets a stream that
+// stays open after its first event (for the idle-stream memory measure). Responses are
 // built once at start-up so the mock spends as little CPU as possible per request.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -135,6 +136,13 @@ function answer(res: ServerResponse, stream: boolean, includeUsage: boolean, res
   });
 }
 
+/** A stream that sends its first event and then nothing until the client goes: an idle open stream. */
+const HOLD_MODEL = 'bench-hold';
+function hold(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  res.write(SSE_EVENTS.plain[0]);
+}
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const responsesApi = req.url === '/v1/responses';
   if (req.method !== 'POST' || (req.url !== '/v1/chat/completions' && !responsesApi)) {
@@ -144,13 +152,14 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    let request: { stream?: unknown; stream_options?: { include_usage?: unknown } };
+    let request: { model?: unknown; stream?: unknown; stream_options?: { include_usage?: unknown } };
     try {
       request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof request;
     } catch {
       res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"invalid JSON"}}');
       return;
     }
+    if (typeof request.model === 'string' && request.model.endsWith(HOLD_MODEL)) return hold(res);
     answer(res, request.stream === true, request.stream_options?.include_usage === true, responsesApi);
   });
 }

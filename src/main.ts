@@ -140,29 +140,6 @@ async function main(): Promise<void> {
       `cannot listen on ${config.host}:${config.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
-  const facts = startupFacts(config, address.port);
-  const found = [
-    ...warnings(config),
-    ...[...unavailable].map(([id, problem]) => `provider ${id} is not active: ${problem}`),
-  ];
-  // A person at a terminal gets the banner; a log pipeline gets the same facts as one JSON line.
-  if (format === 'pretty' && config.logLevel !== 'silent') process.stdout.write(banner(facts, pkg.version, found));
-  else
-    logger.info(
-      {
-        ...facts,
-        ...(Object.keys(sources).length ? { credentials: sources } : {}),
-        version: pkg.version,
-        catalogModels: catalog.size,
-        startupMs: Math.round(performance.now() - startedAt),
-      },
-      facts.demo ? 'switchyard listening (demo mode)' : 'switchyard listening',
-    );
-  if (format === 'json') {
-    for (const warning of warnings(config)) logger.warn(warning);
-    for (const [id, problem] of unavailable) logger.warn({ provider: id }, `provider ${id} is not active: ${problem}`);
-  }
-
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -199,8 +176,31 @@ async function main(): Promise<void> {
   };
   // A log pipe whose reader is gone must not take the process down mid-request.
   stdout.on('error', () => {});
+  // Before the start-up line: a supervisor that waits for it may signal at once.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  const facts = startupFacts(config, address.port);
+  const found = [
+    ...warnings(config),
+    ...[...unavailable].map(([id, problem]) => `provider ${id} is not active: ${problem}`),
+  ];
+  // A person at a terminal gets the banner; a log pipeline gets the same facts as one JSON line.
+  if (format === 'pretty' && config.logLevel !== 'silent') process.stdout.write(banner(facts, pkg.version, found));
+  else
+    logger.info(
+      {
+        ...facts,
+        ...(Object.keys(sources).length ? { credentials: sources } : {}),
+        version: pkg.version,
+        catalogModels: catalog.size,
+        startupMs: Math.round(performance.now() - startedAt),
+      },
+      facts.demo ? 'switchyard listening (demo mode)' : 'switchyard listening',
+    );
+  if (format === 'json') {
+    for (const warning of warnings(config)) logger.warn(warning);
+    for (const [id, problem] of unavailable) logger.warn({ provider: id }, `provider ${id} is not active: ${problem}`);
+  }
 }
 
 // No top-level await: the same entry point is bundled as CommonJS for the single executable.

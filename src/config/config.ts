@@ -37,6 +37,8 @@ export interface Config extends ObservabilityConfig, CacheAndGuardrailsConfig {
   readonly logLevel: LogLevel;
   /** `pretty` (for people) or `json` (one line per event); unset: pretty on a terminal, else JSON. */
   readonly logFormat: 'pretty' | 'json' | undefined;
+  /** Which requests get their log line: all, only those that failed (status >= 400, cut off), or none. */
+  readonly logRequests: 'all' | 'errors' | 'none';
   /** Likely mistakes that do not stop start-up (a misspelt variable, an ambient-only provider). */
   readonly warnings: readonly string[];
   readonly defaultProvider: string | undefined;
@@ -122,6 +124,7 @@ const gatewaySchema = z.object({
   HOST: optional(z.string().min(1)),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   LOG_FORMAT: optional(z.enum(['pretty', 'json'])),
+  LOG_REQUESTS: optional(z.enum(['all', 'errors', 'none'])),
   DEFAULT_PROVIDER: optional(z.string()),
   REQUEST_TIMEOUT_MS: optional(integer(1, MS_PER_DAY)),
   STREAM_IDLE_TIMEOUT_MS: optional(integer(1, MS_PER_DAY)),
@@ -222,6 +225,7 @@ export function loadConfig(env: Env): Config {
     host: settings.HOST ?? (gatewayKeys ? '0.0.0.0' : '127.0.0.1'),
     logLevel: settings.LOG_LEVEL ?? 'info',
     logFormat: settings.LOG_FORMAT,
+    logRequests: settings.LOG_REQUESTS ?? 'all',
     warnings,
     defaultProvider,
     requestTimeoutMs: settings.REQUEST_TIMEOUT_MS ?? 600_000,

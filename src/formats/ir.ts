@@ -79,6 +79,12 @@ export interface ToolDefinition {
   /** JSON Schema of the arguments. */
   parameters: Record<string, unknown>;
   strict?: boolean;
+  /**
+   * How the client declared the tool when the IR's function stands in for something else (a
+   * Responses client's function inside a `namespace`, or its `custom` freeform tool, taking one
+   * string): the client format gives the model's calls back in that shape. Targets ignore it.
+   */
+  declared?: { kind: 'function' | 'custom'; name: string; namespace?: string };
 }
 
 export type ToolChoice = { type: 'auto' } | { type: 'none' } | { type: 'required' } | { type: 'tool'; name: string };

@@ -95,6 +95,9 @@ export function createCustomProvider(config: CustomProviderConfig): Provider {
     authHeaders,
     acceptsStreamOptions: true,
     passthrough,
+    // An operator's endpoint judges its own requests (an Azure deployment in `path_prefix`, a
+    // one-model server): the gateway does not insist on a model it would not use.
+    servesWithoutModel: true,
     url,
   });
 }

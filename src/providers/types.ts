@@ -85,6 +85,11 @@ export interface Provider {
    */
   url(path: string, search: string, model: string | undefined): string;
   /**
+   * Its URL names what runs (a deployment in the path), so a request pinned to it by X-Provider in
+   * its own wire format may leave out `model`.
+   */
+  readonly servesWithoutModel?: boolean;
+  /**
    * Pass-through mode (`<PREFIX>_AUTH_MODE=passthrough`): the client's own credential headers go
    * to the provider untouched and no key is injected.
    */

@@ -31,7 +31,9 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
     const done = { provider: provider.id, model, outcome, ms: Math.round(performance.now() - started) };
     attempts.push(done);
     trace?.end(outcome);
-    deps.logger?.debug({ request: ctx.id, attempt: attempts.length, ...done, lastChance }, 'attempt');
+    // Checked first: the object would be built for every attempt even with debug lines off.
+    if (deps.logger?.isLevelEnabled('debug'))
+      deps.logger.debug({ request: ctx.id, attempt: attempts.length, ...done, lastChance }, 'attempt');
   };
   const extraHeaders = {
     ...ctx.responseHeaders,

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Config } from '../config/config.ts';
 import { GatewayError } from '../errors.ts';
@@ -12,14 +12,19 @@ import { CLIENT_FORMATS } from '../formats/index.ts';
  * - idle keep-alive connections close after CLIENT_IDLE_TIMEOUT_MS;
  * - Node's own rejections (malformed request, headers too large, timeout) get an error body in
  *   the OpenAI error shape (the path, hence the client's format, is unknown by then).
- * A client that half-closes after sending is treated as gone (Node's default): a FIN cannot be
- * told from a hang-up before the answer starts, and a hang-up must cancel the provider's work.
+ * A client may half-close after sending its request and still get its answer. A FIN alone cannot
+ * tell such a client from one that hung up (whose upstream call must be cancelled), so while the
+ * answer has not begun the gateway probes with `102 Processing` interim responses (which HTTP/1.1
+ * clients must skip): a client that is gone answers the first with a reset, and a later write
+ * then fails, which closes the response like any hang-up. A FIN once the answer has begun is a
+ * hang-up (half-closing clients do so right after their request), and cancels at once.
  */
 export function applyClientLimits(server: Server, config: Config): void {
   server.headersTimeout = config.clientHeadersTimeoutMs;
   // Past this the whole request (head and body) must be in; the body has its own timer (read-body.ts).
   server.requestTimeout = config.clientHeadersTimeoutMs + config.clientBodyTimeoutMs;
   server.keepAliveTimeout = config.clientIdleTimeoutMs;
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const busy = new WeakSet<Socket>();
   // One timeout listener per connection: a silent one before its first request (or between
   // requests) is closed; while a request is in flight the timer is off.
@@ -28,12 +33,16 @@ export function applyClientLimits(server: Server, config: Config): void {
       if (!busy.has(socket)) socket.destroy();
     });
   });
-  server.on('request', (req, res) => {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
     busy.add(socket);
     socket.setTimeout(0);
+    const probe = () => probeHalfClosed(req, res);
+    if (socket.readableEnded) probe();
+    else socket.once('end', probe);
     res.once('close', () => {
       busy.delete(socket);
+      socket.off('end', probe);
       if (!socket.destroyed) socket.setTimeout(config.clientIdleTimeoutMs);
     });
   });
@@ -53,6 +62,21 @@ export function applyClientLimits(server: Server, config: Config): void {
         `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   });
+}
+
+/** Delays (ms after the FIN) of the probes: later ones catch a reset that takes a long round trip. */
+const PROBES_MS = [0, 20, 200, 2000];
+
+function probeHalfClosed(req: IncomingMessage, res: ServerResponse): void {
+  // A client half-closes right after its request; a FIN once the answer is under way is a hang-up.
+  if (res.headersSent) return void res.destroy();
+  if (req.httpVersion === '1.0') return; // no interim responses to HTTP/1.0 clients (RFC 9110 §15.2)
+  for (const delay of PROBES_MS) {
+    const timer = setTimeout(() => {
+      if (!res.headersSent && !res.destroyed) res.writeProcessing();
+    }, delay);
+    res.once('close', () => clearTimeout(timer));
+  }
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {

@@ -348,12 +348,19 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
     deps.metrics.attributed(attribute(ctx, req.headers, json));
     ctx.trace?.request(json, apiPath);
     if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
-    if (requiresModel && (typeof json.model !== 'string' || json.model === '')) {
+    if (requiresModel && (typeof json.model !== 'string' || json.model === '') && !pinnedWithoutModel(req, ctx, deps)) {
       throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
     }
     await deps.meter(req, ctx, { apiPath, raw, json, model: undefined });
     await proxyRequest(req, res, ctx, request, deps);
   };
+}
+
+/** X-Provider pins a provider whose URL names what runs, and the request goes to it untranslated. */
+function pinnedWithoutModel(req: IncomingMessage, ctx: RequestContext, deps: RouteDeps): boolean {
+  const header = req.headers['x-provider'];
+  const provider = typeof header === 'string' ? deps.config.providers.get(header.trim().toLowerCase()) : undefined;
+  return provider?.servesWithoutModel === true && provider.wireFormat === ctx.clientFormat;
 }
 
 /** Any other `/v1/*` call goes to the selected provider unchanged (files, batches, moderations…). */

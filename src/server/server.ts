@@ -168,7 +168,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     inFlight--;
     const settled = metering.settle(ctx, res.statusCode);
     if (budgetAlerts && ctx.metered?.reservation) notifyBudget(budgetAlerts, settled, ctx);
-    logRequest(logger, ctx, res);
+    logRequest(logger, ctx, res, config.logRequests);
     ctx.trace?.end(res, routeName);
     if (metered) requestLog.add(recordOf(ctx, res, routeName, config.gatewayKeys !== undefined));
     metrics.requestFinished({
@@ -213,6 +213,8 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     open.add(entry);
     res.once('close', () => {
       open.delete(entry);
+      // Gone before any answer (an aborted upload, a hang-up): nginx's 499, never a 200 in the logs.
+      if (!res.headersSent) res.statusCode = 499;
       requestDone();
       finish(ctx, res, routeName, metered);
     });

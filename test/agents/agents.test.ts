@@ -2,7 +2,9 @@
  * Real coding agents from npm (pinned in scripts/install-agents.sh) run non-interactively through
  * the gateway against scripted mock providers of each wire format (test/helpers/scripted-providers.ts):
  * a plain prompt, and a tool round trip (the model calls the agent's shell tool to write a file,
- * then answers once it sees the result). Offline: every agent is pointed at the gateway, with
+ * then answers once it sees the result). opencode and Qwen Code run once per OpenAI API they speak
+ * (Chat Completions, Responses); each case checks the gateway answered on the agent's own endpoint.
+ * Offline: every agent is pointed at the gateway, with
  * telemetry and auto-update off. `npm run test:agents`; the CLIs come from AGENTS_DIR.
  */
 import { spawn } from 'node:child_process';
@@ -77,14 +79,70 @@ interface Agent {
     home: string,
   ): { args: string[]; env: Record<string, string> };
   binary: string;
-  /** Cases that cannot pass yet, with the reason. */
-  skip?: (format: ScriptedFormat) => string | undefined;
+  /** The gateway endpoint the agent speaks, checked in the gateway's log lines. */
+  api: '/v1/messages' | '/v1/responses' | '/v1/chat/completions' | '/v1beta/models/';
+  /** Cases left out, with the reason. */
+  skip?: (format: ScriptedFormat, kind: 'prompt' | 'tool') => string | undefined;
 }
+
+/** opencode with an OpenAI provider package: `@ai-sdk/openai-compatible` (Chat Completions) or `@ai-sdk/openai` (Responses API). */
+const opencode =
+  (npm: string): Agent['invocation'] =>
+  (prompt, model, gateway, home) => ({
+    args: ['run', ...(process.env.AGENT_DEBUG ? ['--print-logs'] : []), '-m', `switchyard/${model}`, prompt],
+    env: {
+      HOME: home,
+      // Holds the plugin SDK opencode would otherwise install from npm on start (install-agents.sh).
+      XDG_CONFIG_HOME: join(AGENTS_DIR, 'opencode-config'),
+      XDG_DATA_HOME: join(home, '.local', 'share'),
+      XDG_CACHE_HOME: join(home, '.cache'),
+      XDG_STATE_HOME: join(home, '.local', 'state'),
+      OPENCODE_CONFIG_CONTENT: JSON.stringify({
+        $schema: 'https://opencode.ai/config.json',
+        autoupdate: false,
+        share: 'disabled',
+        permission: { bash: 'allow', edit: 'allow' },
+        provider: {
+          switchyard: {
+            npm,
+            name: 'Switchyard',
+            options: { baseURL: `${gateway}/v1`, apiKey: GATEWAY_KEY },
+            models: { [model]: { name: model, tool_call: true } },
+          },
+        },
+      }),
+      OPENCODE_DISABLE_AUTOUPDATE: '1',
+      OPENCODE_FAST_BOOT: '1',
+      OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER: '1',
+      OPENCODE_DISABLE_MODELS_FETCH: '1',
+      OPENCODE_DISABLE_SHARE: '1',
+      OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
+      OPENCODE_DISABLE_DEFAULT_PLUGINS: '1',
+    },
+  });
+
+/** Qwen Code with an auth type: `openai` (Chat Completions) or `openai-responses`. */
+const qwen =
+  (authType: string): Agent['invocation'] =>
+  (prompt, model, gateway, home) => ({
+    args: ['-p', prompt, '--yolo', '--auth-type', authType, '-m', model],
+    env: {
+      HOME: home,
+      OPENAI_BASE_URL: `${gateway}/v1`,
+      OPENAI_API_KEY: GATEWAY_KEY,
+      OPENAI_MODEL: model,
+    },
+  });
+
+/** The same CLI's plain prompt runs in its other entry; the round trip ends in a plain answer too (CI time). */
+const roundTripOnly: Agent['skip'] = (_format, kind) =>
+  kind === 'prompt' ? 'its plain prompt runs in the entry above' : undefined;
 
 const AGENTS: Agent[] = [
   {
     name: 'Claude Code',
     binary: 'claude',
+    api: '/v1/messages',
     invocation: (prompt, model, gateway, home) => ({
       args: ['-p', prompt, '--output-format', 'text', '--dangerously-skip-permissions', '--allowedTools', 'Bash'],
       env: {
@@ -109,6 +167,7 @@ const AGENTS: Agent[] = [
   {
     name: 'Codex CLI',
     binary: 'codex',
+    api: '/v1/responses',
     invocation: (prompt, model, gateway, home) => ({
       args: [
         'exec',
@@ -131,53 +190,24 @@ const AGENTS: Agent[] = [
       ],
       env: { HOME: home, CODEX_HOME: join(home, '.codex'), SWITCHYARD_KEY: GATEWAY_KEY },
     }),
-    // Tried with branch issue-14-responses merged (13:10 UTC): the translation answers 400 to what
-    // Codex 0.171 sends by default.
-    skip: (format) =>
-      format === 'openai'
-        ? undefined
-        : "needs the Responses translation of issue-14-responses, which does not yet drop Codex's " +
-          'client_metadata (tuning) nor flatten its `namespace` tools (multi_agent_v1) into functions',
   },
   {
     name: 'opencode',
     binary: 'opencode',
-    invocation: (prompt, model, gateway, home) => ({
-      args: ['run', ...(process.env.AGENT_DEBUG ? ['--print-logs'] : []), '-m', `switchyard/${model}`, prompt],
-      env: {
-        HOME: home,
-        // Holds the plugin SDK opencode would otherwise install from npm on start (install-agents.sh).
-        XDG_CONFIG_HOME: join(AGENTS_DIR, 'opencode-config'),
-        XDG_DATA_HOME: join(home, '.local', 'share'),
-        XDG_CACHE_HOME: join(home, '.cache'),
-        XDG_STATE_HOME: join(home, '.local', 'state'),
-        OPENCODE_CONFIG_CONTENT: JSON.stringify({
-          $schema: 'https://opencode.ai/config.json',
-          autoupdate: false,
-          share: 'disabled',
-          permission: { bash: 'allow', edit: 'allow' },
-          provider: {
-            switchyard: {
-              npm: '@ai-sdk/openai-compatible',
-              name: 'Switchyard',
-              options: { baseURL: `${gateway}/v1`, apiKey: GATEWAY_KEY },
-              models: { [model]: { name: model, tool_call: true } },
-            },
-          },
-        }),
-        OPENCODE_DISABLE_AUTOUPDATE: '1',
-        OPENCODE_FAST_BOOT: '1',
-        OPENCODE_EXPERIMENTAL_DISABLE_FILEWATCHER: '1',
-        OPENCODE_DISABLE_MODELS_FETCH: '1',
-        OPENCODE_DISABLE_SHARE: '1',
-        OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
-        OPENCODE_DISABLE_DEFAULT_PLUGINS: '1',
-      },
-    }),
+    api: '/v1/chat/completions',
+    invocation: opencode('@ai-sdk/openai-compatible'),
+  },
+  {
+    name: 'opencode (Responses API)',
+    binary: 'opencode',
+    api: '/v1/responses',
+    skip: roundTripOnly,
+    invocation: opencode('@ai-sdk/openai'),
   },
   {
     name: 'Gemini CLI',
     binary: 'gemini',
+    api: '/v1beta/models/',
     // Through the Gemini client format: the model (with its provider prefix) goes in the URL path.
     invocation: (prompt, model, gateway, home) => ({
       args: ['-p', prompt, '--yolo', '-m', model, '--output-format', 'text'],
@@ -190,18 +220,13 @@ const AGENTS: Agent[] = [
       },
     }),
   },
+  { name: 'Qwen Code', binary: 'qwen', api: '/v1/chat/completions', invocation: qwen('openai') },
   {
-    name: 'Qwen Code',
+    name: 'Qwen Code (Responses API)',
     binary: 'qwen',
-    invocation: (prompt, model, gateway, home) => ({
-      args: ['-p', prompt, '--yolo', '--auth-type', 'openai', '-m', model],
-      env: {
-        HOME: home,
-        OPENAI_BASE_URL: `${gateway}/v1`,
-        OPENAI_API_KEY: GATEWAY_KEY,
-        OPENAI_MODEL: model,
-      },
-    }),
+    api: '/v1/responses',
+    skip: roundTripOnly,
+    invocation: qwen('openai-responses'),
   },
 ];
 
@@ -222,7 +247,7 @@ function prepareHome(agent: Agent, home: string): void {
     );
   }
   if (agent.name === 'Codex CLI') mkdirSync(join(home, '.codex'), { recursive: true });
-  if (agent.name === 'Qwen Code') {
+  if (agent.name.startsWith('Qwen Code')) {
     mkdirSync(join(home, '.qwen'), { recursive: true });
     writeFileSync(
       join(home, '.qwen', 'settings.json'),
@@ -266,7 +291,6 @@ describe('coding agents through the gateway (scripts/install-agents.sh)', () => 
   for (const agent of AGENTS) {
     describe(agent.name, () => {
       for (const format of Object.keys(MODELS) as ScriptedFormat[]) {
-        const skip = agent.skip?.(format);
         const run = async (prompt: string) => {
           const home = mkdtempSync(join(scratch, 'home-'));
           const cwd = mkdtempSync(join(scratch, 'work-'));
@@ -277,29 +301,40 @@ describe('coding agents through the gateway (scripts/install-agents.sh)', () => 
           if (process.env.AGENT_DEBUG) console.log(result.stderr);
           return { ...result, cwd };
         };
+        /** Whether the gateway answered the agent on its own endpoint, from the provider of this format, since `from`. */
+        const answeredOnItsApi = (from: number) =>
+          gw.logs
+            .slice(from)
+            .some((line) => String(line.path).startsWith(agent.api) && line.provider === format && line.status === 200);
 
-        it.skipIf(Boolean(skip))(
-          `a plain prompt to a ${format}-format provider${skip ? ` (${skip})` : ''}`,
+        const skipPrompt = agent.skip?.(format, 'prompt');
+        it.skipIf(Boolean(skipPrompt))(
+          `a plain prompt to a ${format}-format provider${skipPrompt ? ` (${skipPrompt})` : ''}`,
           async () => {
             const before = providers[format].received.length;
+            const logs = gw.logs.length;
             const result = await run('Say hello.');
             expect(result.stdout + result.stderr, result.stderr).toContain(PLAIN_ANSWER);
             expect(result.code, result.stderr).toBe(0);
             expect(providers[format].received.length).toBeGreaterThan(before);
+            expect(answeredOnItsApi(logs), `no 200 on ${agent.api} from ${format}`).toBe(true);
           },
         );
 
-        it.skipIf(Boolean(skip))(
-          `a shell tool round trip with a ${format}-format provider${skip ? ` (${skip})` : ''}`,
+        const skipTool = agent.skip?.(format, 'tool');
+        it.skipIf(Boolean(skipTool))(
+          `a shell tool round trip with a ${format}-format provider${skipTool ? ` (${skipTool})` : ''}`,
           async () => {
             const target = join(mkdtempSync(join(scratch, 'out-')), 'proof.txt');
             const calls = providers[format].toolCalls.length;
+            const logs = gw.logs.length;
             const result = await run(writeFilePrompt(target));
             expect(providers[format].toolCalls.length, result.stderr).toBeGreaterThan(calls);
             expect(existsSync(target), `${result.stdout}\n${result.stderr}`).toBe(true);
             expect(readFileSync(target, 'utf8')).toBe(FILE_CONTENT);
             expect(result.stdout + result.stderr, result.stderr).toContain(FINAL_ANSWER);
             expect(result.code, result.stderr).toBe(0);
+            expect(answeredOnItsApi(logs), `no 200 on ${agent.api} from ${format}`).toBe(true);
           },
         );
       }

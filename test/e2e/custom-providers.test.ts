@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { chatCompletion, json, MockUpstream } from '../helpers/mock-upstream.ts';
+import { chatCompletion, chatCompletionChunks, json, MockUpstream, streamEvents } from '../helpers/mock-upstream.ts';
 
 describe('custom providers', () => {
   let upstream: MockUpstream;
@@ -22,6 +22,7 @@ describe('custom providers', () => {
           usage: { input_tokens: 3, output_tokens: 5 },
         });
       }
+      if (req.json?.stream === true) return streamEvents(res, chatCompletionChunks(['o', 'k']));
       json(res, 200, chatCompletion('ok', req.json?.model));
     });
     gw = await startGateway({
@@ -68,6 +69,66 @@ describe('custom providers', () => {
     expect(upstream.last.url).toBe('/openai/deployments/gpt-4o/chat/completions?api-version=2024-02-01');
     expect(upstream.last.headers['api-key']).toBe('azure-SECRET');
     expect(upstream.last.headers.authorization).toBeUndefined();
+  });
+
+  it("serves the reference's Azure example with no model: the deployment is in the path (issue 15 item 18)", async () => {
+    const result = await postJson(
+      `${gw.url}/v1/chat/completions`,
+      { messages: [{ role: 'user', content: 'Hello' }] },
+      { 'x-provider': 'azure-gpt4' },
+    );
+    expect(result.status).toBe(200);
+    expect(result.json.choices[0].message.content).toBe('ok');
+    expect(upstream.last.url).toBe('/openai/deployments/gpt-4o/chat/completions?api-version=2024-02-01');
+    expect(upstream.last.json).toEqual({ messages: [{ role: 'user', content: 'Hello' }] });
+    const streamed = await postJson(
+      `${gw.url}/v1/chat/completions`,
+      { stream: true, messages: [{ role: 'user', content: 'Hello' }] },
+      { 'x-provider': 'azure-gpt4' },
+    );
+    expect(streamed.status).toBe(200);
+    expect(streamed.text).toContain('[DONE]');
+    expect(upstream.last.json.model).toBeUndefined();
+  });
+
+  it('still needs a model when no provider is pinned, or when the pinned one is translated to', async () => {
+    const unpinned = await postJson(`${gw.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'Hi' }] });
+    expect(unpinned.status).toBe(400);
+    expect(unpinned.json.error.code).toBe('missing_model');
+    const translated = await postJson(
+      `${gw.url}/v1/messages`,
+      { max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] },
+      { 'x-provider': 'azure-gpt4' },
+    );
+    expect(translated.status).toBe(400);
+    expect(translated.json.error.type).toBe('invalid_request_error');
+    expect(JSON.stringify(translated.json)).toContain('model');
+  });
+
+  it('Azure OpenAI with AZURE_OPENAI_DEPLOYMENT, pinned, needs no model either; without it, it does', async () => {
+    const azure = (deployment: Record<string, string>) =>
+      startGateway({
+        AZURE_OPENAI_API_KEY: 'azure-SECRET-2',
+        AZURE_OPENAI_BASE_URL: `${upstream.url}/openai`,
+        ...deployment,
+      });
+    const body = { messages: [{ role: 'user', content: 'Hello' }] };
+    const pinned = await azure({ AZURE_OPENAI_DEPLOYMENT: 'prod-4o' });
+    try {
+      const result = await postJson(`${pinned.url}/v1/chat/completions`, body, { 'x-provider': 'azure-openai' });
+      expect(result.status).toBe(200);
+      expect(upstream.last.url).toMatch(/^\/openai\/deployments\/prod-4o\/chat\/completions\?api-version=/);
+    } finally {
+      await pinned.close();
+    }
+    const byModel = await azure({});
+    try {
+      const result = await postJson(`${byModel.url}/v1/chat/completions`, body, { 'x-provider': 'azure-openai' });
+      expect(result.status).toBe(400);
+      expect(result.json.error.code).toBe('missing_model');
+    } finally {
+      await byModel.close();
+    }
   });
 
   it('is selected by prefix and by the models it lists, with its static headers', async () => {

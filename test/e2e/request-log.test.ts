@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startGateway } from '../helpers/gateway.ts';
 import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-process.ts';
-import { chatCompletion, chatCompletionChunks, json, MockUpstream, streamEvents } from '../helpers/mock-upstream.ts';
+import {
+  chatCompletion,
+  chatCompletionChunks,
+  json,
+  MockUpstream,
+  sleep,
+  streamEvents,
+} from '../helpers/mock-upstream.ts';
 import { freePort } from '../helpers/ports.ts';
 import { HAS_POSTGRES, PostgresServer } from '../helpers/postgres-server.ts';
 
@@ -136,10 +143,13 @@ describe('request log store down', () => {
         const down = await fetch(`${gw.url}/v1/gateway/requests`, { headers: { authorization: `Bearer ${ADMIN}` } });
         expect(down.status).toBe(503);
         expect(((await down.json()) as any).error.code).toBe('store_unavailable');
+        // The writer tries (and fails) before the database comes up: wait for that, not a fixed delay.
+        const failedWrite = () => gw.logs.some((l) => /cannot write to the request log store/.test(String(l.msg)));
+        for (let i = 0; i < 500 && !failedWrite(); i++) await sleep(20);
+        expect(failedWrite()).toBe(true);
         await pg.start();
         const { data } = await waitForStored(gw.url, 3, 10_000);
         expect(data).toHaveLength(3);
-        expect(gw.logs.some((l) => /cannot write to the request log store/.test(String(l.msg)))).toBe(true);
       } finally {
         await gw.close();
         await pg.stop();

@@ -159,7 +159,7 @@ describe('/v1/responses to a provider with the Responses API', () => {
   });
 });
 
-describe('Responses traffic counts against RATE_LIMIT_TPM', () => {
+describe('Responses traffic counts against RATE_LIMIT_TPM and BUDGET_USD_DAILY', () => {
   let upstream: MockUpstream;
   beforeAll(async () => {
     upstream = await new MockUpstream().start();
@@ -184,6 +184,25 @@ describe('Responses traffic counts against RATE_LIMIT_TPM', () => {
       const refused = await postJson(`${gw.url}/v1/responses`, request);
       expect(refused.status).toBe(429);
       expect(refused.json.error.message).toContain('RATE_LIMIT_TPM');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it.each([false, true])('stream: %s — the price of one answer uses up the day’s budget', async (stream) => {
+    // gpt-4.1-mini: 800 × $0.4/M + 200 cached × $0.1/M + 500 × $1.6/M = $0.00114, over $0.001.
+    const gw = await startGateway({
+      BUDGET_USD_DAILY: '0.001',
+      OPENAI_API_KEY: 'sk-openai-budget-SECRET',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+    });
+    try {
+      const request = { model: 'gpt-4.1-mini', input: 'Hi', stream };
+      expect((await postJson(`${gw.url}/v1/responses`, request)).status).toBe(200);
+      await sleep(20); // spend is recorded when the response completes
+      const refused = await postJson(`${gw.url}/v1/responses`, request);
+      expect(refused.status).toBe(429);
+      expect(refused.json.error.message).toContain('BUDGET_USD_DAILY');
     } finally {
       await gw.close();
     }

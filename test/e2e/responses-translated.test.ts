@@ -19,13 +19,21 @@ const WEATHER = { city: 'Paris', temperature_c: 18 };
 const FINAL = 'It is 18°C in Paris.';
 const HELLO = 'Hello from the provider.';
 
-const planFrom = (structured: string | undefined, sawResult: boolean, offered: boolean): Plan =>
+/** The patch a model writes for a custom (freeform) `apply_patch` tool: raw text, not JSON. */
+const PATCH = '*** Begin Patch\n*** Add File: hello.txt\n+hello "world"\n*** End Patch';
+
+/** The mock calls the first tool it is offered: a custom tool's function takes its raw text as `input`. */
+const planFrom = (structured: string | undefined, sawResult: boolean, offered: string | undefined): Plan =>
   structured !== undefined
     ? { kind: 'text', text: JSON.stringify(WEATHER) }
     : sawResult
       ? { kind: 'text', text: FINAL }
-      : offered
-        ? { kind: 'call', name: 'get_weather', args: '{"city":"Paris"}' }
+      : offered !== undefined
+        ? {
+            kind: 'call',
+            name: offered,
+            args: offered === 'apply_patch' ? JSON.stringify({ input: PATCH }) : '{"city":"Paris"}',
+          }
         : { kind: 'text', text: HELLO };
 
 /** Splits text in three deltas, as providers stream. */
@@ -37,7 +45,7 @@ function anthropicAnswer(req: ReceivedRequest, res: ServerResponse) {
   const sawResult = body.messages.some(
     (m: any) => Array.isArray(m.content) && m.content.some((b: any) => b.type === 'tool_result'),
   );
-  const plan = planFrom(forced, sawResult, Boolean(body.tools?.length));
+  const plan = planFrom(forced, sawResult, body.tools?.[0]?.name);
   // A structured answer is a forced tool call in Anthropic's format.
   const block =
     forced !== undefined
@@ -85,7 +93,7 @@ function geminiAnswer(req: ReceivedRequest, res: ServerResponse) {
   const config = body.generationConfig ?? {};
   const structured = config.responseMimeType === 'application/json' ? 'json' : undefined;
   const sawResult = body.contents.some((c: any) => c.parts.some((p: any) => p.functionResponse));
-  const plan = planFrom(structured, sawResult, Boolean(body.tools?.length));
+  const plan = planFrom(structured, sawResult, body.tools?.[0]?.functionDeclarations?.[0]?.name);
   const usageMetadata = {
     promptTokenCount: 40,
     candidatesTokenCount: 8,
@@ -112,7 +120,7 @@ function chatAnswer(req: ReceivedRequest, res: ServerResponse) {
   const body = req.json;
   const structured = body.response_format?.type;
   const sawResult = body.messages.some((m: any) => m.role === 'tool');
-  const plan = planFrom(structured, sawResult, Boolean(body.tools?.length));
+  const plan = planFrom(structured, sawResult, body.tools?.[0]?.function?.name);
   const usage = {
     prompt_tokens: 40,
     completion_tokens: 12,
@@ -179,6 +187,37 @@ const WEATHER_TOOL = {
   },
   strict: true,
 };
+
+/** Codex CLI's shapes: functions grouped in a namespace, and a custom tool with a grammar. */
+const WEATHER_NAMESPACE = {
+  type: 'namespace' as const,
+  name: 'weather',
+  description: 'Weather tools.',
+  tools: [{ ...WEATHER_TOOL, strict: false }],
+};
+const PATCH_TOOL = {
+  type: 'custom' as const,
+  name: 'apply_patch',
+  description: 'Edit files with a patch.',
+  format: { type: 'grammar' as const, syntax: 'lark' as const, definition: 'start: /[\\s\\S]+/' },
+};
+
+/** The tools a provider was offered, in its own format. */
+function toolsOf(provider: string, body: any): { name: string; description?: string; schema: any }[] {
+  if (provider === 'anthropic')
+    return body.tools.map((t: any) => ({ name: t.name, description: t.description, schema: t.input_schema }));
+  if (provider === 'gemini')
+    return body.tools[0].functionDeclarations.map((d: any) => ({
+      name: d.name,
+      description: d.description,
+      schema: d.parametersJsonSchema ?? d.parameters,
+    }));
+  return body.tools.map((t: any) => ({
+    name: t.function.name,
+    description: t.function.description,
+    schema: t.function.parameters,
+  }));
+}
 
 const WEATHER_SCHEMA = {
   type: 'object',
@@ -318,6 +357,85 @@ describe.each(TARGETS)('client.responses to a $name provider', ({ model, provide
     const call = final.output.find((item) => item.type === 'function_call');
     expect(call).toMatchObject({ name: 'get_weather', status: 'completed' });
     expect(JSON.parse((call as { arguments: string }).arguments)).toEqual({ city: 'Paris' });
+  });
+
+  it('Codex’s namespace tools: flattened for the provider, the call given back with its namespace, round trip', async () => {
+    const { data, response } = await client.responses
+      .create({
+        model,
+        input: 'Weather in Paris?',
+        tools: [WEATHER_NAMESPACE],
+        // Codex CLI sends its session ids here: bookkeeping, dropped and reported.
+        client_metadata: { session_id: 's-1' },
+      } as OpenAI.Responses.ResponseCreateParamsNonStreaming)
+      .withResponse();
+    expect(response.headers.get('x-gateway-dropped-params')).toBe('client_metadata');
+    expect(toolsOf(provider, upstream.last.json).map((t) => t.name)).toEqual(['weather__get_weather']);
+    expect(JSON.stringify(upstream.last.json)).not.toContain('s-1');
+    const call = data.output.find((item) => item.type === 'function_call');
+    expect(call).toMatchObject({ name: 'get_weather', namespace: 'weather', arguments: '{"city":"Paris"}' });
+    if (call?.type !== 'function_call') throw new Error('no function call');
+    const second = await client.responses.create({
+      model,
+      tools: [WEATHER_NAMESPACE],
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { type: 'function_call', call_id: call.call_id, name: 'get_weather', namespace: 'weather', arguments: '{}' },
+        { type: 'function_call_output', call_id: call.call_id, output: '{"temperature_c":18}' },
+      ],
+    });
+    expect(second.output_text).toBe(FINAL);
+    expect(JSON.stringify(upstream.last.json.messages ?? upstream.last.json.contents)).toContain(
+      'weather__get_weather',
+    );
+    expect(toolResultOf(provider, upstream.last.json)).toContain('18');
+
+    const stream = client.responses.stream({ model, input: 'Weather in Paris?', tools: [WEATHER_NAMESPACE] });
+    const added: unknown[] = [];
+    for await (const event of stream) if (event.type === 'response.output_item.added') added.push(event.item);
+    expect(added).toEqual([
+      expect.objectContaining({ type: 'function_call', name: 'get_weather', namespace: 'weather' }),
+    ]);
+    const final = await stream.finalResponse();
+    expect(final.output[0]).toMatchObject({ type: 'function_call', name: 'get_weather', namespace: 'weather' });
+  });
+
+  it('a custom (freeform) tool: a function of one string for the provider, a custom_tool_call back, round trip', async () => {
+    const first = await client.responses.create({ model, input: 'Add hello.txt.', tools: [PATCH_TOOL] });
+    const [offered] = toolsOf(provider, upstream.last.json);
+    expect(offered?.name).toBe('apply_patch');
+    expect(offered?.description).toBe('Edit files with a patch.');
+    expect(offered?.schema.required).toEqual(['input']);
+    expect(JSON.stringify(offered?.schema)).toContain('lark grammar');
+    const call = first.output.find((item) => item.type === 'custom_tool_call');
+    expect(call).toMatchObject({ type: 'custom_tool_call', name: 'apply_patch', input: PATCH });
+    if (call?.type !== 'custom_tool_call') throw new Error('no custom tool call');
+    expect(first.output.some((item) => item.type === 'function_call')).toBe(false);
+
+    const second = await client.responses.create({
+      model,
+      tools: [PATCH_TOOL],
+      input: [
+        { role: 'user', content: 'Add hello.txt.' },
+        { type: 'custom_tool_call', call_id: call.call_id, name: 'apply_patch', input: PATCH },
+        { type: 'custom_tool_call_output', call_id: call.call_id, output: 'Done: 18 bytes written' },
+      ],
+    });
+    expect(second.output_text).toBe(FINAL);
+    expect(toolResultOf(provider, upstream.last.json)).toContain('18 bytes');
+
+    const stream = client.responses.stream({ model, input: 'Add hello.txt.', tools: [PATCH_TOOL] });
+    const types: string[] = [];
+    let doneInput: string | undefined;
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === 'response.custom_tool_call_input.done') doneInput = event.input;
+    }
+    expect(types).not.toContain('response.function_call_arguments.delta');
+    expect(types).toContain('response.custom_tool_call_input.delta');
+    expect(doneInput).toBe(PATCH);
+    const final = await stream.finalResponse();
+    expect(final.output[0]).toMatchObject({ type: 'custom_tool_call', name: 'apply_patch', input: PATCH });
   });
 
   it('structured output: text.format json_schema becomes the provider’s structured output, whole and streamed', async () => {

@@ -53,6 +53,33 @@ describe('graceful shutdown', () => {
     expect(text).not.toContain('[DONE]');
   });
 
+  it("ends an Anthropic client's cut stream with an Anthropic error event (issue 15 item 3)", async () => {
+    await setUp({ SHUTDOWN_TIMEOUT_MS: '150' });
+    const response = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        max_tokens: 50,
+        stream: true,
+        messages: [{ role: 'user', content: 'Hi' }],
+      }),
+      headers: { 'content-type': 'application/json' },
+    });
+    const textPromise = response.text().catch((error: Error) => error);
+    for (let i = 0; i < 500 && upstream.received.length === 0; i++) await sleep(10);
+    await gw.close();
+    const text = await textPromise;
+    expect(typeof text).toBe('string');
+    const last = (text as string).split('\n\n').filter(Boolean).at(-1) as string;
+    expect(last).toMatch(/^event: error\ndata: /);
+    expect(JSON.parse(last.slice(last.indexOf('data: ') + 6))).toMatchObject({
+      type: 'error',
+      error: { message: expect.any(String) },
+    });
+    expect(last).toContain('shutting down'); // Anthropic's error shape has no code field
+    expect(text).not.toContain('message_stop');
+  });
+
   it('answers a request still waiting for its provider with a 503 at SHUTDOWN_TIMEOUT_MS', async () => {
     await setUp({ SHUTDOWN_TIMEOUT_MS: '150' });
     upstream.handle(() => new Promise<void>(() => {}));

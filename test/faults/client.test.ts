@@ -48,6 +48,9 @@ describe('client timeouts (issue 15 item 5)', () => {
     const seen = await rawExchange(port, parts as (string | number)[], { timeoutMs: 5000 });
     expect(seen.closed).toBe(true);
     expect(seen.closedAfterMs).toBeLessThan(3000);
+    // Node's own 408 (issue 15 item 17): an error body, not an empty one.
+    expect(seen.text).toMatch(/^HTTP\/1\.1 408/);
+    expect(seen.text).toContain('"request_timeout"');
   });
 
   it('a body trickled past CLIENT_BODY_TIMEOUT_MS gets a 408 in the client error shape', async () => {
@@ -91,6 +94,23 @@ describe('bad input (issue 15 items 15, 16, 17 and those that held)', () => {
     }
   });
 
+  it('17: a client that half-closes after sending its request still gets its answer', async () => {
+    // A slow provider: the answer comes after the gateway's probes of the half-closed connection.
+    provider.script(async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 700));
+      json(res, 200, chatCompletion('hello'));
+    });
+    const seen = await rawExchange(port, [post('/v1/chat/completions', ['connection: close'])], {
+      timeoutMs: 3000,
+      halfClose: true,
+    }).finally(() => provider.script((_req, res) => json(res, 200, chatCompletion('hello'))));
+    // Interim `102 Processing` lines may come first (the gateway's probes for a client that is gone).
+    expect(seen.text.replace(/^(HTTP\/1\.1 102 Processing\r\n\r\n)*/, '')).toMatch(/^HTTP\/1\.1 200/);
+    expect(seen.text).toContain('"hello"');
+    expect(seen.closed).toBe(true);
+    expect(provider.received).toHaveLength(1);
+  });
+
   it('17: a malformed request gets a 400 with an error body', async () => {
     const seen = await rawExchange(port, ['GARBAGE\r\n\r\n'], { timeoutMs: 1500 });
     expect(seen.text).toMatch(/^HTTP\/1\.1 400/);
@@ -110,6 +130,8 @@ describe('bad input (issue 15 items 15, 16, 17 and those that held)', () => {
     await rawExchange(port, [head, 50], { timeoutMs: 100 });
     await new Promise((r) => setTimeout(r, 200));
     expect(gw.logs.filter((line) => line.msg === 'unhandled error')).toHaveLength(0);
+    const logged = gw.logs.filter((line) => line.msg === 'request' && line.path === '/v1/chat/completions').at(-1);
+    expect(logged).toMatchObject({ status: 499, clientAborted: true });
   });
 
   it('a body that is not JSON is a 400; a body over MAX_BODY_BYTES a 413', async () => {
@@ -149,6 +171,9 @@ describe('paths and headers that must not reach the provider (issue 15 items 12,
           'cookie: session=abc',
           'connection: keep-alive, x-private',
           'x-private: secret-hop',
+          'keep-alive: timeout=5',
+          'proxy-authorization: Basic cHJveHk6c2VjcmV0',
+          'te: trailers',
         ]),
       ],
       { timeoutMs: 1000 },
@@ -156,6 +181,8 @@ describe('paths and headers that must not reach the provider (issue 15 items 12,
     expect(seen.text).toContain('HTTP/1.1 200');
     expect(provider.last.headers.cookie).toBeUndefined();
     expect(provider.last.headers['x-private']).toBeUndefined();
+    for (const name of ['keep-alive', 'proxy-authorization', 'te'])
+      expect(provider.last.headers[name], name).toBeUndefined();
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { postJson, startGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -127,6 +128,40 @@ describe('data loss (issue 15 items 1, 2, 4, 7)', () => {
     expect((await response.json()).choices[0].message.content).toBe('zipped');
   });
 
+  it.each([
+    ['plain', (body: string) => ({ headers: {}, body: Buffer.from(body) })],
+    ['gzip-encoded', (body: string) => ({ headers: { 'content-encoding': 'gzip' }, body: gzipSync(body) })],
+  ])(
+    '4: a %s JSON answer of 9 MB still gets its usage read, its cost header and the budget charged',
+    async (_, encode) => {
+      // 100k × $2.5/M + 50k × $10/M = $0.75 for gpt-4o: past the $0.5 budget after one answer.
+      const answer = {
+        ...chatCompletion('x'.repeat(9 * 1024 * 1024), 'gpt-4o'),
+        usage: { prompt_tokens: 100_000, completion_tokens: 50_000, total_tokens: 150_000 },
+      };
+      const { headers, body } = encode(JSON.stringify(answer));
+      openai.script(behave.raw(200, { 'content-type': 'application/json', ...headers }, body));
+      const budgeted = await startGateway({
+        OPENAI_API_KEY: 'sk-openai-SECRET-1',
+        OPENAI_BASE_URL: openai.url,
+        BUDGET_USD_DAILY: '0.5',
+      });
+      try {
+        const first = await postJson(`${budgeted.url}/v1/chat/completions`, chat({ model: 'gpt-4o' }));
+        expect(first.status).toBe(200);
+        expect(first.text.length).toBeGreaterThan(9 * 1024 * 1024);
+        expect(first.headers.get('x-gateway-cost-usd')).toBe('0.75');
+        expect(first.headers.get('x-gateway-usage')).toMatch(/input=100000/);
+        await sleep(20); // spend is recorded when the request completes
+        const second = await postJson(`${budgeted.url}/v1/chat/completions`, chat({ model: 'gpt-4o' }));
+        expect(second.status).toBe(429);
+        expect(second.json.error.message).toContain('BUDGET_USD_DAILY');
+      } finally {
+        await budgeted.close();
+      }
+    },
+  );
+
   it('7: a translated answer over MAX_RESPONSE_BYTES is a 502 upstream_too_large', async () => {
     const huge = JSON.stringify({ type: 'message', content: [{ type: 'text', text: 'x'.repeat(2 * 1024 * 1024) }] });
     anthropic.script(behave.raw(200, { 'content-type': 'application/json' }, huge));
@@ -162,10 +197,27 @@ describe('faults that already held', () => {
     const result = await postJson(`${gw.url}/v1/chat/completions`, chat());
     expect(result.status).toBe(502);
     expect(result.json.error.code).toBe('upstream_unreachable');
-    // LOG_LEVEL=debug: one line per attempt with its target and outcome (issue 15 item 17).
-    const lines = gw.logs.filter((line) => line.msg === 'attempt' && line.outcome === 'upstream_unreachable');
-    expect(lines.length).toBeGreaterThanOrEqual(3);
-    expect(lines[0]).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', attempt: 1 });
+  });
+
+  it('17: LOG_LEVEL=debug logs each attempt with its target and outcome', async () => {
+    openai.script(
+      behave.resetBeforeHeaders(),
+      behave.raw(200, { 'content-type': 'application/json' }, JSON.stringify(chatCompletion('ok'))),
+    );
+    const result = await postJson(`${gw.url}/v1/chat/completions`, chat());
+    expect(result.status).toBe(200);
+    const request = result.headers.get('x-request-id');
+    const lines = gw.logs.filter((line) => line.msg === 'attempt' && line.request === request);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({
+      level: 'debug',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      attempt: 1,
+      outcome: 'upstream_unreachable',
+    });
+    expect(lines[1]).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', attempt: 2 });
+    expect(lines[1]?.outcome).not.toBe('upstream_unreachable');
   });
 
   it('a reset mid-body of a JSON answer is a 502, asked once', async () => {
@@ -196,6 +248,44 @@ describe('faults that already held', () => {
     openai.script(behave.stream(chatCompletionChunks(['a', 'b', 'c']), 50));
     const result = await postJson(`${gw.url}/v1/chat/completions`, chat({ stream: true }));
     expect(result.text).toContain('[DONE]');
+  });
+
+  it('a client that stops reading holds the provider back, instead of the gateway buffering its stream', async () => {
+    // 128 MB offered; what the provider gets to write while the client reads nothing is bounded by
+    // socket buffers (a few MB each way), not by the stream's size.
+    const [first] = chatCompletionChunks(['x'.repeat(16 * 1024)]).slice(1);
+    let written = 0;
+    openai.script(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      while (written < 128 * 1024 * 1024 && !res.destroyed) {
+        written += (first as string).length;
+        if (!res.write(first))
+          await new Promise<void>((r) => {
+            const done = () => {
+              res.off('drain', done).off('close', done);
+              r();
+            };
+            res.once('drain', done).once('close', done);
+          });
+      }
+      res.end();
+    });
+    const client = connect(Number(new URL(gw.url).port), '127.0.0.1');
+    const request = JSON.stringify(chat({ stream: true }));
+    client.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${request.length}\r\n\r\n${request}`,
+    );
+    await new Promise((r) => client.once('data', r));
+    client.pause();
+    await sleep(1000);
+    const held = written;
+    await sleep(500);
+    expect(written).toBe(held); // stalled: the provider waits on the gateway, which waits on the client
+    expect(held).toBeLessThan(40 * 1024 * 1024);
+    client.destroy();
+    const closedAt = performance.now();
+    while (openai.sockets.size > 0 && performance.now() - closedAt < 1000) await sleep(5);
+    expect(openai.sockets.size).toBe(0);
   });
 
   it('a client hanging up mid-stream closes the upstream connection within 100 ms', async () => {

@@ -2,6 +2,7 @@
  * Responses API requests ⇄ IR: reading a Responses client's request (Codex CLI, the `openai` SDK's
  * `client.responses`) and writing one for a provider whose models answer only there.
  */
+import { createHash } from 'node:crypto';
 import { InvalidRequestError, UnsupportedParameterError } from '../../errors.ts';
 import { dataUrl, imageAsUrl, imageSourceOfUrl, inlineFilePart } from '../common/images.ts';
 import { isObject, type Json, optionalNumber } from '../common/json.ts';
@@ -48,6 +49,8 @@ const HANDLED = new Set([
 const TUNING = new Set([
   'store',
   'metadata',
+  // Codex CLI's ids of its installation, session and turn, for OpenAI's own bookkeeping.
+  'client_metadata',
   'safety_identifier',
   'prompt_cache_key',
   'prompt_cache_retention',
@@ -61,7 +64,7 @@ function isNoOp(key: string, value: unknown): boolean {
   if (key === 'top_logprobs') return value === 0;
   if (key === 'background') return value === false;
   if (key === 'truncation') return value === 'disabled';
-  if (key === 'metadata') return isObject(value) && Object.keys(value).length === 0;
+  if (key === 'metadata' || key === 'client_metadata') return isObject(value) && Object.keys(value).length === 0;
   return false;
 }
 
@@ -165,7 +168,10 @@ function toolOutput(output: unknown): (TextPart | ImagePart)[] {
 const describeItem = (type: unknown) =>
   type === 'item_reference'
     ? "'item_reference' items point at stored state, which only OpenAI has"
-    : `input items of type '${String(type)}' belong to OpenAI's built-in tools`;
+    : type === 'additional_tools'
+      ? // Codex sends them (with its code-mode tools) only for models it knows as OpenAI's own.
+        "'additional_tools' items (tools declared mid-conversation) are OpenAI's own; name the model with its provider prefix"
+      : `input items of type '${String(type)}' belong to OpenAI's built-in tools`;
 
 function readInput(raw: unknown, instructions: unknown): { system: TextPart[]; messages: Message[] } {
   const system: TextPart[] = [];
@@ -187,18 +193,23 @@ function readInput(raw: unknown, instructions: unknown): { system: TextPart[]; m
           messages.push({ role: 'assistant', content: textOfParts(item.content).filter((p) => p.text !== '') });
         else throw invalid(`Unknown message role '${String(item.role)}'.`);
         break;
-      case 'function_call': {
+      case 'function_call':
+      case 'custom_tool_call': {
         if (typeof item.call_id !== 'string' || typeof item.name !== 'string')
-          throw invalid("A function_call item needs 'call_id' and 'name'.");
-        toolNames.set(item.call_id, item.name);
-        messages.push({
-          role: 'assistant',
-          content: [{ type: 'tool-call', id: item.call_id, name: item.name, arguments: String(item.arguments ?? '') }],
-        });
+          throw invalid(`A ${type} item needs 'call_id' and 'name'.`);
+        const name = typeof item.namespace === 'string' ? flatName(item.namespace, item.name) : item.name;
+        toolNames.set(item.call_id, name);
+        // A custom tool's raw input travels as the one argument of the function it stands in for.
+        const args =
+          type === 'custom_tool_call'
+            ? JSON.stringify({ input: String(item.input ?? '') })
+            : String(item.arguments ?? '');
+        messages.push({ role: 'assistant', content: [{ type: 'tool-call', id: item.call_id, name, arguments: args }] });
         break;
       }
-      case 'function_call_output': {
-        if (typeof item.call_id !== 'string') throw invalid("A function_call_output item needs 'call_id'.");
+      case 'function_call_output':
+      case 'custom_tool_call_output': {
+        if (typeof item.call_id !== 'string') throw invalid(`A ${type} item needs 'call_id'.`);
         messages.push({
           role: 'user',
           content: [
@@ -226,31 +237,95 @@ function readInput(raw: unknown, instructions: unknown): { system: TextPart[]; m
   return { system, messages: mergeTurns(messages) };
 }
 
+/** The longest tool name OpenAI, Anthropic and Gemini all take. */
+const MAX_TOOL_NAME = 64;
+
+/**
+ * A namespace member's IR name: the namespace and the name joined (`multi_agent_v1__spawn_agent`);
+ * namespaces that already end in the separator (Codex's MCP servers, `mcp__server__`) are not
+ * given another. A longer join than providers take is cut and ended with a hash of the whole, so
+ * it stays unique and the same on every request (calls are mapped back through the tool list).
+ */
+export function flatName(namespace: string, name: string): string {
+  const joined = namespace.endsWith('__') ? namespace + name : `${namespace}__${name}`;
+  if (joined.length <= MAX_TOOL_NAME) return joined;
+  const hash = createHash('sha256').update(joined).digest('hex').slice(0, 8);
+  return `${joined.slice(0, MAX_TOOL_NAME - hash.length - 1)}_${hash}`;
+}
+
+const withDescription = (tool: Json) => (typeof tool.description === 'string' ? { description: tool.description } : {});
+
+function functionTool(tool: Json, namespace: string | undefined): ToolDefinition {
+  if (typeof tool.name !== 'string') throw invalid("A function tool needs a 'name'.", 'tools');
+  return {
+    name: namespace ? flatName(namespace, tool.name) : tool.name,
+    ...withDescription(tool),
+    parameters: isObject(tool.parameters) ? tool.parameters : { type: 'object', properties: {} },
+    ...(typeof tool.strict === 'boolean' ? { strict: tool.strict } : {}),
+    ...(namespace ? { declared: { kind: 'function', name: tool.name, namespace } } : {}),
+  };
+}
+
+/**
+ * A `custom` (freeform) tool as a function taking its raw text in one `input` string. Other
+ * providers cannot hold the model to the tool's grammar: it goes into the parameter's description,
+ * for the model to follow.
+ */
+function customTool(tool: Json, namespace: string | undefined): ToolDefinition {
+  if (typeof tool.name !== 'string') throw invalid("A custom tool needs a 'name'.", 'tools');
+  const format = isObject(tool.format) ? tool.format : {};
+  let input = 'The raw input text for this tool, as it is (not JSON-encoded).';
+  if (format.type === 'grammar' && typeof format.definition === 'string')
+    input += ` It must match this ${String(format.syntax ?? '')} grammar:\n${format.definition}`;
+  return {
+    name: namespace ? flatName(namespace, tool.name) : tool.name,
+    ...withDescription(tool),
+    parameters: {
+      type: 'object',
+      properties: { input: { type: 'string', description: input } },
+      required: ['input'],
+      additionalProperties: false,
+    },
+    declared: { kind: 'custom', name: tool.name, ...(namespace ? { namespace } : {}) },
+  };
+}
+
+function readTool(tool: unknown, namespace?: string): ToolDefinition[] {
+  if (!isObject(tool)) throw invalid('Each tool must be an object.', 'tools');
+  if (tool.type === 'function') return [functionTool(tool, namespace)];
+  if (tool.type === 'custom') return [customTool(tool, namespace)];
+  if (tool.type === 'namespace' && namespace === undefined) {
+    if (typeof tool.name !== 'string' || !Array.isArray(tool.tools))
+      throw invalid("A namespace tool needs a 'name' and its 'tools'.", 'tools');
+    const name = tool.name;
+    return tool.tools.flatMap((member) => readTool(member, name));
+  }
+  throw new UnsupportedParameterError(
+    'tools',
+    TARGET_OTHER,
+    `the built-in tool '${String(tool.type)}' runs only on OpenAI's own Responses API`,
+  );
+}
+
+/** Function tools as they are; namespaces flattened into their functions; custom tools as functions of one string. */
 function readTools(raw: unknown): ToolDefinition[] | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (!Array.isArray(raw)) throw invalid("'tools' must be an array.", 'tools');
-  return raw.map((tool): ToolDefinition => {
-    if (!isObject(tool)) throw invalid('Each tool must be an object.', 'tools');
-    if (tool.type !== 'function')
-      throw new UnsupportedParameterError(
-        'tools',
-        TARGET_OTHER,
-        `the built-in tool '${String(tool.type)}' runs only on OpenAI's own Responses API`,
-      );
-    if (typeof tool.name !== 'string') throw invalid("A function tool needs a 'name'.", 'tools');
-    return {
-      name: tool.name,
-      ...(typeof tool.description === 'string' ? { description: tool.description } : {}),
-      parameters: isObject(tool.parameters) ? tool.parameters : { type: 'object', properties: {} },
-      ...(typeof tool.strict === 'boolean' ? { strict: tool.strict } : {}),
-    };
-  });
+  const tools = raw.flatMap((tool) => readTool(tool));
+  const names = new Set<string>();
+  for (const { name } of tools) {
+    if (names.has(name))
+      throw invalid(`Two tools are named '${name}' (namespaces are flattened as namespace__name).`, 'tools');
+    names.add(name);
+  }
+  return tools;
 }
 
 function readToolChoice(raw: unknown): ToolChoice | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (raw === 'auto' || raw === 'none' || raw === 'required') return { type: raw };
-  if (isObject(raw) && raw.type === 'function' && typeof raw.name === 'string') return { type: 'tool', name: raw.name };
+  if (isObject(raw) && (raw.type === 'function' || raw.type === 'custom') && typeof raw.name === 'string')
+    return { type: 'tool', name: typeof raw.namespace === 'string' ? flatName(raw.namespace, raw.name) : raw.name };
   if (isObject(raw) && typeof raw.type === 'string')
     throw new UnsupportedParameterError('tool_choice', TARGET_OTHER, `tool_choice of type '${raw.type}'`);
   throw invalid("'tool_choice' must be 'auto', 'none', 'required' or {type:'function',name}.", 'tool_choice');

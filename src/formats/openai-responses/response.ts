@@ -1,9 +1,16 @@
 /** Responses API answers ⇄ IR: the response object with its output items, status and usage. */
 import { GatewayError } from '../../errors.ts';
 import { asNumber, isObject, type Json, parseJsonResponse } from '../common/json.ts';
-import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage } from '../ir.ts';
+import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TokenUsage, ToolDefinition } from '../ir.ts';
 import { encodeReasoningProof, summaryTextOf } from './request.ts';
-import type { OutputItem, ResponseObject, ResponseStatus, ResponsesUsage } from './wire.ts';
+import type {
+  CustomToolCallItem,
+  FunctionCallItem,
+  OutputItem,
+  ResponseObject,
+  ResponseStatus,
+  ResponsesUsage,
+} from './wire.ts';
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -87,13 +94,7 @@ export function responseObject(
           : { type: format?.type === 'json' ? 'json_object' : 'text' },
     },
     tool_choice: choice ? (choice.type === 'tool' ? { type: 'function', name: choice.name } : choice.type) : 'auto',
-    tools: (request.tools ?? []).map((t) => ({
-      type: 'function',
-      name: t.name,
-      description: t.description ?? null,
-      parameters: t.parameters,
-      strict: t.strict ?? false,
-    })),
+    tools: declaredTools(request.tools ?? []),
     top_p: request.topP ?? null,
     truncation: 'disabled',
     usage: fields.usage ?? null,
@@ -102,8 +103,86 @@ export function responseObject(
   };
 }
 
-/** The output items of an answer: reasoning, text messages and function calls, in order. */
-function outputItems(content: AssistantPart[]): OutputItem[] {
+/** The request's tools as the client declared them: namespaces regrouped, custom tools as such. */
+function declaredTools(tools: ToolDefinition[]): Json[] {
+  const out: Json[] = [];
+  const namespaces = new Map<string, Json[]>();
+  for (const tool of tools) {
+    const declared = tool.declared;
+    const description = tool.description ?? null;
+    const own =
+      declared?.kind === 'custom'
+        ? { type: 'custom', name: declared.name, description }
+        : {
+            type: 'function',
+            name: declared?.name ?? tool.name,
+            description,
+            parameters: tool.parameters,
+            strict: tool.strict ?? false,
+          };
+    if (!declared?.namespace) {
+      out.push(own);
+      continue;
+    }
+    let members = namespaces.get(declared.namespace);
+    if (!members) {
+      members = [];
+      namespaces.set(declared.namespace, members);
+      out.push({ type: 'namespace', name: declared.namespace, tools: members });
+    }
+    members.push(own);
+  }
+  return out;
+}
+
+/**
+ * A custom tool's raw input from the arguments the model wrote for the function standing in for
+ * it (`{"input": "…"}`); arguments of any other shape are given as written.
+ */
+export function customInput(args: string): string {
+  try {
+    const parsed: unknown = JSON.parse(args);
+    if (isObject(parsed) && typeof parsed.input === 'string') return parsed.input;
+  } catch {}
+  return args;
+}
+
+/**
+ * The client's item for a call of the IR tool `call.name`, in the shape the client declared the
+ * tool: a `function_call` (with the function's own name and `namespace` when it had one) or a
+ * `custom_tool_call` with the raw input. `arguments` may still be partial (a stream's opening).
+ */
+export function callItem(
+  request: ChatRequest,
+  call: { id: string; name: string; arguments: string },
+  status: FunctionCallItem['status'],
+): FunctionCallItem | CustomToolCallItem {
+  const declared = request.tools?.find((tool) => tool.name === call.name)?.declared;
+  const name = declared?.name ?? call.name;
+  const namespace = declared?.namespace ? { namespace: declared.namespace } : {};
+  if (declared?.kind === 'custom')
+    return {
+      type: 'custom_tool_call',
+      id: itemId('ctc'),
+      status,
+      call_id: call.id,
+      name,
+      ...namespace,
+      input: customInput(call.arguments),
+    };
+  return {
+    type: 'function_call',
+    id: itemId('fc'),
+    status,
+    call_id: call.id,
+    name,
+    ...namespace,
+    arguments: call.arguments,
+  };
+}
+
+/** The output items of an answer: reasoning, text messages and tool calls, in order. */
+function outputItems(content: AssistantPart[], request: ChatRequest): OutputItem[] {
   const items: OutputItem[] = [];
   for (const part of content) {
     if (part.type === 'reasoning') {
@@ -125,16 +204,7 @@ function outputItems(content: AssistantPart[]): OutputItem[] {
           role: 'assistant',
           content: [{ type: 'output_text', text: part.text, annotations: [], logprobs: [] }],
         });
-    } else {
-      items.push({
-        type: 'function_call',
-        id: itemId('fc'),
-        status: 'completed',
-        call_id: part.id,
-        name: part.name,
-        arguments: part.arguments,
-      });
-    }
+    } else items.push(callItem(request, part, 'completed'));
   }
   return items;
 }
@@ -145,7 +215,7 @@ export function encodeResponse(response: ChatResponse, request: ChatRequest): Re
     model: response.model,
     createdAt: nowSeconds(),
     ...statusOf(response.finishReason),
-    output: outputItems(response.content),
+    output: outputItems(response.content, request),
     usage: responsesUsage(response.usage),
   });
   return { ...object };

@@ -9,13 +9,24 @@ import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../ir.t
 import type { StreamDecoder, StreamEncoder } from '../types.ts';
 import { statusOfErrorCode } from './errors.ts';
 import { encodeReasoningProof } from './request.ts';
-import { finishOf, itemId, nowSeconds, responseObject, responsesUsage, statusOf, tokenUsageOf } from './response.ts';
-import type { FunctionCallItem, MessageItem, OutputItem, ReasoningItem } from './wire.ts';
+import {
+  callItem,
+  customInput,
+  finishOf,
+  itemId,
+  nowSeconds,
+  responseObject,
+  responsesUsage,
+  statusOf,
+  tokenUsageOf,
+} from './response.ts';
+import type { CustomToolCallItem, FunctionCallItem, MessageItem, OutputItem, ReasoningItem } from './wire.ts';
 
 type Open =
   | { kind: 'message'; item: MessageItem; index: number; text: string }
   | { kind: 'reasoning'; item: ReasoningItem; index: number; text: string; signature?: string }
-  | { kind: 'tool'; item: FunctionCallItem; index: number; toolIndex: number };
+  /** A tool call; a custom tool's input is given whole once its arguments are (it is their one string). */
+  | { kind: 'tool'; item: FunctionCallItem | CustomToolCallItem; index: number; arguments: string };
 
 /**
  * IR events → Responses events: `response.created` and `response.in_progress`, then output
@@ -86,22 +97,17 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       }
       case 'tool-call-start': {
         const out = this.#ensureStarted() + this.#closeText();
-        const item: FunctionCallItem = {
-          type: 'function_call',
-          id: itemId('fc'),
-          status: 'in_progress',
-          call_id: event.id,
-          name: event.name,
-          arguments: '',
-        };
+        const item = callItem(this.#request, { id: event.id, name: event.name, arguments: '' }, 'in_progress');
         const index = this.#added++;
-        this.#calls.set(event.index, { kind: 'tool', item, index, toolIndex: event.index });
+        this.#calls.set(event.index, { kind: 'tool', item, index, arguments: '' });
         return out + this.#event('response.output_item.added', { output_index: index, item });
       }
       case 'tool-call-delta': {
         const open = this.#calls.get(event.index);
         if (!open) return '';
-        open.item.arguments += event.arguments;
+        open.arguments += event.arguments;
+        if (open.item.type !== 'function_call') return '';
+        open.item.arguments = open.arguments;
         return this.#event('response.function_call_arguments.delta', {
           item_id: open.item.id,
           output_index: open.index,
@@ -137,7 +143,9 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       }
       case 'end': {
         const out = this.#ensureStarted() + this.#closeAll();
-        const calledTools = this.#output.some((item) => item.type === 'function_call');
+        const calledTools = this.#output.some(
+          (item) => item.type === 'function_call' || item.type === 'custom_tool_call',
+        );
         const ending = statusOf(this.#finish ?? (calledTools ? 'tool_calls' : 'stop'));
         const response = responseObject(this.#request, {
           id: this.#id,
@@ -244,6 +252,11 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       out += this.#event('response.reasoning_summary_part.done', { ...at, summary_index: 0, part });
       const proof = encodeReasoningProof({ ...(open.signature ? { signature: open.signature } : {}) });
       done = { ...open.item, summary: open.text ? [part] : [], ...(proof ? { encrypted_content: proof } : {}) };
+    } else if (open.item.type === 'custom_tool_call') {
+      const input = customInput(open.arguments);
+      if (input) out += this.#event('response.custom_tool_call_input.delta', { ...at, delta: input });
+      out += this.#event('response.custom_tool_call_input.done', { ...at, input });
+      done = { ...open.item, status: 'completed', input };
     } else {
       out += this.#event('response.function_call_arguments.done', { ...at, arguments: open.item.arguments });
       done = { ...open.item, status: 'completed' };

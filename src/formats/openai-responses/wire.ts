@@ -32,7 +32,20 @@ export interface FunctionCallItem {
   status: 'in_progress' | 'completed' | 'incomplete';
   call_id: string;
   name: string;
+  /** The namespace the called function was declared in, when it was. */
+  namespace?: string;
   arguments: string;
+}
+
+/** A call of a `custom` (freeform) tool: its input is raw text, not JSON. */
+export interface CustomToolCallItem {
+  type: 'custom_tool_call';
+  id: string;
+  status: 'in_progress' | 'completed' | 'incomplete';
+  call_id: string;
+  name: string;
+  namespace?: string;
+  input: string;
 }
 
 export interface ReasoningItem {
@@ -43,7 +56,7 @@ export interface ReasoningItem {
   encrypted_content?: string;
 }
 
-export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
 
 export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
 

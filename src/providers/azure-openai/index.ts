@@ -50,6 +50,7 @@ const provider: ProviderSpec = {
         baseUrl,
         acceptsStreamOptions: true,
         nativeFormats: ['openai-responses'],
+        servesWithoutModel: deployment !== undefined,
         ...auth,
         url(path, search, model) {
           // The Responses API lives in Azure's v1 API, addressed by deployment name in the body.

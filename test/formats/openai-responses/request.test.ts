@@ -135,6 +135,164 @@ describe('parseRequest', () => {
     expect(parseRequest({ model: 'm', input: 'Hi', reasoning: { effort: 'none' } }).reasoning).toBe(false);
   });
 
+  it('Codex’s namespace tools become functions named namespace__name; their calls and choices map alike', () => {
+    const spawn = { type: 'function', name: 'spawn_agent', description: 'Spawn.', parameters: { type: 'object' } };
+    const request = parseRequest({
+      model: 'm',
+      tools: [
+        { type: 'function', name: 'exec_command', parameters: { type: 'object' }, strict: false },
+        { type: 'namespace', name: 'multi_agent_v1', description: 'Sub-agents.', tools: [spawn] },
+        // MCP server namespaces already end in the separator.
+        { type: 'namespace', name: 'mcp__docs__', description: 'Docs.', tools: [{ ...spawn, name: 'search' }] },
+      ],
+      tool_choice: { type: 'function', name: 'spawn_agent', namespace: 'multi_agent_v1' },
+      input: [
+        { role: 'user', content: 'Go.' },
+        { type: 'function_call', call_id: 'c1', name: 'spawn_agent', namespace: 'multi_agent_v1', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'c1', output: 'spawned' },
+      ],
+    });
+    expect(request.tools).toEqual([
+      { name: 'exec_command', parameters: { type: 'object' }, strict: false },
+      {
+        name: 'multi_agent_v1__spawn_agent',
+        description: 'Spawn.',
+        parameters: { type: 'object' },
+        declared: { kind: 'function', name: 'spawn_agent', namespace: 'multi_agent_v1' },
+      },
+      {
+        name: 'mcp__docs__search',
+        description: 'Spawn.',
+        parameters: { type: 'object' },
+        declared: { kind: 'function', name: 'search', namespace: 'mcp__docs__' },
+      },
+    ]);
+    expect(request.toolChoice).toEqual({ type: 'tool', name: 'multi_agent_v1__spawn_agent' });
+    expect(request.messages.slice(1)).toEqual([
+      {
+        role: 'assistant',
+        content: [{ type: 'tool-call', id: 'c1', name: 'multi_agent_v1__spawn_agent', arguments: '{}' }],
+      },
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'tool-result',
+            toolCallId: 'c1',
+            name: 'multi_agent_v1__spawn_agent',
+            content: [{ type: 'text', text: 'spawned' }],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('a flattened name longer than providers take is cut and ended with a hash: unique, the same every time', () => {
+    const ns = `mcp__${'a'.repeat(30)}__`;
+    const tools = [
+      {
+        type: 'namespace',
+        name: ns,
+        description: '',
+        tools: [{ type: 'function', name: 'search_documents_in_the_knowledge_base' }],
+      },
+      {
+        type: 'namespace',
+        name: ns,
+        description: '',
+        tools: [{ type: 'function', name: 'search_documents_in_the_knowledge_bass' }],
+      },
+    ];
+    const [one, two] = parseRequest({ model: 'm', input: 'Hi', tools }).tools ?? [];
+    expect(one?.name).toHaveLength(64);
+    expect(one?.name).toMatch(/^mcp__a{30}__search_documents_i_[0-9a-f]{8}$/);
+    expect(two?.name).not.toBe(one?.name);
+    expect(one?.declared).toEqual({ kind: 'function', name: 'search_documents_in_the_knowledge_base', namespace: ns });
+    const call = parseRequest({
+      model: 'm',
+      input: [
+        {
+          type: 'function_call',
+          call_id: 'c',
+          name: 'search_documents_in_the_knowledge_base',
+          namespace: ns,
+          arguments: '{}',
+        },
+      ],
+    }).messages[0]?.content[0];
+    expect(call).toMatchObject({ type: 'tool-call', name: one?.name });
+  });
+
+  it('a custom (freeform) tool becomes a function of one input string, its grammar described; calls carry the raw input', () => {
+    const request = parseRequest({
+      model: 'm',
+      tools: [
+        {
+          type: 'custom',
+          name: 'apply_patch',
+          description: 'Patch files.',
+          format: { type: 'grammar', syntax: 'lark', definition: 'start: begin_patch' },
+        },
+        { type: 'custom', name: 'note' },
+      ],
+      tool_choice: { type: 'custom', name: 'apply_patch' },
+      input: [
+        { role: 'user', content: 'Fix it.' },
+        { type: 'custom_tool_call', call_id: 'c1', name: 'apply_patch', input: '*** Begin Patch\n"x"' },
+        { type: 'custom_tool_call_output', call_id: 'c1', output: 'Success.' },
+      ],
+    });
+    const [patch, note] = request.tools as NonNullable<ChatRequest['tools']>;
+    expect(patch).toMatchObject({
+      name: 'apply_patch',
+      description: 'Patch files.',
+      parameters: { type: 'object', required: ['input'], additionalProperties: false },
+      declared: { kind: 'custom', name: 'apply_patch' },
+    });
+    const input = (patch!.parameters.properties as Record<string, { type: string; description: string }>).input;
+    expect(input?.type).toBe('string');
+    expect(input?.description).toContain('lark grammar:\nstart: begin_patch');
+    expect(JSON.stringify(note!.parameters)).not.toContain('grammar');
+    expect(request.toolChoice).toEqual({ type: 'tool', name: 'apply_patch' });
+    const [, call, output] = request.messages as [unknown, { content: { arguments?: string }[] }, unknown];
+    expect(call).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'tool-call', id: 'c1', name: 'apply_patch', arguments: '{"input":"*** Begin Patch\\n\\"x\\""}' },
+      ],
+    });
+    expect(JSON.parse(String(call.content[0]?.arguments))).toEqual({
+      input: '*** Begin Patch\n"x"',
+    });
+    expect(output).toMatchObject({
+      role: 'user',
+      content: [
+        { type: 'tool-result', toolCallId: 'c1', name: 'apply_patch', content: [{ type: 'text', text: 'Success.' }] },
+      ],
+    });
+  });
+
+  it('tool names that clash once namespaces are flattened, and built-in tools inside a namespace, are refused', () => {
+    const f = { type: 'function', name: 'f', parameters: { type: 'object' } };
+    const clash = refusal({
+      model: 'm',
+      input: 'Hi',
+      tools: [
+        { ...f, name: 'ns__f' },
+        { type: 'namespace', name: 'ns', description: '', tools: [f] },
+      ],
+    });
+    expect(clash.status).toBe(400);
+    expect(clash.message).toContain("'ns__f'");
+    const builtIn = refusal({
+      model: 'm',
+      input: 'Hi',
+      tools: [{ type: 'namespace', name: 'ns', description: '', tools: [{ type: 'web_search' }] }],
+    });
+    expect(builtIn.status).toBe(400);
+    expect(builtIn.message).toContain("'web_search'");
+  });
+
   it('bookkeeping parameters are tuning (dropped and reported); explicit defaults are nothing', () => {
     const request = parseRequest({
       model: 'm',
@@ -147,10 +305,12 @@ describe('parseRequest', () => {
       truncation: 'disabled',
       top_logprobs: 0,
       text: { verbosity: 'low' },
+      client_metadata: { session_id: 's1' },
     });
     expect(request.tuning).toEqual({
       store: false,
       metadata: { a: '1' },
+      client_metadata: { session_id: 's1' },
       safety_identifier: 's',
       prompt_cache_key: 'k',
       service_tier: 'auto',
@@ -170,6 +330,7 @@ describe('parseRequest', () => {
     [{ tool_choice: { type: 'file_search' } }, 'tool_choice', "'file_search'"],
     [{ input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input', 'item_reference'],
     [{ input: [{ type: 'computer_call_output', call_id: 'c' }] }, 'input', "'computer_call_output'"],
+    [{ input: [{ type: 'additional_tools', role: 'developer', tools: [] }] }, 'input', "'additional_tools'"],
     [{ include: ['message.output_text.logprobs'] }, 'include', 'logprobs'],
     [{ input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] }, 'input', 'file_id'],
   ])('refuses %j by name', (fields, param, named) => {

@@ -27,6 +27,18 @@ function encode(events: StreamEvent[], fields: Partial<ChatRequest> = {}) {
   });
 }
 
+/** Codex's tools as the request parser gives them: a namespace member and a custom tool. */
+const SPAWN_TOOL = {
+  name: 'multi_agent_v1__spawn_agent',
+  parameters: { type: 'object' },
+  declared: { kind: 'function' as const, name: 'spawn_agent', namespace: 'multi_agent_v1' },
+};
+const PATCH_TOOL = {
+  name: 'apply_patch',
+  parameters: { type: 'object', properties: { input: { type: 'string' } }, required: ['input'] },
+  declared: { kind: 'custom' as const, name: 'apply_patch' },
+};
+
 describe('ResponsesStreamEncoder', () => {
   it('reasoning, text and a tool call: every item opened, filled and closed, numbered from 0', () => {
     const events = encode([
@@ -117,6 +129,53 @@ describe('ResponsesStreamEncoder', () => {
     expect(deltas.map((e) => [e.output_index, e.delta])).toEqual([
       [1, '{"b":2}'],
       [0, '{"a":1}'],
+    ]);
+  });
+
+  it('calls of namespace and custom tools are given back as the client declared them', () => {
+    const events = encode(
+      [
+        { type: 'start', id: 'x', model: 'm' },
+        { type: 'tool-call-start', index: 0, id: 'call_a', name: 'multi_agent_v1__spawn_agent' },
+        { type: 'tool-call-delta', index: 0, arguments: '{"task":"t"}' },
+        { type: 'tool-call-end', index: 0 },
+        { type: 'tool-call-start', index: 1, id: 'call_b', name: 'apply_patch' },
+        { type: 'tool-call-delta', index: 1, arguments: '{"input":"*** Begin' },
+        { type: 'tool-call-delta', index: 1, arguments: ' Patch\\n\\"x\\""}' },
+        { type: 'tool-call-end', index: 1 },
+        { type: 'finish', reason: 'tool_calls' },
+        { type: 'end' },
+      ],
+      { tools: [SPAWN_TOOL, PATCH_TOOL] },
+    );
+    const added = events.filter((e) => e.type === 'response.output_item.added').map((e) => e.item);
+    expect(added).toMatchObject([
+      { type: 'function_call', name: 'spawn_agent', namespace: 'multi_agent_v1', call_id: 'call_a', arguments: '' },
+      { type: 'custom_tool_call', name: 'apply_patch', call_id: 'call_b', input: '', status: 'in_progress' },
+    ]);
+    expect(added[1].id).toMatch(/^ctc_/);
+    const custom = events.filter((e) => e.output_index === 1).map((e) => e.type);
+    // The custom tool's input is whole only once its JSON arguments are: one delta, then done.
+    expect(custom).toEqual([
+      'response.output_item.added',
+      'response.custom_tool_call_input.delta',
+      'response.custom_tool_call_input.done',
+      'response.output_item.done',
+    ]);
+    expect(events.find((e) => e.type === 'response.custom_tool_call_input.done')).toMatchObject({
+      item_id: added[1].id,
+      input: '*** Begin Patch\n"x"',
+    });
+    const completed = events.at(-1);
+    expect(completed.type).toBe('response.completed');
+    expect(completed.response.output).toMatchObject([
+      { type: 'function_call', name: 'spawn_agent', namespace: 'multi_agent_v1', arguments: '{"task":"t"}' },
+      { type: 'custom_tool_call', name: 'apply_patch', input: '*** Begin Patch\n"x"', status: 'completed' },
+    ]);
+    // The response echoes the tools as declared: the namespace regrouped, the custom tool as such.
+    expect(completed.response.tools).toMatchObject([
+      { type: 'namespace', name: 'multi_agent_v1', tools: [{ type: 'function', name: 'spawn_agent' }] },
+      { type: 'custom', name: 'apply_patch' },
     ]);
   });
 
@@ -313,6 +372,28 @@ describe('whole answers', () => {
       request(),
     );
     expect(cut).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'content_filter' } });
+  });
+
+  it('encodeResponse: namespace and custom tool calls as declared; arguments that are not {input} go as written', () => {
+    const answer = (args: string) =>
+      client.chat.encodeResponse(
+        {
+          id: 'msg_1',
+          model: 'claude',
+          content: [
+            { type: 'tool-call', id: 'toolu_1', name: 'multi_agent_v1__spawn_agent', arguments: '{}' },
+            { type: 'tool-call', id: 'toolu_2', name: 'apply_patch', arguments: args },
+          ],
+          finishReason: 'tool_calls',
+          usage: undefined,
+        },
+        request({ tools: [SPAWN_TOOL, PATCH_TOOL] }),
+      ) as { output: unknown[] };
+    expect(answer('{"input":"*** Begin Patch"}').output).toMatchObject([
+      { type: 'function_call', call_id: 'toolu_1', name: 'spawn_agent', namespace: 'multi_agent_v1' },
+      { type: 'custom_tool_call', call_id: 'toolu_2', name: 'apply_patch', input: '*** Begin Patch' },
+    ]);
+    expect(answer('not json').output[1]).toMatchObject({ type: 'custom_tool_call', input: 'not json' });
   });
 
   it('decodeResponse: a provider’s response object into the IR', () => {
