@@ -14,6 +14,8 @@ declare module 'autocannon' {
       duration?: number;
       /** Seconds before giving up on a response. */
       timeout?: number;
+      /** Requests sent in turn on each connection; `setupRequest` may change each one (e.g. its body). */
+      requests?: { setupRequest?: (request: { body?: string | Buffer }) => { body?: string | Buffer } }[];
     }
 
     interface Histogram {

@@ -7,6 +7,13 @@ import { Client } from 'undici';
 
 const children = new Set<ChildProcess>();
 
+/** A positive whole number from the environment (a bench setting), or `fallback` when unset. */
+export const envInt = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] || fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
+  return value;
+};
+
 /** Starts `node ...args` as a child that is killed when this process exits, however it exits. */
 export function spawnNode(
   args: string[],

@@ -24,6 +24,7 @@ import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import type { Spread, TtfbStats } from './lib.ts';
 import {
+  envInt,
   firstLine,
   freePort,
   killChildren,
@@ -41,12 +42,6 @@ import {
   treeRssMb,
   waitFor200,
 } from './lib.ts';
-
-const envInt = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] || fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
-  return value;
-};
 
 const ROOT = join(import.meta.dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');

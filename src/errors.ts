@@ -214,3 +214,17 @@ export class UpstreamTooLargeError extends GatewayError {
     );
   }
 }
+
+/** A guardrail rule refused the request or its answer (GUARDRAILS_FILE); it names the rule, never the text it matched. */
+export class GuardrailBlockedError extends GatewayError {
+  constructor(rule: string, reason: string) {
+    super(400, 'guardrail_blocked', `Blocked by guardrail '${rule}': ${reason}.`, 'invalid_request_error');
+  }
+}
+
+/** A guardrail that must answer (a fail-closed webhook) could not: worth a retry later. */
+export class GuardrailUnavailableError extends GatewayError {
+  constructor(rule: string, reason: string) {
+    super(503, 'guardrail_unavailable', `Guardrail '${rule}' could not check the request: ${reason}.`, 'api_error');
+  }
+}

@@ -8,7 +8,7 @@ import { type CliOptions, HELP, parseCli } from './cli/args.ts';
 import { banner, startupFacts } from './cli/banner.ts';
 import { type Config, ConfigError, loadConfig, withUnavailableProviders } from './config/config.ts';
 import { environmentWithEnvFile } from './config/env-file.ts';
-import { isYamlPath, preloadYaml } from './limits/gateway-keys.ts';
+import { isYamlPath, preloadYaml } from './config/yaml.ts';
 import { createLogger, type LogFormat, type Logger, stdoutDestination } from './observability/logger.ts';
 import type { Env } from './providers/types.ts';
 import { createGateway } from './server/server.ts';
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   let format: LogFormat;
   try {
     const env = environment(options);
-    if (isYamlPath(env.GATEWAY_API_KEYS_FILE)) await preloadYaml();
+    if ([env.GATEWAY_API_KEYS_FILE, env.GUARDRAILS_FILE, env.WEBHOOKS_FILE].some(isYamlPath)) await preloadYaml();
     config = loadConfig(env);
     format = config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
     logger = createLogger(options.check ? 'silent' : config.logLevel, stdout, format);

@@ -15,6 +15,11 @@ import {
   knownVariables,
   unknownVariableWarnings,
 } from './checks.ts';
+import {
+  type CacheAndGuardrailsConfig,
+  cacheAndGuardrailsSchema,
+  readCacheAndGuardrails,
+} from './cache-and-guardrails.ts';
 import { parseJson } from './json-error.ts';
 import {
   OBSERVABILITY_SECRETS,
@@ -22,10 +27,11 @@ import {
   observabilitySchema,
   readObservability,
 } from './observability.ts';
+import { integer, optional } from './schema.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends ObservabilityConfig {
+export interface Config extends ObservabilityConfig, CacheAndGuardrailsConfig {
   readonly port: number;
   readonly host: string;
   readonly logLevel: LogLevel;
@@ -97,21 +103,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** An unset and an empty variable mean the same: use the default. */
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { message: `must be a whole number between ${min} and ${max}` })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(min, { message: `must be at least ${min}` })
-        .max(max, { message: `must be at most ${max}` }),
-    );
-
 const positiveNumber = z
   .string()
   .regex(/^\d+(\.\d+)?$/, { message: 'must be a positive number' })
@@ -168,6 +159,7 @@ const gatewaySchema = z.object({
   COOLDOWN_MS: optional(integer(1, MS_PER_DAY)),
   DEMO: optional(z.enum(['true', 'false', '1', '0'])),
   ...observabilitySchema,
+  ...cacheAndGuardrailsSchema,
 });
 
 /** The names of the gateway's own variables (providers' are in their specs). */
@@ -224,6 +216,7 @@ export function loadConfig(env: Env): Config {
     ...ambientActivationWarnings(env, providers),
   ];
   const observability = readObservability(settings ?? {}, problems);
+  const cacheAndGuardrails = readCacheAndGuardrails(settings ?? {}, problems);
 
   if (problems.length || !settings) throw new ConfigError(problems);
   return Object.freeze({
@@ -266,6 +259,7 @@ export function loadConfig(env: Env): Config {
     redisUrl: settings.REDIS_URL,
     routing,
     ...observability,
+    ...cacheAndGuardrails,
   });
 }
 

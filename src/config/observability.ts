@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GatewayKeys } from '../limits/gateway-keys.ts';
+import { flag, isOn, optional } from './schema.ts';
 
 /** Settings of the request log store, the admin API and OpenTelemetry tracing. */
 export interface ObservabilityConfig {
@@ -32,9 +33,6 @@ export interface TracingConfig {
   readonly captureContent: boolean;
 }
 
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
-const flag = optional(z.enum(['true', 'false', '1', '0', 'on', 'off']));
-const isOn = (value: string | undefined) => value === 'true' || value === '1' || value === 'on';
 const url = (protocols: RegExp, message: string) =>
   z.string().refine((value) => URL.canParse(value) && protocols.test(new URL(value).protocol), { message });
 

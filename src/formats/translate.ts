@@ -9,7 +9,7 @@ import type { WireFormat } from '../providers/types.ts';
 import { errorTypeOf } from './common/errors.ts';
 import { isObject } from './common/json.ts';
 import { CLIENT_FORMATS, type ClientFormat, clientSideOf, PROVIDER_FORMATS } from './index.ts';
-import type { ChatRequest, EmbeddingsRequest, ImagesRequest, StreamEvent } from './ir.ts';
+import type { ChatRequest, ChatResponse, EmbeddingsRequest, ImagesRequest, StreamEvent } from './ir.ts';
 import type {
   ClientChatFormat,
   ClientEmbeddingsFormat,
@@ -37,6 +37,15 @@ export interface Exchange {
     firstResponse: Buffer,
     baseUrl: string,
   ): { url: string; headers: Record<string, string>; transcoder: StreamTranscoder };
+}
+
+/**
+ * A change to every answer of one request, in the IR (the guardrails' answer rules): a whole
+ * answer at once, or a stream event by event (each event in, the events to send out).
+ */
+export interface AnswerFilter {
+  response(response: ChatResponse): ChatResponse;
+  stream(): (event: StreamEvent) => StreamEvent[];
 }
 
 /** What the catalog knows of the target model. */
@@ -70,11 +79,12 @@ export function translatorFor(
   clientFormat: ClientFormat,
   body: Record<string, unknown> | undefined,
   route?: ClientRoute,
+  filter?: AnswerFilter,
 ): Translator | undefined {
   if (!body) return undefined;
   const client = CLIENT_FORMATS[clientFormat];
-  if (CHAT_PATHS[clientFormat].includes(apiPath)) return chatTranslator(client.chat, body, route);
-  if (client.generate && apiPath === '/api/generate') return chatTranslator(client.generate, body, route);
+  if (CHAT_PATHS[clientFormat].includes(apiPath)) return chatTranslator(client.chat, body, route, filter);
+  if (client.generate && apiPath === '/api/generate') return chatTranslator(client.generate, body, route, filter);
   if (client.tokenCount && COUNT_TOKENS_PATHS[clientFormat] === apiPath)
     return tokenCountEstimator(client, body, route);
   if (client.embeddings && EMBEDDINGS_PATHS[clientFormat].includes(apiPath))
@@ -103,7 +113,19 @@ const EMBEDDINGS_PATHS: Readonly<Record<ClientFormat, readonly string[]>> = {
   ollama: ['/api/embed', '/api/embeddings'],
 };
 
-function chatTranslator(client: ClientChatFormat, body: Record<string, unknown>, route?: ClientRoute): Translator {
+/** The chat side that reads requests to `apiPath` in the client's format (Ollama's `/api/generate` has its own). */
+export function chatSideFor(clientFormat: ClientFormat, apiPath: string): ClientChatFormat | undefined {
+  const client = CLIENT_FORMATS[clientFormat];
+  if (CHAT_PATHS[clientFormat].includes(apiPath)) return client.chat;
+  return apiPath === '/api/generate' ? client.generate : undefined;
+}
+
+function chatTranslator(
+  client: ClientChatFormat,
+  body: Record<string, unknown>,
+  route?: ClientRoute,
+  filter?: AnswerFilter,
+): Translator {
   let parsed: ChatRequest | undefined;
   const request = () => (parsed ??= client.parseRequest(body, route));
   return {
@@ -114,12 +136,16 @@ function chatTranslator(client: ClientChatFormat, body: Record<string, unknown>,
         withinOutputLimit(request(), target?.maxOutputTokens),
         target?.reasoning,
       );
-      const built = provider.buildRequest(ir, model);
+      let built = provider.buildRequest(ir, model);
+      // The client's own format (an answer filter reads it in the IR): its tuning parameters go as sent.
+      const sameFormat = clientSideOf(format)?.chat === client;
+      if (sameFormat && ir.tuning) built = { ...built, body: { ...built.body, ...ir.tuning } };
       return {
         request: built,
-        dropped: [...Object.keys(ir.tuning ?? {}), ...dropped, ...(built.dropped ?? [])],
+        dropped: [...(sameFormat ? [] : Object.keys(ir.tuning ?? {})), ...dropped, ...(built.dropped ?? [])],
         response(bytes) {
-          const response = provider.decodeResponse(bytes, ir);
+          const decoded = provider.decodeResponse(bytes, ir);
+          const response = filter ? filter.response(decoded) : decoded;
           return {
             body: JSON.stringify(client.encodeResponse(response, ir)),
             ...(response.usage ? { usage: response.usage } : {}),
@@ -127,13 +153,20 @@ function chatTranslator(client: ClientChatFormat, body: Record<string, unknown>,
           };
         },
         ...(ir.stream
-          ? { stream: () => new StreamTranscoder(provider.streamDecoder(ir), client.streamEncoder(ir, route)) }
+          ? {
+              stream: () =>
+                new StreamTranscoder(provider.streamDecoder(ir), client.streamEncoder(ir, route), filter?.stream()),
+            }
           : {}),
         ...(ir.stream && provider.followStream
           ? {
               followStream(firstResponse: Buffer, baseUrl: string) {
                 const { url, headers, decoder } = provider.followStream!(firstResponse, baseUrl, ir);
-                return { url, headers, transcoder: new StreamTranscoder(decoder, client.streamEncoder(ir, route)) };
+                return {
+                  url,
+                  headers,
+                  transcoder: new StreamTranscoder(decoder, client.streamEncoder(ir, route), filter?.stream()),
+                };
               },
             }
           : {}),
@@ -257,15 +290,17 @@ function imagesTranslator(client: ClientImagesFormat, body: Record<string, unkno
 export class StreamTranscoder {
   readonly #decoder: StreamDecoder;
   readonly #encoder: StreamEncoder;
+  readonly #filter: ((event: StreamEvent) => StreamEvent[]) | undefined;
   usage: TokenUsage | undefined;
   model: string | undefined;
   closed = false;
   /** The error the provider reported mid-stream, if any (for the log line). */
   error: GatewayError | undefined;
 
-  constructor(decoder: StreamDecoder, encoder: StreamEncoder) {
+  constructor(decoder: StreamDecoder, encoder: StreamEncoder, filter?: (event: StreamEvent) => StreamEvent[]) {
     this.#decoder = decoder;
     this.#encoder = encoder;
+    this.#filter = filter;
   }
 
   push(chunk: Uint8Array): string {
@@ -287,6 +322,7 @@ export class StreamTranscoder {
         error instanceof GatewayError ? error : new UpstreamMalformedError('the stream', (error as Error).message);
       events = [{ type: 'error', status: failure.status, code: failure.code, message: failure.message }];
     }
+    if (this.#filter) events = events.flatMap(this.#filter);
     let out = '';
     for (const event of events) {
       if (this.closed) break;

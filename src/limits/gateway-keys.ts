@@ -1,3 +1,4 @@
+import { isYamlPath, parseConfigFile } from '../config/yaml.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type LimitSettings, validateLimits } from './rate-limiter.ts';
@@ -23,18 +24,6 @@ interface GatewayKey {
 }
 
 const NAME = /^[A-Za-z0-9][\w.-]*$/;
-
-let parseYaml: ((text: string) => unknown) | undefined;
-
-/**
- * Loads the YAML parser, before a YAML key file is read. It is loaded only then: evaluating it
- * costs start-up about 90 ms, and most gateways have no YAML file.
- */
-export async function preloadYaml(): Promise<void> {
-  parseYaml ??= (await import('yaml')).parse;
-}
-
-export const isYamlPath = (path: string | undefined): boolean => path !== undefined && /\.ya?ml$/i.test(path);
 
 const isJsonList = (text: string, path: string) => /\.json$/i.test(path) || text.trimStart().startsWith('[');
 
@@ -63,16 +52,7 @@ export class GatewayKeys {
   /** Parses a key file's text (the format by its name and first character); throws Error naming the problem. */
   static parseFile(text: string, path: string): GatewayKeys {
     const trimmed = text.trimStart();
-    if (isYamlPath(path)) {
-      if (!parseYaml) throw new Error('the YAML parser was not loaded (preloadYaml)');
-      let value: unknown;
-      try {
-        value = parseYaml(text);
-      } catch (error) {
-        throw new Error(`not valid YAML (${(error as Error).message.split('\n')[0]})`);
-      }
-      return new GatewayKeys(parsePolicies(value));
-    }
+    if (isYamlPath(path)) return new GatewayKeys(parsePolicies(parseConfigFile(text, path)));
     if (isJsonList(text, path)) {
       let value: unknown;
       try {
@@ -89,6 +69,11 @@ export class GatewayKeys {
   /** Takes the other set's keys: what a reload does once the new file has parsed. */
   replace(other: GatewayKeys): void {
     this.#keys = other.#keys;
+  }
+
+  /** Every key's policy (never the key): for the key-expiry notices. */
+  get policies(): readonly KeyPolicy[] {
+    return this.#keys.map((key) => key.policy);
   }
 
   get size(): number {

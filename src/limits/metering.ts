@@ -160,10 +160,11 @@ export class Metering {
    * usage or price is unknown (a stream the client left before its usage arrived) keeps the
    * reserved worst case: leaving early must not make a request free.
    */
-  settle(ctx: RequestContext, status: number): void {
+  settle(ctx: RequestContext, status: number): Promise<void> {
     const metered = ctx.metered;
-    if (metered === undefined) return;
-    const succeeded = status < 400;
+    if (metered === undefined) return Promise.resolve();
+    // A cache hit costs nothing: its reservation is released like a failure's.
+    const succeeded = status < 400 && ctx.cache !== 'hit';
     if (succeeded && ctx.usage === undefined && ctx.provider !== undefined) {
       const usage = usageOfRouteRequest(metered.request.apiPath, metered.request.json);
       if (usage) {
@@ -172,7 +173,7 @@ export class Metering {
       }
     }
     const reservation = metered.reservation;
-    if (reservation === undefined) return;
+    if (reservation === undefined) return Promise.resolve();
     const reserved = reservation.demand;
     // A usage that reads as nothing at all is a shape the readers did not recognise, not a free answer.
     const usage = ctx.usage && consumedAnything(ctx.usage) ? ctx.usage : undefined;
@@ -182,7 +183,7 @@ export class Metering {
           tokens: usage ? usage.inputTokens + usage.outputTokens : reserved.tokens,
           costUsd: usage ? (ctx.costUsd ?? reserved.costUsd) : reserved.costUsd,
         };
-    void this.#limiter.settle(reservation, actual);
+    return this.#limiter.settle(reservation, actual).catch(() => undefined);
   }
 
   /**

@@ -99,6 +99,8 @@ export class GatewayMetrics {
   readonly #openStreams: GaugeSeries;
   readonly #rateLimitedBy: ReadonlyMap<RateLimitKind, Counter.Internal>;
   readonly #requestLogDropped: Counter;
+  readonly #cache: Counter<'result'>;
+  readonly #guardrails: Counter<'rule' | 'action'>;
   readonly #attributed: Counter<'user' | 'session'>;
   readonly #keyCooldowns: Counter<'provider' | 'key'>;
 
@@ -173,6 +175,19 @@ export class GatewayMetrics {
     this.#requestLogDropped = new Counter({
       name: 'switchyard_request_log_dropped_total',
       help: 'Finished requests the request log store could not take in time and that were dropped.',
+      registers,
+    });
+
+    this.#cache = new Counter({
+      name: 'switchyard_cache_requests_total',
+      help: 'Chat requests the response cache saw, by result: hit, miss, bypass.',
+      labelNames: ['result'],
+      registers,
+    });
+    this.#guardrails = new Counter({
+      name: 'switchyard_guardrail_actions_total',
+      help: 'Guardrail rules that acted on a request or answer, by rule type and action (redact, block, log, rewrite).',
+      labelNames: ['rule', 'action'],
       registers,
     });
 
@@ -259,6 +274,15 @@ export class GatewayMetrics {
 
   rateLimited(r: { limit: RateLimitKind }): void {
     this.#rateLimitedBy.get(r.limit)?.inc();
+  }
+
+  cacheResult(result: 'hit' | 'miss' | 'bypass'): void {
+    this.#cache.inc({ result });
+  }
+
+  /** `rule` is a rule type (pii, deny, …), never a rule's configured name; `action` one of a fixed set. */
+  guardrail(r: { rule: string; action: string }): void {
+    this.#guardrails.inc({ rule: r.rule, action: r.action });
   }
 
   requestLogDropped(count: number): void {

@@ -50,7 +50,7 @@ export function logRequest(logger: Logger, ctx: RequestContext, res: ServerRespo
     `${field('usage', ctx.usage)}${field('costUsd', ctx.costUsd)},"latencyMs":${round(now - ctx.startedAt)}` +
     `${ctx.firstByteAt === undefined ? '' : `,"ttfbMs":${round(ctx.firstByteAt - ctx.startedAt)}`}` +
     `,"bytesIn":${ctx.bytesIn},"bytesOut":${ctx.bytesOut}${attempts && attempts.length > 1 ? field('attempts', attempts) : ''}` +
-    `${field('droppedParams', ctx.droppedParams)}${clientAborted ? ',"clientAborted":true' : ''}` +
+    `${field('droppedParams', ctx.droppedParams)}${field('cache', ctx.cache)}${field('guardrails', ctx.guardrails)}${clientAborted ? ',"clientAborted":true' : ''}` +
     `${error ? `,"error":${str({ code: error.code, message: error.message })}` : ''}` +
     `,"msg":"${failed ? 'request failed' : 'request'}"}\n`;
   (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!.write(line);

@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors.ts';
+import { GatewayError, GuardrailBlockedError } from '../errors.ts';
 import { CLIENT_FORMATS } from '../formats/index.ts';
 import { SSE_FRAMING } from '../formats/types.ts';
 import type { Provider } from '../providers/types.ts';
@@ -123,7 +123,13 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
       return outcomeOfFailure(error, lastChance, false);
     }
     record((error as GatewayError).code);
-    router.record(candidate, { ok: false });
+    // An answer a guardrail refused came from a provider that works.
+    router.record(
+      candidate,
+      error instanceof GuardrailBlockedError
+        ? { ok: true, ttfbMs: (relay?.respondedAt ?? performance.now()) - started }
+        : { ok: false },
+    );
     return outcomeOfFailure(error as GatewayError, lastChance, relay?.respondedAt !== undefined);
   }
 }

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResponseCache } from '../cache/cache.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Pricer } from '../catalog/pricer.ts';
 import type { TokenUsage } from '../catalog/types.ts';
 import type { Config } from '../config/config.ts';
 import type { Exchange } from '../formats/translate.ts';
 import type { ClientRoute } from '../formats/types.ts';
+import type { Guardrails } from '../guardrails/guardrails.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { WireFormat } from '../providers/types.ts';
@@ -25,6 +27,10 @@ export interface ProxyDeps {
   router: Router;
   /** For the debug line each attempt writes (its target and outcome). */
   logger?: Logger;
+  /** The response cache, when CACHE is set. */
+  cache?: ResponseCache;
+  /** The guardrail pipeline, when GUARDRAILS_FILE is set. */
+  guardrails?: Guardrails;
   /** Told before each attempt after the first: retries and fallbacks count against the rate limits. */
   countAttempt?: (ctx: RequestContext) => void;
 }

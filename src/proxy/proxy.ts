@@ -4,7 +4,7 @@ import type { Config } from '../config/config.ts';
 import { FormatNotSupportedError, GatewayError, InvalidRequestError } from '../errors.ts';
 import { isObject } from '../formats/common/json.ts';
 import { CLIENT_FORMATS, targetFormatOf } from '../formats/index.ts';
-import { translatorFor } from '../formats/translate.ts';
+import { type AnswerFilter, translatorFor } from '../formats/translate.ts';
 import { type Candidate, selectProvider, splitModelPrefix } from '../routing/select-provider.ts';
 import type { RequestEstimate } from '../routing/strategies.ts';
 import type { RequestContext } from '../server/context.ts';
@@ -85,10 +85,13 @@ export async function proxyRequest(
       'permission_error',
       'model',
     );
-  const usable = targetsOf(allowed, request, ctx, deps.catalog);
+  // Guardrails that read answers need them in the IR: every candidate is then a translated exchange.
+  const filter = deps.guardrails?.answerFilter(ctx, request.apiPath);
+  const usable = targetsOf(allowed, request, ctx, deps.catalog, filter);
   const ordered = pinned ? usable : router.order(usable, estimateTokens(request));
   // Without fallback only the first candidate is ever tried.
   const candidates = router.fallback && !pinned ? ordered : ordered.slice(0, 1);
+  if (deps.cache && (await deps.cache.serve(req, res, ctx, request, candidates[0] as PreparedCandidate))) return;
 
   ctx.attempts = [];
   const { answered, failure } = await runAttemptPlan(
@@ -129,8 +132,9 @@ function targetsOf(
   request: ReadRequest,
   ctx: RequestContext,
   catalog: Catalog,
+  filter: AnswerFilter | undefined,
 ): PreparedCandidate[] {
-  const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json, request.route);
+  const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json, request.route, filter);
   const capability = CAPABILITY_OF_PATH[request.apiPath];
   const targets: PreparedCandidate[] = [];
   let refusal: unknown;
@@ -149,7 +153,8 @@ function targetsOf(
     const limits = catalog.find(candidate.provider.id, model);
     const format = targetFormatOf(candidate.provider, candidate.model, limits?.mode);
     const native = format === ctx.clientFormat || candidate.provider.nativeFormats?.includes(ctx.clientFormat);
-    if (native && !request.route?.translated) {
+    // An answer filter reads the answer in the IR: no target gets the request passed through.
+    if (native && !request.route?.translated && !filter) {
       targets.push({ ...candidate, format, exchange: undefined });
     } else if (translator?.supports(format)) {
       try {

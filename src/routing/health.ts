@@ -28,6 +28,8 @@ export interface HealthOptions {
    */
   probeTimeoutMs?: number;
   now?: () => number;
+  /** Told when a healthy target starts cooling down (`until`: when it may be probed), and when it recovers. */
+  onChange?: (target: Target, change: { state: 'cooling'; until: number } | { state: 'recovered' }) => void;
 }
 
 export interface TargetHealthRow {
@@ -66,6 +68,7 @@ export class TargetHealth {
   readonly #coolDownMs: number;
   readonly #probeTimeoutMs: number;
   readonly #now: () => number;
+  readonly #onChange: HealthOptions['onChange'];
   readonly #records = new TargetMap<TargetRecord>();
 
   constructor(options: HealthOptions) {
@@ -83,6 +86,7 @@ export class TargetHealth {
     this.#coolDownMs = coolDownMs;
     this.#probeTimeoutMs = probeTimeoutMs;
     this.#now = options.now ?? Date.now;
+    this.#onChange = options.onChange;
   }
 
   /**
@@ -99,6 +103,7 @@ export class TargetHealth {
       record.coolingUntil = undefined;
       record.probeTakenAt = undefined;
       record.failureTimes.length = 0;
+      this.#onChange?.(target, { state: 'recovered' });
     }
   }
 
@@ -112,14 +117,14 @@ export class TargetHealth {
     if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {
       // The upstream said how long; never shorten a cool-down already running for longer.
       const until = now + retryAfterMs;
-      if (!coolingNow || until > (record.coolingUntil ?? 0)) this.#coolDown(record, until);
+      if (!coolingNow || until > (record.coolingUntil ?? 0)) this.#coolDown(target, record, until);
       return;
     }
     // A straggler failing during the cool-down says nothing new; it neither counts nor extends.
     if (coolingNow) return;
     // The cool-down is over: this is the probe (or another request after it), and it failed.
     if (record.coolingUntil !== undefined) {
-      this.#coolDown(record, now + this.#coolDownMs);
+      this.#coolDown(target, record, now + this.#coolDownMs);
       return;
     }
 
@@ -127,7 +132,7 @@ export class TargetHealth {
     this.#pruneFailures(failures, now);
     failures.push(now);
     if (failures.length > this.#failuresToCoolDown) failures.shift();
-    if (failures.length >= this.#failuresToCoolDown) this.#coolDown(record, now + this.#coolDownMs);
+    if (failures.length >= this.#failuresToCoolDown) this.#coolDown(target, record, now + this.#coolDownMs);
   }
 
   /** 'healthy' | 'cooling' (skip it while another choice exists) | 'probe' (cool-down over: let exactly ONE request through to test it; until that one reports back, others still see 'cooling') */
@@ -181,7 +186,9 @@ export class TargetHealth {
     return 'probe';
   }
 
-  #coolDown(record: TargetRecord, until: number): void {
+  #coolDown(target: Target, record: TargetRecord, until: number): void {
+    // Only a healthy target starting to cool is news: a failed probe or a longer Retry-After is the same outage.
+    if (record.coolingUntil === undefined) this.#onChange?.(target, { state: 'cooling', until });
     record.coolingUntil = until;
     record.probeTakenAt = undefined;
     // The failures that caused it are spent; after recovery it takes a fresh run of them.

@@ -1,6 +1,6 @@
 import type { RoutingConfig } from '../config/config.ts';
 import { parseRetryAfterMs, retryDelayMs } from './backoff.ts';
-import { TargetHealth } from './health.ts';
+import { type HealthOptions, TargetHealth } from './health.ts';
 import { LatencyTracker } from './latency.ts';
 import type { Candidate } from './select-provider.ts';
 import { createStrategy, type RequestEstimate, type RoutingStrategy, type Target } from './strategies.ts';
@@ -28,6 +28,7 @@ export class Router {
     config: RoutingConfig,
     catalog: { find(provider: string, model: string): { pricing: { input?: number; output?: number } } | undefined },
     random = Math.random,
+    onHealthChange?: HealthOptions['onChange'],
   ) {
     this.#config = config;
     this.#random = random;
@@ -42,6 +43,7 @@ export class Router {
       failuresToCoolDown: config.cooldownFailures,
       windowMs: COOLDOWN_WINDOW_MS,
       coolDownMs: config.cooldownMs,
+      onChange: onHealthChange,
     });
   }
 

@@ -58,6 +58,10 @@ export interface RequestContext {
   costUsd?: number | null;
   /** Request and response bodies, kept only with LOG_PAYLOADS=true (already scrubbed of keys). */
   payloads?: { request?: string; response?: string };
+  /** What the response cache did with the request (x-gateway-cache), when it is on. */
+  cache?: 'hit' | 'miss' | 'bypass';
+  /** Guardrail rules that acted on the request or its answer, as `name:action` (never the matched text). */
+  guardrails?: string[];
   /** The request's spans, when tracing is on. */
   trace?: RequestTrace;
 }

@@ -6,7 +6,7 @@ import { CLIENT_FORMATS, type ClientFormat } from '../formats/index.ts';
 import type { ClientModelsFormat } from '../formats/types.ts';
 import type { MeteredRequest } from '../limits/metering.ts';
 import { attribute } from '../observability/attribution.ts';
-import { type ProxyDeps, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
+import { type ProxyDeps, type ProxyRequest, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
 import { capturePayloads } from '../store/payloads.ts';
 import { uiAsset } from '../ui/assets.ts';
 import type { RequestContext } from './context.ts';
@@ -321,24 +321,30 @@ function modelCallEndpoint(deps: RouteDeps): Handler {
   return async (req, res, ctx) => {
     const route = CLIENT_FORMATS[ctx.clientFormat].readRoute?.(ctx.method, ctx.path, ctx.search);
     if (!route) throw new RouteNotFoundError(ctx.method, ctx.path);
-    const raw = await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
-    ctx.bytesIn = raw.length;
-    const json = parseJsonBody(raw);
+    const read = await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
+    ctx.bytesIn = read.length;
+    let request: ProxyRequest = { apiPath: route.apiPath, raw: read, json: parseJsonBody(read), route };
+    // Before anything keeps a copy: a redacted value never reaches the log store or traces.
+    if (deps.guardrails) request = await deps.guardrails.checkRequest(ctx, request);
+    const { raw, json } = request as { raw: Buffer; json: Record<string, unknown> };
     deps.metrics.attributed(attribute(ctx, req.headers, json));
     ctx.trace?.request(json, route.apiPath);
     if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
     await deps.meter(req, ctx, { apiPath: route.apiPath, raw, json, model: route.model || undefined });
-    await proxyRequest(req, res, ctx, { apiPath: route.apiPath, raw, json, route }, deps);
+    await proxyRequest(req, res, ctx, request, deps);
   };
 }
 
 function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
   return async (req, res, ctx) => {
-    const raw = await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
-    ctx.bytesIn = raw.length;
-    const json = parseJsonBody(raw);
+    const read = await readBody(req, deps.config.maxBodyBytes, deps.config.clientBodyTimeoutMs);
+    ctx.bytesIn = read.length;
     // OpenAI's and Anthropic's paths are given below /v1; other formats' (Ollama's /api/*) whole.
     const apiPath = ctx.path.startsWith('/v1/') ? ctx.path.slice(3) : ctx.path;
+    let request: ProxyRequest = { apiPath, raw: read, json: parseJsonBody(read) };
+    // Before anything keeps a copy: a redacted value never reaches the log store or traces.
+    if (deps.guardrails) request = await deps.guardrails.checkRequest(ctx, request);
+    const { raw, json } = request as { raw: Buffer; json: Record<string, unknown> };
     deps.metrics.attributed(attribute(ctx, req.headers, json));
     ctx.trace?.request(json, apiPath);
     if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
@@ -346,7 +352,7 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
       throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
     }
     await deps.meter(req, ctx, { apiPath, raw, json, model: undefined });
-    await proxyRequest(req, res, ctx, { apiPath, raw, json }, deps);
+    await proxyRequest(req, res, ctx, request, deps);
   };
 }
 

@@ -3,6 +3,11 @@ import type { AddressInfo } from 'node:net';
 import pkg from '../../package.json' with { type: 'json' };
 import { AdminApi } from '../admin/api.ts';
 import { AdminGuard, isLoopback } from '../admin/guard.ts';
+import { createResponseCache } from '../cache/cache.ts';
+import { Guardrails } from '../guardrails/guardrails.ts';
+import { BudgetAlerts } from '../webhooks/budget-alerts.ts';
+import { watchKeyExpiry } from '../webhooks/key-expiry.ts';
+import { Webhooks } from '../webhooks/webhooks.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { Pricer } from '../catalog/pricer.ts';
 import type { Config } from '../config/config.ts';
@@ -77,7 +82,35 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     if (provider.keyPool) provider.keyPool.onCooldown = (key) => metrics.keyCooldown({ provider: id, key });
   const cors = config.corsOrigins.length ? new Cors(config.corsOrigins) : undefined;
   const requestLog = new RequestLog(config.requestLog, logger, metrics);
-  const router = new Router(config.routing, catalog);
+  const webhooks = config.webhooks && new Webhooks(config.webhooks.endpoints, logger);
+  const budgetAlerts = webhooks && new BudgetAlerts(webhooks);
+  const keyExpiry =
+    webhooks &&
+    config.gatewayKeys &&
+    watchKeyExpiry(() => config.gatewayKeys?.policies ?? [], webhooks, config.webhooks?.keyExpiryDays ?? 7);
+  /** Once a request's spend is settled: its key's budgets as they now stand, for the 80 %/100 % notices. */
+  const notifyBudget = (alerts: BudgetAlerts, settled: Promise<void>, ctx: RequestContext) => {
+    const subject = metering.keySubject(ctx);
+    if (subject.limits.dailyBudgetUsd === undefined && subject.limits.monthlyBudgetUsd === undefined) return;
+    void settled
+      .then(() => limiter.state(subject))
+      .then((states) => alerts.observe(subject.id, states))
+      .catch(() => undefined);
+  };
+  const router = new Router(config.routing, catalog, Math.random, (target, change) =>
+    change.state === 'cooling'
+      ? webhooks?.emit('provider.cooldown', { ...target, until: new Date(change.until).toISOString() })
+      : webhooks?.emit('provider.recovered', { ...target }),
+  );
+  const cache =
+    config.cache &&
+    createResponseCache(config.cache, {
+      metrics,
+      keyed: config.gatewayKeys !== undefined,
+      maxEntryBytes: config.maxResponseBytes,
+      redisUrl: config.redisUrl,
+      onWarning: (message) => logger.warn(message),
+    });
   const adminGuard = new AdminGuard(config.adminKeys, () =>
     isLoopback((server.address() as AddressInfo | null)?.address),
   );
@@ -94,6 +127,8 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
     router,
     admin: new AdminApi(config, requestLog, router),
     logger,
+    cache,
+    guardrails: config.guardrails && new Guardrails(config.guardrails, { metrics, logger }),
     meter: (req, ctx, request) => metering.reserve(req.headers, ctx, request),
     countAttempt: (ctx) => metering.countAttempt(ctx),
     keySelf: async (ctx) => ({
@@ -131,7 +166,8 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   /** Bookkeeping once a request is over, whichever way it ended. */
   const finish = (ctx: RequestContext, res: ServerResponse, routeName: string, metered: boolean) => {
     inFlight--;
-    metering.settle(ctx, res.statusCode);
+    const settled = metering.settle(ctx, res.statusCode);
+    if (budgetAlerts && ctx.metered?.reservation) notifyBudget(budgetAlerts, settled, ctx);
     logRequest(logger, ctx, res, config.logRequests);
     ctx.trace?.end(res, routeName);
     if (metered) requestLog.add(recordOf(ctx, res, routeName, config.gatewayKeys !== undefined));
@@ -241,9 +277,11 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       server.closeAllConnections();
+      webhooks?.close();
+      keyExpiry?.close();
       await closed;
       keyFile?.close();
-      await Promise.all([upstream.destroy(), limiter.close(), requestLog.close(), tracing?.shutdown()]);
+      await Promise.all([upstream.destroy(), limiter.close(), requestLog.close(), tracing?.shutdown(), cache?.close()]);
     },
   };
 }

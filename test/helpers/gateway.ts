@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import { loadConfig, withUnavailableProviders } from '../../src/config/config.ts';
-import { isYamlPath, preloadYaml } from '../../src/limits/gateway-keys.ts';
+import { isYamlPath, preloadYaml } from '../../src/config/yaml.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Env } from '../../src/providers/types.ts';
 import { createGateway, type Gateway } from '../../src/server/server.ts';
@@ -56,11 +56,31 @@ function secretsOf(env: Env): string[] {
           .trim()
           .slice(0, 64),
       );
+    // Webhook secrets and the headers sent to webhook receivers and guardrail services.
+    if (name === 'WEBHOOKS_FILE' || name === 'GUARDRAILS_FILE') secrets.push(...configFileSecrets(value));
     if (name === 'CUSTOM_PROVIDERS')
       secrets.push(...[...value.matchAll(/"api_key"\s*:\s*"([^"]+)"/g)].map((m) => m[1] as string));
   }
   // A key like "k" would match everywhere: only distinctive values are scanned for.
   return secrets.filter((secret) => secret.length >= 6);
+}
+
+/** The `secret` and header values of a JSON webhooks or guardrails file (YAML ones are not scanned). */
+function configFileSecrets(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  JSON.parse(text.trim().startsWith('{') || text.trim().startsWith('[') ? text : 'null', (key, value) => {
+    if (key === 'secret' && typeof value === 'string') found.push(value);
+    if (key === 'headers' && value && typeof value === 'object')
+      found.push(...Object.values(value as Record<string, unknown>).filter((v): v is string => typeof v === 'string'));
+    return value;
+  });
+  return found.map((value) => value.replace(/^(bearer|basic)\s+/i, ''));
 }
 
 /** The secrets inside a Google credentials file: a refresh token, a client secret, a private key. */
@@ -111,7 +131,7 @@ export async function startGateway(env: Env, options: { checkCredentials?: boole
       done();
     },
   });
-  if (isYamlPath(env.GATEWAY_API_KEYS_FILE)) await preloadYaml();
+  if ([env.GATEWAY_API_KEYS_FILE, env.GUARDRAILS_FILE, env.WEBHOOKS_FILE].some(isYamlPath)) await preloadYaml();
   // Each gateway gets its own request log store unless the test shares one.
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'switchyard-data-'));
   let config = loadConfig({ LOG_LEVEL: 'debug', ...env, DATA_DIR: dataDir });

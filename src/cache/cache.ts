@@ -1,0 +1,275 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CLIENT_FORMATS, PROVIDER_FORMATS } from '../formats/index.ts';
+import type { ChatRequest, ChatResponse, TokenUsage } from '../formats/ir.ts';
+import { chatSideFor } from '../formats/translate.ts';
+import { SSE_FRAMING } from '../formats/types.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import { teeResponse } from '../observability/response-tee.ts';
+import { decodedBody } from '../proxy/content-encoding.ts';
+import type { ReadRequest } from '../proxy/exchange.ts';
+import type { RequestContext } from '../server/context.ts';
+import { cacheKey, canonicalBody } from './key.ts';
+import { MemoryCacheStore } from './memory-store.ts';
+import { RedisCacheStore } from './redis-store.ts';
+import { eventsOf, responseOf } from './replay.ts';
+import type { CacheStore } from './store.ts';
+
+export interface CacheSettings {
+  readonly store: 'memory' | 'redis';
+  readonly ttlS: number;
+  /** CACHE_MAX_BYTES: the most the memory store holds. */
+  readonly maxBytes: number;
+  /** `key`: each gateway key has its own answers; `global`: all share them. */
+  readonly scope: 'key' | 'global';
+  /** CACHE_NONDETERMINISTIC: cache answers sampled at a non-zero temperature too. */
+  readonly nondeterministic: boolean;
+}
+
+/**
+ * One cached answer, as stored: a line of JSON about it, then the answer's bytes as the client got
+ * them (JSON or a stream, in the client's format). They are read into the IR only when a hit is
+ * replayed, in whatever format and mode that client asks: a miss pays for a copy, not a parse.
+ */
+interface Entry {
+  storedAt: number;
+  provider: string;
+  model: string | undefined;
+  stream: boolean;
+  /** The usage the gateway read (also when the client did not ask for it in its stream). */
+  usage: TokenUsage | undefined;
+}
+
+/** What the cache may do for one request. */
+interface Plan {
+  ir: ChatRequest;
+  /** The body as the key reads it. */
+  body: string;
+  read: boolean;
+  write: boolean;
+}
+
+/**
+ * The exact-match response cache, on chat requests (docs/cache-and-guardrails.md). Before the
+ * first attempt, `serve` answers a hit itself, in the client's format, as JSON or as a stream of
+ * events; on a miss it keeps a copy of what the client is sent and, once the response is over,
+ * files it only if it is a complete, successful answer. It never fails a request: a store that
+ * does not answer is a miss.
+ */
+export class ResponseCache {
+  readonly #store: CacheStore;
+  readonly #settings: CacheSettings;
+  readonly #metrics: GatewayMetrics;
+  /** Answers are scoped by gateway key only when there are keys (CACHE_SCOPE=key). */
+  readonly #perKey: boolean;
+  /** A copy larger than this (MAX_RESPONSE_BYTES) is not kept. */
+  readonly #maxEntryBytes: number;
+
+  constructor(
+    store: CacheStore,
+    settings: CacheSettings,
+    options: { metrics: GatewayMetrics; keyed: boolean; maxEntryBytes: number },
+  ) {
+    this.#store = store;
+    this.#settings = settings;
+    this.#metrics = options.metrics;
+    this.#perKey = settings.scope === 'key' && options.keyed;
+    this.#maxEntryBytes = Math.min(options.maxEntryBytes, settings.maxBytes);
+  }
+
+  /**
+   * Answers the request from the cache (true), or arranges for its answer to be filed (false).
+   * `first` is the candidate tried first: a hit is what it answered last time.
+   */
+  async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    request: ReadRequest,
+    first: { provider: { id: string }; model: string | undefined },
+  ): Promise<boolean> {
+    const plan = this.#plan(req, ctx, request);
+    if (!plan) return false;
+    const result = plan.read ? await this.#answer(res, ctx, request, plan, first) : 'bypass';
+    ctx.cache = result;
+    this.#metrics.cacheResult(result);
+    if (result === 'hit') return true;
+    ctx.responseHeaders = { ...ctx.responseHeaders, 'x-gateway-cache': result };
+    if (plan.write) this.#fileAnswer(res, ctx, request, plan);
+    return false;
+  }
+
+  async close(): Promise<void> {
+    await this.#store.close();
+  }
+
+  /** Undefined when the cache has nothing to do with the request (not a chat call, or one it cannot read). */
+  #plan(req: IncomingMessage, ctx: RequestContext, request: ReadRequest): Plan | undefined {
+    const chat = chatSideFor(ctx.clientFormat, request.apiPath);
+    // Ollama's /api/generate answers in a shape no provider side reads back: not cached.
+    if (ctx.method !== 'POST' || !request.json || !chat || chat !== CLIENT_FORMATS[ctx.clientFormat].chat)
+      return undefined;
+    let ir: ChatRequest;
+    try {
+      ir = chat.parseRequest(request.json, request.route);
+    } catch {
+      return undefined; // the provider answers what the gateway cannot read
+    }
+    const directives = cacheControl(req.headers['cache-control']);
+    // A format the gateway cannot read answers of (Ollama's: no provider side) is never cached.
+    if (!PROVIDER_FORMATS[ctx.clientFormat]) return { ir, body: '', read: false, write: false };
+    // Several choices, or a parameter the IR does not carry (logprobs…), could not be replayed as asked.
+    const replayable = (ir.n ?? 1) === 1 && Object.keys(ir.unmapped).length === 0;
+    const sampled = ir.temperature !== undefined && ir.temperature !== 0 && !this.#settings.nondeterministic;
+    const cacheable = replayable && !sampled;
+    return {
+      ir,
+      body: canonicalBody(request.json),
+      read: cacheable && !directives.has('no-cache') && !directives.has('no-store'),
+      write: cacheable && !directives.has('no-store'),
+    };
+  }
+
+  #key(ctx: RequestContext, request: ReadRequest, plan: Plan, provider: string, model: string | undefined): string {
+    return cacheKey({
+      scope: this.#perKey ? (ctx.subject ?? '') : '',
+      clientFormat: ctx.clientFormat,
+      provider,
+      model: model ?? request.requestedModel ?? '',
+      body: plan.body,
+    });
+  }
+
+  async #answer(
+    res: ServerResponse,
+    ctx: RequestContext,
+    request: ReadRequest,
+    plan: Plan,
+    first: { provider: { id: string }; model: string | undefined },
+  ): Promise<'hit' | 'miss'> {
+    const stored = await this.#store.get(this.#key(ctx, request, plan, first.provider.id, first.model));
+    const ir = plan.ir;
+    const entry = stored === undefined ? undefined : parseEntry(stored);
+    const response = entry && readAnswer(Buffer.from(entry.body), entry.meta.stream, ctx, ir);
+    if (!entry || !response) return 'miss';
+    if (entry.meta.usage) response.usage = entry.meta.usage;
+    const client = CLIENT_FORMATS[ctx.clientFormat].chat;
+    let body: string;
+    if (ctx.stream) {
+      const encoder = client.streamEncoder(ir, request.route);
+      body = eventsOf(response)
+        .map((event) => encoder.encode(event))
+        .join('');
+    } else body = JSON.stringify(client.encodeResponse(response, ir));
+    const { provider, model, storedAt } = entry.meta;
+    ctx.provider = provider;
+    ctx.model = model;
+    // A hit costs nothing: no usage is recorded against limits or budgets.
+    ctx.costUsd = 0;
+    res.writeHead(200, {
+      ...ctx.responseHeaders,
+      'x-request-id': ctx.id,
+      'x-gateway-provider': provider,
+      ...(model === undefined ? {} : { 'x-gateway-model': model }),
+      'x-gateway-cache': 'hit',
+      age: String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000))),
+      ...(ctx.stream
+        ? {
+            'content-type': (request.route?.framing ?? CLIENT_FORMATS[ctx.clientFormat].streamFraming ?? SSE_FRAMING)
+              .contentType,
+            'cache-control': 'no-cache',
+          }
+        : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+    });
+    ctx.firstByteAt = performance.now();
+    ctx.bytesOut = Buffer.byteLength(body);
+    res.end(body);
+    return 'hit';
+  }
+
+  /** Keeps a copy of what the client gets; once the response is over, files it if it is a whole, successful answer. */
+  #fileAnswer(res: ServerResponse, ctx: RequestContext, request: ReadRequest, plan: Plan): void {
+    const copy = teeResponse(res, this.#maxEntryBytes + 1, (bytes) =>
+      // After the last byte is on its way: filing the answer is no reason to hold it.
+      setImmediate(() => {
+        if (res.statusCode !== 200 || ctx.error || !ctx.provider || copy.size > this.#maxEntryBytes) return;
+        let body = bytes();
+        try {
+          body = decodedBody(body, res.getHeader('content-encoding'), this.#maxEntryBytes);
+        } catch {
+          return;
+        }
+        // A stream is read back now: one cut short (or ending in an error) is not kept.
+        if (ctx.stream && !readAnswer(body, true, ctx, plan.ir)) return;
+        const meta: Entry = {
+          storedAt: Date.now(),
+          provider: ctx.provider,
+          model: ctx.model,
+          stream: ctx.stream,
+          usage: ctx.usage,
+        };
+        void this.#store.set(
+          this.#key(ctx, request, plan, ctx.provider, ctx.model),
+          `${JSON.stringify(meta)}\n${body.toString('utf8')}`,
+          this.#settings.ttlS,
+        );
+      }),
+    );
+  }
+}
+
+/** An answer as the client was sent it, read back into one IR answer; undefined unless it is complete. */
+function readAnswer(bytes: Buffer, stream: boolean, ctx: RequestContext, ir: ChatRequest): ChatResponse | undefined {
+  // The client format read as a provider format: the same wire shape, read the other way.
+  const format = PROVIDER_FORMATS[ctx.clientFormat]?.chat;
+  if (!format) return undefined;
+  try {
+    if (!stream) return format.decodeResponse(bytes, ir);
+    const decoder = format.streamDecoder(ir);
+    return responseOf([...decoder.push(bytes), ...decoder.end()]);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseEntry(text: string): { meta: Entry; body: string } | undefined {
+  const newline = text.indexOf('\n');
+  try {
+    const meta = JSON.parse(text.slice(0, newline)) as Entry;
+    return typeof meta.storedAt === 'number' && typeof meta.provider === 'string'
+      ? { meta, body: text.slice(newline + 1) }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request's Cache-Control directives, lower-cased. */
+function cacheControl(header: string | string[] | undefined): Set<string> {
+  const text = Array.isArray(header) ? header.join(',') : (header ?? '');
+  return new Set(
+    text
+      .split(',')
+      .map((directive) => directive.trim().toLowerCase().split('=')[0] as string)
+      .filter(Boolean),
+  );
+}
+
+/** The cache CACHE asks for, on its store. */
+export function createResponseCache(
+  settings: CacheSettings,
+  options: {
+    metrics: GatewayMetrics;
+    keyed: boolean;
+    maxEntryBytes: number;
+    redisUrl: string | undefined;
+    onWarning: (message: string) => void;
+  },
+): ResponseCache {
+  const store =
+    settings.store === 'redis'
+      ? new RedisCacheStore(options.redisUrl as string, (reason) =>
+          options.onWarning(`the response cache cannot reach Redis (${reason}); requests go to the provider`),
+        )
+      : new MemoryCacheStore(settings.maxBytes);
+  return new ResponseCache(store, settings, options);
+}

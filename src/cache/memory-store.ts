@@ -1,0 +1,59 @@
+import type { CacheStore } from './store.ts';
+
+interface Held {
+  value: string;
+  expiresAt: number;
+}
+
+/**
+ * Cached answers in this process, at most `maxBytes` of them (counted as UTF-16 code units of key
+ * and value, close enough to what they cost): the least recently used go first. A Map keeps
+ * insertion order, so re-inserting on every read makes its first entry the least recently used.
+ */
+export class MemoryCacheStore implements CacheStore {
+  readonly #entries = new Map<string, Held>();
+  readonly #maxBytes: number;
+  readonly #now: () => number;
+  #bytes = 0;
+
+  constructor(maxBytes: number, now: () => number = Date.now) {
+    this.#maxBytes = maxBytes;
+    this.#now = now;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const held = this.#entries.get(key);
+    if (!held) return undefined;
+    this.#entries.delete(key);
+    if (held.expiresAt <= this.#now()) {
+      this.#bytes -= key.length + held.value.length;
+      return undefined;
+    }
+    this.#entries.set(key, held);
+    return held.value;
+  }
+
+  async set(key: string, value: string, ttlS: number): Promise<void> {
+    this.#remove(key);
+    const size = key.length + value.length;
+    if (size > this.#maxBytes) return;
+    while (this.#bytes + size > this.#maxBytes) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#remove(oldest);
+    }
+    this.#entries.set(key, { value, expiresAt: this.#now() + ttlS * 1000 });
+    this.#bytes += size;
+  }
+
+  async close(): Promise<void> {
+    this.#entries.clear();
+    this.#bytes = 0;
+  }
+
+  #remove(key: string): void {
+    const held = this.#entries.get(key);
+    if (!held) return;
+    this.#entries.delete(key);
+    this.#bytes -= key.length + held.value.length;
+  }
+}
