@@ -8,12 +8,12 @@ import type { WireFormatSpec } from '../types.ts';
 import { errorBody, errorOf, streamErrorEvent } from './errors.ts';
 import { buildRequest, parseRequest } from './request.ts';
 import { decodeResponse, encodeResponse } from './response.ts';
-import { ResponsesStreamDecoder, ResponsesStreamEncoder } from './stream.ts';
+import { ChatStreamDecoder, ChatStreamEncoder } from './stream.ts';
 import { StreamUsageReader, usageOfResponse } from './usage.ts';
 
 export const openAIResponsesFormat = {
   client: {
-    chat: { parseRequest, encodeResponse, streamEncoder: (request) => new ResponsesStreamEncoder(request) },
+    chat: { parseRequest, encodeResponse, streamEncoder: (request) => new ChatStreamEncoder(request) },
     errorBody,
     streamErrorEvent,
     usageOfResponse,
@@ -22,6 +22,6 @@ export const openAIResponsesFormat = {
     asksForStreamUsage: false,
   },
   provider: {
-    chat: { buildRequest, decodeResponse, streamDecoder: () => new ResponsesStreamDecoder(), errorOf },
+    chat: { buildRequest, decodeResponse, streamDecoder: () => new ChatStreamDecoder(), errorOf },
   },
 } satisfies WireFormatSpec;

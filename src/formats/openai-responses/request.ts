@@ -21,6 +21,7 @@ import type {
   ToolDefinition,
   UserPart,
 } from '../ir.ts';
+import type { ProviderRequest } from '../types.ts';
 
 /** What a translated Responses request is going to: named in errors about what cannot cross over. */
 const TARGET_OTHER = 'this provider (the request is translated from the Responses API)';
@@ -450,7 +451,7 @@ function assistantInput(content: AssistantPart[]): Json[] {
 }
 
 /** IR → a Responses request, for models that answer only on `/v1/responses`. */
-export function buildRequest(request: ChatRequest, model: string): { path: string; body: Record<string, unknown> } {
+export function buildRequest(request: ChatRequest, model: string): ProviderRequest {
   refuseIfSet(TARGET, {
     stop: request.stop?.length ? request.stop : undefined,
     top_k: request.topK,

@@ -34,7 +34,7 @@ type Open =
  * `…done`, `response.output_item.done`), then `response.completed` (or `response.incomplete`)
  * with the whole output and the usage once the provider's stream ends.
  */
-export class ResponsesStreamEncoder implements StreamEncoder {
+export class ChatStreamEncoder implements StreamEncoder {
   readonly #request: ChatRequest;
   readonly #createdAt = nowSeconds();
   #id = itemId('resp');
@@ -267,7 +267,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
 }
 
 /** Responses events → IR events. Items of OpenAI's built-in tools carry nothing the IR has and pass unseen. */
-export class ResponsesStreamDecoder implements StreamDecoder {
+export class ChatStreamDecoder implements StreamDecoder {
   readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event.data));
   #ended = false;
   /** output_index → the IR's tool-call index, and the arguments passed on. */

@@ -39,7 +39,7 @@ const PATCH_TOOL = {
   declared: { kind: 'custom' as const, name: 'apply_patch' },
 };
 
-describe('ResponsesStreamEncoder', () => {
+describe('ChatStreamEncoder', () => {
   it('reasoning, text and a tool call: every item opened, filled and closed, numbered from 0', () => {
     const events = encode([
       { type: 'start', id: 'msg_01', model: 'claude-sonnet-4-5-20250929' },
@@ -306,7 +306,7 @@ const STREAM = sse([
   },
 ]);
 
-describe('ResponsesStreamDecoder', () => {
+describe('ChatStreamDecoder', () => {
   it('reads reasoning summaries, calls and the completion, whatever the chunking', () => {
     for (const size of [7, 64, 10_000]) {
       const events = decodeAll(provider.chat.streamDecoder(), splitEvery(Buffer.from(STREAM), size));
