@@ -4,7 +4,7 @@ import type OpenAI from 'openai';
 
 /** Real provider responses captured from their APIs; present beside the repository, never in it. */
 /** `RECORDED_DIR` overrides where they are (a worktree sits elsewhere than the main checkout). */
-export const RECORDED_DIR = process.env.RECORDED_DIR ?? resolve(import.meta.dirname, '../../shared/fixtures/recorded');
+const RECORDED_DIR = process.env.RECORDED_DIR ?? resolve(import.meta.dirname, '../../shared/fixtures/recorded');
 export const haveRecordings = existsSync(RECORDED_DIR);
 
 export interface Recording {

@@ -48,7 +48,7 @@ export function readCacheAndGuardrails(
 }
 
 /** A JSON or YAML file's value, or undefined with the problem reported under `variable`. */
-export function readConfigFile(variable: string, path: string, problems: string[]): unknown {
+function readConfigFile(variable: string, path: string, problems: string[]): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -80,7 +80,7 @@ export function findPii(text: string, kinds: ReadonlySet<PiiKind>): Match[] {
 }
 
 /** The placeholder a redacted value is replaced with: its kind, so the model still reads a sentence. */
-export const placeholderOf = (kind: string) => `[${kind.toUpperCase()}]`;
+const placeholderOf = (kind: string) => `[${kind.toUpperCase()}]`;
 
 /** `text` with every match replaced by its placeholder. */
 export function redact(text: string, matches: readonly Match[]): string {

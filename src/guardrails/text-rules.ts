@@ -45,7 +45,7 @@ export const redacted = (text: string, matches: Scan['matches']) =>
   );
 
 /** Characters of a streamed answer held back so that a value split across events is still seen whole. */
-export const HOLD_BACK = 64;
+const HOLD_BACK = 64;
 
 /**
  * A streamed answer's text as the text rules let it through. Text is held back until it is at

@@ -39,7 +39,7 @@ export type RateLimitKind = 'requests' | 'tokens' | 'budget' | 'monthly-budget';
  * from 5 ms to 600 s (the default REQUEST_TIMEOUT_MS) so timed-out requests still land in a finite
  * bucket, with roughly 2–2.5x steps so every range keeps useful quantile resolution.
  */
-export const REQUEST_DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze([
+const REQUEST_DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze([
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600,
 ]);
 
@@ -49,7 +49,7 @@ export const REQUEST_DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze
  * reasoning models and cold starts (Replicate, Hugging Face, Ollama loading a model) can take
  * tens of seconds. Hence 1 ms to 60 s, finer around 0.1–5 s where most traffic sits.
  */
-export const TIME_TO_FIRST_BYTE_BUCKETS_SECONDS: readonly number[] = Object.freeze([
+const TIME_TO_FIRST_BYTE_BUCKETS_SECONDS: readonly number[] = Object.freeze([
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60,
 ]);
 

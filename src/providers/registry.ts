@@ -87,7 +87,7 @@ export function activeProviders(env: Env, specs: readonly ProviderSpec[] = PROVI
 }
 
 /** The same provider, forwarding the client's credentials instead of injecting its own key. */
-export function withPassthrough(provider: Provider): Provider {
+function withPassthrough(provider: Provider): Provider {
   return hideSecrets({
     id: provider.id,
     wireFormat: provider.wireFormat,

@@ -19,7 +19,7 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Counts the gateways a request has passed through: past MAX_HOPS it is a loop (508). */
-export const HOPS_HEADER = 'x-gateway-hops';
+const HOPS_HEADER = 'x-gateway-hops';
 
 /** Client credentials: the provider's own key is injected instead, so these never travel upstream. */
 const CLIENT_CREDENTIALS = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key']);

@@ -14,7 +14,7 @@ import { KeyPool } from '../providers/key-pool.ts';
 import type { Env, Provider } from '../providers/types.ts';
 import { RefreshingCache } from './refreshing-cache.ts';
 
-export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
+const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
 
 type Library = typeof import('@azure/identity');
 type AccessToken = { token: string; expiresOnTimestamp: number };

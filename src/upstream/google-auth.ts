@@ -69,7 +69,7 @@ export function parseServiceAccountKey(text: string): ServiceAccountKey {
 }
 
 /** A compact JWS (RS256) of `claims`. */
-export function signJwt(claims: Record<string, unknown>, privateKey: KeyObject, keyId?: string): string {
+function signJwt(claims: Record<string, unknown>, privateKey: KeyObject, keyId?: string): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const header = { alg: 'RS256', typ: 'JWT', ...(keyId ? { kid: keyId } : {}) };
   const signingInput = `${encode(header)}.${encode(claims)}`;
@@ -78,12 +78,7 @@ export function signJwt(claims: Record<string, unknown>, privateKey: KeyObject, 
 }
 
 /** The assertion a service account presents at `audience` (the token endpoint) for `scope`. */
-export function serviceAccountAssertion(
-  key: ServiceAccountKey,
-  audience: string,
-  scope: string,
-  nowMs: number,
-): string {
+function serviceAccountAssertion(key: ServiceAccountKey, audience: string, scope: string, nowMs: number): string {
   const iat = Math.floor(nowMs / 1000);
   return signJwt(
     { iss: key.clientEmail, scope, aud: audience, iat, exp: iat + ASSERTION_LIFETIME_S },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const EVENT_TYPES = ['provider.cooldown', 'provider.recovered', 'budget.threshold', 'key.expiring'] as const;
+const EVENT_TYPES = ['provider.cooldown', 'provider.recovered', 'budget.threshold', 'key.expiring'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** One receiver of webhook events (WEBHOOKS_FILE). */

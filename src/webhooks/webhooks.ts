@@ -11,7 +11,7 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  * The signature header's value for one attempt: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
  * "<t>.<body>">`. Signing the time with the body lets a receiver refuse replays of old deliveries.
  */
-export function signature(secret: string, body: string, unixSeconds: number): string {
+function signature(secret: string, body: string, unixSeconds: number): string {
   const digest = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
   return `t=${unixSeconds},v1=${digest}`;
 }

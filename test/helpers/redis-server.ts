@@ -62,7 +62,7 @@ export class RedisServer {
 }
 
 /** Whether something on the port speaks RESP (any reply, even NOAUTH, means it is up). */
-export function answers(port: number): Promise<boolean> {
+function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     const done = (up: boolean) => {

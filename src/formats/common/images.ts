@@ -4,7 +4,7 @@ import type { FilePart, ImageSource } from '../ir.ts';
 import type { Json } from './json.ts';
 
 /** `data:image/png;base64,AAAA` → its media type and base64 data; undefined for other URLs. */
-export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
+function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
   const match = /^data:([^;,]+)(;[^,]*)?,(.*)$/s.exec(url);
   if (!match) return undefined;
   if (!(match[2] ?? '').split(';').includes('base64')) {

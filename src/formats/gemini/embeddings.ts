@@ -36,7 +36,7 @@ const TASK_TYPE_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** The Gemini `taskType` for an `input_type`: Gemini's own names (any case) or Cohere's. */
-export function taskTypeOf(inputType: string): string {
+function taskTypeOf(inputType: string): string {
   const upper = inputType.toUpperCase();
   const taskType = TASK_TYPES.includes(upper) ? upper : TASK_TYPE_ALIASES[inputType.toLowerCase()];
   if (!taskType)

@@ -461,7 +461,7 @@ function toolsOf(value: unknown, unmapped: Json): ToolDefinition[] {
 }
 
 /** Gemini's OpenAPI-style schema (`type: "OBJECT"`, `nullable`) → JSON Schema. */
-export function fromGeminiSchema(schema: unknown): Json {
+function fromGeminiSchema(schema: unknown): Json {
   if (!isObject(schema)) return {};
   const out: Json = {};
   for (const [key, value] of Object.entries(schema)) {

@@ -12,7 +12,7 @@ const METHODS = ['generateContent', 'streamGenerateContent', 'countTokens', 'emb
 const CALL = /^\/v1(?:beta)?\/(?:models|tunedModels)\/(.+):([A-Za-z]+)$/;
 
 /** `streamGenerateContent` without `?alt=sse`: one JSON array, its elements written as they come. */
-export const JSON_ARRAY_FRAMING: StreamFraming = { contentType: 'application/json; charset=utf-8', separators: ['\n'] };
+const JSON_ARRAY_FRAMING: StreamFraming = { contentType: 'application/json; charset=utf-8', separators: ['\n'] };
 
 /** The model call a path names; `openai/gpt-4o` may come as it is or percent-encoded (`openai%2Fgpt-4o`). */
 export function readRoute(method: string, path: string, search: string): ClientRoute | undefined {
@@ -44,7 +44,7 @@ export function readRoute(method: string, path: string, search: string): ClientR
 }
 
 /** A mid-stream error inside a JSON-array stream closes the array. */
-export const arrayStreamErrorEvent = (error: Parameters<typeof errorBody>[0]) => `\n,${errorBody(error)}\n]`;
+const arrayStreamErrorEvent = (error: Parameters<typeof errorBody>[0]) => `\n,${errorBody(error)}\n]`;
 
 function geminiModel(model: ListedModel): GeminiModel {
   return {

@@ -17,7 +17,7 @@ const SIGNATURE_MARK = '__thought__';
 export const SKIP_SIGNATURE_VALIDATION = 'skip_thought_signature_validator';
 
 /** A fresh id in OpenAI's style. */
-export function newToolCallId(): string {
+function newToolCallId(): string {
   return `call_${randomBytes(12).toString('base64url')}`;
 }
 

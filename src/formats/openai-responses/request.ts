@@ -247,7 +247,7 @@ const MAX_TOOL_NAME = 64;
  * given another. A longer join than providers take is cut and ended with a hash of the whole, so
  * it stays unique and the same on every request (calls are mapped back through the tool list).
  */
-export function flatName(namespace: string, name: string): string {
+function flatName(namespace: string, name: string): string {
   const joined = namespace.endsWith('__') ? namespace + name : `${namespace}__${name}`;
   if (joined.length <= MAX_TOOL_NAME) return joined;
   const hash = createHash('sha256').update(joined).digest('hex').slice(0, 8);

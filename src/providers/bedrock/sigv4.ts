@@ -22,7 +22,7 @@ export interface SignableRequest {
 }
 
 /** Bedrock's signing name: the endpoint is `bedrock-runtime`, the service in the scope is `bedrock`. */
-export const SIGNING_SERVICE = 'bedrock';
+const SIGNING_SERVICE = 'bedrock';
 
 function queryOf(url: URL): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = {};

@@ -14,7 +14,7 @@ export interface VertexPlace {
 }
 
 /** The `anthropic_version` Vertex AI's Claude endpoints require in the body (Anthropic's Vertex docs). */
-export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
+const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 
 /** Claude models speak Anthropic's format on Vertex; every other publisher model here speaks Gemini's. */
 export function vertexWireFormat(model: string | undefined): WireFormat {
@@ -78,7 +78,7 @@ function claudeModel(model: unknown): string {
  * `batchEmbedContents` body → Vertex AI's `:predict` body for embedding models:
  * `{instances: [{content, task_type}], parameters: {outputDimensionality}}`.
  */
-export function predictBody(batch: Json): Json {
+function predictBody(batch: Json): Json {
   const requests = Array.isArray(batch.requests) ? batch.requests.filter(isObject) : [];
   const instances = requests.map((request) => {
     const parts = isObject(request.content) && Array.isArray(request.content.parts) ? request.content.parts : [];
