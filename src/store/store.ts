@@ -64,9 +64,13 @@ export class RequestStore {
   }
 
   async insert(records: readonly RequestRecord[]): Promise<void> {
-    for (let start = 0; start < records.length; start += this.db.insertRows) {
-      const chunk = records.slice(start, start + this.db.insertRows);
+    // Chunks of power-of-two sizes: a batch of any size is written by at most ~10 distinct
+    // statements, which the database keeps prepared (any size would prepare one per batch).
+    for (let start = 0; start < records.length; ) {
+      const size = largestPowerOfTwo(Math.min(this.db.insertRows, records.length - start));
+      const chunk = records.slice(start, start + size);
       await this.db.run(insertSql(chunk.length), chunk.flatMap(rowValues));
+      start += size;
     }
   }
 
@@ -93,3 +97,5 @@ export class RequestStore {
     return this.db.close();
   }
 }
+
+const largestPowerOfTwo = (n: number) => 2 ** Math.floor(Math.log2(n));
