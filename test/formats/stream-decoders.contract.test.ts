@@ -11,6 +11,7 @@ import { cohereFormat } from '../../src/formats/cohere/index.ts';
 import { geminiFormat } from '../../src/formats/gemini/index.ts';
 import type { StreamEvent } from '../../src/formats/ir.ts';
 import { openAIFormat } from '../../src/formats/openai/index.ts';
+import { openAIResponsesFormat } from '../../src/formats/openai-responses/index.ts';
 import { replicateFormat } from '../../src/formats/replicate/index.ts';
 import type { StreamDecoder } from '../../src/formats/types.ts';
 import { concat, eventFrame, exceptionFrame } from '../helpers/bedrock-event-stream.ts';
@@ -35,7 +36,11 @@ interface DecoderCase {
   truncated: Buffer;
   /** A stream where the provider reports an error after the first text event, then keeps sending. */
   failing: Buffer;
+  /** After the first text event, an event whose data is not JSON (formats whose events are JSON). */
+  malformed?: Buffer;
 }
+
+const BROKEN = 'data: {"not json\n\n';
 
 const request = chatRequest({ stream: true });
 const sse = (events: readonly string[]) => Buffer.from(events.join(''));
@@ -70,6 +75,18 @@ const anthropicEvents = anthropicTextStream(PARTS);
 const geminiEvents = textStreamEvents(PARTS).map((event) => geminiSse([event]));
 const cohereEvents = cohereTextStream(PARTS);
 const replicateEvents = replicateStreamEvents(PARTS);
+const responsesEvent = (type: string, fields: Record<string, unknown>) =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+const responseObject = (status: string) => ({ id: 'resp_1', object: 'response', model: 'gpt-5', status, output: [] });
+const responsesEvents = [
+  responsesEvent('response.created', { response: responseObject('in_progress') }),
+  ...PARTS.map((delta) =>
+    responsesEvent('response.output_text.delta', { item_id: 'msg_1', output_index: 0, content_index: 0, delta }),
+  ),
+  responsesEvent('response.completed', {
+    response: { ...responseObject('completed'), usage: { input_tokens: 3, output_tokens: 4, total_tokens: 7 } },
+  }),
+];
 const converseFrames = (parts: readonly string[]) => [
   eventFrame('messageStart', { role: 'assistant' }),
   ...parts.map((text) => eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text } })),
@@ -81,6 +98,7 @@ const CASES: DecoderCase[] = [
     decoder: () => openAIFormat.provider.chat.streamDecoder(),
     complete: sse(openAIEvents),
     truncated: sse(openAIEvents.slice(0, 2)),
+    malformed: sse([...openAIEvents.slice(0, 2), BROKEN, ...openAIEvents.slice(2)]),
     failing: sse([
       ...openAIEvents.slice(0, 2),
       'data: {"error":{"message":"boom","type":"server_error"}}\n\n',
@@ -88,10 +106,23 @@ const CASES: DecoderCase[] = [
     ]),
   },
   {
+    name: 'Responses API',
+    decoder: () => openAIResponsesFormat.provider.chat.streamDecoder(),
+    complete: sse(responsesEvents),
+    truncated: sse(responsesEvents.slice(0, 2)),
+    malformed: sse([...responsesEvents.slice(0, 2), BROKEN, ...responsesEvents.slice(2)]),
+    failing: sse([
+      ...responsesEvents.slice(0, 2),
+      responsesEvent('error', { code: 'server_error', message: 'boom' }),
+      ...responsesEvents.slice(2),
+    ]),
+  },
+  {
     name: 'Anthropic',
     decoder: () => anthropicFormat.provider.chat.streamDecoder(request),
     complete: sse(anthropicEvents),
     truncated: sse(anthropicEvents.slice(0, 4)),
+    malformed: sse([...anthropicEvents.slice(0, 4), BROKEN, ...anthropicEvents.slice(4)]),
     failing: sse([
       ...anthropicEvents.slice(0, 4),
       'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
@@ -103,6 +134,7 @@ const CASES: DecoderCase[] = [
     decoder: () => geminiFormat.provider.chat.streamDecoder(request),
     complete: sse(geminiEvents),
     truncated: sse(geminiEvents.slice(0, 1)),
+    malformed: sse([...geminiEvents.slice(0, 1), BROKEN, ...geminiEvents.slice(1)]),
     failing: sse([
       ...geminiEvents.slice(0, 1),
       geminiSse([{ error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } }]),
@@ -125,6 +157,7 @@ const CASES: DecoderCase[] = [
     decoder: () => cohereFormat.provider.chat.streamDecoder(request),
     complete: sse(cohereEvents),
     truncated: sse(cohereEvents.slice(0, 3)),
+    malformed: sse([...cohereEvents.slice(0, 3), BROKEN, ...cohereEvents.slice(3)]),
     failing: sse([
       ...cohereEvents.slice(0, 3),
       'event: message-end\ndata: {"type":"message-end","delta":{"error":"internal failure"}}\n\n',
@@ -176,6 +209,13 @@ describe.each(CASES)('$name stream decoder contract', (c) => {
     expect(textOf(events)).toBe(PARTS[0]);
     expect(events.at(-1)).toMatchObject({ type: 'error', status: 502, code: 'upstream_stream_incomplete' });
     expect(events.some((event) => event.type === 'end')).toBe(false);
+  });
+
+  it.runIf(c.malformed)('ends at an event it cannot read with upstream_malformed, never skipping it', () => {
+    const events = decodeAll(c.decoder(), [c.malformed as Buffer]);
+    expect(textOf(events)).toBe(PARTS[0]);
+    expect(errorsOf(events)).toMatchObject([{ code: 'upstream_malformed', status: 502 }]);
+    expect(events.at(-1)?.type).toBe('error');
   });
 
   it("ends with the provider's error event mid-stream, and decodes nothing after it", () => {

@@ -2,7 +2,7 @@
  * Responses API streams ⇄ IR events, each with its own per-stream state: the encoder writes a
  * Responses client's events (numbered by `sequence_number`), the decoder reads a provider's.
  */
-import { incompleteStream } from '../common/errors.ts';
+import { incompleteStream, malformedEvent } from '../common/errors.ts';
 import { isObject, type Json } from '../common/json.ts';
 import { SseEventReader } from '../common/sse.ts';
 import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../ir.ts';
@@ -270,6 +270,8 @@ export class ChatStreamEncoder implements StreamEncoder {
 export class ChatStreamDecoder implements StreamDecoder {
   readonly #reader = new SseEventReader<StreamEvent>((event) => this.#onEvent(event.data));
   #ended = false;
+  /** The body has ended: what the reader still hands over is its unfinished last event. */
+  #cut = false;
   /** output_index → the IR's tool-call index, and the arguments passed on. */
   readonly #calls = new Map<number, { index: number; arguments: string }>();
   /** The text passed on per content part, to complete it from its `…done` event. */
@@ -280,6 +282,7 @@ export class ChatStreamDecoder implements StreamDecoder {
   }
 
   end(): StreamEvent[] {
+    this.#cut = true;
     const events = this.#reader.end();
     if (this.#ended) return events;
     this.#ended = true;
@@ -292,7 +295,11 @@ export class ChatStreamDecoder implements StreamDecoder {
     try {
       event = JSON.parse(data);
     } catch {
-      return [];
+      // A half event where the body stopped is the incomplete stream end() reports; anywhere else,
+      // skipping it would pass a stream with a hole in it as complete.
+      if (this.#cut) return [];
+      this.#ended = true;
+      return [malformedEvent('Responses API')];
     }
     if (!isObject(event)) return [];
     const response = isObject(event.response) ? event.response : {};
