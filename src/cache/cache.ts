@@ -46,6 +46,8 @@ interface Plan {
   body: string;
   read: boolean;
   write: boolean;
+  /** The last key computed, and for which candidate: the lookup's is usually the filing's too. */
+  key?: { provider: string; model: string | undefined; key: string };
 }
 
 /**
@@ -130,13 +132,16 @@ export class ResponseCache {
   }
 
   #key(ctx: RequestContext, request: ReadRequest, plan: Plan, provider: string, model: string | undefined): string {
-    return cacheKey({
+    if (plan.key?.provider === provider && plan.key.model === model) return plan.key.key;
+    const key = cacheKey({
       scope: this.#perKey ? (ctx.subject ?? '') : '',
       clientFormat: ctx.clientFormat,
       provider,
       model: model ?? request.requestedModel ?? '',
       body: plan.body,
     });
+    plan.key = { provider, model, key };
+    return key;
   }
 
   async #answer(
@@ -149,7 +154,7 @@ export class ResponseCache {
     const stored = await this.#store.get(this.#key(ctx, request, plan, first.provider.id, first.model));
     const ir = plan.ir;
     const entry = stored === undefined ? undefined : parseEntry(stored);
-    const response = entry && readAnswer(Buffer.from(entry.body), entry.meta.stream, ctx, ir);
+    const response = entry && readAnswer(entry.body, entry.meta.stream, ctx, ir);
     if (!entry || !response) return 'miss';
     if (entry.meta.usage) response.usage = entry.meta.usage;
     const client = CLIENT_FORMATS[ctx.clientFormat].chat;
@@ -209,7 +214,7 @@ export class ResponseCache {
         };
         void this.#store.set(
           this.#key(ctx, request, plan, ctx.provider, ctx.model),
-          `${JSON.stringify(meta)}\n${body.toString('utf8')}`,
+          entryBytes(meta, body),
           this.#settings.ttlS,
         );
       }),
@@ -231,20 +236,35 @@ function readAnswer(bytes: Buffer, stream: boolean, ctx: RequestContext, ir: Cha
   }
 }
 
-function parseEntry(text: string): { meta: Entry; body: string } | undefined {
-  const newline = text.indexOf('\n');
+/**
+ * The stored form: the line of JSON, then the answer's bytes, in one buffer of its own (not a
+ * slice of Node's shared pool, which would keep a whole pool slab alive for as long as it is held).
+ */
+function entryBytes(meta: Entry, body: Buffer): Buffer {
+  const head = `${JSON.stringify(meta)}\n`;
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(head) + body.length);
+  body.copy(bytes, bytes.write(head));
+  return bytes;
+}
+
+function parseEntry(bytes: Buffer): { meta: Entry; body: Buffer } | undefined {
+  const newline = bytes.indexOf(0x0a);
+  if (newline < 0) return undefined;
   try {
-    const meta = JSON.parse(text.slice(0, newline)) as Entry;
+    const meta = JSON.parse(bytes.toString('utf8', 0, newline)) as Entry;
     return typeof meta.storedAt === 'number' && typeof meta.provider === 'string'
-      ? { meta, body: text.slice(newline + 1) }
+      ? { meta, body: bytes.subarray(newline + 1) }
       : undefined;
   } catch {
     return undefined;
   }
 }
 
+const NO_DIRECTIVES: ReadonlySet<string> = new Set();
+
 /** The request's Cache-Control directives, lower-cased. */
-function cacheControl(header: string | string[] | undefined): Set<string> {
+function cacheControl(header: string | string[] | undefined): ReadonlySet<string> {
+  if (header === undefined) return NO_DIRECTIVES;
   const text = Array.isArray(header) ? header.join(',') : (header ?? '');
   return new Set(
     text

@@ -1,13 +1,13 @@
 import type { CacheStore } from './store.ts';
 
 interface Held {
-  value: string;
+  value: Buffer;
   expiresAt: number;
 }
 
 /**
- * Cached answers in this process, at most `maxBytes` of them (counted as UTF-16 code units of key
- * and value, close enough to what they cost): the least recently used go first. A Map keeps
+ * Cached answers in this process, at most `maxBytes` of them (the value's bytes and the key's
+ * characters): the least recently used go first. A Map keeps
  * insertion order, so re-inserting on every read makes its first entry the least recently used.
  */
 export class MemoryCacheStore implements CacheStore {
@@ -21,7 +21,7 @@ export class MemoryCacheStore implements CacheStore {
     this.#now = now;
   }
 
-  async get(key: string): Promise<string | undefined> {
+  async get(key: string): Promise<Buffer | undefined> {
     const held = this.#entries.get(key);
     if (!held) return undefined;
     this.#entries.delete(key);
@@ -33,7 +33,7 @@ export class MemoryCacheStore implements CacheStore {
     return held.value;
   }
 
-  async set(key: string, value: string, ttlS: number): Promise<void> {
+  async set(key: string, value: Buffer, ttlS: number): Promise<void> {
     this.#remove(key);
     const size = key.length + value.length;
     if (size > this.#maxBytes) return;
