@@ -236,15 +236,9 @@ function readAnswer(bytes: Buffer, stream: boolean, ctx: RequestContext, ir: Cha
   }
 }
 
-/**
- * The stored form: the line of JSON, then the answer's bytes, in one buffer of its own (not a
- * slice of Node's shared pool, which would keep a whole pool slab alive for as long as it is held).
- */
+/** The stored form: the line of JSON, then the answer's bytes. */
 function entryBytes(meta: Entry, body: Buffer): Buffer {
-  const head = `${JSON.stringify(meta)}\n`;
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(head) + body.length);
-  body.copy(bytes, bytes.write(head));
-  return bytes;
+  return Buffer.concat([Buffer.from(`${JSON.stringify(meta)}\n`), body]);
 }
 
 function parseEntry(bytes: Buffer): { meta: Entry; body: Buffer } | undefined {
