@@ -123,12 +123,10 @@ export class ResponseCache {
     const replayable = (ir.n ?? 1) === 1 && Object.keys(ir.unmapped).length === 0;
     const sampled = ir.temperature !== undefined && ir.temperature !== 0 && !this.#settings.nondeterministic;
     const cacheable = replayable && !sampled;
-    return {
-      ir,
-      body: canonicalBody(request.json),
-      read: cacheable && !directives.has('no-cache') && !directives.has('no-store'),
-      write: cacheable && !directives.has('no-store'),
-    };
+    const read = cacheable && !directives.has('no-cache') && !directives.has('no-store');
+    const write = cacheable && !directives.has('no-store');
+    // A request the cache neither reads nor writes has no key to compute.
+    return { ir, body: read || write ? canonicalBody(request.json) : '', read, write };
   }
 
   #key(ctx: RequestContext, request: ReadRequest, plan: Plan, provider: string, model: string | undefined): string {
