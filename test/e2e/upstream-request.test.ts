@@ -127,6 +127,23 @@ describe('what the upstream receives', () => {
     expect(result.headers.get('x-request-id')).toBe('trace-abc-123');
   });
 
+  it('gives a request without an id a UUIDv7: its time first, so ids sort by arrival', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = Date.now();
+      const result = await postJson(`${gw.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [] });
+      const id = result.headers.get('x-request-id') ?? '';
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const ms = Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+      expect(ms).toBeGreaterThanOrEqual(before);
+      expect(ms).toBeLessThanOrEqual(Date.now());
+      ids.push(id);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(3);
+  });
+
   it('passes other /v1 paths through unchanged to the selected provider', async () => {
     upstream.handle((_req, res) => json(res, 200, { object: 'list', data: [] }));
     const response = await fetch(`${gw.url}/v1/files?purpose=batch`, {
