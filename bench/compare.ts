@@ -8,7 +8,8 @@
  *
  * ROUNDS (default 6) slices of 2 s per bundle and scenario, 50 connections, LOG_LEVEL=info.
  * BASELINE_ENV / CANDIDATE_ENV (JSON objects) add variables to one side, so one bundle can be
- * compared with itself under two settings (e.g. `CANDIDATE_ENV='{"LOG_REQUESTS":"none"}'`);
+ * compared with itself under two settings (e.g. `CANDIDATE_ENV='{"LOG_REQUESTS":"none"}'`), and
+ * BASELINE_NODE_ARGS / CANDIDATE_NODE_ARGS Node flags (e.g. `--max-semi-space-size=16`);
  * SCENARIOS picks some of json, sse, large (default all).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -46,7 +47,8 @@ async function start(
     OPENAI_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
     ...extra,
   };
-  const child = spawnNode([resolve(file)], { cwd, env, stdio: ['ignore', log, log] });
+  const flags = (process.env[`${name.toUpperCase()}_NODE_ARGS`] ?? '').split(' ').filter(Boolean);
+  const child = spawnNode([...flags, resolve(file)], { cwd, env, stdio: ['ignore', log, log] });
   await waitFor200(`http://127.0.0.1:${port}/health`, child, 20_000);
   return { port, child };
 }
