@@ -2,7 +2,7 @@
 // so that `node -- dist/switchyard.mjs` needs no TypeScript tooling at run time and starts fast.
 import { chmodSync } from 'node:fs';
 import { build } from 'esbuild';
-import { shared } from './esbuild-options.mjs';
+import { builtinsThroughRequire, shared } from './esbuild-options.mjs';
 import { writeThirdPartyLicenses } from './third-party-licenses.mjs';
 
 const started = performance.now();
@@ -12,6 +12,7 @@ const { metafile } = await build({
   target: 'node22',
   format: 'esm',
   metafile: true,
+  plugins: [...shared.plugins, builtinsThroughRequire],
   // `node --`: Node reads `--env-file` anywhere on its command line, even after the script, and
   // would take the gateway's own `--env-file` (exit 9); after `--` it leaves the arguments alone.
   // --max-semi-space-size=8: a young generation capped at 8 MB cut peak RSS under load from 329 to
