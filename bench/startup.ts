@@ -9,12 +9,12 @@
  *
  *   npx tsx bench/startup.ts [a.mjs] [b.mjs ...]   # default dist/switchyard.mjs; ratios against the first
  *
- * Environment: RUNS (default 15); COMPILE_CACHE=cold (a fresh empty compile cache for every spawn:
- * a first start) or warm (the default: one cache directory for the run, filled by a first spawn
- * that is not counted).
+ * Environment: RUNS (default 15); COMPILE_CACHE=cold (a fresh empty TMPDIR, where the bundle keeps
+ * its compile cache, for every launch: a first start) or warm (the default: one TMPDIR for the
+ * run, filled by a first launch that is not counted).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cpuSeconds, freePort, rssMb } from './lib.ts';
@@ -23,7 +23,8 @@ const RUNS = Number(process.env.RUNS ?? 15);
 const COLD = process.env.COMPILE_CACHE === 'cold';
 const bundles = (process.argv.length > 2 ? process.argv.slice(2) : ['dist/switchyard.mjs']).map((f) => resolve(f));
 const work = mkdtempSync(join(tmpdir(), 'switchyard-startup-'));
-const cacheDir = join(work, 'compile-cache');
+const cacheDir = join(work, 'tmp');
+mkdirSync(cacheDir);
 
 interface Target {
   name: string;
@@ -52,7 +53,8 @@ const targets: Target[] = [
       PORT: String(port),
       OPENAI_API_KEY: 'sk-bench',
       LOG_LEVEL: 'warn',
-      NODE_COMPILE_CACHE: COLD ? mkdtempSync(join(work, 'cold-')) : cacheDir,
+      // The bundle keeps its compile cache under os.tmpdir() (TMPDIR) unless NODE_COMPILE_CACHE says otherwise.
+      TMPDIR: COLD ? mkdtempSync(join(work, 'cold-')) : cacheDir,
     }),
   })),
 ];
