@@ -41,9 +41,10 @@ const LAZY_PACKAGES = [
   '@aws-sdk/credential-providers',
   'google-auth-library',
   '@azure/identity',
-  // Only with a Postgres request log store or an OTLP endpoint. (Not ioredis: compiling it on first
-  // import delayed the connection enough that the first requests after start were counted locally.)
+  // Only with a Postgres request log store, Redis or an OTLP endpoint. (Compiling ioredis on first
+  // import delays the connection: the limits' Redis timeout starts once it is loaded.)
   'pg',
+  'ioredis',
   '@opentelemetry/sdk-trace',
   '@opentelemetry/core',
   '@opentelemetry/resources',
