@@ -45,6 +45,8 @@ const LAZY_PACKAGES = [
   // import delays the connection: the limits' Redis timeout starts once it is loaded.)
   'pg',
   'ioredis',
+  // Only when a configuration file is YAML (src/config/yaml.ts).
+  'yaml',
   '@opentelemetry/sdk-trace',
   '@opentelemetry/core',
   '@opentelemetry/resources',
