@@ -3,6 +3,8 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { textAnswer } from '../helpers/gemini-samples.ts';
+import { MockTokenEndpoint, makeServiceAccount } from '../helpers/google-token-endpoint.ts';
 import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
 import { freePort, waitForOk } from '../helpers/ports.ts';
 
@@ -23,7 +25,11 @@ describe('packaging', () => {
 
   it('the bundle runs alone, with no node_modules, and proxies a request', async () => {
     const upstream = await new MockUpstream().start();
+    // Vertex AI's token exchange: the one caller of undici's top-level request(), which the bundle loads on first use.
+    const account = makeServiceAccount();
+    const tokens = await new MockTokenEndpoint(account).start();
     upstream.handle((req, res) => {
+      if (req.url.startsWith('/v1/projects/')) return json(res, 200, textAnswer('from vertex'));
       // A Converse answer for Bedrock (whose signing runs the bundled @smithy code), else OpenAI's.
       if (req.url.startsWith('/bedrock/')) {
         return json(res, 200, {
@@ -48,6 +54,10 @@ describe('packaging', () => {
         AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
         AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG',
         BEDROCK_BASE_URL: `${upstream.url}/bedrock`,
+        VERTEX_AI_PROJECT_ID: 'my-project',
+        VERTEX_AI_SERVICE_ACCOUNT_JSON: account.json,
+        VERTEX_AI_TOKEN_URL: tokens.url,
+        VERTEX_AI_BASE_URL: upstream.url,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -80,9 +90,17 @@ describe('packaging', () => {
       expect((await translated.json()).content).toEqual([{ type: 'text', text: 'from bedrock' }]);
       expect(upstream.last.url).toBe('/bedrock/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse');
       expect(upstream.last.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
+      const vertex = await fetch(`${base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'vertex-ai/gemini-2.5-pro', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect((await vertex.json()).choices[0].message.content).toBe('from vertex');
+      expect(upstream.last.headers.authorization).toMatch(/^Bearer ya29\.test-token-\d+$/);
     } finally {
       child.kill('SIGTERM');
       await upstream.close();
+      await tokens.close();
     }
   });
 });
