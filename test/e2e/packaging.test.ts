@@ -1,5 +1,14 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +30,34 @@ describe('packaging', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^ENV .*HOST=0\.0\.0\.0/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/ready/m);
+  });
+
+  it('the Docker image fills the compile cache as its user, with its flags, and the gateway starts from it', async () => {
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const cacheDir = /^ENV NODE_COMPILE_CACHE=(\S+)$/m.exec(runtime)?.[1];
+    const nodeOptions = /^ENV .*NODE_OPTIONS=(\S+)/m.exec(runtime)?.[1];
+    expect(cacheDir).toBeDefined();
+    expect(nodeOptions).toBe('--max-semi-space-size=8');
+    // Node keys the cache by user id and V8 flags: it is filled after `USER node`, by the CMD's file.
+    const fill = /^RUN (node -- dist\/switchyard\.mjs .*)$/m.exec(runtime);
+    expect(fill).not.toBeNull();
+    expect(runtime.indexOf('\nUSER node')).toBeLessThan(fill!.index);
+    expect(runtime.indexOf('ENV NODE_COMPILE_CACHE')).toBeLessThan(fill!.index);
+    // The same steps here: fill the cache as the RUN line does, then start as the CMD does.
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-image-cache-'));
+    const env = { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions!, NODE_COMPILE_CACHE: join(dir, 'cache') };
+    try {
+      const [command, ...args] = fill![1]!.split(' ');
+      execFileSync(command === 'node' ? process.execPath : command!, args, { env, stdio: 'ignore' });
+      const { stderr: trace } = spawnSync(process.execPath, ['--', 'dist/switchyard.mjs', '--check'], {
+        env: { ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE', DEMO: 'true' },
+        encoding: 'utf8',
+      });
+      expect(trace).toMatch(/V8 code cache for ESM file:\S+switchyard\.mjs\?gateway was accepted/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the bundle runs alone, with no node_modules, and proxies a request', async () => {
