@@ -84,6 +84,8 @@ describe('packaging', () => {
       cwd: dir,
       env: {
         PATH: process.env.PATH,
+        // The bundle's compile cache goes under the temporary directory: this test's own, not the shared one.
+        TMPDIR: dir,
         PORT: '0',
         HOST: '127.0.0.1',
         OPENAI_API_KEY: 'k',
@@ -224,16 +226,18 @@ describe('release artifacts', () => {
     writeFileSync(join(app, 'package.json'), '{"name":"app","private":true}');
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: app, stdio: 'ignore' });
     const bin = join(app, 'node_modules/.bin/switchyard');
-    expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(
+    expect(execFileSync(bin, ['--version'], { encoding: 'utf8', env: { ...process.env, TMPDIR: dir } }).trim()).toBe(
       JSON.parse(readFileSync('package.json', 'utf8')).version,
     );
-    expect(await serveOneCompletion(bin, [], { PATH: process.env.PATH ?? '' }, app)).toBe('through the artifact');
+    expect(await serveOneCompletion(bin, [], { PATH: process.env.PATH ?? '', TMPDIR: dir }, app)).toBe(
+      'through the artifact',
+    );
     // What the README's first command does: `npx <package name> --demo`, no key anywhere.
     const name = JSON.parse(readFileSync('package.json', 'utf8')).name as string;
     const port = await freePort();
     const npx = spawn('npx', ['--offline', name, '--demo'], {
       cwd: app,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, PORT: String(port), LOG_FORMAT: 'json' },
+      env: { PATH: process.env.PATH ?? '', HOME: dir, TMPDIR: dir, PORT: String(port), LOG_FORMAT: 'json' },
       stdio: 'ignore',
       // Its own process group: npx does not pass SIGTERM on to the gateway, the group gets it.
       detached: true,
