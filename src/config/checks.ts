@@ -31,7 +31,8 @@ const OWN_PREFIXES = [
  * Edit distance between `a` and `b`, or `limit + 1` when it is above `limit`. Start-up compares
  * every variable of the environment with every known name, in the interpreter: only the cells
  * within `limit` of the diagonal are computed, and a row whose least value is above `limit` ends
- * the comparison (measured: 40–80 ms of start-up for a shell's environment without the limit, 2–4 with).
+ * the comparison (measured, one call in a fresh process:
+ * 110-135 ms of CPU for a shell's 69 variables with full tables, 6-10 ms like this).
  */
 function distance(a: string, b: string, limit = Number.POSITIVE_INFINITY): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
@@ -71,6 +72,13 @@ const NEAR_MISS = { distance: 2, minLength: 8 };
  */
 export function unknownVariableWarnings(env: Env, known: ReadonlySet<string>): string[] {
   const names = [...known];
+  // Known names a near miss of this length could be, in their order (the first closest one is named).
+  const byLength = new Map<number, string[]>();
+  const ofLength = (length: number) => {
+    let list = byLength.get(length);
+    if (!list) byLength.set(length, (list = names.filter((n) => Math.abs(n.length - length) <= NEAR_MISS.distance)));
+    return list;
+  };
   const warnings: string[] = [];
   for (const name of Object.keys(env)) {
     if (known.has(name) || env[name] === undefined) continue;
@@ -80,7 +88,7 @@ export function unknownVariableWarnings(env: Env, known: ReadonlySet<string>): s
     const limit = ownPrefix ? Number.POSITIVE_INFINITY : NEAR_MISS.distance;
     let closest = '';
     let best = Number.POSITIVE_INFINITY;
-    for (const candidate of names) {
+    for (const candidate of ownPrefix ? names : ofLength(name.length)) {
       const d = distance(name, candidate, Math.min(limit, best));
       if (d < best) [closest, best] = [candidate, d];
     }
