@@ -333,7 +333,9 @@ type FlattenedValue = MetricsSnapshot[number]['values'][number] & { metricName?:
  * aggregator; process metrics by their own rule: start time omitted, event-loop lag averaged), and
  * `switchyard_workers` saying how many processes answered.
  */
-export async function renderMerged(snapshots: readonly MetricsSnapshot[]): Promise<{ contentType: string; body: string }> {
+export async function renderMerged(
+  snapshots: readonly MetricsSnapshot[],
+): Promise<{ contentType: string; body: string }> {
   const registry = AggregatorRegistry.aggregate(snapshots as MetricsSnapshot[]);
   new Gauge({
     name: 'switchyard_workers',

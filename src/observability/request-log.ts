@@ -43,7 +43,8 @@ export function logRequest(logger: Logger, ctx: RequestContext, res: ServerRespo
   const now = performance.now();
   const { error, attempts } = ctx;
   // The logger's bindings: `"service"`, and a worker's `"worker"` with WORKERS.
-  const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? `,"service":"${SERVICE}"`;
+  const bindings =
+    (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? `,"service":"${SERVICE}"`;
   const line =
     `{"level":"${level}","time":"${isoNow()}"${bindings},"requestId":${str(ctx.id)}` +
     `,"method":${str(ctx.method)},"path":${str(ctx.path)}${field('provider', ctx.provider)}${field('model', ctx.model)}` +
