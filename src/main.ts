@@ -150,6 +150,7 @@ async function main(): Promise<void> {
     const lines = [
       'configuration is valid',
       `listen: ${config.host}:${config.port}`,
+      ...(config.workers > 1 ? [`workers: ${config.workers}`] : []),
       `active providers: ${[...config.providers.keys()].join(', ') || 'none'}`,
       'provider selection: X-Provider header, model prefix, catalog, model family, ' +
         (config.defaultProvider ? `DEFAULT_PROVIDER (${config.defaultProvider})` : 'only active provider'),

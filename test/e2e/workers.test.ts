@@ -193,6 +193,27 @@ describe('WORKERS=N: several processes serve one port', () => {
     expect(gw.logs.at(-1)).toMatchObject({ msg: 'stopped', level: 'info' });
   }, 30_000);
 
+  it('SIGHUP to the primary reaches every worker: each re-reads GATEWAY_API_KEYS_FILE', async () => {
+    upstream.handle((_req, res) => json(res, 200, chatCompletion('ok', 'gpt-4o')));
+    const file = join(mkdtempSync(join(tmpdir(), 'switchyard-workers-')), 'keys');
+    writeFileSync(file, 'ci:sk-workers-key-one\n');
+    gw = await start({ GATEWAY_API_KEYS_FILE: file });
+    gw.child.kill('SIGHUP');
+    const reloads = await waitFor(() => {
+      const lines = gw!.logs.filter((l) => l.msg === 'gateway keys reloaded' && l.trigger === 'SIGHUP');
+      return lines.length === 2 ? lines : undefined;
+    }, 'both workers to reload');
+    expect(reloads.map((l) => l.worker).sort()).toEqual([1, 2]);
+    expect(gw.child.exitCode).toBe(null); // SIGHUP's default would have ended the primary
+    const answered = await rawRequest(gw.url, {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-workers-key-one' },
+      body: chat,
+    });
+    expect(answered.status).toBe(200);
+  }, 30_000);
+
   it('without Redis: each worker enforces its part of RATE_LIMIT_RPM, and start-up warns so', async () => {
     upstream.handle((_req, res) => json(res, 200, chatCompletion('ok', 'gpt-4o')));
     gw = await start({ RATE_LIMIT_RPM: '4' });
