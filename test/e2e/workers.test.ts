@@ -113,6 +113,12 @@ describe('WORKERS=N: several processes serve one port', () => {
       expect(scrape.text).toContain('switchyard_workers 2');
     }
 
+    // Cool-down and key-pool state is each worker's own: the status says whose it shows.
+    const status = JSON.parse((await rawRequest(gw.url, { path: '/v1/gateway/status' })).text);
+    expect([1, 2]).toContain(status.worker);
+    const config = JSON.parse((await rawRequest(gw.url, { path: '/v1/gateway/config' })).text);
+    expect(config).toMatchObject({ workers: 2, sharedCounters: 'memory' });
+
     // The request log store (SQLite in DATA_DIR) is one file all workers write.
     const deadline = Date.now() + 8_000;
     let count = 0;
