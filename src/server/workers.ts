@@ -19,7 +19,10 @@ const SCRAPED = 'switchyard:scraped';
 const COLLECT = 'switchyard:collect';
 const COLLECTED = 'switchyard:collected';
 
-/** A worker dead within this long of its start counts as a quick exit: it is restarted after a backoff. */
+/**
+ * A worker dead before it listened, or within this long after, counts as a quick exit: it is
+ * restarted after a backoff. (Counted from listening, so a slow start does not hide a crash at start.)
+ */
 const QUICK_EXIT_MS = 5_000;
 /** So many quick exits of one worker in a row, and the primary gives up: the gateway cannot run. */
 const MAX_QUICK_EXITS = 5;
@@ -149,8 +152,8 @@ interface Slot {
   readonly id: number;
   /** Undefined while it waits to be restarted. */
   worker: Worker | undefined;
-  startedAt: number;
-  listening: boolean;
+  /** When it listened; undefined until then. */
+  listeningAt: number | undefined;
   quickExits: number;
   restart?: NodeJS.Timeout;
 }
@@ -177,8 +180,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const fork = (id: number, quickExits: number) => {
     const announce = id === 1 && phase === 'starting' ? 1 : 0;
     const worker = cluster.fork({ [ROLE_VARIABLE]: `${id}:${count}:${announce}:${options.args.length}` });
-    const slot = slots.get(id) ?? { id, worker, startedAt: 0, listening: false, quickExits };
-    Object.assign(slot, { worker, startedAt: Date.now(), listening: false, quickExits, restart: undefined });
+    const slot = slots.get(id) ?? { id, worker, listeningAt: undefined, quickExits };
+    Object.assign(slot, { worker, listeningAt: undefined, quickExits, restart: undefined });
     slots.set(id, slot);
     slotOf.set(worker, slot);
   };
@@ -248,10 +251,10 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   cluster.on('listening', (worker) => {
     const slot = slotOf.get(worker);
     if (!slot || phase === 'stopping') return;
-    slot.listening = true;
+    slot.listeningAt = Date.now();
     const restarted = phase === 'running';
     logger[restarted ? 'info' : 'debug']({ worker: slot.id, pid: worker.process.pid }, `worker ${slot.id} listening`);
-    if (phase === 'starting' && [...slots.values()].every((s) => s.listening)) {
+    if (phase === 'starting' && [...slots.values()].every((s) => s.listeningAt !== undefined)) {
       phase = 'running';
       const first = slots.get(1)?.worker;
       if (first) send(first, { type: ANNOUNCE });
@@ -275,11 +278,13 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       logger.error(detail, `worker ${slot.id} exited during start-up (${how}); stopping`);
       return stop(1);
     }
-    const quickExits = Date.now() - slot.startedAt < QUICK_EXIT_MS ? slot.quickExits + 1 : 0;
+    const { listeningAt } = slot;
+    const quick = listeningAt === undefined || Date.now() - listeningAt < QUICK_EXIT_MS;
+    const quickExits = quick ? slot.quickExits + 1 : 0;
     if (quickExits >= MAX_QUICK_EXITS) {
       logger.error(
         detail,
-        `worker ${slot.id} exited within ${QUICK_EXIT_MS / 1000} s of its start ${quickExits} times in a row (last: ${how}); giving up`,
+        `worker ${slot.id} exited within ${QUICK_EXIT_MS / 1000} s of starting ${quickExits} times in a row (last: ${how}); giving up`,
       );
       return stop(1);
     }

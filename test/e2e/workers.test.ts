@@ -173,7 +173,7 @@ describe('WORKERS=N: several processes serve one port', () => {
     expect(await exited).toBe(1);
     const gaveUp = gw.logs.find((l) => String(l.msg).includes('giving up'));
     expect(gaveUp?.msg).toBe(
-      'worker 1 exited within 5 s of its start 5 times in a row (last: signal SIGKILL); giving up',
+      'worker 1 exited within 5 s of starting 5 times in a row (last: signal SIGKILL); giving up',
     );
     const restarts = gw.logs.filter((l) => l.msg === 'worker 1 exited (signal SIGKILL); restarting it');
     expect(restarts.map((l) => l.restartInMs)).toEqual([100, 200, 400, 800]);
