@@ -84,9 +84,11 @@ export function createGateway({ config, logger, catalog: builtinCatalog, worker 
   const requestLog = new RequestLog(config.requestLog, logger, metrics);
   const webhooks = config.webhooks && new Webhooks(config.webhooks.endpoints, logger);
   const budgetAlerts = webhooks && new BudgetAlerts(webhooks);
+  // With WORKERS, one worker tells of expiring keys: the others would repeat each notice.
   const keyExpiry =
     webhooks &&
     config.gatewayKeys &&
+    (worker === undefined || worker.id === 1) &&
     watchKeyExpiry(() => config.gatewayKeys?.policies ?? [], webhooks, config.webhooks?.keyExpiryDays ?? 7);
   /** Once a request's spend is settled: its key's budgets as they now stand, for the 80 %/100 % notices. */
   const notifyBudget = (alerts: BudgetAlerts, settled: Promise<void>, ctx: RequestContext) => {
@@ -284,7 +286,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog, worker 
       }
       server.closeAllConnections();
       webhooks?.close();
-      keyExpiry?.close();
+      if (keyExpiry) keyExpiry.close();
       await closed;
       keyFile?.close();
       await Promise.all([upstream.destroy(), limiter.close(), requestLog.close(), tracing?.shutdown(), cache?.close()]);

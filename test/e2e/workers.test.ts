@@ -220,6 +220,29 @@ describe('WORKERS=N: several processes serve one port', () => {
     expect(answered.status).toBe(200);
   }, 30_000);
 
+  it('one worker tells the webhooks of an expiring key, not each of them', async () => {
+    const receiver = await new MockUpstream().start();
+    receiver.handle((_req, res) => json(res, 200, {}));
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'switchyard-workers-'));
+      writeFileSync(
+        join(dir, 'webhooks.json'),
+        JSON.stringify({ webhooks: [{ url: receiver.url, secret: 'whsec-workers-0123456789abcdef' }] }),
+      );
+      const soon = new Date(Date.now() + 2 * 86_400_000).toISOString();
+      writeFileSync(
+        join(dir, 'keys.json'),
+        JSON.stringify([{ name: 'temp', key: 'sk-gw-temp-workers-1', expires_at: soon }]),
+      );
+      gw = await start({ WEBHOOKS_FILE: join(dir, 'webhooks.json'), GATEWAY_API_KEYS_FILE: join(dir, 'keys.json') });
+      await waitFor(() => (receiver.received.length > 0 ? true : undefined), 'the key.expiring notice');
+      await sleep(500); // a second worker's notice would have arrived by now
+      expect(receiver.received.map((r) => r.json.type)).toEqual(['key.expiring']);
+    } finally {
+      await receiver.close();
+    }
+  }, 30_000);
+
   it('without Redis: each worker enforces its part of RATE_LIMIT_RPM, and start-up warns so', async () => {
     upstream.handle((_req, res) => json(res, 200, chatCompletion('ok', 'gpt-4o')));
     gw = await start({ RATE_LIMIT_RPM: '4' });
