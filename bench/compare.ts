@@ -7,6 +7,10 @@
  *   npx tsx bench/compare.ts <baseline.mjs> [candidate.mjs, default dist/switchyard.mjs]
  *
  * ROUNDS (default 6) slices of 2 s per bundle and scenario, 50 connections, LOG_LEVEL=info.
+ * BASELINE_ENV / CANDIDATE_ENV (JSON objects) add variables to one side, so one bundle can be
+ * compared with itself under two settings (e.g. `CANDIDATE_ENV='{"LOG_REQUESTS":"none"}'`), and
+ * BASELINE_NODE_ARGS / CANDIDATE_NODE_ARGS Node flags (e.g. `--max-semi-space-size=16`);
+ * SCENARIOS picks some of json, sse, large (default all).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync } from 'node:fs';
@@ -25,7 +29,13 @@ const cwd = mkdtempSync(join(tmpdir(), 'switchyard-compare-'));
 const mock = spawnNode([join(import.meta.dirname, 'mock-upstream.ts')], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
 const mockPort = Number(await firstLine(mock, 10_000));
 
-async function start(file: string, name: string): Promise<{ port: number; child: ChildProcess }> {
+const sideEnv = (name: string): Record<string, string> => JSON.parse(process.env[name] || '{}');
+
+async function start(
+  file: string,
+  name: string,
+  extra: Record<string, string>,
+): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
   const log = openSync(join(cwd, `${name}.log`), 'w');
   const env = {
@@ -35,19 +45,24 @@ async function start(file: string, name: string): Promise<{ port: number; child:
     LOG_LEVEL: 'info',
     OPENAI_API_KEY: 'sk-bench',
     OPENAI_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
+    ...extra,
   };
-  const child = spawnNode([resolve(file)], { cwd, env, stdio: ['ignore', log, log] });
+  const flags = (process.env[`${name.toUpperCase()}_NODE_ARGS`] ?? '').split(' ').filter(Boolean);
+  const child = spawnNode([...flags, resolve(file)], { cwd, env, stdio: ['ignore', log, log] });
   await waitFor200(`http://127.0.0.1:${port}/health`, child, 20_000);
   return { port, child };
 }
-const gateways = { baseline: await start(baseline, 'baseline'), candidate: await start(candidate, 'candidate') };
+const gateways = {
+  baseline: await start(baseline, 'baseline', sideEnv('BASELINE_ENV')),
+  candidate: await start(candidate, 'candidate', sideEnv('CANDIDATE_ENV')),
+};
 
 const messages = [{ role: 'user', content: 'In one paragraph: what does an LLM gateway add to a model call?' }];
 const turn = 'The function reads the file, splits it into lines and counts the words of each. '.repeat(6);
 const BODIES = {
   json: JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: 128 }),
   sse: JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: 128, stream: true }),
-  '100 KB body': JSON.stringify({
+  large: JSON.stringify({
     model: 'gpt-4o-mini',
     messages: Array.from({ length: 200 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `${i}: ${turn}` })),
     max_tokens: 128,
@@ -74,7 +89,8 @@ const show = (values: number[], digits: number) => {
   return `${s.median.toFixed(digits)} [${s.min.toFixed(digits)}–${s.max.toFixed(digits)}]`;
 };
 console.log(`baseline ${baseline}, candidate ${candidate}: CPU µs per request, median [min–max] of ${ROUNDS} rounds`);
-for (const [scenario, body] of Object.entries(BODIES)) {
+const picked = (process.env.SCENARIOS ?? 'json,sse,large').split(',');
+for (const [scenario, body] of Object.entries(BODIES).filter(([name]) => picked.includes(name))) {
   await cpuPerRequest('baseline', body, SLICE_S);
   await cpuPerRequest('candidate', body, SLICE_S);
   const us = { baseline: [] as number[], candidate: [] as number[] };

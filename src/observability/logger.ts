@@ -95,5 +95,44 @@ function prettyStream(out: DestinationStream, colour: boolean): DestinationStrea
   });
 }
 
-/** Asynchronous writes to stdout; `destroy()` it when its reader is gone (see main.ts). */
-export const stdoutDestination = () => pino.destination({ dest: 1, sync: false });
+/** How long a log line waits for others to share its write(2). */
+const LINGER_MS = 10;
+/** Written at once past this much: one write of a few pages. */
+const MAX_PENDING = 16_384;
+
+/**
+ * Asynchronous writes to stdout; `destroy()` it when its reader is gone (see main.ts). Lines are
+ * gathered for LINGER_MS and written together: one write per line (each a trip through libuv's
+ * thread pool) cost about 5 % of a proxied request's CPU under load (bench/compare.ts).
+ * `flush` and `flushSync` write what is gathered first, so shutdown and pino's exit hook lose nothing.
+ */
+export function stdoutDestination(): ReturnType<typeof pino.destination> {
+  const out = pino.destination({ dest: 1, sync: false });
+  const write = out.write.bind(out);
+  const flush = out.flush.bind(out);
+  const flushSync = out.flushSync.bind(out);
+  let pending = '';
+  let timer: NodeJS.Timeout | undefined;
+  const release = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    const text = pending;
+    pending = '';
+    if (text && !(out as { destroyed?: boolean }).destroyed) write(text);
+  };
+  out.write = (line: string) => {
+    pending += line;
+    if (pending.length >= MAX_PENDING) release();
+    else timer ??= setTimeout(release, LINGER_MS).unref();
+    return true;
+  };
+  out.flush = (cb?: (error?: Error) => unknown) => {
+    release();
+    flush(cb);
+  };
+  out.flushSync = () => {
+    release();
+    flushSync();
+  };
+  return out;
+}

@@ -126,7 +126,7 @@ export class PassThroughRelay extends Relay {
           return;
         }
       }
-      if (!this.#terminated) this.#terminated = promise.terminators.some((t) => events.includes(t));
+      if (!this.#terminated) for (const t of promise.terminators) if (events.includes(t)) this.#terminated = true;
     }
     this.write(this.options.inspectSse ? this.options.inspectSse(events) : events, controller);
   }

@@ -35,7 +35,11 @@ export class SseBoundary {
   push(chunk: Buffer): Buffer {
     const overlap = Math.min(this.#overlap, this.#pendingBytes);
     const window = overlap ? Buffer.concat([this.#tail(overlap), chunk]) : chunk;
-    const end = Math.max(...this.#separators.map((separator) => endOfLast(window, separator))) - overlap;
+    let end = 0;
+    for (const separator of this.#separators) end = Math.max(end, endOfLast(window, separator));
+    end -= overlap;
+    // The usual chunk: whole events and nothing pending, passed on as it came.
+    if (end === chunk.length && this.#pendingBytes === 0) return chunk;
     if (end <= 0) {
       this.#pending.push(chunk);
       this.#pendingBytes += chunk.length;

@@ -6,12 +6,13 @@ import { CLIENT_FORMATS, type ClientFormat } from '../formats/index.ts';
 import type { ClientModelsFormat } from '../formats/types.ts';
 import type { MeteredRequest } from '../limits/metering.ts';
 import { attribute } from '../observability/attribution.ts';
-import { type ProxyDeps, type ProxyRequest, parseJsonBody, proxyRequest } from '../proxy/proxy.ts';
+import { type ProxyDeps, type ProxyRequest, proxyRequest } from '../proxy/proxy.ts';
 import { capturePayloads } from '../store/payloads.ts';
 import { uiAsset } from '../ui/assets.ts';
 import type { RequestContext } from './context.ts';
 import type { ModelDirectory } from './models.ts';
 import { multipartField } from './multipart.ts';
+import { parseJsonBody } from './json-body.ts';
 import { readBody } from './read-body.ts';
 import { readiness } from './ready.ts';
 

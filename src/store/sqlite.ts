@@ -28,17 +28,20 @@ export async function openSqlite(dataDir: string): Promise<Database> {
   // The timeout comes first: switching to WAL already needs the lock another process may hold.
   const db = new DatabaseSync(join(dataDir, SQLITE_FILE), { timeout: 5000 });
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-  const statements = new Map<string, { statement: ReturnType<typeof db.prepare>; order: number[] }>();
+  const statements = new Map<string, { statement: ReturnType<typeof db.prepare>; order: number[] | undefined }>();
   const prepared = (sql: string, params: readonly unknown[]) => {
     let entry = statements.get(sql);
     if (!entry) {
       const converted = positional(sql);
-      entry = { statement: db.prepare(converted.sql), order: converted.order };
+      // Inserts number their values in order: no need to copy thousands of them into a new array.
+      const inOrder = converted.order.every((index, at) => index === at) && converted.order.length === params.length;
+      entry = { statement: db.prepare(converted.sql), order: inOrder ? undefined : converted.order };
       // Insert statements differ only by their row count; keep the cache small anyway.
       if (statements.size > 64) statements.clear();
       statements.set(sql, entry);
     }
-    const values = entry.order.map((index) => params[index]) as Parameters<typeof entry.statement.run>;
+    const order = entry.order;
+    const values = (order ? order.map((index) => params[index]) : params) as Parameters<typeof entry.statement.run>;
     return { statement: entry.statement, values };
   };
   return {

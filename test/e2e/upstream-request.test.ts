@@ -38,6 +38,7 @@ describe('what the upstream receives', () => {
       AZURE_FOUNDRY_API_KEY: 'foundry-key',
       AZURE_FOUNDRY_ENDPOINT: `${base}/models`,
       ANTHROPIC_API_KEY: 'sk-ant',
+      ANTHROPIC_BASE_URL: `${base}/anthropic`,
     });
   });
   beforeEach(() => {
@@ -118,6 +119,57 @@ describe('what the upstream receives', () => {
     expect(upstream.last.url).toBe('/openai/v1/chat/completions');
   });
 
+  it('forwards a 100 KB conversation byte for byte, and translates one when the provider needs it', async () => {
+    const turn = 'The function reads the file and counts the words of each line. '.repeat(20);
+    const messages = Array.from({ length: 80 }, (_, i) => ({
+      role: i % 2 ? 'assistant' : 'user',
+      content: `${i}: ${turn}`,
+    }));
+    const body = JSON.stringify({ model: 'gpt-4o', messages, max_tokens: 64 }, null, 1);
+    expect(body.length).toBeGreaterThan(100_000);
+    const plain = await postJson(`${gw.url}/v1/chat/completions`, body);
+    expect(plain.status).toBe(200);
+    expect(upstream.last.body).toBe(body);
+
+    upstream.handle((_req, res) =>
+      json(res, 200, {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5',
+        content: [{ type: 'text', text: 'read' }],
+        stop_reason: 'end_turn',
+        usage: { input_tokens: 25_000, output_tokens: 1 },
+      }),
+    );
+    const translated = await postJson(`${gw.url}/v1/chat/completions`, {
+      ...JSON.parse(body),
+      model: 'anthropic/claude-sonnet-4-5',
+    });
+    expect([translated.status, translated.text]).toEqual([200, expect.stringContaining('read')]);
+    expect(upstream.last.url).toBe('/anthropic/v1/messages');
+    const sent = JSON.parse(upstream.last.body);
+    expect(sent.messages).toHaveLength(80);
+    expect(sent.messages[79].content).toEqual([{ type: 'text', text: `79: ${turn}` }]);
+  });
+
+  it('refuses a large body whose conversation is not JSON with 400 invalid_json when it must read it', async () => {
+    const content = 'x'.repeat(20_000);
+    const broken = `{"model":"anthropic/claude-sonnet-4-5","messages":[{"role":"user","content":"${content}"},,]}`;
+    const before = upstream.received.length;
+    const refused = await postJson(`${gw.url}/v1/chat/completions`, broken);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({ code: 'invalid_json', type: 'invalid_request_error' });
+    expect(upstream.received.length).toBe(before);
+    // Passed through untranslated, it is the provider's to answer, as it would be without the gateway.
+    const passed = await postJson(
+      `${gw.url}/v1/chat/completions`,
+      broken.replace('anthropic/claude-sonnet-4-5', 'gpt-4o'),
+    );
+    expect(upstream.last.body).toBe(broken.replace('anthropic/claude-sonnet-4-5', 'gpt-4o'));
+    expect(passed.status).toBe(200);
+  });
+
   it('echoes the client request id', async () => {
     const result = await postJson(
       `${gw.url}/v1/chat/completions`,
@@ -125,6 +177,23 @@ describe('what the upstream receives', () => {
       { 'x-request-id': 'trace-abc-123' },
     );
     expect(result.headers.get('x-request-id')).toBe('trace-abc-123');
+  });
+
+  it('gives a request without an id a UUIDv7: its time first, so ids sort by arrival', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = Date.now();
+      const result = await postJson(`${gw.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [] });
+      const id = result.headers.get('x-request-id') ?? '';
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const ms = Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+      expect(ms).toBeGreaterThanOrEqual(before);
+      expect(ms).toBeLessThanOrEqual(Date.now());
+      ids.push(id);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(3);
   });
 
   it('passes other /v1 paths through unchanged to the selected provider', async () => {

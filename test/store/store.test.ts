@@ -202,3 +202,33 @@ describe.each(backends)('request store on %s', (_name, available, open) => {
     expect((await store.requests({}, 100)).data.map((r) => r.requestId)).toEqual(['anon']);
   });
 });
+
+describe('request store indexes on sqlite', () => {
+  it('index key, user and session only on rows that have one, and filters on them use those indexes', async () => {
+    const db = await openSqlite(mkdtempSync(join(tmpdir(), 'switchyard-store-')));
+    const store = new RequestStore('sqlite', db);
+    try {
+      await store.migrate();
+      await store.insert(TRAFFIC);
+      const indexes = await db.all("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL", []);
+      const sqlOf = (name: string) => String(indexes.find((i) => String(i.name).endsWith(name))?.sql);
+      expect(sqlOf('_key_time')).toMatch(/WHERE key_name IS NOT NULL$/);
+      expect(sqlOf('_user_time')).toMatch(/WHERE user_id IS NOT NULL$/);
+      expect(sqlOf('_session_time')).toMatch(/WHERE session_id IS NOT NULL$/);
+      for (const [column, index] of [
+        ['key_name', '_key_time'],
+        ['user_id', '_user_time'],
+        ['session_id', '_session_time'],
+      ]) {
+        const plan = await db.all(
+          `EXPLAIN QUERY PLAN SELECT id FROM switchyard_requests WHERE ${column} = $1 ORDER BY time_ms DESC LIMIT 10`,
+          ['team-a'],
+        );
+        expect(plan.map((row) => String(row.detail)).join(' ')).toContain(`switchyard_requests${index}`);
+      }
+      expect((await store.requests({ user: 'alice' }, 100)).data).toHaveLength(5);
+    } finally {
+      await store.close();
+    }
+  });
+});
