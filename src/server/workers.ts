@@ -4,10 +4,9 @@
 // answers with the sum over all of them. With WORKERS=1 none of this runs and node:cluster is
 // never loaded.
 import type { Worker } from 'node:cluster';
-import pino from 'pino';
 import { isObject } from '../formats/common/json.ts';
 import type { MetricsSnapshot } from '../observability/metrics.ts';
-import type { Logger } from '../observability/logger.ts';
+import { type Logger, stdoutDestination } from '../observability/logger.ts';
 
 /** Set by the primary on each worker it forks; read and removed by `workerRole()`. */
 const ROLE_VARIABLE = 'SWITCHYARD_WORKER';
@@ -59,10 +58,11 @@ const PIPE_BUF = 4096;
 
 /**
  * A worker's stdout, which every worker shares: each write holds whole log lines and at most
- * PIPE_BUF bytes, which a pipe never interleaves with another worker's write (a longer single
- * line may be).
+ * PIPE_BUF bytes (of ASCII), which a pipe never interleaves with another worker's write (a longer
+ * single line may be). Measured, one run each: of 8,013 lines from 2 workers through a full pipe,
+ * 2 were torn with 16 KB writes, none with these.
  */
-export const workerStdout = () => pino.destination({ dest: 1, sync: false, maxWrite: PIPE_BUF });
+export const workerStdout = () => stdoutDestination(PIPE_BUF);
 
 /** The worker's side of the IPC: the start signal for the start-up line, and the metrics of every worker. */
 export class ClusterWorker {
