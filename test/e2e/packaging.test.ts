@@ -265,5 +265,10 @@ describe('release artifacts', () => {
     expect(await serveOneCompletion(join(dir, 'switchyard'), [], { PATH: '/nonexistent' }, dir)).toBe(
       'through the artifact',
     );
+    // WORKERS: node:cluster forks the executable itself, which gets the primary's arguments.
+    const workers = { PATH: '/nonexistent', WORKERS: '2' };
+    expect(await serveOneCompletion(join(dir, 'switchyard'), ['--host', '127.0.0.1'], workers, dir)).toBe(
+      'through the artifact',
+    );
   }, 120_000);
 });
