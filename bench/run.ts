@@ -12,7 +12,8 @@
 // BENCH_TTFB_REQUESTS (default 300), BENCH_LOG_LEVEL (the gateway's LOG_LEVEL, default info),
 // BENCH_IDLE_STREAMS (default 1000), BENCH_STARTUP_RUNS (default 5), BENCH_WORKERS (worker counts
 // to compare on JSON, e.g. `1,2,4`; default none), BENCH_SCENARIOS (default json,sse,translated,large),
-// BENCH_NODE_ARGS (Node flags for the gateway), BENCH_CPU_PROF=1 (profile the gateway and list its hottest functions; the profiler slows the
+// BENCH_NODE_ARGS (Node flags for the gateway), BENCH_FRESH_ONLY=1 (only the fresh-process part: spawn to
+// ready, idle RSS, memory per idle stream; bench/startup.ts has more on start-up), BENCH_CPU_PROF=1 (profile the gateway and list its hottest functions; the profiler slows the
 // gateway, so compare numbers only between unprofiled runs).
 
 import type { ChildProcess } from 'node:child_process';
@@ -57,6 +58,7 @@ const IDLE_STREAMS = envInt('BENCH_IDLE_STREAMS', 1000);
 const STARTUP_RUNS = envInt('BENCH_STARTUP_RUNS', 5);
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '').split(',').filter(Boolean).map(Number);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const FRESH_ONLY = process.env.BENCH_FRESH_ONLY === '1';
 /** Node flags for the gateway, e.g. `--max-semi-space-size=8`. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** The gateway's log level: by default what users run with (one JSON line per request). */
@@ -230,6 +232,11 @@ async function main(): Promise<void> {
     `fresh processes: gateway and minimal proxy, ${STARTUP_RUNS} spawns each, in turn, ${IDLE_STREAMS} idle streams each`,
   );
   const { startup, idleStreamKb } = await measureFresh(mockPort);
+  if (FRESH_ONLY) {
+    await stopChild(mock, 2_000);
+    console.log(['', ...freshLines({ startup, idleStreamKb })].join('\n'));
+    return;
+  }
 
   const minimal = spawnNode([join(ROOT, 'bench', 'minimal-proxy.mjs'), `http://127.0.0.1:${mockPort}`], {
     cwd: ROOT,
@@ -591,6 +598,15 @@ const show = (s: Spread, digits: number, unit = '') =>
   `${s.median.toFixed(digits)}${unit} [${s.min.toFixed(digits)}–${s.max.toFixed(digits)}]`;
 const showPct = (s: Spread) => `${pct(s.median)} [${pct(s.min)}–${pct(s.max)}]`;
 
+function freshLines(s: Pick<Summary, 'startup' | 'idleStreamKb'>): string[] {
+  return [
+    `Fresh processes, ${STARTUP_RUNS} each, in turn:`,
+    `Memory per open idle stream (${s.idleStreamKb.streams} at once, RSS growth / streams): gateway ${show(s.idleStreamKb.gateway, 1, ' KB')}, minimal proxy ${show(s.idleStreamKb.minimal, 1, ' KB')}`,
+    `Spawn to first 200 on /health: gateway ${show(s.startup.gatewayMs, 0, ' ms')}, minimal proxy ${show(s.startup.minimalMs, 0, ' ms')}`,
+    `Idle RSS 0.5 s after ready: gateway ${show(s.startup.gatewayIdleRssMb, 1, ' MB')}, minimal proxy ${show(s.startup.minimalIdleRssMb, 1, ' MB')}`,
+  ];
+}
+
 function printReport(s: Summary): void {
   const out: string[] = [];
   out.push('', `Switchyard overhead — ${s.date}, Node ${s.node}, ${s.cpus} CPUs (${s.cpuModel})`);
@@ -668,14 +684,7 @@ function printReport(s: Summary): void {
       ],
     ]),
   );
-  out.push(
-    '',
-    `Fresh processes, ${STARTUP_RUNS} each, in turn:`,
-    `Memory per open idle stream (${s.idleStreamKb.streams} at once, RSS growth / streams): gateway ${show(s.idleStreamKb.gateway, 1, ' KB')}, minimal proxy ${show(s.idleStreamKb.minimal, 1, ' KB')}`,
-    `Spawn to first 200 on /health: gateway ${show(s.startup.gatewayMs, 0, ' ms')}, minimal proxy ${show(s.startup.minimalMs, 0, ' ms')}`,
-    `Idle RSS 0.5 s after ready: gateway ${show(s.startup.gatewayIdleRssMb, 1, ' MB')}, minimal proxy ${show(s.startup.minimalIdleRssMb, 1, ' MB')}`,
-    `Gateway peak RSS (VmHWM) after all load: ${s.gatewayPeakRssMb.toFixed(1)} MB`,
-  );
+  out.push('', ...freshLines(s), `Gateway peak RSS (VmHWM) after all load: ${s.gatewayPeakRssMb.toFixed(1)} MB`);
   if (s.workers.length) {
     out.push('', 'Workers (WORKERS=N), JSON load, in turn:');
     out.push(

@@ -1,29 +1,70 @@
 // Bundles the gateway into one self-contained ESM file (dependencies and model catalog included)
 // so that `node -- dist/switchyard.mjs` needs no TypeScript tooling at run time and starts fast.
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
-import { shared } from './esbuild-options.mjs';
+import { builtinsThroughRequire, shared } from './esbuild-options.mjs';
 import { writeThirdPartyLicenses } from './third-party-licenses.mjs';
 
 const started = performance.now();
-const { metafile } = await build({
+const OUT = 'dist/switchyard.mjs';
+const { metafile, outputFiles } = await build({
   ...shared,
-  outfile: 'dist/switchyard.mjs',
+  outfile: OUT,
   target: 'node22',
   format: 'esm',
   metafile: true,
-  // `node --`: Node reads `--env-file` anywhere on its command line, even after the script, and
-  // would take the gateway's own `--env-file` (exit 9); after `--` it leaves the arguments alone.
-  // --max-semi-space-size=8: a young generation capped at 8 MB cut peak RSS under load from 329 to
-  // 254 MB in `npm run bench`, with no CPU per request difference beyond the machine's noise.
+  write: false,
+  plugins: [...shared.plugins, builtinsThroughRequire],
   // CommonJS dependencies (pino) call require() for Node built-ins; give the ESM bundle one.
-  banner: {
-    js: "#!/usr/bin/env -S node --max-semi-space-size=8 --\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
-  },
+  banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
 });
-// Executable, so the shebang above runs it as `switchyard` (npm does this for installed bins too).
-chmodSync('dist/switchyard.mjs', 0o755);
+writeFileSync(OUT, entryPoint(outputFiles[0].text));
+// Executable, so the shebang runs it as `switchyard` (npm does this for installed bins too).
+chmodSync(OUT, 0o755);
 const packages = writeThirdPartyLicenses(metafile, 'dist/THIRD_PARTY_LICENSES');
 console.log(
-  `built dist/switchyard.mjs (${packages} npm packages inside, listed in dist/THIRD_PARTY_LICENSES) in ${Math.round(performance.now() - started)} ms`,
+  `built ${OUT} (${packages} npm packages inside, listed in dist/THIRD_PARTY_LICENSES) in ${Math.round(performance.now() - started)} ms`,
 );
+
+/**
+ * The file npm's bin, the Docker image and `npm start` run. The gateway is the string in it,
+ * loaded as a module of its own once Node's compile cache is on: a module is compiled before its
+ * first line runs, so `module.enableCompileCache()` serves only code loaded after the call (it
+ * saved about 90 ms of CPU per start in bench/startup.ts). The cache lives where Node puts it
+ * (NODE_COMPILE_CACHE, else node-compile-cache under the OS temporary directory);
+ * NODE_DISABLE_COMPILE_CACHE=1 turns it off, and a directory that cannot be written only means
+ * no cache. A string literal costs the parser a scan, not a parse.
+ *
+ * Shebang: `node --`: Node reads `--env-file` anywhere on its command line, even after the
+ * script, and would take the gateway's own `--env-file` (exit 9); after `--` it leaves the
+ * arguments alone. --max-semi-space-size=8: a young generation capped at 8 MB cut peak RSS under
+ * load from 329 to 254 MB in `npm run bench`, with no CPU per request difference beyond noise.
+ */
+function entryPoint(gateway) {
+  const required = JSON.parse(readFileSync('package.json', 'utf8')).engines.node.replace(/^>=\s*/, '');
+  return `#!/usr/bin/env -S node --max-semi-space-size=8 --
+// Switchyard: the gateway is the string below, compiled through Node's compile cache (scripts/build.mjs).
+const nodeModule = process.getBuiltinModule?.('node:module');
+if (!nodeModule?.registerHooks) {
+  process.stderr.write(\`switchyard needs Node.js ${required} or newer; this is Node.js \${process.versions.node}\\n\`);
+  process.exit(1);
+}
+try {
+  nodeModule.enableCompileCache();
+} catch {}
+const url = \`\${import.meta.url}?gateway\`;
+let source = ${JSON.stringify(gateway)};
+const hooks = nodeModule.registerHooks({
+  load: (specifier, context, next) =>
+    specifier === url ? { format: 'module', source, shortCircuit: true } : next(specifier, context),
+});
+try {
+  await import(url);
+} finally {
+  hooks.deregister();
+  source = undefined;
+}
+// Written now rather than at exit, so a start that is killed still leaves its cache behind.
+nodeModule.flushCompileCache?.();
+`;
+}

@@ -9,9 +9,11 @@ import { banner, startupFacts } from './cli/banner.ts';
 import { type Config, ConfigError, loadConfig, withUnavailableProviders } from './config/config.ts';
 import { environmentWithEnvFile } from './config/env-file.ts';
 import { isYamlPath, preloadYaml } from './config/yaml.ts';
+import { isLimited } from './limits/metering.ts';
 import { createLogger, type LogFormat, type Logger, stdoutDestination } from './observability/logger.ts';
 import type { Env } from './providers/types.ts';
 import { createGateway } from './server/server.ts';
+import { ClusterWorker, runPrimary, workerRole, workerStdout } from './server/workers.ts';
 import { type CredentialReport, checkCredentials, unavailableProviders } from './upstream/credential-check.ts';
 
 /** The environment the gateway runs with: the real one, over `--env-file`s (later wins), over ./.env. */
@@ -40,6 +42,11 @@ function warnings(config: Config): string[] {
       config.host === '127.0.0.1'
         ? 'GATEWAY_API_KEYS is not set: listening on 127.0.0.1 only; set a key before exposing the gateway (HOST)'
         : 'GATEWAY_API_KEYS is not set: anyone who can reach this port can spend the configured provider keys',
+    );
+  if (config.workers > 1 && !config.redisUrl && isLimited(config))
+    found.push(
+      `WORKERS=${config.workers} without REDIS_URL: each worker counts on its own and enforces 1/${config.workers} of ` +
+        'every rate limit and budget; set REDIS_URL for exact limits across workers',
     );
   for (const provider of config.providers.values())
     if (pointsAtSelf(provider.baseUrl, config))
@@ -73,11 +80,30 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/**
+ * Exits once the last log lines are written, giving them half a second: a reader that is gone
+ * (EAGAIN forever on a full pipe) must not hold the exit, and pino's exit hook would spin in
+ * flushSync on it.
+ */
+function exitAfterFlush(stdout: ReturnType<typeof stdoutDestination>, code: number): void {
+  const giveUp = setTimeout(() => {
+    stdout.destroy();
+    process.exit(code);
+  }, 500);
+  stdout.flush(() => {
+    clearTimeout(giveUp);
+    stdout.destroy(); // written: nothing left for the exit hook's flushSync to spin on
+    process.exit(code);
+  });
+}
+
 async function main(): Promise<void> {
   const startedAt = performance.now();
+  // Set in a worker of WORKERS=N, which gets the primary's arguments.
+  const role = workerRole();
   let options: CliOptions;
   try {
-    options = parseCli(process.argv.slice(2));
+    options = parseCli(role ? role.args : process.argv.slice(2));
   } catch (error) {
     fail(`${(error as Error).message}\nRun 'switchyard --help' for the options.`);
   }
@@ -85,7 +111,7 @@ async function main(): Promise<void> {
   if (options.version) return void process.stdout.write(`${pkg.version}\n`);
 
   let config: Config;
-  const stdout = stdoutDestination();
+  const stdout = role ? workerStdout() : stdoutDestination();
   let logger: Logger;
   let catalog: Catalog;
   let credentials: CredentialReport[];
@@ -96,6 +122,17 @@ async function main(): Promise<void> {
     config = loadConfig(env);
     format = config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
     logger = createLogger(options.check ? 'silent' : config.logLevel, stdout, format);
+    if (role) logger = logger.child({ worker: role.id });
+    else if (config.workers > 1 && !options.check)
+      // The primary serves no HTTP: it needs neither the catalog nor the providers' credentials.
+      return await runPrimary({
+        count: config.workers,
+        shutdownTimeoutMs: config.shutdownTimeoutMs,
+        relayHangup: config.gatewayKeysFile !== undefined,
+        args: process.argv.slice(2),
+        logger,
+        exit: (code) => exitAfterFlush(stdout, code),
+      });
     // Cloud providers' credential chains run once now, alongside the catalog (none without such providers).
     [catalog, credentials] = await Promise.all([
       loadCatalog({ file: config.catalogFile, url: config.catalogUrl }, logger),
@@ -113,6 +150,7 @@ async function main(): Promise<void> {
     const lines = [
       'configuration is valid',
       `listen: ${config.host}:${config.port}`,
+      ...(config.workers > 1 ? [`workers: ${config.workers}`] : []),
       `active providers: ${[...config.providers.keys()].join(', ') || 'none'}`,
       'provider selection: X-Provider header, model prefix, catalog, model family, ' +
         (config.defaultProvider ? `DEFAULT_PROVIDER (${config.defaultProvider})` : 'only active provider'),
@@ -130,7 +168,8 @@ async function main(): Promise<void> {
     return;
   }
 
-  const gateway = createGateway({ config, logger, catalog });
+  const worker = role && new ClusterWorker(role);
+  const gateway = createGateway({ config, logger, catalog, worker });
   let address: AddressInfo;
   try {
     address = await gateway.listen();
@@ -149,28 +188,17 @@ async function main(): Promise<void> {
       stdout.destroy();
       process.exit(0);
     }, config.shutdownTimeoutMs + 2000).unref();
-    // The last lines get half a second to drain; a reader that is gone (EAGAIN forever on a full
-    // pipe) must not hold the exit: pino's exit hook would spin in flushSync on it.
-    const exit = (code: number) => {
-      const giveUp = setTimeout(() => {
-        stdout.destroy();
-        process.exit(code);
-      }, 500);
-      stdout.flush(() => {
-        clearTimeout(giveUp);
-        stdout.destroy(); // written: nothing left for the exit hook's flushSync to spin on
-        process.exit(code);
-      });
-    };
-    logger.info({ signal }, 'shutting down');
+    // A worker's lines would repeat the primary's, once per worker.
+    const level = worker ? 'debug' : 'info';
+    logger[level]({ signal }, 'shutting down');
     gateway.close().then(
       () => {
-        logger.info('stopped');
-        exit(0);
+        logger[level]('stopped');
+        exitAfterFlush(stdout, 0);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        exit(1);
+        exitAfterFlush(stdout, 1);
       },
     );
   };
@@ -179,6 +207,9 @@ async function main(): Promise<void> {
   // Before the start-up line: a supervisor that waits for it may signal at once.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // With WORKERS, the first worker says it once, when every worker listens.
+  if (worker && !role?.announce) return;
+  await worker?.allListening();
   const facts = startupFacts(config, address.port);
   const found = [
     ...warnings(config),

@@ -97,6 +97,7 @@ export class AdminApi {
       gatewayKeys: config.gatewayKeys?.size ?? 0,
       adminKeys: config.adminKeys?.size ?? 0,
       sharedCounters: config.redisUrl ? 'redis' : 'memory',
+      workers: config.workers,
       requestLog: {
         store: this.requestLog.kind,
         dataDir: this.requestLog.kind === 'sqlite' ? config.requestLog.dataDir : null,

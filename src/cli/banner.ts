@@ -24,6 +24,7 @@ export function startupFacts(config: Config, port: number) {
     redis: config.redisUrl ? withoutCredentials(config.redisUrl) : 'off (limits count per process)',
     keysRequired: config.gatewayKeys !== undefined,
     demo: config.providers.has('demo'),
+    workers: config.workers,
   };
 }
 
@@ -37,6 +38,7 @@ export function banner(facts: ReturnType<typeof startupFacts>, version: string, 
     row('routing', facts.routing),
     row('limits', facts.limits),
     row('redis', facts.redis),
+    ...(facts.workers > 1 ? [row('workers', `${facts.workers} processes share the port`)] : []),
     row(
       'keys',
       facts.keysRequired

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { CatalogEntry } from '../catalog/types.ts';
 import { GatewayKeys, isPolicyFile } from '../limits/gateway-keys.ts';
@@ -76,6 +77,8 @@ export interface Config extends ObservabilityConfig, CacheAndGuardrailsConfig {
   readonly limits: LimitSettings & { perUserDailyBudgetUsd?: number };
   readonly redisUrl: string | undefined;
   readonly routing: RoutingConfig;
+  /** WORKERS: processes serving the port (1: this one alone; more: a primary and its workers, server/workers.ts). */
+  readonly workers: number;
 }
 
 export interface RoutingConfig {
@@ -119,6 +122,16 @@ const redisUrl = z.string().refine((value) => URL.canParse(value) && /^rediss?:$
 
 const MS_PER_DAY = 86_400_000;
 
+const MAX_WORKERS = 1024;
+
+/** `auto`: one worker per core this process may use; else a count. */
+const workerCount = z
+  .string()
+  .refine((value) => value === 'auto' || (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_WORKERS), {
+    message: `must be 'auto' or a whole number between 1 and ${MAX_WORKERS}`,
+  })
+  .transform((value) => (value === 'auto' ? availableParallelism() : Number(value)));
+
 const gatewaySchema = z.object({
   PORT: optional(integer(0, 65_535)),
   HOST: optional(z.string().min(1)),
@@ -158,6 +171,7 @@ const gatewaySchema = z.object({
   COOLDOWN_FAILURES: optional(integer(1, 1000)),
   COOLDOWN_MS: optional(integer(1, MS_PER_DAY)),
   DEMO: optional(z.enum(['true', 'false', '1', '0'])),
+  WORKERS: optional(workerCount),
   ...observabilitySchema,
   ...cacheAndGuardrailsSchema,
 });
@@ -258,6 +272,7 @@ export function loadConfig(env: Env): Config {
     },
     redisUrl: settings.REDIS_URL,
     routing,
+    workers: settings.WORKERS ?? 1,
     ...observability,
     ...cacheAndGuardrails,
   });

@@ -25,65 +25,73 @@ export type Rule =
       headers: Readonly<Record<string, string>>;
     });
 
-const sides = z
-  .array(z.enum(['request', 'response']))
-  .nonempty()
-  .optional()
-  .transform((list) => new Set<Side>(list ?? ['request', 'response']));
-const base = {
-  name: z.string().min(1).max(100).optional(),
-  keys: z.array(z.string().min(1)).nonempty().optional(),
-};
-const regex = z.string().transform((source, ctx) => {
-  try {
-    return new RegExp(source, 'giu');
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression (${(error as Error).message})` });
-    return z.NEVER;
-  }
-});
 const escaped = (word: string) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** `gpt-4o*`, `openai/*`: `*` is any run of characters, the rest is literal. */
 const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map(escaped).join('.*')}$`, 'i');
 
-const ruleSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    ...base,
-    type: z.literal('pii'),
-    action: z.enum(['redact', 'block', 'log']).default('redact'),
-    kinds: z.array(z.enum(PII_KINDS)).nonempty().optional(),
-    on: sides,
-  }),
-  z
-    .strictObject({
+/**
+ * The file's schema, built on first use: zod schemas cost start-up time (this one about 15 ms,
+ * interpreted), and most gateways have no GUARDRAILS_FILE.
+ */
+function buildFileSchema() {
+  const sides = z
+    .array(z.enum(['request', 'response']))
+    .nonempty()
+    .optional()
+    .transform((list) => new Set<Side>(list ?? ['request', 'response']));
+  const base = {
+    name: z.string().min(1).max(100).optional(),
+    keys: z.array(z.string().min(1)).nonempty().optional(),
+  };
+  const regex = z.string().transform((source, ctx) => {
+    try {
+      return new RegExp(source, 'giu');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `not a valid regular expression (${(error as Error).message})` });
+      return z.NEVER;
+    }
+  });
+  const ruleSchema = z.discriminatedUnion('type', [
+    z.strictObject({
       ...base,
-      type: z.literal('deny'),
-      patterns: z.array(regex).optional(),
-      words: z.array(z.string().min(1)).optional(),
+      type: z.literal('pii'),
+      action: z.enum(['redact', 'block', 'log']).default('redact'),
+      kinds: z.array(z.enum(PII_KINDS)).nonempty().optional(),
       on: sides,
-    })
-    .refine((rule) => (rule.patterns?.length ?? 0) + (rule.words?.length ?? 0) > 0, {
-      message: 'a deny rule needs patterns or words',
     }),
-  z.strictObject({ ...base, type: z.literal('max_input_tokens'), max: z.number().int().positive() }),
-  z.strictObject({ ...base, type: z.literal('allowed_models'), models: z.array(z.string().min(1)).nonempty() }),
-  z.strictObject({
-    ...base,
-    type: z.literal('webhook'),
-    url: z.string().refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
-      message: 'must be an http:// or https:// URL',
+    z
+      .strictObject({
+        ...base,
+        type: z.literal('deny'),
+        patterns: z.array(regex).optional(),
+        words: z.array(z.string().min(1)).optional(),
+        on: sides,
+      })
+      .refine((rule) => (rule.patterns?.length ?? 0) + (rule.words?.length ?? 0) > 0, {
+        message: 'a deny rule needs patterns or words',
+      }),
+    z.strictObject({ ...base, type: z.literal('max_input_tokens'), max: z.number().int().positive() }),
+    z.strictObject({ ...base, type: z.literal('allowed_models'), models: z.array(z.string().min(1)).nonempty() }),
+    z.strictObject({
+      ...base,
+      type: z.literal('webhook'),
+      url: z.string().refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
+        message: 'must be an http:// or https:// URL',
+      }),
+      timeout_ms: z.number().int().positive().max(60_000).default(2000),
+      on_error: z.enum(['allow', 'block']).default('allow'),
+      headers: z.record(z.string(), z.string()).optional(),
     }),
-    timeout_ms: z.number().int().positive().max(60_000).default(2000),
-    on_error: z.enum(['allow', 'block']).default('allow'),
-    headers: z.record(z.string(), z.string()).optional(),
-  }),
-]);
+  ]);
 
-const fileSchema = z.strictObject({ rules: z.array(ruleSchema) });
+  return z.strictObject({ rules: z.array(ruleSchema) });
+}
+let fileSchema: ReturnType<typeof buildFileSchema> | undefined;
 
 /** The rules of a GUARDRAILS_FILE's value (already parsed from JSON or YAML), or one line per problem. */
 export function parseRules(value: unknown): { rules: Rule[] } | { problems: string[] } {
   // The rules alone (a top-level list) are a file too.
+  fileSchema ??= buildFileSchema();
   const parsed = fileSchema.safeParse(Array.isArray(value) ? { rules: value } : value);
   if (!parsed.success)
     return {

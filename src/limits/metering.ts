@@ -15,7 +15,15 @@ import type { GatewayMetrics } from '../observability/metrics.ts';
 import { type Candidate, selectProvider } from '../routing/select-provider.ts';
 import type { RequestContext } from '../server/context.ts';
 import { matchesPattern } from './gateway-keys.ts';
-import type { Demand, LimitKind, LimitSettings, RateLimiter, Reservation, Subject } from './rate-limiter.ts';
+import {
+  type Demand,
+  hasLimits,
+  type LimitKind,
+  type LimitSettings,
+  type RateLimiter,
+  type Reservation,
+  type Subject,
+} from './rate-limiter.ts';
 
 /** The request as the route handler read it. */
 export interface MeteredRequest {
@@ -55,6 +63,10 @@ const POLICY_FIELDS: Record<LimitKind, string> = {
   budget: 'budget_usd_daily',
   'monthly-budget': 'budget_usd_monthly',
 };
+
+/** Whether any limit may apply: the global ones, a per-user budget, or a key file (which may gain limits on reload). */
+export const isLimited = (config: Config): boolean =>
+  hasLimits(config.limits) || config.limits.perUserDailyBudgetUsd !== undefined || config.gatewayKeysFile !== undefined;
 
 const LIMIT_OF: Record<LimitKind, keyof LimitSettings> = {
   requests: 'requestsPerMinute',

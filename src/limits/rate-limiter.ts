@@ -80,6 +80,11 @@ export interface RateLimiterOptions {
   onWarning: (message: string, detail?: object) => void;
   /** Wall clock in epoch ms; windows are derived from it. Injected by tests. */
   now?: () => number;
+  /**
+   * WORKERS: the processes serving this port. Without REDIS_URL each counts on its own, so each
+   * enforces its part of every limit (`partOf`); with Redis they share one count.
+   */
+  workers?: number;
 }
 
 /**
@@ -91,7 +96,19 @@ export function createRateLimiter(anyLimits: boolean, options: RateLimiterOption
   const counters: LimitCounters = options.redisUrl
     ? new RedisWithLocalFallback(new RedisCounters(options.redisUrl), new MemoryCounters(), options.onWarning)
     : new MemoryCounters();
-  return new WindowedRateLimiter(counters, options.now ?? Date.now);
+  return new WindowedRateLimiter(counters, options.now ?? Date.now, options.redisUrl ? 1 : (options.workers ?? 1));
+}
+
+/**
+ * One worker's part of a limit that `workers` processes enforce on their own counters: whole
+ * requests and tokens (at least one, so a limit smaller than the worker count still admits), a
+ * plain fraction of a budget. The sum over the workers never exceeds the limit, except for a
+ * limit smaller than the worker count.
+ */
+export function partOf(kind: LimitKind, limit: number, workers: number): number {
+  if (workers === 1) return limit;
+  const part = limit / workers;
+  return kind === 'requests' || kind === 'tokens' ? Math.max(1, Math.floor(part)) : part;
 }
 
 /**
@@ -201,15 +218,23 @@ class UnlimitedRateLimiter implements RateLimiter {
 class WindowedRateLimiter implements RateLimiter {
   readonly #counters: LimitCounters;
   readonly #now: () => number;
+  /** Processes enforcing their part of each limit on their own counters (1: the whole limit here). */
+  readonly #workers: number;
   readonly #allowedNoLimit: Promise<Admission> = Promise.resolve({
     allowed: true,
     headers: {},
     reservation: undefined,
   });
 
-  constructor(counters: LimitCounters, now: () => number) {
+  constructor(counters: LimitCounters, now: () => number, workers: number) {
     this.#counters = counters;
     this.#now = now;
+    this.#workers = workers;
+  }
+
+  #limitOf(subject: Subject, kind: LimitKind): number | undefined {
+    const limit = subject.limits[LIMIT_OF[kind]];
+    return limit === undefined ? undefined : partOf(kind, limit, this.#workers);
   }
 
   async reserve(subjects: readonly Subject[], demand: Demand): Promise<Admission> {
@@ -219,7 +244,7 @@ class WindowedRateLimiter implements RateLimiter {
     const checks: (CounterCheck & { subject: Subject; kind: LimitKind; window: Window })[] = [];
     for (const subject of subjects) {
       for (const kind of KINDS) {
-        const limit = subject.limits[LIMIT_OF[kind]];
+        const limit = this.#limitOf(subject, kind);
         if (limit === undefined) continue;
         const window = windowOf(kind, now);
         const amount = kind === 'requests' ? 1 : kind === 'tokens' ? tokens : costUsd;
@@ -257,7 +282,9 @@ class WindowedRateLimiter implements RateLimiter {
     if (failed >= 0) {
       const check = checks[failed] as (typeof checks)[number];
       const wait = secondsUntil(now, check.window.endsAt);
-      const setting = check.subject.settings[check.kind] ?? check.kind;
+      let setting = check.subject.settings[check.kind] ?? check.kind;
+      if (this.#workers > 1)
+        setting += `: this worker's part of ${formatUsd(check.subject.limits[LIMIT_OF[check.kind]] as number)} shared by ${this.#workers} workers`;
       headers['retry-after'] = String(wait);
       return {
         allowed: false,
@@ -304,11 +331,11 @@ class WindowedRateLimiter implements RateLimiter {
       now,
     );
     return kinds.map((kind, i) => {
-      const limit = subject.limits[LIMIT_OF[kind]] as number;
+      const limit = this.#limitOf(subject, kind) as number;
       const used = values[i] ?? 0;
       return {
         kind,
-        limit,
+        limit: roundUsd(limit),
         used: roundUsd(used),
         remaining: roundUsd(Math.max(0, limit - used)),
         resetsInSeconds: secondsUntil(now, (windows[i] as Window).endsAt),

@@ -202,6 +202,10 @@ export class RedisCounters implements LimitCounters {
    * would fail at once and count the first requests locally for no reason.
    */
   async #withinTimeout<T>(send: () => Promise<T>): Promise<T> {
+    // Loading ioredis (compiled on its first import) is this process's own work, not Redis being
+    // slow: on a busy machine it took longer than the timeout and sent the first requests to
+    // local counting, so the timeout starts once the client exists.
+    if (!this.#client) await this.#loaded;
     let expired = false;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {

@@ -106,8 +106,10 @@ const MAX_PENDING = 16_384;
  * thread pool) cost about 5 % of a proxied request's CPU under load (bench/compare.ts).
  * `flush` and `flushSync` write what is gathered first, so shutdown and pino's exit hook lose nothing.
  */
-export function stdoutDestination(): ReturnType<typeof pino.destination> {
-  const out = pino.destination({ dest: 1, sync: false });
+export function stdoutDestination(maxWrite = MAX_PENDING): ReturnType<typeof pino.destination> {
+  // `maxWrite`: no write holds more (except a single longer line), so a worker of WORKERS, one
+  // of several writers on the same pipe, can keep each write whole (server/workers.ts).
+  const out = pino.destination({ dest: 1, sync: false, maxWrite });
   const write = out.write.bind(out);
   const flush = out.flush.bind(out);
   const flushSync = out.flushSync.bind(out);
@@ -121,8 +123,9 @@ export function stdoutDestination(): ReturnType<typeof pino.destination> {
     if (text && !(out as { destroyed?: boolean }).destroyed) write(text);
   };
   out.write = (line: string) => {
+    if (pending.length + line.length > maxWrite) release();
     pending += line;
-    if (pending.length >= MAX_PENDING) release();
+    if (pending.length >= maxWrite) release();
     else timer ??= setTimeout(release, LINGER_MS).unref();
     return true;
   };

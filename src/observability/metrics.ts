@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { CounterSeries, GaugeSeries, HistogramSeries } from './series.ts';
 
 export interface MetricsOptions {
@@ -296,6 +296,23 @@ export class GatewayMetrics {
     return { contentType: this.#registry.contentType, body: await this.#registry.metrics() };
   }
 
+  /**
+   * The metrics as values, for WORKERS' `/metrics` to sum over the workers (`renderMerged`). A
+   * histogram's labels are flattened into each value: prom-client's aggregator groups values by
+   * `labels` alone, so two series told apart only by their shared labels would be summed together.
+   */
+  async snapshot(): Promise<MetricsSnapshot> {
+    const metrics = await this.#registry.getMetricsAsJSON();
+    return metrics.map((metric) => ({
+      ...metric,
+      values: metric.values.map(({ labels, value, metricName, sharedLabels }: FlattenedValue) => ({
+        labels: { ...sharedLabels, ...labels },
+        value,
+        ...(metricName === undefined ? {} : { metricName }),
+      })),
+    }));
+  }
+
   #addTokens(provider: string, model: string, type: string, count: number): void {
     if (isPositiveFinite(count)) this.#tokens.inc({ provider, model, type }, count);
   }
@@ -306,6 +323,28 @@ export class GatewayMetrics {
     if (provider === undefined) return OTHER;
     return this.#isKnownModel(provider, model) ? model : OTHER;
   }
+}
+
+/** One process's metrics as `GatewayMetrics.snapshot()` gives them (JSON, so they cross IPC). */
+export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+type FlattenedValue = MetricsSnapshot[number]['values'][number] & { metricName?: string; sharedLabels?: object };
+
+/**
+ * Several processes' metrics as one: counters, histograms and gauges summed (prom-client's
+ * aggregator; process metrics by their own rule: start time omitted, event-loop lag averaged), and
+ * `switchyard_workers` saying how many processes answered.
+ */
+export async function renderMerged(
+  snapshots: readonly MetricsSnapshot[],
+): Promise<{ contentType: string; body: string }> {
+  const registry = AggregatorRegistry.aggregate(snapshots as MetricsSnapshot[]);
+  new Gauge({
+    name: 'switchyard_workers',
+    help: 'Worker processes (WORKERS) whose metrics this scrape sums; fewer than WORKERS while one restarts.',
+    registers: [registry],
+  }).set(snapshots.length);
+  return { contentType: registry.contentType, body: await registry.metrics() };
 }
 
 /**

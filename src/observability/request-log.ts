@@ -42,8 +42,11 @@ export function logRequest(logger: Logger, ctx: RequestContext, res: ServerRespo
   if (!logger.isLevelEnabled(level)) return;
   const now = performance.now();
   const { error, attempts } = ctx;
+  // The logger's bindings: `"service"`, and a worker's `"worker"` with WORKERS.
+  const bindings =
+    (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? `,"service":"${SERVICE}"`;
   const line =
-    `{"level":"${level}","time":"${isoNow()}","service":"${SERVICE}","requestId":${str(ctx.id)}` +
+    `{"level":"${level}","time":"${isoNow()}"${bindings},"requestId":${str(ctx.id)}` +
     `,"method":${str(ctx.method)},"path":${str(ctx.path)}${field('provider', ctx.provider)}${field('model', ctx.model)}` +
     `${field('selectedBy', ctx.selectedBy)}${field('subject', ctx.subject)}` +
     `${field('user', ctx.user)}${field('session', ctx.session)}${field('keyMetadata', ctx.key?.metadata)},"status":${res.statusCode},"stream":${ctx.stream}` +

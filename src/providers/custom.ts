@@ -10,25 +10,32 @@ import type { Provider } from './types.ts';
  * any OpenAI- or Anthropic-compatible endpoint (vLLM, LM Studio, a private deployment, an Azure
  * deployment addressed by path…). Field names follow common gateway configuration (snake_case).
  */
-const customProviderSchema = z
-  .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be lowercase letters, digits, ".", "_" or "-"' }),
-    base_url: z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), {
-      message: 'must be an http:// or https:// URL',
-    }),
-    format: z.enum(['openai', 'anthropic']).default('openai'),
-    api_key: z.string().optional(),
-    auth_header: z.string().min(1).default('Authorization'),
-    auth_scheme: z.string().default('Bearer'),
-    auth_mode: z.enum(['key', 'passthrough']).default('key'),
-    path_prefix: z.string().optional(),
-    query_params: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
-    headers: z.record(z.string(), z.string()).default({}),
-    models: z.array(z.string().min(1)).default([]),
-  })
-  .strict();
+/** CUSTOM_PROVIDERS' schema, built on first use: zod schemas cost start-up time, and most gateways define none. */
+function buildSchema() {
+  const entry = z
+    .object({
+      name: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be lowercase letters, digits, ".", "_" or "-"' }),
+      base_url: z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), {
+        message: 'must be an http:// or https:// URL',
+      }),
+      format: z.enum(['openai', 'anthropic']).default('openai'),
+      api_key: z.string().optional(),
+      auth_header: z.string().min(1).default('Authorization'),
+      auth_scheme: z.string().default('Bearer'),
+      auth_mode: z.enum(['key', 'passthrough']).default('key'),
+      path_prefix: z.string().optional(),
+      query_params: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
+      headers: z.record(z.string(), z.string()).default({}),
+      models: z.array(z.string().min(1)).default([]),
+    })
+    .strict();
+  return z.array(entry);
+}
+let schema: ReturnType<typeof buildSchema> | undefined;
 
-export type CustomProviderConfig = z.infer<typeof customProviderSchema>;
+export type CustomProviderConfig = z.infer<ReturnType<typeof buildSchema>>[number];
 
 /** Parses the JSON text of CUSTOM_PROVIDERS; returns problems (one line each) instead of throwing. */
 export function parseCustomProviders(
@@ -41,7 +48,8 @@ export function parseCustomProviders(
   } catch {
     return { providers: [], problems: [jsonErrorAt(json)] };
   }
-  const parsed = z.array(customProviderSchema).safeParse(value);
+  schema ??= buildSchema();
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     return {
       providers: [],

@@ -27,6 +27,8 @@ export interface RouteDeps extends ProxyDeps {
   models: ModelDirectory;
   /** Renders `/metrics`. */
   metricsText: () => Promise<{ contentType: string; body: string }>;
+  /** This process's number among WORKERS, when there are several. */
+  workerId?: number;
   admin: AdminApi;
 }
 
@@ -190,7 +192,8 @@ function status(deps: RouteDeps): Handler {
     const keyPools: Record<string, unknown> = {};
     for (const [id, provider] of deps.config.providers)
       if (provider.keyPool) keyPools[id] = provider.keyPool.snapshot();
-    sendJson(res, ctx, { ...deps.router.status(), keyPools });
+    // Cool-down and key-pool state is each worker's own: say whose this is.
+    sendJson(res, ctx, { ...deps.router.status(), keyPools, ...(deps.workerId ? { worker: deps.workerId } : {}) });
   };
 }
 

@@ -13,10 +13,10 @@ import { Pricer } from '../catalog/pricer.ts';
 import type { Config } from '../config/config.ts';
 import { AuthenticationError, KeyExpiredError } from '../errors.ts';
 import { watchKeyFile } from '../limits/key-file.ts';
-import { Metering } from '../limits/metering.ts';
-import { createRateLimiter, hasLimits } from '../limits/rate-limiter.ts';
+import { isLimited, Metering } from '../limits/metering.ts';
+import { createRateLimiter } from '../limits/rate-limiter.ts';
 import type { Logger } from '../observability/logger.ts';
-import { GatewayMetrics } from '../observability/metrics.ts';
+import { GatewayMetrics, renderMerged } from '../observability/metrics.ts';
 import { logRequest } from '../observability/request-log.ts';
 import { loadTracing, type Tracing } from '../observability/tracing.ts';
 import { Router } from '../routing/router.ts';
@@ -30,6 +30,7 @@ import { asGatewayError, sendError } from './error-response.ts';
 import { ModelDirectory } from './models.ts';
 import { clientFormatOf, createRouteTable, type Route, type RouteDeps } from './routes.ts';
 import { endOpenResponses } from './shutdown.ts';
+import type { ClusterWorker } from './workers.ts';
 
 export interface Gateway {
   /** Starts listening; resolves with the bound address. */
@@ -46,9 +47,11 @@ export interface GatewayOptions {
   config: Config;
   logger: Logger;
   catalog: Catalog;
+  /** Set when this process is one of WORKERS (server/workers.ts). */
+  worker?: ClusterWorker;
 }
 
-export function createGateway({ config, logger, catalog: builtinCatalog }: GatewayOptions): Gateway {
+export function createGateway({ config, logger, catalog: builtinCatalog, worker }: GatewayOptions): Gateway {
   // Models that custom providers list are selectable by name and shown in /v1/models like any other.
   const catalog = config.customModels.length ? builtinCatalog.withOverrides(config.customModels) : builtinCatalog;
   const upstream = new UpstreamClient({
@@ -61,14 +64,11 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   const metrics = new GatewayMetrics({
     isKnownModel: (provider, model) => catalog.find(provider, model) !== undefined,
   });
-  // A key file may gain limits on reload, so with one the limiter always runs.
-  const limited =
-    hasLimits(config.limits) ||
-    config.limits.perUserDailyBudgetUsd !== undefined ||
-    config.gatewayKeysFile !== undefined;
+  const limited = isLimited(config);
   const limiter = createRateLimiter(limited, {
     redisUrl: config.redisUrl,
     onWarning: (message, detail) => logger.warn({ ...detail }, message),
+    workers: worker?.count,
   });
   const keyFile =
     config.gatewayKeys && config.gatewayKeysFile
@@ -84,9 +84,11 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
   const requestLog = new RequestLog(config.requestLog, logger, metrics);
   const webhooks = config.webhooks && new Webhooks(config.webhooks.endpoints, logger);
   const budgetAlerts = webhooks && new BudgetAlerts(webhooks);
+  // With WORKERS, one worker tells of expiring keys: the others would repeat each notice.
   const keyExpiry =
     webhooks &&
     config.gatewayKeys &&
+    (worker === undefined || worker.id === 1) &&
     watchKeyExpiry(() => config.gatewayKeys?.policies ?? [], webhooks, config.webhooks?.keyExpiryDays ?? 7);
   /** Once a request's spend is settled: its key's budgets as they now stand, for the 80 %/100 % notices. */
   const notifyBudget = (alerts: BudgetAlerts, settled: Promise<void>, ctx: RequestContext) => {
@@ -123,7 +125,9 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       logger.warn({ provider, reason: error.message }, 'could not list the live models of a provider'),
     ),
     metrics,
-    metricsText: () => metrics.render(),
+    // Each worker counts its own requests: a scrape of any of them sums all of them.
+    metricsText: worker ? async () => renderMerged(await worker.collectMetrics()) : () => metrics.render(),
+    workerId: worker?.id,
     router,
     admin: new AdminApi(config, requestLog, router),
     logger,
@@ -140,7 +144,10 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       limits: await limiter.state(metering.keySubject(ctx)),
     }),
   };
+  worker?.shareMetrics(() => metrics.snapshot());
   const route = createRouteTable(deps);
+  /** Which worker answered, when there are several: a client or test can see the load spread. */
+  const workerHeader = worker && String(worker.id);
   let inFlight = 0;
   let tracing: Tracing | undefined;
   /** Responses not yet ended, for shutdown to end cleanly. */
@@ -203,6 +210,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
+    if (workerHeader) res.setHeader('x-gateway-worker', workerHeader);
     const ctx = createContext(req);
     ctx.clientFormat = clientFormatOf(ctx.path, req.headers, ctx.search);
     ctx.trace = tracing?.start(req, res, ctx);
@@ -278,7 +286,7 @@ export function createGateway({ config, logger, catalog: builtinCatalog }: Gatew
       }
       server.closeAllConnections();
       webhooks?.close();
-      keyExpiry?.close();
+      if (keyExpiry) keyExpiry.close();
       await closed;
       keyFile?.close();
       await Promise.all([upstream.destroy(), limiter.close(), requestLog.close(), tracing?.shutdown(), cache?.close()]);

@@ -16,21 +16,25 @@ export interface Endpoint {
   backoffMs: number;
 }
 
-const endpointSchema = z.strictObject({
-  url: z.string().refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
-    message: 'must be an http:// or https:// URL',
-  }),
-  secret: z.string().min(16, { message: 'must be at least 16 characters (it keys the HMAC signature)' }),
-  events: z.array(z.enum(EVENT_TYPES)).nonempty().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  max_attempts: z.number().int().min(1).max(20).default(6),
-  backoff_ms: z.number().int().min(1).max(600_000).default(1000),
-});
+/** The file's schema, built on first use: zod schemas cost start-up time, and most gateways send no webhooks. */
+function buildFileSchema() {
+  const endpointSchema = z.strictObject({
+    url: z.string().refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
+      message: 'must be an http:// or https:// URL',
+    }),
+    secret: z.string().min(16, { message: 'must be at least 16 characters (it keys the HMAC signature)' }),
+    events: z.array(z.enum(EVENT_TYPES)).nonempty().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    max_attempts: z.number().int().min(1).max(20).default(6),
+    backoff_ms: z.number().int().min(1).max(600_000).default(1000),
+  });
 
-const fileSchema = z.strictObject({
-  webhooks: z.array(endpointSchema).nonempty(),
-  key_expiry_days: z.number().int().min(1).max(365).default(7),
-});
+  return z.strictObject({
+    webhooks: z.array(endpointSchema).nonempty(),
+    key_expiry_days: z.number().int().min(1).max(365).default(7),
+  });
+}
+let fileSchema: ReturnType<typeof buildFileSchema> | undefined;
 
 /** WEBHOOKS_FILE: where events go, and how early a key's coming expiry is told. */
 export interface WebhookSettings {
@@ -41,6 +45,7 @@ export interface WebhookSettings {
 
 /** The settings of a WEBHOOKS_FILE's value (parsed from JSON or YAML), or one line per problem. */
 export function parseEndpoints(value: unknown): WebhookSettings | { problems: string[] } {
+  fileSchema ??= buildFileSchema();
   const parsed = fileSchema.safeParse(Array.isArray(value) ? { webhooks: value } : value);
   if (!parsed.success)
     return {

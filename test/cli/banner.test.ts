@@ -29,5 +29,12 @@ describe('start-up banner', () => {
     expect(text).toContain('  warning: a warning');
     for (const secret of ['sk-banner-test-key', 'sk-gw-banner-key', 'sk-redis-banner-pw'])
       expect(text + JSON.stringify(facts)).not.toContain(secret);
+    expect(text).not.toContain('workers');
+  });
+
+  it('with WORKERS, says how many processes serve the port', () => {
+    const facts = startupFacts(loadConfig({ DEMO: 'true', WORKERS: '4' }), 8080);
+    expect(facts.workers).toBe(4);
+    expect(banner(facts, '1.2.3', [])).toContain('  workers    4 processes share the port\n');
   });
 });

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { unknownVariableWarnings } from '../../src/config/checks.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { problemsOf } from '../helpers/config.ts';
 
@@ -19,6 +21,48 @@ describe('configuration mistakes', () => {
       'GATEWAY_API_KEY is not a Switchyard variable and is ignored; did you mean GATEWAY_API_KEYS?',
       'RATE_LIMIT_RPS is not a Switchyard variable and is ignored; did you mean RATE_LIMIT_RPM?',
     ]);
+  });
+
+  it('names the same closest variable as a full edit-distance table would, for any names', () => {
+    const full = (a: string, b: string) => {
+      let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+      for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++)
+          current[j] = Math.min(
+            previous[j]! + 1,
+            current[j - 1]! + 1,
+            previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+          );
+        previous = current;
+      }
+      return previous[b.length]!;
+    };
+    // A small alphabet, so that near misses are common; OPENAI_ is an own prefix, XPENAI_ is not.
+    const tail = fc.string({ unit: fc.constantFrom('A', 'B', '_'), minLength: 1, maxLength: 9 });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(tail, { minLength: 1, maxLength: 6 }),
+        fc.constantFrom('OPENAI_', 'XPENAI_'),
+        tail,
+        (knownTails, prefix, nameTail) => {
+          const known = knownTails.map((t) => `OPENAI_${t}`);
+          const name = prefix + nameTail;
+          if (known.includes(name)) return;
+          let best = Number.POSITIVE_INFINITY;
+          let closest = '';
+          for (const candidate of known) {
+            const d = full(name, candidate);
+            if (d < best) [best, closest] = [d, candidate];
+          }
+          const warned = prefix === 'OPENAI_' || (name.length >= 8 && best <= 2);
+          expect(unknownVariableWarnings({ [name]: 'x' }, new Set(known))).toEqual(
+            warned ? [`${name} is not a Switchyard variable and is ignored; did you mean ${closest}?`] : [],
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('refuses provider keys with surrounding whitespace or characters a header cannot carry, never echoing them', () => {

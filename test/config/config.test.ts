@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
@@ -38,6 +38,16 @@ describe('configuration', () => {
       'warn',
     ]);
     expect([...config.providers.keys()]).toEqual(['groq']);
+  });
+
+  it('WORKERS: 1 by default, a count, or auto (the cores this process may use)', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ WORKERS: '3' }).workers).toBe(3);
+    expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(availableParallelism());
+    for (const value of ['0', '-1', 'lots', '1.5', '1025'])
+      expect(problemsOf({ WORKERS: value })).toEqual([
+        `WORKERS: must be 'auto' or a whole number between 1 and 1024 (got '${value}')`,
+      ]);
   });
 
   it('names every invalid variable, one line each', () => {

@@ -1,8 +1,19 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { textAnswer } from '../helpers/gemini-samples.ts';
+import { MockTokenEndpoint, makeServiceAccount } from '../helpers/google-token-endpoint.ts';
 import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
 import { freePort, waitForOk } from '../helpers/ports.ts';
 
@@ -21,9 +32,41 @@ describe('packaging', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/ready/m);
   });
 
+  it('the Docker image fills the compile cache as its user, with its flags, and the gateway starts from it', async () => {
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const cacheDir = /^ENV NODE_COMPILE_CACHE=(\S+)$/m.exec(runtime)?.[1];
+    const nodeOptions = /^ENV .*NODE_OPTIONS=(\S+)/m.exec(runtime)?.[1];
+    expect(cacheDir).toBeDefined();
+    expect(nodeOptions).toBe('--max-semi-space-size=8');
+    // Node keys the cache by user id and V8 flags: it is filled after `USER node`, by the CMD's file.
+    const fill = /^RUN (node -- dist\/switchyard\.mjs .*)$/m.exec(runtime);
+    expect(fill).not.toBeNull();
+    expect(runtime.indexOf('\nUSER node')).toBeLessThan(fill!.index);
+    expect(runtime.indexOf('ENV NODE_COMPILE_CACHE')).toBeLessThan(fill!.index);
+    // The same steps here: fill the cache as the RUN line does, then start as the CMD does.
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-image-cache-'));
+    const env = { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions!, NODE_COMPILE_CACHE: join(dir, 'cache') };
+    try {
+      const [command, ...args] = fill![1]!.split(' ');
+      execFileSync(command === 'node' ? process.execPath : command!, args, { env, stdio: 'ignore' });
+      const { stderr: trace } = spawnSync(process.execPath, ['--', 'dist/switchyard.mjs', '--check'], {
+        env: { ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE', DEMO: 'true' },
+        encoding: 'utf8',
+      });
+      expect(trace).toMatch(/V8 code cache for ESM file:\S+switchyard\.mjs\?gateway was accepted/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the bundle runs alone, with no node_modules, and proxies a request', async () => {
     const upstream = await new MockUpstream().start();
+    // Vertex AI's token exchange: the one caller of undici's top-level request(), which the bundle loads on first use.
+    const account = makeServiceAccount();
+    const tokens = await new MockTokenEndpoint(account).start();
     upstream.handle((req, res) => {
+      if (req.url.startsWith('/v1/projects/')) return json(res, 200, textAnswer('from vertex'));
       // A Converse answer for Bedrock (whose signing runs the bundled @smithy code), else OpenAI's.
       if (req.url.startsWith('/bedrock/')) {
         return json(res, 200, {
@@ -41,6 +84,8 @@ describe('packaging', () => {
       cwd: dir,
       env: {
         PATH: process.env.PATH,
+        // The bundle's compile cache goes under the temporary directory: this test's own, not the shared one.
+        TMPDIR: dir,
         PORT: '0',
         HOST: '127.0.0.1',
         OPENAI_API_KEY: 'k',
@@ -48,6 +93,10 @@ describe('packaging', () => {
         AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
         AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG',
         BEDROCK_BASE_URL: `${upstream.url}/bedrock`,
+        VERTEX_AI_PROJECT_ID: 'my-project',
+        VERTEX_AI_SERVICE_ACCOUNT_JSON: account.json,
+        VERTEX_AI_TOKEN_URL: tokens.url,
+        VERTEX_AI_BASE_URL: upstream.url,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -80,9 +129,17 @@ describe('packaging', () => {
       expect((await translated.json()).content).toEqual([{ type: 'text', text: 'from bedrock' }]);
       expect(upstream.last.url).toBe('/bedrock/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse');
       expect(upstream.last.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
+      const vertex = await fetch(`${base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'vertex-ai/gemini-2.5-pro', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect((await vertex.json()).choices[0].message.content).toBe('from vertex');
+      expect(upstream.last.headers.authorization).toMatch(/^Bearer ya29\.test-token-\d+$/);
     } finally {
       child.kill('SIGTERM');
       await upstream.close();
+      await tokens.close();
     }
   });
 });
@@ -169,16 +226,18 @@ describe('release artifacts', () => {
     writeFileSync(join(app, 'package.json'), '{"name":"app","private":true}');
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: app, stdio: 'ignore' });
     const bin = join(app, 'node_modules/.bin/switchyard');
-    expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(
+    expect(execFileSync(bin, ['--version'], { encoding: 'utf8', env: { ...process.env, TMPDIR: dir } }).trim()).toBe(
       JSON.parse(readFileSync('package.json', 'utf8')).version,
     );
-    expect(await serveOneCompletion(bin, [], { PATH: process.env.PATH ?? '' }, app)).toBe('through the artifact');
+    expect(await serveOneCompletion(bin, [], { PATH: process.env.PATH ?? '', TMPDIR: dir }, app)).toBe(
+      'through the artifact',
+    );
     // What the README's first command does: `npx <package name> --demo`, no key anywhere.
     const name = JSON.parse(readFileSync('package.json', 'utf8')).name as string;
     const port = await freePort();
     const npx = spawn('npx', ['--offline', name, '--demo'], {
       cwd: app,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, PORT: String(port), LOG_FORMAT: 'json' },
+      env: { PATH: process.env.PATH ?? '', HOME: dir, TMPDIR: dir, PORT: String(port), LOG_FORMAT: 'json' },
       stdio: 'ignore',
       // Its own process group: npx does not pass SIGTERM on to the gateway, the group gets it.
       detached: true,
@@ -204,6 +263,11 @@ describe('release artifacts', () => {
     copyFileSync('dist/switchyard', join(dir, 'switchyard'));
     chmodSync(join(dir, 'switchyard'), 0o755);
     expect(await serveOneCompletion(join(dir, 'switchyard'), [], { PATH: '/nonexistent' }, dir)).toBe(
+      'through the artifact',
+    );
+    // WORKERS: node:cluster forks the executable itself, which gets the primary's arguments.
+    const workers = { PATH: '/nonexistent', WORKERS: '2' };
+    expect(await serveOneCompletion(join(dir, 'switchyard'), ['--host', '127.0.0.1'], workers, dir)).toBe(
       'through the artifact',
     );
   }, 120_000);

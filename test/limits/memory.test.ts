@@ -5,6 +5,7 @@ import {
   createRateLimiter,
   type Demand,
   type LimitSettings,
+  partOf,
   type Subject,
   validateLimits,
 } from '../../src/limits/rate-limiter.ts';
@@ -188,5 +189,50 @@ describe('MemoryCounters', () => {
     await counters.reserve([{ key: 'd', limit: 10, amount: 1, ttlMs: 1000 }], 5000);
     expect(counters.size).toBe(1);
     expect(await counters.read(['a', 'd'], 5000)).toEqual([0, 1]);
+  });
+});
+
+describe('WORKERS without Redis: each worker enforces its part of a limit', () => {
+  const limiterOf = (limits: LimitSettings, workers: number) => {
+    const limiter = createRateLimiter(true, { onWarning: () => undefined, now: () => T, workers });
+    return { limiter, alice: [subject('alice', limits)] };
+  };
+
+  it('whole requests and tokens (at least one), a plain fraction of a budget', () => {
+    expect([partOf('requests', 4, 2), partOf('requests', 5, 2), partOf('requests', 1, 4)]).toEqual([2, 2, 1]);
+    expect([partOf('tokens', 1000, 3), partOf('budget', 1, 4), partOf('monthly-budget', 10, 1)]).toEqual([
+      333, 0.25, 10,
+    ]);
+  });
+
+  it('admits its part, says so in the headers, the refusal and the limit state', async () => {
+    const { limiter, alice } = limiterOf({ requestsPerMinute: 4, dailyBudgetUsd: 1 }, 2);
+    const first = allowed(await limiter.reserve(alice, { tokens: 0, costUsd: 0.1 }));
+    expect(first.headers).toMatchObject({ 'x-ratelimit-limit-requests': '2', 'x-ratelimit-limit-budget-usd': '0.5' });
+    allowed(await limiter.reserve(alice, NOTHING));
+    const refusal = refused(await limiter.reserve(alice, NOTHING));
+    expect(refusal.message).toBe(
+      "Rate limit reached: 2 requests per minute (RATE_LIMIT_RPM: this worker's part of 4 shared by 2 workers). Retry in 12 s.",
+    );
+    expect(await limiter.state(alice[0] as Subject)).toEqual([
+      { kind: 'requests', limit: 2, used: 2, remaining: 0, resetsInSeconds: 12 },
+      { kind: 'budget', limit: 0.5, used: 0.1, remaining: 0.4, resetsInSeconds: SECONDS_TO_MIDNIGHT },
+    ]);
+  });
+
+  it('with REDIS_URL the count is shared: the whole limit applies', async () => {
+    const limiter = createRateLimiter(true, {
+      onWarning: () => undefined,
+      now: () => T,
+      workers: 2,
+      // Never reached: the limiter falls back to local counting, with the whole limit.
+      redisUrl: 'redis://127.0.0.1:1',
+    });
+    try {
+      const admission = allowed(await limiter.reserve([subject('alice', { requestsPerMinute: 4 })], NOTHING));
+      expect(admission.headers['x-ratelimit-limit-requests']).toBe('4');
+    } finally {
+      await limiter.close();
+    }
   });
 });

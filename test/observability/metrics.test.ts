@@ -1,6 +1,6 @@
 import { register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { GatewayMetrics } from '../../src/observability/metrics.ts';
+import { GatewayMetrics, renderMerged } from '../../src/observability/metrics.ts';
 
 interface Sample {
   name: string;
@@ -331,5 +331,61 @@ describe('GatewayMetrics', () => {
     expect(samplesNamed(samples, 'switchyard_request_duration_seconds_count')).toHaveLength(0);
     expect(samplesNamed(samples, 'switchyard_time_to_first_byte_seconds_count')).toHaveLength(0);
     expect(samplesNamed(samples, 'switchyard_tokens_total').map((s) => s.labels.type)).toStrictEqual(['output']);
+  });
+});
+
+describe('renderMerged (WORKERS: one scrape for every worker)', () => {
+  it('sums counters, each histogram series on its own labels, and gauges; says how many workers answered', async () => {
+    const [one, two] = [newMetrics(), newMetrics()];
+    const chat = { route: CHAT, provider: 'openai', model: 'gpt-4o', ttfbMs: 2, streamed: false };
+    one.requestFinished({ ...chat, status: 200, durationMs: 30 });
+    one.requestFinished({ ...chat, status: 200, durationMs: 30 });
+    two.requestFinished({ ...chat, status: 200, durationMs: 2000 });
+    // Same buckets, other shared labels: must stay a series of its own.
+    two.requestFinished({ ...chat, provider: 'anthropic', model: 'claude-sonnet-4', status: 500, durationMs: 30 });
+    one.tokens({
+      provider: 'openai',
+      model: 'gpt-4o',
+      input: 10,
+      cachedInput: 0,
+      cacheWrite: 0,
+      output: 5,
+      reasoning: 0,
+    });
+    two.tokens({
+      provider: 'openai',
+      model: 'gpt-4o',
+      input: 7,
+      cachedInput: 0,
+      cacheWrite: 0,
+      output: 1,
+      reasoning: 0,
+    });
+    const held = [one.requestStarted(), two.requestStarted(), two.requestStarted()];
+    one.upstreamError({ provider: 'openai', kind: 'timeout' });
+    two.upstreamError({ provider: 'openai', kind: 'timeout' });
+
+    // Through JSON, as they cross the IPC channel.
+    const snapshots = JSON.parse(JSON.stringify([await one.snapshot(), await two.snapshot()]));
+    const samples = parseExposition((await renderMerged(snapshots)).body);
+    const openai = { route: CHAT, provider: 'openai' };
+    expect(sampleValue(samples, 'switchyard_requests_total', { ...openai, model: 'gpt-4o', status: '200' })).toBe(3);
+    expect(sampleValue(samples, 'switchyard_request_duration_seconds_count', openai)).toBe(3);
+    expect(sampleValue(samples, 'switchyard_request_duration_seconds_sum', openai)).toBeCloseTo(2.06);
+    expect(sampleValue(samples, 'switchyard_request_duration_seconds_bucket', { ...openai, le: '0.05' })).toBe(2);
+    expect(sampleValue(samples, 'switchyard_request_duration_seconds_bucket', { ...openai, le: '+Inf' })).toBe(3);
+    const anthropic = { route: CHAT, provider: 'anthropic' };
+    expect(sampleValue(samples, 'switchyard_request_duration_seconds_bucket', { ...anthropic, le: '0.05' })).toBe(1);
+    expect(sampleValue(samples, 'switchyard_request_duration_seconds_count', anthropic)).toBe(1);
+    expect(
+      sampleValue(samples, 'switchyard_tokens_total', { provider: 'openai', model: 'gpt-4o', type: 'input' }),
+    ).toBe(17);
+    expect(sampleValue(samples, 'switchyard_requests_in_flight')).toBe(3);
+    expect(sampleValue(samples, 'switchyard_upstream_errors_total', { provider: 'openai', kind: 'timeout' })).toBe(2);
+    expect(sampleValue(samples, 'switchyard_workers')).toBe(2);
+    // Process metrics by their own rule: CPU summed, start time left out (it differs per worker).
+    expect(samplesNamed(samples, 'process_start_time_seconds')).toEqual([]);
+    expect(samplesNamed(samples, 'process_cpu_seconds_total')).toHaveLength(1);
+    for (const release of held) release();
   });
 });
