@@ -6,7 +6,9 @@
 // request carries a different prompt, so that each is a cache miss (looked up, answered by the
 // upstream, then filed). Writes bench/results/cache-and-guardrails.json.
 //
-// Environment: BENCH_DURATION (s per target, default 12), BENCH_CONNECTIONS (default 50).
+// Environment: BENCH_DURATION (s per target, default 12), BENCH_CONNECTIONS (default 50);
+// BENCH_BASELINE=<bundle.mjs> adds that bundle's cache miss as a fifth target, loaded in the same
+// rotation, so that a change to the cache is compared with the code before it in one run.
 
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +45,8 @@ const TARGETS: Record<string, Record<string, string>> = {
   'cache miss (memory)': { CACHE: 'memory' },
   'guardrails, PII on requests': { GUARDRAILS_FILE: file('pii.json', { rules: [{ type: 'pii', on: ['request'] }] }) },
 };
+const BASELINE = process.env.BENCH_BASELINE;
+if (BASELINE) TARGETS['cache miss, BENCH_BASELINE'] = { CACHE: 'memory' };
 type Name = keyof typeof TARGETS;
 
 let counter = 0;
@@ -75,7 +79,9 @@ async function main(): Promise<void> {
     gateways.push(
       await (async () => {
         const port = await freePort();
-        const child = spawnNode([join(ROOT, 'dist', 'switchyard.mjs')], {
+        const bundle =
+          BASELINE && name === 'cache miss, BENCH_BASELINE' ? BASELINE : join(ROOT, 'dist', 'switchyard.mjs');
+        const child = spawnNode([bundle], {
           cwd: RESULTS,
           env: {
             PATH: process.env.PATH,

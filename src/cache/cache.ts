@@ -46,6 +46,8 @@ interface Plan {
   body: string;
   read: boolean;
   write: boolean;
+  /** The last key computed, and for which candidate: the lookup's is usually the filing's too. */
+  key?: { provider: string; model: string | undefined; key: string };
 }
 
 /**
@@ -121,22 +123,23 @@ export class ResponseCache {
     const replayable = (ir.n ?? 1) === 1 && Object.keys(ir.unmapped).length === 0;
     const sampled = ir.temperature !== undefined && ir.temperature !== 0 && !this.#settings.nondeterministic;
     const cacheable = replayable && !sampled;
-    return {
-      ir,
-      body: canonicalBody(request.json),
-      read: cacheable && !directives.has('no-cache') && !directives.has('no-store'),
-      write: cacheable && !directives.has('no-store'),
-    };
+    const read = cacheable && !directives.has('no-cache') && !directives.has('no-store');
+    const write = cacheable && !directives.has('no-store');
+    // A request the cache neither reads nor writes has no key to compute.
+    return { ir, body: read || write ? canonicalBody(request.json) : '', read, write };
   }
 
   #key(ctx: RequestContext, request: ReadRequest, plan: Plan, provider: string, model: string | undefined): string {
-    return cacheKey({
+    if (plan.key?.provider === provider && plan.key.model === model) return plan.key.key;
+    const key = cacheKey({
       scope: this.#perKey ? (ctx.subject ?? '') : '',
       clientFormat: ctx.clientFormat,
       provider,
       model: model ?? request.requestedModel ?? '',
       body: plan.body,
     });
+    plan.key = { provider, model, key };
+    return key;
   }
 
   async #answer(
@@ -149,7 +152,7 @@ export class ResponseCache {
     const stored = await this.#store.get(this.#key(ctx, request, plan, first.provider.id, first.model));
     const ir = plan.ir;
     const entry = stored === undefined ? undefined : parseEntry(stored);
-    const response = entry && readAnswer(Buffer.from(entry.body), entry.meta.stream, ctx, ir);
+    const response = entry && readAnswer(entry.body, entry.meta.stream, ctx, ir);
     if (!entry || !response) return 'miss';
     if (entry.meta.usage) response.usage = entry.meta.usage;
     const client = CLIENT_FORMATS[ctx.clientFormat].chat;
@@ -209,7 +212,7 @@ export class ResponseCache {
         };
         void this.#store.set(
           this.#key(ctx, request, plan, ctx.provider, ctx.model),
-          `${JSON.stringify(meta)}\n${body.toString('utf8')}`,
+          entryBytes(meta, body),
           this.#settings.ttlS,
         );
       }),
@@ -231,20 +234,29 @@ function readAnswer(bytes: Buffer, stream: boolean, ctx: RequestContext, ir: Cha
   }
 }
 
-function parseEntry(text: string): { meta: Entry; body: string } | undefined {
-  const newline = text.indexOf('\n');
+/** The stored form: the line of JSON, then the answer's bytes. */
+function entryBytes(meta: Entry, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${JSON.stringify(meta)}\n`), body]);
+}
+
+function parseEntry(bytes: Buffer): { meta: Entry; body: Buffer } | undefined {
+  const newline = bytes.indexOf(0x0a);
+  if (newline < 0) return undefined;
   try {
-    const meta = JSON.parse(text.slice(0, newline)) as Entry;
+    const meta = JSON.parse(bytes.toString('utf8', 0, newline)) as Entry;
     return typeof meta.storedAt === 'number' && typeof meta.provider === 'string'
-      ? { meta, body: text.slice(newline + 1) }
+      ? { meta, body: bytes.subarray(newline + 1) }
       : undefined;
   } catch {
     return undefined;
   }
 }
 
+const NO_DIRECTIVES: ReadonlySet<string> = new Set();
+
 /** The request's Cache-Control directives, lower-cased. */
-function cacheControl(header: string | string[] | undefined): Set<string> {
+function cacheControl(header: string | string[] | undefined): ReadonlySet<string> {
+  if (header === undefined) return NO_DIRECTIVES;
   const text = Array.isArray(header) ? header.join(',') : (header ?? '');
   return new Set(
     text

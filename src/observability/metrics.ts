@@ -99,7 +99,8 @@ export class GatewayMetrics {
   readonly #openStreams: GaugeSeries;
   readonly #rateLimitedBy: ReadonlyMap<RateLimitKind, Counter.Internal>;
   readonly #requestLogDropped: Counter;
-  readonly #cache: Counter<'result'>;
+  /** Bound once per result: the cache counts every chat request, on the path it waits on. */
+  readonly #cache: Record<'hit' | 'miss' | 'bypass', Counter.Internal>;
   readonly #guardrails: Counter<'rule' | 'action'>;
   readonly #attributed: Counter<'user' | 'session'>;
   readonly #keyCooldowns: Counter<'provider' | 'key'>;
@@ -178,12 +179,13 @@ export class GatewayMetrics {
       registers,
     });
 
-    this.#cache = new Counter({
+    const cache = new Counter({
       name: 'switchyard_cache_requests_total',
       help: 'Chat requests the response cache saw, by result: hit, miss, bypass.',
       labelNames: ['result'],
       registers,
     });
+    this.#cache = { hit: cache.labels('hit'), miss: cache.labels('miss'), bypass: cache.labels('bypass') };
     this.#guardrails = new Counter({
       name: 'switchyard_guardrail_actions_total',
       help: 'Guardrail rules that acted on a request or answer, by rule type and action (redact, block, log, rewrite).',
@@ -277,7 +279,7 @@ export class GatewayMetrics {
   }
 
   cacheResult(result: 'hit' | 'miss' | 'bypass'): void {
-    this.#cache.inc({ result });
+    this.#cache[result].inc();
   }
 
   /** `rule` is a rule type (pii, deny, …), never a rule's configured name; `action` one of a fixed set. */

@@ -10,11 +10,12 @@ export function teeResponse(res: ServerResponse, maxBytes: number, onEnd?: (byte
   let size = 0;
   const keep = (chunk: unknown) => {
     if (size >= maxBytes || (typeof chunk !== 'string' && !(chunk instanceof Uint8Array))) return;
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+    // A Buffer is kept as it is: the relays hand each write one of its own and never reuse it.
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
     chunks.push(bytes);
     size += bytes.length;
   };
-  const bytes = () => Buffer.concat(chunks);
+  const bytes = () => (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
   const write = res.write;
   const end = res.end;
   res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {

@@ -14,13 +14,62 @@ const key = (body: Record<string, unknown>, parts: Partial<Parameters<typeof cac
 describe('cache key', () => {
   it('sorts keys at every depth and keeps array order', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, 1], c: null } })).toBe('{"a":{"c":null,"d":[2,1]},"b":1}');
+    expect(canonicalJson([{ y: 1, x: [{ q: 1, p: 2 }] }, 'z', 3])).toBe('[{"x":[{"p":2,"q":1}],"y":1},"z",3]');
+    expect(canonicalJson('text')).toBe('"text"');
+  });
+
+  it('is independent of key order at every depth, integer-like keys and __proto__ included', () => {
+    const a = JSON.parse(
+      '{"model":"m","10":1,"9":2,"__proto__":{"b":1,"a":2},"messages":[{"role":"user","content":"hi"}]}',
+    );
+    const b = JSON.parse(
+      '{"messages":[{"content":"hi","role":"user"}],"__proto__":{"a":2,"b":1},"9":2,"model":"m","10":1}',
+    );
+    expect(canonicalBody(b)).toBe(canonicalBody(a));
+    expect(canonicalJson(b)).toBe(canonicalJson(a));
+    // the own __proto__ property is written as data, not lost as a prototype
+    expect(canonicalBody(a)).toContain('"__proto__":{"a":2,"b":1}');
+    expect(JSON.parse(canonicalBody(a))).toEqual({ ...JSON.parse(JSON.stringify(a)) });
+  });
+
+  it('does not depend on whitespace in the request text', () => {
+    const compact = JSON.parse('{"model":"m","messages":[{"role":"user","content":"hi"}]}');
+    const spaced = JSON.parse('{ "model" : "m",\n  "messages" : [ { "role" : "user", "content" : "hi" } ] }');
+    expect(key(spaced)).toBe(key(compact));
   });
 
   it('leaves out the delivery fields, nothing else', () => {
     const body = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
     expect(key({ ...body, stream: true, stream_options: { include_usage: true } })).toBe(key(body));
+    expect(key({ stream: false, ...body })).toBe(key(body));
+    expect(canonicalBody({ ...body, stream: true })).not.toContain('stream');
+    // only at the top: a field named `stream` inside the content is content
+    expect(key({ ...body, metadata: { stream: true } })).not.toBe(key({ ...body, metadata: {} }));
     expect(key({ ...body, temperature: 0 })).not.toBe(key(body));
     expect(key({ ...body, messages: [{ role: 'user', content: 'hi!' }] })).not.toBe(key(body));
+  });
+
+  it('tells apart bodies that differ in a value, a type or array order', () => {
+    const body = (messages: unknown[]) => ({ model: 'gpt-4o', messages });
+    const keys = [
+      key(
+        body([
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 'b' },
+        ]),
+      ),
+      key(
+        body([
+          { role: 'user', content: 'b' },
+          { role: 'user', content: 'a' },
+        ]),
+      ),
+      key(body([{ role: 'user', content: '1' }])),
+      key(body([{ role: 'user', content: 1 }])),
+      key(body([{ role: 'user', content: null }])),
+      key(body([{ role: 'user' }])),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
   });
 
   it('differs by scope, client format, provider and model', () => {
