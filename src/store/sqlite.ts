@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from './store.ts';
 
 const SQLITE_FILE = 'switchyard.db';
@@ -17,6 +19,26 @@ function positional(sql: string): { sql: string; order: number[] } {
   return { sql: text, order };
 }
 
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * WAL mode, which the file keeps once set. Two processes switching a new file at once (the workers
+ * of WORKERS, starting together) can each hold the lock the other needs; SQLite then fails one at
+ * once with "database is locked" instead of waiting its busy timeout, so it is retried here.
+ */
+export async function switchToWal(db: Pick<DatabaseSync, 'exec'>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!/database is locked|SQLITE_BUSY/i.test((error as Error).message) || Date.now() >= deadline) throw error;
+      await sleep(wait);
+    }
+  }
+}
+
 /**
  * SQLite through Node's built-in `node:sqlite` (no native build, nothing to install). WAL mode and
  * a busy timeout let several gateway processes on one host share the file.
@@ -26,8 +48,9 @@ export async function openSqlite(dataDir: string): Promise<Database> {
   const { DatabaseSync } = await import('node:sqlite');
   mkdirSync(dataDir, { recursive: true });
   // The timeout comes first: switching to WAL already needs the lock another process may hold.
-  const db = new DatabaseSync(join(dataDir, SQLITE_FILE), { timeout: 5000 });
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+  const db = new DatabaseSync(join(dataDir, SQLITE_FILE), { timeout: BUSY_TIMEOUT_MS });
+  await switchToWal(db, BUSY_TIMEOUT_MS);
+  db.exec('PRAGMA synchronous = NORMAL');
   const statements = new Map<string, { statement: ReturnType<typeof db.prepare>; order: number[] | undefined }>();
   const prepared = (sql: string, params: readonly unknown[]) => {
     let entry = statements.get(sql);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/store/postgres.ts';
-import { openSqlite } from '../../src/store/sqlite.ts';
+import { openSqlite, switchToWal } from '../../src/store/sqlite.ts';
 import { RequestStore } from '../../src/store/store.ts';
 import { freePort } from '../helpers/ports.ts';
 import { HAS_POSTGRES, PostgresServer } from '../helpers/postgres-server.ts';
@@ -230,5 +230,36 @@ describe('request store indexes on sqlite', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('switchToWal', () => {
+  it('waits for a lock another connection holds instead of failing at once (gateways starting together)', async () => {
+    const { DatabaseSync } = await import('node:sqlite');
+    const file = join(mkdtempSync(join(tmpdir(), 'switchyard-wal-')), 'switchyard.db');
+    const holder = new DatabaseSync(file);
+    holder.exec('CREATE TABLE t (a INTEGER); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);');
+    // No busy timeout: as when SQLite skips its busy handler, every try fails at once while the lock is held.
+    const db = new DatabaseSync(file, { timeout: 0 });
+    expect(() => db.exec('PRAGMA journal_mode = WAL')).toThrow(/database is locked/);
+    setTimeout(() => holder.exec('COMMIT'), 150);
+    await switchToWal(db, 5000);
+    expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    holder.close();
+    db.close();
+  });
+
+  it('gives up at its deadline with the lock error', async () => {
+    const { DatabaseSync } = await import('node:sqlite');
+    const file = join(mkdtempSync(join(tmpdir(), 'switchyard-wal-')), 'switchyard.db');
+    const holder = new DatabaseSync(file);
+    holder.exec('CREATE TABLE t (a INTEGER); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);');
+    const db = new DatabaseSync(file, { timeout: 0 });
+    const started = Date.now();
+    await expect(switchToWal(db, 100)).rejects.toThrow(/database is locked/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    holder.exec('COMMIT');
+    holder.close();
+    db.close();
   });
 });
