@@ -1,6 +1,6 @@
 // Bundles the gateway into one self-contained ESM file (dependencies and model catalog included)
 // so that `node -- dist/switchyard.mjs` needs no TypeScript tooling at run time and starts fast.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { builtinsThroughRequire, shared } from './esbuild-options.mjs';
 import { writeThirdPartyLicenses } from './third-party-licenses.mjs';
@@ -18,6 +18,8 @@ const { metafile, outputFiles } = await build({
   // CommonJS dependencies (pino) call require() for Node built-ins; give the ESM bundle one.
   banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
 });
+// write: false leaves the folder to us: a fresh clone has none.
+mkdirSync('dist', { recursive: true });
 writeFileSync(OUT, entryPoint(outputFiles[0].text));
 // Executable, so the shebang runs it as `switchyard` (npm does this for installed bins too).
 chmodSync(OUT, 0o755);
