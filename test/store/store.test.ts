@@ -234,13 +234,20 @@ describe('request store indexes on sqlite', () => {
 });
 
 describe('switchToWal', () => {
-  it('waits for a lock another connection holds instead of failing at once (gateways starting together)', async () => {
+  /**
+   * A new file another connection holds locked, and a second connection without a busy timeout:
+   * as when SQLite skips its busy handler, every try fails at once while the lock is held.
+   */
+  async function lockedFile() {
     const { DatabaseSync } = await import('node:sqlite');
     const file = join(mkdtempSync(join(tmpdir(), 'switchyard-wal-')), 'switchyard.db');
     const holder = new DatabaseSync(file);
     holder.exec('CREATE TABLE t (a INTEGER); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);');
-    // No busy timeout: as when SQLite skips its busy handler, every try fails at once while the lock is held.
-    const db = new DatabaseSync(file, { timeout: 0 });
+    return { holder, db: new DatabaseSync(file, { timeout: 0 }) };
+  }
+
+  it('waits for a lock another connection holds instead of failing at once (gateways starting together)', async () => {
+    const { holder, db } = await lockedFile();
     expect(() => db.exec('PRAGMA journal_mode = WAL')).toThrow(/database is locked/);
     setTimeout(() => holder.exec('COMMIT'), 150);
     await switchToWal(db, 5000);
@@ -250,11 +257,7 @@ describe('switchToWal', () => {
   });
 
   it('gives up at its deadline with the lock error', async () => {
-    const { DatabaseSync } = await import('node:sqlite');
-    const file = join(mkdtempSync(join(tmpdir(), 'switchyard-wal-')), 'switchyard.db');
-    const holder = new DatabaseSync(file);
-    holder.exec('CREATE TABLE t (a INTEGER); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);');
-    const db = new DatabaseSync(file, { timeout: 0 });
+    const { holder, db } = await lockedFile();
     const started = Date.now();
     await expect(switchToWal(db, 100)).rejects.toThrow(/database is locked/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
