@@ -9,7 +9,8 @@ import { CLIENT_FORMATS } from '../formats/index.ts';
  * their headers, or break HTTP cannot hold descriptors or get empty answers:
  * - a connection that has not sent a whole request head within CLIENT_HEADERS_TIMEOUT_MS is
  *   closed (Node's own headersTimeout only applies once a request has begun);
- * - idle keep-alive connections close after CLIENT_IDLE_TIMEOUT_MS;
+ * - idle keep-alive connections close after CLIENT_IDLE_TIMEOUT_MS (both checked by one shared
+ *   timer, `IdleSockets`);
  * - Node's own rejections (malformed request, headers too large, timeout) get an error body in
  *   the OpenAI error shape (the path, hence the client's format, is unknown by then).
  * A client may half-close after sending its request and still get its answer. A FIN alone cannot
@@ -25,27 +26,24 @@ export function applyClientLimits(server: Server, config: Config): void {
   server.requestTimeout = config.clientHeadersTimeoutMs + config.clientBodyTimeoutMs;
   server.keepAliveTimeout = config.clientIdleTimeoutMs;
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  const busy = new WeakSet<Socket>();
-  // One timeout listener per connection: a silent one before its first request (or between
-  // requests) is closed; while a request is in flight the timer is off.
-  server.on('connection', (socket: Socket) => {
-    socket.setTimeout(config.clientHeadersTimeoutMs, () => {
-      if (!busy.has(socket)) socket.destroy();
-    });
-  });
+  const idle = new IdleSockets(
+    Math.min(1000, Math.ceil(Math.min(config.clientHeadersTimeoutMs, config.clientIdleTimeoutMs) / 4)),
+  );
+  // A silent connection before its first request (or between requests) is closed; while a
+  // request is in flight (a stream may last minutes) its socket is not watched at all.
+  server.on('connection', (socket: Socket) => idle.watch(socket, config.clientHeadersTimeoutMs));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
-    busy.add(socket);
-    socket.setTimeout(0);
+    idle.release(socket);
     const probe = () => probeHalfClosed(req, res);
     if (socket.readableEnded) probe();
     else socket.once('end', probe);
     res.once('close', () => {
-      busy.delete(socket);
       socket.off('end', probe);
-      if (!socket.destroyed) socket.setTimeout(config.clientIdleTimeoutMs);
+      if (!socket.destroyed) idle.watch(socket, config.clientIdleTimeoutMs);
     });
   });
+  server.once('close', () => idle.close());
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
@@ -62,6 +60,56 @@ export function applyClientLimits(server: Server, config: Config): void {
         `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   });
+}
+
+/**
+ * Connections without a request in flight, closed after `timeoutMs` without a byte from the
+ * client (as `socket.setTimeout` would), checked by one shared timer every `intervalMs` (so a
+ * connection closes up to that late) rather than a timer per socket: an open stream then holds no
+ * timer, no timeout listener and no closure for it.
+ */
+class IdleSockets {
+  readonly #watched = new Map<Socket, { timeoutMs: number; deadline: number; bytesRead: number }>();
+  readonly #intervalMs: number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs;
+  }
+
+  watch(socket: Socket, timeoutMs: number): void {
+    this.#watched.set(socket, { timeoutMs, deadline: performance.now() + timeoutMs, bytesRead: socket.bytesRead });
+    if (!this.#timer) {
+      this.#timer = setInterval(() => this.#sweep(), this.#intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  release(socket: Socket): void {
+    this.#watched.delete(socket);
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#watched.clear();
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const [socket, watch] of this.#watched) {
+      if (socket.destroyed) this.#watched.delete(socket);
+      else if (socket.bytesRead !== watch.bytesRead) {
+        // Bytes came (a request head under way, which Node's headersTimeout then bounds): not silent.
+        watch.bytesRead = socket.bytesRead;
+        watch.deadline = now + watch.timeoutMs;
+      } else if (now >= watch.deadline) {
+        this.#watched.delete(socket);
+        socket.destroy();
+      }
+    }
+    if (this.#watched.size === 0) this.close();
+  }
 }
 
 /** Delays (ms after the FIN) of the probes: later ones catch a reset that takes a long round trip. */
