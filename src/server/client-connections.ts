@@ -8,9 +8,9 @@ import { CLIENT_FORMATS } from '../formats/index.ts';
  * Client-side limits on the server's connections, so that clients that send nothing, trickle
  * their headers, or break HTTP cannot hold descriptors or get empty answers:
  * - a connection that has not sent a whole request head within CLIENT_HEADERS_TIMEOUT_MS is
- *   closed (Node's own headersTimeout only applies once a request has begun);
- * - idle keep-alive connections close after CLIENT_IDLE_TIMEOUT_MS (both checked by one shared
- *   timer, `IdleSockets`);
+ *   closed (Node's own headersTimeout only applies once a request has begun), and an idle
+ *   keep-alive connection after CLIENT_IDLE_TIMEOUT_MS (both checked by one shared timer,
+ *   `IdleSockets`);
  * - Node's own rejections (malformed request, headers too large, timeout) get an error body in
  *   the OpenAI error shape (the path, hence the client's format, is unknown by then).
  * A client may half-close after sending its request and still get its answer. A FIN alone cannot
@@ -29,19 +29,33 @@ export function applyClientLimits(server: Server, config: Config): void {
   const idle = new IdleSockets(
     Math.min(1000, Math.ceil(Math.min(config.clientHeadersTimeoutMs, config.clientIdleTimeoutMs) / 4)),
   );
-  // A silent connection before its first request (or between requests) is closed; while a
+  /** The response in flight on a connection whose client has not half-closed yet. */
+  const inFlight = new WeakMap<Socket, ServerResponse>();
+  // Shared functions, not closures per request, and `on` rather than `once` (each event comes
+  // once; `once` would keep a wrapper): an open stream holds no closure of its own here.
+  function onClientEnd(this: Socket) {
+    const res = inFlight.get(this);
+    inFlight.delete(this);
+    if (res && !res.writableEnded) probeHalfClosed(res.req, res);
+  }
+  function onResponseClose(this: ServerResponse) {
+    const socket = this.req.socket;
+    if (inFlight.get(socket) === this) inFlight.delete(socket);
+    // Node's own keep-alive timer would close it a second late (keepAliveTimeoutBuffer).
+    if (!socket.destroyed) idle.watch(socket, config.clientIdleTimeoutMs);
+  }
+  // A silent connection before its first request, or between requests, is closed; while a
   // request is in flight (a stream may last minutes) its socket is not watched at all.
-  server.on('connection', (socket: Socket) => idle.watch(socket, config.clientHeadersTimeoutMs));
+  server.on('connection', (socket: Socket) => {
+    idle.watch(socket, config.clientHeadersTimeoutMs);
+    socket.on('end', onClientEnd);
+  });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
     idle.release(socket);
-    const probe = () => probeHalfClosed(req, res);
-    if (socket.readableEnded) probe();
-    else socket.once('end', probe);
-    res.once('close', () => {
-      socket.off('end', probe);
-      if (!socket.destroyed) idle.watch(socket, config.clientIdleTimeoutMs);
-    });
+    if (socket.readableEnded) return void probeHalfClosed(req, res);
+    inFlight.set(socket, res);
+    res.on('close', onResponseClose);
   });
   server.once('close', () => idle.close());
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
@@ -63,10 +77,10 @@ export function applyClientLimits(server: Server, config: Config): void {
 }
 
 /**
- * Connections without a request in flight, closed after `timeoutMs` without a byte from the
- * client (as `socket.setTimeout` would), checked by one shared timer every `intervalMs` (so a
- * connection closes up to that late) rather than a timer per socket: an open stream then holds no
- * timer, no timeout listener and no closure for it.
+ * Connections without a request in flight, closed after `timeoutMs` without a byte
+ * from the client (as `socket.setTimeout` would), checked by one shared timer every `intervalMs`
+ * (so a connection closes up to that late) rather than a timer per socket: an open stream then
+ * holds no timer, no timeout listener and no closure for it.
  */
 class IdleSockets {
   readonly #watched = new Map<Socket, { timeoutMs: number; deadline: number; bytesRead: number }>();
