@@ -95,8 +95,9 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    // The client hanging up cancels the upstream request, whatever stage it is in.
-    res.once('close', () => {
+    // The client hanging up cancels the upstream request, whatever stage it is in. ('close' comes
+    // once: `on` spares the wrapper `once` would keep for as long as a stream lasts.)
+    res.on('close', () => {
       if (this.#settled) return;
       this.#clientGone = true;
       this.#abort(new Error('client disconnected'));
