@@ -245,7 +245,7 @@ describe('Gemini stream usage (relayed untranslated)', () => {
     })}\r\n\r\n`;
 
   it('reads the last usageMetadata of the stream (each is cumulative), passing every byte unchanged', () => {
-    const reader = geminiFormat.client!.streamUsage(false);
+    const reader = geminiFormat.client!.streamUsage();
     const first = Buffer.from(event({ promptTokenCount: 5, candidatesTokenCount: 1 }));
     expect(reader.events(first)).toBe(first);
     const rest = Buffer.from(
@@ -260,7 +260,7 @@ describe('Gemini stream usage (relayed untranslated)', () => {
   });
 
   it('keeps the usage read so far when a later usageMetadata is not an object', () => {
-    const reader = geminiFormat.client!.streamUsage(false);
+    const reader = geminiFormat.client!.streamUsage();
     reader.events(Buffer.from(event({ promptTokenCount: 2, candidatesTokenCount: 4 })));
     expect(reader.usage).toEqual({ inputTokens: 2, outputTokens: 4 });
     reader.events(Buffer.from('data: {"usageMetadata": null}\r\n\r\n'));
