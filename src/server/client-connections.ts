@@ -8,9 +8,9 @@ import { CLIENT_FORMATS } from '../formats/index.ts';
  * Client-side limits on the server's connections, so that clients that send nothing, trickle
  * their headers, or break HTTP cannot hold descriptors or get empty answers:
  * - a connection that has not sent a whole request head within CLIENT_HEADERS_TIMEOUT_MS is
- *   closed (Node's own headersTimeout only applies once a request has begun), and an idle
- *   keep-alive connection after CLIENT_IDLE_TIMEOUT_MS (both checked by one shared timer,
- *   `IdleSockets`);
+ *   closed (Node's own headersTimeout only applies once a request has begun; one shared timer,
+ *   `IdleSockets`, watches those that have not sent their first request);
+ * - idle keep-alive connections close after CLIENT_IDLE_TIMEOUT_MS;
  * - Node's own rejections (malformed request, headers too large, timeout) get an error body in
  *   the OpenAI error shape (the path, hence the client's format, is unknown by then).
  * A client may half-close after sending its request and still get its answer. A FIN alone cannot
@@ -26,38 +26,20 @@ export function applyClientLimits(server: Server, config: Config): void {
   server.requestTimeout = config.clientHeadersTimeoutMs + config.clientBodyTimeoutMs;
   server.keepAliveTimeout = config.clientIdleTimeoutMs;
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  const idle = new IdleSockets(
-    Math.min(1000, Math.ceil(Math.min(config.clientHeadersTimeoutMs, config.clientIdleTimeoutMs) / 4)),
-  );
-  /** The response in flight on a connection whose client has not half-closed yet. */
-  const inFlight = new WeakMap<Socket, ServerResponse>();
-  // Shared functions, not closures per request, and `on` rather than `once` (each event comes
-  // once; `once` would keep a wrapper): an open stream holds no closure of its own here.
-  function onClientEnd(this: Socket) {
-    const res = inFlight.get(this);
-    inFlight.delete(this);
-    if (res && !res.writableEnded) probeHalfClosed(res.req, res);
-  }
-  function onResponseClose(this: ServerResponse) {
-    const socket = this.req.socket;
-    if (inFlight.get(socket) === this) inFlight.delete(socket);
-    // Node's own keep-alive timer would close it a second late (keepAliveTimeoutBuffer).
-    if (!socket.destroyed) idle.watch(socket, config.clientIdleTimeoutMs);
-  }
-  // A silent connection before its first request, or between requests, is closed; while a
-  // request is in flight (a stream may last minutes) its socket is not watched at all.
+  const unanswered = new IdleSockets(Math.min(1000, Math.ceil(config.clientHeadersTimeoutMs / 4)));
+  // Per connection, not per request: listeners and timers set on every request showed in profiles.
   server.on('connection', (socket: Socket) => {
-    idle.watch(socket, config.clientHeadersTimeoutMs);
+    // Silent before its first request: closed. Between requests Node's own keep-alive timer
+    // (keepAliveTimeout) takes over, which Node also clears while a request is in flight.
+    unanswered.watch(socket, config.clientHeadersTimeoutMs);
     socket.on('end', onClientEnd);
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    idle.release(socket);
-    if (socket.readableEnded) return void probeHalfClosed(req, res);
-    inFlight.set(socket, res);
-    res.on('close', onResponseClose);
+    unanswered.release(req.socket);
+    // The FIN came before the request was handed over (sent in one go with it).
+    if (req.socket.readableEnded) probeHalfClosed(req, res);
   });
-  server.once('close', () => idle.close());
+  server.once('close', () => unanswered.close());
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
@@ -76,11 +58,20 @@ export function applyClientLimits(server: Server, config: Config): void {
   });
 }
 
+/** Node's own record of the response a connection is answering. */
+type SocketState = Socket & { _httpMessage?: ServerResponse | null };
+
+/** The FIN of a client with a request in flight: a half-close to probe, or a hang-up. */
+function onClientEnd(this: SocketState): void {
+  const res = this._httpMessage;
+  if (res && !res.writableEnded) probeHalfClosed(res.req, res);
+}
+
 /**
- * Connections without a request in flight, closed after `timeoutMs` without a byte
+ * Connections that have not sent their first request, closed after `timeoutMs` without a byte
  * from the client (as `socket.setTimeout` would), checked by one shared timer every `intervalMs`
- * (so a connection closes up to that late) rather than a timer per socket: an open stream then
- * holds no timer, no timeout listener and no closure for it.
+ * (so a connection closes up to that late) rather than a timer per socket: a socket's timer
+ * object, bound callback and timeout listener would otherwise stay with every open stream.
  */
 class IdleSockets {
   readonly #watched = new Map<Socket, { timeoutMs: number; deadline: number; bytesRead: number }>();
