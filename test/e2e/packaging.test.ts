@@ -25,8 +25,9 @@ describe('packaging', () => {
     expect(cmd.slice(0, 2)).toEqual(['node', '--']);
     const file = cmd[2]!;
     expect(existsSync(resolve(file))).toBe(true);
-    // The runtime stage copies exactly that file from the build stage.
+    // The runtime stage copies exactly that file from the build stage, and the gateway it imports.
     expect(dockerfile).toContain(`/app/${file} ./${file}`);
+    expect(dockerfile).toContain('/app/dist/gateway.mjs ./dist/gateway.mjs');
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^ENV .*HOST=0\.0\.0\.0/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/ready/m);
@@ -54,7 +55,7 @@ describe('packaging', () => {
         env: { ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE', DEMO: 'true' },
         encoding: 'utf8',
       });
-      expect(trace).toMatch(/cache for (ESM )?file:\S+switchyard\.mjs\?gateway was accepted/);
+      expect(trace).toMatch(/cache for (ESM )?file:\S+dist\/gateway\.mjs was accepted/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -79,7 +80,7 @@ describe('packaging', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-bundle-'));
     mkdirSync(join(dir, 'dist'));
-    copyFileSync('dist/switchyard.mjs', join(dir, 'dist/switchyard.mjs'));
+    for (const file of ['switchyard.mjs', 'gateway.mjs']) copyFileSync(join('dist', file), join(dir, 'dist', file));
     const child = spawn(process.execPath, ['dist/switchyard.mjs'], {
       cwd: dir,
       env: {
@@ -219,6 +220,7 @@ describe('release artifacts', () => {
     const tarball = join(dir, packed);
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' });
     expect(listing).toContain('package/dist/switchyard.mjs');
+    expect(listing).toContain('package/dist/gateway.mjs');
     expect(listing).toContain('package/dist/THIRD_PARTY_LICENSES');
     expect(listing).not.toMatch(/package\/(src|test|conformance|bench)\//);
     const app = join(dir, 'app');
