@@ -123,10 +123,12 @@ export const builtinsThroughRequire = {
 /**
  * undici's index evaluates all of undici at start-up: fetch, WebSocket, EventSource, caches, mocks
  * (136 ms of a profiled start, the largest package). The gateway's code takes `Dispatcher`, `Pool`
- * and `request` from it; this entry gives those, with the request API undici's index adds to
- * Dispatcher.prototype, and loads the whole index on the first top-level `request()` (only
- * Google's token exchange calls it). An ES module: a name the gateway imports that is missing
- * here fails the build instead of reading as undefined.
+ * and `request` from it; this entry gives those, and evaluates each part on first use: `Pool`
+ * (with undici's HTTP/1 client and llhttp) when the first pool is made, that is on the first
+ * request to a provider's origin; the request API undici's index adds to Dispatcher.prototype on
+ * the first call of one of its methods; the whole index on the first top-level `request()` (only
+ * Google's token exchange calls it). An ES module: a name the gateway imports that is missing here
+ * fails the build instead of reading as undefined.
  */
 const slimUndici = {
   name: 'slim-undici',
@@ -137,9 +139,13 @@ const slimUndici = {
     build.onLoad({ filter: /.*/, namespace: 'slim-undici' }, () => ({
       contents: [
         "import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';",
-        "import Pool from 'undici/lib/dispatcher/pool.js';",
-        "import api from 'undici/lib/api/index.js';",
-        'Object.assign(Dispatcher.prototype, api);',
+        "for (const name of ['request', 'stream', 'pipeline', 'connect', 'upgrade'])",
+        '  Dispatcher.prototype[name] = function (...args) {',
+        "    Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js'));",
+        '    return this[name](...args);',
+        '  };',
+        // Called with `new`: the object it returns is what `new Pool(...)` gives.
+        "const Pool = function Pool(origin, options) { return new (require('undici/lib/dispatcher/pool.js'))(origin, options); };",
         'export { Dispatcher, Pool };',
         "export const request = (...args) => require('undici').request(...args);",
       ].join('\n'),
