@@ -126,8 +126,10 @@ export const builtinsThroughRequire = {
  * and `request` from it; this entry gives those, and evaluates each part on first use: `Pool`
  * (with undici's HTTP/1 client and llhttp) when the first pool is made, that is on the first
  * request to a provider's origin; the request API undici's index adds to Dispatcher.prototype on
- * the first call of one of its methods; the whole index on the first top-level `request()` (only
- * Google's token exchange calls it). An ES module: a name the gateway imports that is missing here
+ * the first call of one of its methods. The top-level `request(url, options)` (only Google's token
+ * exchange calls it) is undici's own over an Agent made on its first call, as undici's index does
+ * with its global dispatcher: the index itself is not in the bundle (it was 0.6 MB of the bundle's
+ * source, which V8 keeps in memory). An ES module: a name the gateway imports that is missing here
  * fails the build instead of reading as undefined.
  */
 const slimUndici = {
@@ -147,7 +149,13 @@ const slimUndici = {
         // Called with `new`: the object it returns is what `new Pool(...)` gives.
         "const Pool = function Pool(origin, options) { return new (require('undici/lib/dispatcher/pool.js'))(origin, options); };",
         'export { Dispatcher, Pool };',
-        "export const request = (...args) => require('undici').request(...args);",
+        'let agent;',
+        'export const request = (url, options = {}) => {',
+        '  const { origin, pathname, search } = new URL(url);',
+        "  agent ??= new (require('undici/lib/dispatcher/agent.js'))();",
+        "  const method = options.method ?? (options.body ? 'PUT' : 'GET');",
+        '  return (options.dispatcher ?? agent).request({ ...options, origin, path: `${pathname}${search}`, method });',
+        '};',
       ].join('\n'),
       loader: 'js',
       resolveDir: process.cwd(),
@@ -169,7 +177,10 @@ export const shared = {
   logLevel: 'warning',
   plugins: [jsonAsParsedString, lazyPackagesAsStrings, slimUndici],
   // The dashboard, built once into strings the bundle carries (src/ui/assets.ts).
-  define: { __SWITCHYARD_UI__: JSON.stringify(await buildUi()) },
+  // esbuildDetection: what Node's own build of undici defines, leaving out undici's experimental
+  // Milo HTTP/1 parser (two WebAssembly builds, 0.18 MB of the bundle), off unless asked for;
+  // undici then parses with llhttp, as it does by default.
+  define: { __SWITCHYARD_UI__: JSON.stringify(await buildUi()), esbuildDetection: 'true' },
   // pg's optional native binding and Cloudflare socket: never used by the gateway.
   external: ['pg-native', 'cloudflare:sockets'],
 };
