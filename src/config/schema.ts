@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The zod pieces the configuration's schemas share (config.ts, observability.ts, cache-and-guardrails.ts). */
 
