@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { concat, eventFrame } from '../helpers/bedrock-event-stream.ts';
 import { textAnswer } from '../helpers/gemini-samples.ts';
 import { MockTokenEndpoint, makeServiceAccount } from '../helpers/google-token-endpoint.ts';
 import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
@@ -69,6 +70,19 @@ describe('packaging', () => {
     upstream.handle((req, res) => {
       if (req.url.startsWith('/v1/projects/')) return json(res, 200, textAnswer('from vertex'));
       // A Converse answer for Bedrock (whose signing runs the bundled @smithy code), else OpenAI's.
+      // A ConverseStream answer: AWS event-stream framing, which the bundle decodes with code it evaluates on first use.
+      if (req.url.endsWith('/converse-stream')) {
+        res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+        return void res.end(
+          concat([
+            eventFrame('messageStart', { role: 'assistant' }),
+            eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'streamed from bedrock' } }),
+            eventFrame('contentBlockStop', { contentBlockIndex: 0 }),
+            eventFrame('messageStop', { stopReason: 'end_turn' }),
+            eventFrame('metadata', { usage: { inputTokens: 3, outputTokens: 3, totalTokens: 6 }, metrics: {} }),
+          ]),
+        );
+      }
       if (req.url.startsWith('/bedrock/')) {
         return json(res, 200, {
           output: { message: { role: 'assistant', content: [{ text: 'from bedrock' }] } },
@@ -130,6 +144,19 @@ describe('packaging', () => {
       expect((await translated.json()).content).toEqual([{ type: 'text', text: 'from bedrock' }]);
       expect(upstream.last.url).toBe('/bedrock/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse');
       expect(upstream.last.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
+      const streamed = await fetch(`${base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
+          stream: true,
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      });
+      const events = await streamed.text();
+      expect(events).toContain('"content":"streamed from bedrock"');
+      expect(events).toContain('"finish_reason":"stop"');
+      expect(events.trimEnd().endsWith('data: [DONE]')).toBe(true);
       const vertex = await fetch(`${base}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
