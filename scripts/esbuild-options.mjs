@@ -111,7 +111,7 @@ export const lazyPackagesAsStrings = {
  */
 const CLASSES_ON_FIRST_USE = { '@smithy/eventstream-codec': ['EventStreamCodec'] };
 
-export const evaluatedOnFirstUse = {
+const evaluatedOnFirstUse = {
   name: 'evaluated-on-first-use',
   setup(build) {
     const names = Object.keys(CLASSES_ON_FIRST_USE);
