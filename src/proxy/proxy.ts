@@ -70,7 +70,7 @@ export async function proxyRequest(
   ctx.selectedBy = selection.reason;
   ctx.stream =
     proxied.route?.stream ?? client.isStream?.(proxied.apiPath, request.json) ?? request.json?.stream === true;
-  if (ctx.stream) res.once('close', deps.metrics.streamOpened());
+  if (ctx.stream) res.on('close', deps.metrics.streamOpened());
 
   // X-Provider pins the provider: no strategy, no fallback. Otherwise X-Gateway-Fallback adds targets.
   const pinned = selection.reason === 'header';

@@ -33,7 +33,7 @@ export function applyClientLimits(server: Server, config: Config): void {
       if (!(socket as SocketState)._httpMessage) socket.destroy();
     });
     // The FIN of a client with a request in flight: a half-close to probe, or a hang-up.
-    socket.once('end', () => {
+    socket.on('end', () => {
       const res = (socket as SocketState)._httpMessage;
       if (res && !res.writableEnded) probeHalfClosed(res.req, res);
     });
