@@ -188,7 +188,7 @@ const slimUndici = {
         '  const { origin, pathname, search } = new URL(url);',
         "  agent ??= new (require('undici/lib/dispatcher/agent.js'))();",
         "  const method = options.method ?? (options.body ? 'PUT' : 'GET');",
-        '  return (options.dispatcher ?? agent).request({ ...options, origin, path: `${pathname}${search}`, method });',
+        '  return (options.dispatcher ?? agent).request({ ...options, origin, path: pathname + search, method });',
         '};',
       ].join('\n'),
       loader: 'js',
