@@ -12,7 +12,7 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { GatewayError } from '../../errors.ts';
 import { errorTypeOf, incompleteStream } from '../common/errors.ts';
 import { isObject, type Json } from '../common/json.ts';
-import { eventEnd, firstStringValue, lastObjectValue, SseEventReader } from '../common/sse.ts';
+import { eventEnd, firstStringValue, lastObjectValue, objectKey, SseEventReader } from '../common/sse.ts';
 import { WholeToolCalls } from '../common/tool-calls.ts';
 import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../ir.ts';
 import type { ClientRoute, StreamDecoder, StreamEncoder, StreamUsage } from '../types.ts';
@@ -230,6 +230,7 @@ export class ChatStreamEncoder implements StreamEncoder {
 }
 
 const USAGE_KEY = Buffer.from('"usageMetadata":');
+const USAGE_OBJECT = objectKey('usageMetadata');
 const MODEL_KEY = Buffer.from('"modelVersion":"');
 
 /**
@@ -248,7 +249,8 @@ export class StreamUsageReader implements StreamUsage {
   }
 
   events(bytes: Buffer): Buffer {
-    const at = bytes.lastIndexOf(USAGE_KEY);
+    // An object value only: a later `"usageMetadata": null` must not hide the last counts.
+    const at = Math.max(bytes.lastIndexOf(USAGE_OBJECT.compact), bytes.lastIndexOf(USAGE_OBJECT.spaced));
     // A copy: a view would keep the whole chunk it came in.
     if (at >= 0) this.#last = Buffer.from(bytes.subarray(at, eventEnd(bytes, at)));
     this.model ??= firstStringValue(bytes, MODEL_KEY);

@@ -262,7 +262,6 @@ describe('Gemini stream usage (relayed untranslated)', () => {
   it('keeps the usage read so far when a later usageMetadata is not an object', () => {
     const reader = geminiFormat.client!.streamUsage();
     reader.events(Buffer.from(event({ promptTokenCount: 2, candidatesTokenCount: 4 })));
-    expect(reader.usage).toEqual({ inputTokens: 2, outputTokens: 4 });
     reader.events(Buffer.from('data: {"usageMetadata": null}\r\n\r\n'));
     expect(reader.usage).toEqual({ inputTokens: 2, outputTokens: 4 });
   });
