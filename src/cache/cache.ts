@@ -212,7 +212,7 @@ export class ResponseCache {
         };
         void this.#store.set(
           this.#key(ctx, request, plan, ctx.provider, ctx.model),
-          entryBytes(meta, body),
+          [entryBytes(meta, body)],
           this.#settings.ttlS,
         );
       }),

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKey, canonicalBody, canonicalJson } from '../../src/cache/key.ts';
+import { cacheKey, canonicalBody, canonicalJson, digestKey, keyHash32 } from '../../src/cache/key.ts';
 
 const key = (body: Record<string, unknown>, parts: Partial<Parameters<typeof cacheKey>[0]> = {}) =>
-  cacheKey({
-    scope: '',
-    clientFormat: 'openai',
-    provider: 'openai',
-    model: 'gpt-4o',
-    body: canonicalBody(body),
-    ...parts,
-  });
+  digestKey(
+    cacheKey({
+      scope: '',
+      clientFormat: 'openai',
+      provider: 'openai',
+      model: 'gpt-4o',
+      body: canonicalBody(body),
+      ...parts,
+    }),
+  );
 
 describe('cache key', () => {
   it('sorts keys at every depth and keeps array order', () => {
@@ -80,5 +82,30 @@ describe('cache key', () => {
     expect(key(body, { provider: 'groq' })).not.toBe(base);
     expect(key(body, { model: 'gpt-4o-mini' })).not.toBe(base);
     expect(base).toMatch(/^switchyard:cache:[\w-]{43}$/);
+  });
+
+  it('is the parts then the canonical body, whole; Redis names it by a digest of that', () => {
+    const whole = cacheKey({ scope: 'alice', clientFormat: 'openai', provider: 'groq', model: 'm', body: '{"a":1}' });
+    expect(whole).toBe('["alice","openai","groq","m"]{"a":1}');
+    // the parts are JSON: a scope or model holding a quote or a comma cannot pass for another
+    expect(cacheKey({ scope: 'a","b', clientFormat: 'openai', provider: 'p', model: 'm', body: '{}' })).not.toBe(
+      cacheKey({ scope: 'a', clientFormat: 'b', provider: 'openai', model: 'p', body: '{}' }),
+    );
+    expect(digestKey(whole)).toMatch(/^switchyard:cache:[\w-]{43}$/);
+    expect(digestKey(whole)).not.toContain('alice');
+  });
+});
+
+describe('keyHash32', () => {
+  it('is FNV-1a over the code units, as a signed 32-bit integer', () => {
+    expect(keyHash32('')).toBe(0x811c9dc5 | 0);
+    expect(keyHash32('a')).toBe(0xe40c292c | 0); // the published FNV-1a 32 value for "a"
+    expect(keyHash32('foobar')).toBe(0xbf9cf968 | 0);
+    expect(Number.isInteger(keyHash32('€ and 🙂'))).toBe(true);
+  });
+
+  it('spreads keys that differ in one character', () => {
+    const hashes = new Set(Array.from({ length: 10_000 }, (_, n) => keyHash32(`["","openai","openai","m"]{"n":${n}}`)));
+    expect(hashes.size).toBeGreaterThan(9_990);
   });
 });
