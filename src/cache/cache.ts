@@ -93,7 +93,13 @@ export class ResponseCache {
   ): Promise<boolean> {
     const plan = this.#plan(req, ctx, request);
     if (!plan) return false;
-    const result = plan.read ? await this.#answer(res, ctx, request, plan, first) : 'bypass';
+    let result: 'hit' | 'miss' | 'bypass' = 'bypass';
+    if (plan.read) {
+      const found = this.#store.get(this.#key(ctx, request, plan, first.provider.id, first.model));
+      // The memory store answers at once: no promise to wait on.
+      const stored = found instanceof Promise ? await found : found;
+      result = stored === undefined ? 'miss' : this.#replay(res, ctx, request, plan, stored);
+    }
     ctx.cache = result;
     this.#metrics.cacheResult(result);
     if (result === 'hit') return true;
@@ -109,7 +115,7 @@ export class ResponseCache {
   /**
    * Undefined when the cache has nothing to do with the request (not a chat call). Decided from
    * the body's top-level fields: whether the request can be replayed as asked is known only from
-   * the IR, which is read when there is an answer to replay (#answer), not on every miss.
+   * the IR, which is read when there is an answer to replay (#replay), not on every miss.
    */
   #plan(req: IncomingMessage, ctx: RequestContext, request: ReadRequest): Plan | undefined {
     const chat = chatSideFor(ctx.clientFormat, request.apiPath);
@@ -139,15 +145,15 @@ export class ResponseCache {
     return key;
   }
 
-  async #answer(
+  /** Answers with a stored entry, in the client's format and mode ('hit'), if it can. */
+  #replay(
     res: ServerResponse,
     ctx: RequestContext,
     request: ReadRequest,
     plan: Plan,
-    first: { provider: { id: string }; model: string | undefined },
-  ): Promise<'hit' | 'miss' | 'bypass'> {
-    const stored = await this.#store.get(this.#key(ctx, request, plan, first.provider.id, first.model));
-    const entry = stored === undefined ? undefined : parseEntry(stored);
+    stored: Buffer,
+  ): 'hit' | 'miss' | 'bypass' {
+    const entry = parseEntry(stored);
     if (!entry) return 'miss';
     const ir = readRequest(ctx, request, plan);
     // Several choices, or a parameter the IR does not carry (logprobs…), cannot be replayed as
@@ -219,11 +225,9 @@ export class ResponseCache {
           stream: ctx.stream,
           usage: ctx.usage,
         };
-        void this.#store.set(
-          this.#key(ctx, request, plan, ctx.provider, ctx.model),
-          [Buffer.from(`${JSON.stringify(meta)}\n`), ...body],
-          this.#settings.ttlS,
-        );
+        const parts: (Buffer | string)[] = [`${JSON.stringify(meta)}\n`];
+        for (const chunk of body) parts.push(chunk);
+        void this.#store.set(this.#key(ctx, request, plan, ctx.provider, ctx.model), parts, this.#settings.ttlS);
       }),
     );
   }

@@ -66,7 +66,7 @@ export class MemoryCacheStore implements CacheStore {
     return this.#bytes;
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
+  get(key: string): Buffer | undefined {
     const id = keyHash32(key);
     const position = this.#index.get(id);
     if (position === undefined) return undefined;
@@ -87,7 +87,7 @@ export class MemoryCacheStore implements CacheStore {
     return value;
   }
 
-  async set(key: string, parts: readonly Buffer[], ttlS: number): Promise<void> {
+  set(key: string, parts: readonly (Buffer | string)[], ttlS: number): void {
     const id = keyHash32(key);
     if (HEADER_BYTES + Buffer.byteLength(key) + lengthOf(parts) + INDEX_BYTES > this.#maxBytes) {
       this.#forget(id); // the older answer is not what the provider says now
@@ -105,7 +105,7 @@ export class MemoryCacheStore implements CacheStore {
     this.#bytes = 0;
   }
 
-  #append(id: number, key: string, parts: readonly Buffer[], expiresAt: number): void {
+  #append(id: number, key: string, parts: readonly (Buffer | string)[], expiresAt: number): void {
     const keyLength = Buffer.byteLength(key);
     const valueLength = lengthOf(parts);
     const size = HEADER_BYTES + keyLength + valueLength;
@@ -118,7 +118,7 @@ export class MemoryCacheStore implements CacheStore {
     bytes.writeUInt32LE(valueLength, start + 12);
     let at = start + HEADER_BYTES;
     at += bytes.write(key, at, keyLength, 'utf8');
-    for (const part of parts) at += part.copy(bytes, at);
+    for (const part of parts) at += typeof part === 'string' ? bytes.write(part, at, 'utf8') : part.copy(bytes, at);
     slab.used = at;
     slab.ids.push(id);
     if (expiresAt > slab.expiresBy) slab.expiresBy = expiresAt;
@@ -164,8 +164,8 @@ export class MemoryCacheStore implements CacheStore {
   }
 }
 
-function lengthOf(parts: readonly Buffer[]): number {
+function lengthOf(parts: readonly (Buffer | string)[]): number {
   let length = 0;
-  for (const part of parts) length += part.length;
+  for (const part of parts) length += typeof part === 'string' ? Buffer.byteLength(part) : part.length;
   return length;
 }

@@ -43,8 +43,8 @@ export class RedisCacheStore implements CacheStore {
     return value ?? undefined;
   }
 
-  async set(key: string, parts: readonly Buffer[], ttlS: number): Promise<void> {
-    const value = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  async set(key: string, parts: readonly (Buffer | string)[], ttlS: number): Promise<void> {
+    const value = Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : part)));
     await this.#call((client) => client.set(digestKey(key), value, 'EX', ttlS));
   }
 

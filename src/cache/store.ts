@@ -5,7 +5,9 @@
  * expires `ttlS` seconds after it is set.
  */
 export interface CacheStore {
-  get(key: string): Promise<Buffer | undefined>;
-  set(key: string, parts: readonly Buffer[], ttlS: number): Promise<void>;
+  /** The value, or a promise of it (a store in this process answers at once). */
+  get(key: string): Buffer | undefined | Promise<Buffer | undefined>;
+  /** Strings among the parts are written as UTF-8. */
+  set(key: string, parts: readonly (Buffer | string)[], ttlS: number): void | Promise<void>;
   close(): Promise<void>;
 }
