@@ -68,12 +68,38 @@ export function digestKey(key: string): string {
 }
 
 /**
- * A 32-bit FNV-1a hash of a key's UTF-16 code units: the memory store's index. Not a digest:
- * keys that share one are told apart by the whole key the store keeps beside each answer. In
- * JavaScript, a small loop over the key costs a cache miss less than a SHA-256 call into OpenSSL.
+ * MurmurHash3 (x86, 32 bits, seed 0) of the first `length` bytes: the memory store's index of a
+ * key's UTF-8 bytes. Not a digest: keys that share one are told apart by the whole key the store
+ * keeps beside each answer. A loop in JavaScript over 4-byte words, on a path every request takes,
+ * costs less than a SHA-256 call into OpenSSL with cold CPU caches.
  */
-export function keyHash32(key: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  return hash | 0;
+export function hash32(bytes: Uint8Array, length = bytes.length): number {
+  let hash = 0;
+  const blocks = length - (length % 4);
+  for (let i = 0; i < blocks; i += 4) {
+    const word =
+      (bytes[i] as number) |
+      ((bytes[i + 1] as number) << 8) |
+      ((bytes[i + 2] as number) << 16) |
+      ((bytes[i + 3] as number) << 24);
+    hash ^= mixWord(word);
+    hash = (hash << 13) | (hash >>> 19);
+    hash = (Math.imul(hash, 5) + 0xe6546b64) | 0;
+  }
+  let tail = 0;
+  if (length % 4 === 3) tail ^= (bytes[blocks + 2] as number) << 16;
+  if (length % 4 >= 2) tail ^= (bytes[blocks + 1] as number) << 8;
+  if (length % 4 >= 1) hash ^= mixWord(tail ^ (bytes[blocks] as number));
+  hash ^= length;
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  return hash ^ (hash >>> 16);
+}
+
+function mixWord(word: number): number {
+  let k = Math.imul(word, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, 0x1b873593);
 }

@@ -1,4 +1,4 @@
-import { keyHash32 } from './key.ts';
+import { hash32 } from './key.ts';
 import type { CacheStore } from './store.ts';
 
 /** The size of the blocks answers are written into (smaller when CACHE_MAX_BYTES is small). */
@@ -10,6 +10,8 @@ const SLAB_BYTES = 1024 * 1024;
 const HEADER_BYTES = 16;
 /** What one entry of the index costs on the JS heap, about: counted against the cap too. */
 const INDEX_BYTES = 48;
+/** Keys longer than this (as UTF-8) are encoded into a buffer of their own, not kept. */
+const MAX_SCRATCH_BYTES = 1024 * 1024;
 /** An index position is the slab's slot times this, plus the answer's offset in the slab. */
 const SLOT = 2 ** 32;
 
@@ -31,15 +33,15 @@ interface Slab {
  * holds only an index of numbers, a 32-bit hash of the key → where the answer is. Kept on the
  * heap, every answer a cache miss files was more for the GC to copy out of the young generation
  * and to mark on every major collection as the store filled; a slab is one object whatever it
- * holds. The hash is only an index: a read compares the whole key written beside the answer,
- * and two keys with one hash share a place (the later set wins).
+ * holds. The hash (of the key's UTF-8 bytes) is only an index: a read compares the whole key
+ * written beside the answer, and two keys with one hash share a place (the later set wins).
  *
  * The slabs are a log, oldest first: a read moves its answer to the newest slab (so the order of
  * the slabs is the order of use), and making room drops the oldest slab whole, with every answer
  * in it. An answer larger than a slab gets a slab of its own.
  */
 export class MemoryCacheStore implements CacheStore {
-  /** keyHash32(key) → the slab's slot times SLOT plus the answer's offset in it. */
+  /** hash32 of the key's bytes → the slab's slot times SLOT plus the answer's offset in it. */
   readonly #index = new Map<number, number>();
   /** Oldest first; the last one is where answers are written. */
   readonly #slabs: Slab[] = [];
@@ -53,8 +55,13 @@ export class MemoryCacheStore implements CacheStore {
   #bytes = 0;
   /** A dropped slab's buffer, reused by the next slab instead of a new allocation. */
   #spare: Buffer | undefined;
+  /** The key being looked up or set, as UTF-8 (#encode): hashed, compared and copied from here. */
+  #key: Buffer;
+  /** Where #key usually is, grown to the longest key seen (up to MAX_SCRATCH_BYTES). */
+  #scratch = Buffer.allocUnsafeSlow(4096);
 
   constructor(maxBytes: number, now: () => number = Date.now) {
+    this.#key = this.#scratch;
     this.#maxBytes = maxBytes;
     // Small caches still hold many answers: slabs of a sixteenth of the whole.
     this.#slabBytes = Math.max(1, Math.min(SLAB_BYTES, Math.floor(maxBytes / 16)));
@@ -67,7 +74,8 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   get(key: string): Buffer | undefined {
-    const id = keyHash32(key);
+    const keyLength = this.#encode(key);
+    const id = hash32(this.#key, keyLength);
     const position = this.#index.get(id);
     if (position === undefined) return undefined;
     const slab = this.#bySlot[Math.floor(position / SLOT)] as Slab;
@@ -75,7 +83,9 @@ export class MemoryCacheStore implements CacheStore {
     const bytes = slab.bytes;
     const keyStart = offset + HEADER_BYTES;
     const valueStart = keyStart + bytes.readUInt32LE(offset + 8);
-    if (bytes.toString('utf8', keyStart, valueStart) !== key) return undefined; // another key, same hash
+    // Another key with the same hash is a miss.
+    if (valueStart - keyStart !== keyLength || this.#key.compare(bytes, keyStart, valueStart, 0, keyLength) !== 0)
+      return undefined;
     const expiresAt = bytes.readDoubleLE(offset);
     if (expiresAt <= this.#now()) {
       this.#forget(id);
@@ -83,17 +93,18 @@ export class MemoryCacheStore implements CacheStore {
     }
     // A copy: the slab's bytes are overwritten once it is dropped and reused.
     const value = Buffer.from(bytes.subarray(valueStart, valueStart + bytes.readUInt32LE(offset + 12)));
-    if (slab !== this.#slabs.at(-1)) this.#append(id, key, [value], expiresAt);
+    if (slab !== this.#slabs.at(-1)) this.#append(id, keyLength, [value], expiresAt);
     return value;
   }
 
   set(key: string, parts: readonly (Buffer | string)[], ttlS: number): void {
-    const id = keyHash32(key);
-    if (HEADER_BYTES + Buffer.byteLength(key) + lengthOf(parts) + INDEX_BYTES > this.#maxBytes) {
+    const keyLength = this.#encode(key);
+    const id = hash32(this.#key, keyLength);
+    if (HEADER_BYTES + keyLength + lengthOf(parts) + INDEX_BYTES > this.#maxBytes) {
       this.#forget(id); // the older answer is not what the provider says now
       return;
     }
-    this.#append(id, key, parts, this.#now() + ttlS * 1000);
+    this.#append(id, keyLength, parts, this.#now() + ttlS * 1000);
   }
 
   async close(): Promise<void> {
@@ -105,8 +116,8 @@ export class MemoryCacheStore implements CacheStore {
     this.#bytes = 0;
   }
 
-  #append(id: number, key: string, parts: readonly (Buffer | string)[], expiresAt: number): void {
-    const keyLength = Buffer.byteLength(key);
+  /** Writes an answer, under the key in #key, into the newest slab. */
+  #append(id: number, keyLength: number, parts: readonly (Buffer | string)[], expiresAt: number): void {
     const valueLength = lengthOf(parts);
     const size = HEADER_BYTES + keyLength + valueLength;
     let slab = this.#slabs.at(-1);
@@ -117,13 +128,28 @@ export class MemoryCacheStore implements CacheStore {
     bytes.writeUInt32LE(keyLength, start + 8);
     bytes.writeUInt32LE(valueLength, start + 12);
     let at = start + HEADER_BYTES;
-    at += bytes.write(key, at, keyLength, 'utf8');
+    at += this.#key.copy(bytes, at, 0, keyLength);
     for (const part of parts) at += typeof part === 'string' ? bytes.write(part, at, 'utf8') : part.copy(bytes, at);
     slab.used = at;
     slab.ids.push(id);
     if (expiresAt > slab.expiresBy) slab.expiresBy = expiresAt;
     if (!this.#index.has(id)) this.#bytes += INDEX_BYTES;
     this.#index.set(id, slab.slot * SLOT + start);
+  }
+
+  /** Writes `key` as UTF-8 into #key; returns its length. */
+  #encode(key: string): number {
+    this.#key = this.#scratch;
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: only a long key needs measuring.
+    if (key.length * 3 > this.#scratch.length) {
+      const length = Buffer.byteLength(key);
+      if (length > this.#scratch.length)
+        this.#key =
+          length > MAX_SCRATCH_BYTES
+            ? Buffer.allocUnsafe(length) // kept only for this call
+            : (this.#scratch = Buffer.allocUnsafeSlow(Math.min(MAX_SCRATCH_BYTES, 2 * length)));
+    }
+    return this.#key.write(key, 0, 'utf8');
   }
 
   /** A slab with room for `size` bytes, after dropping the oldest slabs (and any whose answers have all expired) the cap needs gone. */

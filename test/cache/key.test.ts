@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKey, canonicalBody, canonicalJson, digestKey, keyHash32 } from '../../src/cache/key.ts';
+import { cacheKey, canonicalBody, canonicalJson, digestKey, hash32 } from '../../src/cache/key.ts';
 
 const key = (body: Record<string, unknown>, parts: Partial<Parameters<typeof cacheKey>[0]> = {}) =>
   digestKey(
@@ -96,16 +96,27 @@ describe('cache key', () => {
   });
 });
 
-describe('keyHash32', () => {
-  it('is FNV-1a over the code units, as a signed 32-bit integer', () => {
-    expect(keyHash32('')).toBe(0x811c9dc5 | 0);
-    expect(keyHash32('a')).toBe(0xe40c292c | 0); // the published FNV-1a 32 value for "a"
-    expect(keyHash32('foobar')).toBe(0xbf9cf968 | 0);
-    expect(Number.isInteger(keyHash32('€ and 🙂'))).toBe(true);
+describe('hash32', () => {
+  const hex = (text: string) => (hash32(Buffer.from(text)) >>> 0).toString(16);
+
+  it('is MurmurHash3 x86 32-bit with seed 0', () => {
+    expect(hex('')).toBe('0');
+    // published reference values
+    expect(hex('hello')).toBe('248bfa47');
+    expect(hex('The quick brown fox jumps over the lazy dog')).toBe('2e4ff723');
+  });
+
+  it('reads only the first `length` bytes, and every one of them (tails of 1 to 3 bytes too)', () => {
+    const bytes = Buffer.from('hello, and more after it');
+    expect(hash32(bytes, 5)).toBe(hash32(Buffer.from('hello')));
+    const hashes = new Set(['abcd', 'abce', 'abcde', 'abcdf', 'abcdef', 'abcdeg', 'abcdefg', 'abcdefh'].map(hex));
+    expect(hashes.size).toBe(8);
   });
 
   it('spreads keys that differ in one character', () => {
-    const hashes = new Set(Array.from({ length: 10_000 }, (_, n) => keyHash32(`["","openai","openai","m"]{"n":${n}}`)));
+    const hashes = new Set(
+      Array.from({ length: 10_000 }, (_, n) => hash32(Buffer.from(`["","openai","openai","m"]{"n":${n}}`))),
+    );
     expect(hashes.size).toBeGreaterThan(9_990);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyHash32 } from '../../src/cache/key.ts';
+import { hash32 } from '../../src/cache/key.ts';
 import { MemoryCacheStore } from '../../src/cache/memory-store.ts';
 import { RedisCacheStore } from '../../src/cache/redis-store.ts';
 import type { CacheStore } from '../../src/cache/store.ts';
@@ -126,8 +126,8 @@ describe('memory cache store', () => {
   });
 
   it('tells apart two keys with the same index hash: the later set wins, the other is a miss', async () => {
-    const [a, b] = ['key-901258', 'key-1540052']; // one FNV-1a hash
-    expect(keyHash32(a)).toBe(keyHash32(b));
+    const [a, b] = ['key-16086', 'key-29464']; // one hash32
+    expect(hash32(Buffer.from(a))).toBe(hash32(Buffer.from(b)));
     const store = new MemoryCacheStore(1024 * 1024);
     await store.set(a, [bytes('answer a')], 60);
     expect(await store.get(b)).toBeUndefined();
@@ -137,11 +137,18 @@ describe('memory cache store', () => {
     expect(await store.get(b)).toEqual(bytes('answer b'));
   });
 
-  it('keys are compared whole, also beyond Latin-1', async () => {
-    const store = new MemoryCacheStore(1024 * 1024);
-    await store.set('prompt: 你好 🙂', [bytes('hi')], 60);
-    expect(await store.get('prompt: 你好 🙂')).toEqual(bytes('hi'));
+  it('keys are compared whole, beyond Latin-1 and past any buffer it keeps for them', async () => {
+    const store = new MemoryCacheStore(16 * 1024 * 1024);
+    await store.set('prompt: 你好 🙂', [bytes('hi'), 'and a string part: é'], 60);
+    expect(await store.get('prompt: 你好 🙂')).toEqual(bytes('hiand a string part: é'));
     expect(await store.get('prompt: 你好 🙃')).toBeUndefined();
+    for (const length of [5_000, 50_000, 2_000_000]) {
+      const key = `${'€'.repeat(length)}!`;
+      await store.set(key, [bytes(`v${length}`)], 60);
+      expect(await store.get(key)).toEqual(bytes(`v${length}`));
+      expect(await store.get(`${'€'.repeat(length)}?`)).toBeUndefined();
+    }
+    expect(await store.get('prompt: 你好 🙂')).toEqual(bytes('hiand a string part: é'));
   });
 
   it('hands out copies: what a caller does with one, or what is written later, does not change another', async () => {
