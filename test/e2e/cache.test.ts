@@ -330,6 +330,31 @@ describe('response cache', () => {
     expect((await postJson(`${gw.url}/v1/messages`, body)).headers.get('x-gateway-cache')).toBe('hit');
   });
 
+  it('a request that cannot be replayed as asked (n > 1, logprobs) is never answered from the cache', async () => {
+    upstream = await new MockUpstream().start();
+    upstream.handle((_req, res) => json(res, 200, chatCompletion('two of them')));
+    gw = await startGateway({
+      OPENAI_API_KEY: 'sk-cache-test',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+      CACHE: 'memory',
+    });
+    const url = `${gw.url}/v1/chat/completions`;
+    for (const extra of [{ n: 2 }, { logprobs: true, top_logprobs: 2 }]) {
+      const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: JSON.stringify(extra) }], ...extra };
+      const before = upstream.received.length;
+      // known once the request is read, which the cache does only with an answer to replay
+      expect((await postJson(url, body)).headers.get('x-gateway-cache')).toBe('miss');
+      await filed();
+      for (let i = 0; i < 2; i++) {
+        const again = await postJson(url, body);
+        expect(again.headers.get('x-gateway-cache')).toBe('bypass');
+        expect(again.json.choices[0].message.content).toBe('two of them');
+        await filed();
+      }
+      expect(upstream.received.length - before).toBe(3);
+    }
+  });
+
   it('keys sorted and the stream flag aside, two bodies that mean the same share an entry', async () => {
     const gw = await anthropicGateway();
     await postJson(
