@@ -31,8 +31,12 @@ export function canonicalJson(value: unknown): string {
 
 function sortedKeys(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map(sortedKeys);
-  return sortedObject(value as Record<string, unknown>, Object.keys(value).sort());
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = sortedKeys(value[i]);
+    return out;
+  }
+  return sortedObject(value as Record<string, unknown>, sortNames(Object.keys(value)));
 }
 
 function sortedObject(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
@@ -46,12 +50,27 @@ function sortedObject(value: Record<string, unknown>, keys: readonly string[]): 
   return out;
 }
 
+/**
+ * `names` sorted in place, in the order Array.prototype.sort gives strings (by UTF-16 code
+ * units, which is what `>` compares): most objects have a few keys, which an insertion sort
+ * orders without the generic sort's comparator calls.
+ */
+function sortNames(names: string[]): string[] {
+  if (names.length > 16) return names.sort();
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (names[j] as string) > name; j--) names[j + 1] = names[j] as string;
+    names[j + 1] = name;
+  }
+  return names;
+}
+
 /** The request body as the key reads it: canonical, without the delivery fields. */
 export function canonicalBody(body: Record<string, unknown>): string {
-  const keys = Object.keys(body)
-    .filter((name) => !DELIVERY_FIELDS.has(name))
-    .sort();
-  return JSON.stringify(sortedObject(body, keys));
+  const keys: string[] = [];
+  for (const name of Object.keys(body)) if (!DELIVERY_FIELDS.has(name)) keys.push(name);
+  return JSON.stringify(sortedObject(body, sortNames(keys)));
 }
 
 /**

@@ -34,6 +34,16 @@ describe('cache key', () => {
     expect(JSON.parse(canonicalBody(a))).toEqual({ ...JSON.parse(JSON.stringify(a)) });
   });
 
+  it('orders keys as Array.prototype.sort does, for few keys and for many', () => {
+    const names = ['b', 'B', 'a', '_x', 'é', 'Z', 'aa', 'a0', '~', '😀', 'ﬀ', '-', 'A'];
+    for (const count of [2, 5, names.length, 40]) {
+      const keys = Array.from({ length: count }, (_, i) => `${names[i % names.length]}${i >= names.length ? i : ''}`);
+      const shuffled = [...keys].reverse();
+      const text = canonicalJson(Object.fromEntries(shuffled.map((k) => [k, 1])));
+      expect(Object.keys(JSON.parse(text))).toEqual([...keys].sort());
+    }
+  });
+
   it('does not depend on whitespace in the request text', () => {
     const compact = JSON.parse('{"model":"m","messages":[{"role":"user","content":"hi"}]}');
     const spaced = JSON.parse('{ "model" : "m",\n  "messages" : [ { "role" : "user", "content" : "hi" } ] }');
