@@ -93,18 +93,19 @@ export class MemoryCacheStore implements CacheStore {
     }
     // A copy: the slab's bytes are overwritten once it is dropped and reused.
     const value = Buffer.from(bytes.subarray(valueStart, valueStart + bytes.readUInt32LE(offset + 12)));
-    if (slab !== this.#slabs.at(-1)) this.#append(id, keyLength, [value], expiresAt);
+    if (slab !== this.#slabs.at(-1)) this.#append(id, keyLength, [value], value.length, expiresAt);
     return value;
   }
 
   set(key: string, parts: readonly (Buffer | string)[], ttlS: number): void {
     const keyLength = this.#encode(key);
     const id = hash32(this.#key, keyLength);
-    if (HEADER_BYTES + keyLength + lengthOf(parts) + INDEX_BYTES > this.#maxBytes) {
+    const valueLength = lengthOf(parts);
+    if (HEADER_BYTES + keyLength + valueLength + INDEX_BYTES > this.#maxBytes) {
       this.#forget(id); // the older answer is not what the provider says now
       return;
     }
-    this.#append(id, keyLength, parts, this.#now() + ttlS * 1000);
+    this.#append(id, keyLength, parts, valueLength, this.#now() + ttlS * 1000);
   }
 
   async close(): Promise<void> {
@@ -117,8 +118,13 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   /** Writes an answer, under the key in #key, into the newest slab. */
-  #append(id: number, keyLength: number, parts: readonly (Buffer | string)[], expiresAt: number): void {
-    const valueLength = lengthOf(parts);
+  #append(
+    id: number,
+    keyLength: number,
+    parts: readonly (Buffer | string)[],
+    valueLength: number,
+    expiresAt: number,
+  ): void {
     const size = HEADER_BYTES + keyLength + valueLength;
     let slab = this.#slabs.at(-1);
     if (!slab || slab.used + size > slab.bytes.length) slab = this.#newSlab(size);
