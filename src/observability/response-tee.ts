@@ -2,8 +2,8 @@ import type { ServerResponse } from 'node:http';
 
 /**
  * Keeps a copy of what is written to a response, up to `maxBytes` (traces read the answer's id
- * and finish reasons from it; LOG_PAYLOADS stores it). `bytes()` is the copy so far (`chunks`, as
- * written); `onEnd` runs when the response's last write arrives.
+ * and finish reasons from it; LOG_PAYLOADS stores it). `bytes()` is the copy so far; `onEnd` runs
+ * when the response's last write arrives.
  */
 export function teeResponse(res: ServerResponse, maxBytes: number, onEnd?: (bytes: () => Buffer) => void) {
   const chunks: Buffer[] = [];
@@ -29,7 +29,6 @@ export function teeResponse(res: ServerResponse, maxBytes: number, onEnd?: (byte
   } as ServerResponse['end'];
   return {
     bytes,
-    chunks: chunks as readonly Buffer[],
     get size() {
       return size;
     },
