@@ -15,6 +15,7 @@ FROM node:24-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app
 COPY --from=build --chown=node:node /app/dist/switchyard.mjs ./dist/switchyard.mjs
+COPY --from=build --chown=node:node /app/dist/gateway.mjs ./dist/gateway.mjs
 COPY --from=build --chown=node:node /app/dist/THIRD_PARTY_LICENSES ./dist/THIRD_PARTY_LICENSES
 COPY LICENSE THIRD_PARTY_NOTICES ./
 # The request log's SQLite file (DATA_DIR=./data); mount a volume here to keep it.

@@ -47,6 +47,11 @@ const LAZY_PACKAGES = [
   'ioredis',
   // Only when a configuration file is YAML (src/config/yaml.ts).
   'yaml',
+  // Only with Bedrock: its request signing (src/providers/bedrock/sigv4.ts) and its stream framing
+  // (src/formats/bedrock/stream.ts, through evaluatedOnFirstUse below).
+  '@smithy/signature-v4',
+  '@aws-crypto/sha256-js',
+  '@smithy/eventstream-codec',
   '@opentelemetry/sdk-trace',
   '@opentelemetry/core',
   '@opentelemetry/resources',
@@ -99,6 +104,35 @@ export const lazyPackagesAsStrings = {
 };
 
 /**
+ * Classes the gateway imports statically but constructs only on a provider's first use: imported
+ * from src/, each is a function that, called with `new`, evaluates its package (a lazy package
+ * above) and returns an instance of the real class. So a gateway without Bedrock never evaluates
+ * @smithy/eventstream-codec (about 10 ms of a profiled start).
+ */
+const CLASSES_ON_FIRST_USE = { '@smithy/eventstream-codec': ['EventStreamCodec'] };
+
+const evaluatedOnFirstUse = {
+  name: 'evaluated-on-first-use',
+  setup(build) {
+    const names = Object.keys(CLASSES_ON_FIRST_USE);
+    const filter = new RegExp(`^(${names.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter }, (args) =>
+      /[\\/]src[\\/]/.test(args.importer) ? { path: args.path, namespace: 'evaluated-on-first-use' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'evaluated-on-first-use' }, (args) => ({
+      contents: CLASSES_ON_FIRST_USE[args.path]
+        .map(
+          (name) =>
+            `export const ${name} = function ${name}(...args) { return new (require(${JSON.stringify(args.path)}).${name})(...args); };`,
+        )
+        .join('\n'),
+      loader: 'js',
+      resolveDir: process.cwd(),
+    }));
+  },
+};
+
+/**
  * `import ... from 'node:http'` in an ES module makes Node build the module's ESM facade, which
  * reads every export once, lazy getters included: node:http's `WebSocket`/`Agent`-style getters
  * then load Node's internal undici (44 ms of start-up, 0.7 MB; cpu-prof on Node 24.22). Imported
@@ -123,10 +157,14 @@ export const builtinsThroughRequire = {
 /**
  * undici's index evaluates all of undici at start-up: fetch, WebSocket, EventSource, caches, mocks
  * (136 ms of a profiled start, the largest package). The gateway's code takes `Dispatcher`, `Pool`
- * and `request` from it; this entry gives those, with the request API undici's index adds to
- * Dispatcher.prototype, and loads the whole index on the first top-level `request()` (only
- * Google's token exchange calls it). An ES module: a name the gateway imports that is missing
- * here fails the build instead of reading as undefined.
+ * and `request` from it; this entry gives those, and evaluates each part on first use: `Pool`
+ * (with undici's HTTP/1 client and llhttp) when the first pool is made, that is on the first
+ * request to a provider's origin; the request API undici's index adds to Dispatcher.prototype on
+ * the first call of one of its methods. The top-level `request(url, options)` (only Google's token
+ * exchange calls it) is undici's own over an Agent made on its first call, as undici's index does
+ * with its global dispatcher: the index itself is not in the bundle (it was 0.6 MB of the bundle's
+ * source, which V8 keeps in memory). An ES module: a name the gateway imports that is missing here
+ * fails the build instead of reading as undefined.
  */
 const slimUndici = {
   name: 'slim-undici',
@@ -137,11 +175,21 @@ const slimUndici = {
     build.onLoad({ filter: /.*/, namespace: 'slim-undici' }, () => ({
       contents: [
         "import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';",
-        "import Pool from 'undici/lib/dispatcher/pool.js';",
-        "import api from 'undici/lib/api/index.js';",
-        'Object.assign(Dispatcher.prototype, api);',
+        "for (const name of ['request', 'stream', 'pipeline', 'connect', 'upgrade'])",
+        '  Dispatcher.prototype[name] = function (...args) {',
+        "    Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js'));",
+        '    return this[name](...args);',
+        '  };',
+        // Called with `new`: the object it returns is what `new Pool(...)` gives.
+        "const Pool = function Pool(origin, options) { return new (require('undici/lib/dispatcher/pool.js'))(origin, options); };",
         'export { Dispatcher, Pool };',
-        "export const request = (...args) => require('undici').request(...args);",
+        'let agent;',
+        'export const request = (url, options = {}) => {',
+        '  const { origin, pathname, search } = new URL(url);',
+        "  agent ??= new (require('undici/lib/dispatcher/agent.js'))();",
+        "  const method = options.method ?? (options.body ? 'PUT' : 'GET');",
+        '  return (options.dispatcher ?? agent).request({ ...options, origin, path: `${pathname}${search}`, method });',
+        '};',
       ].join('\n'),
       loader: 'js',
       resolveDir: process.cwd(),
@@ -161,9 +209,12 @@ export const shared = {
   charset: 'ascii',
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [jsonAsParsedString, lazyPackagesAsStrings, slimUndici],
+  plugins: [jsonAsParsedString, evaluatedOnFirstUse, lazyPackagesAsStrings, slimUndici],
   // The dashboard, built once into strings the bundle carries (src/ui/assets.ts).
-  define: { __SWITCHYARD_UI__: JSON.stringify(await buildUi()) },
+  // esbuildDetection: what Node's own build of undici defines, leaving out undici's experimental
+  // Milo HTTP/1 parser (two WebAssembly builds, 0.18 MB of the bundle), off unless asked for;
+  // undici then parses with llhttp, as it does by default.
+  define: { __SWITCHYARD_UI__: JSON.stringify(await buildUi()), esbuildDetection: 'true' },
   // pg's optional native binding and Cloudflare socket: never used by the gateway.
   external: ['pg-native', 'cloudflare:sockets'],
 };

@@ -34,7 +34,7 @@ export function writeThirdPartyLicenses(metafile, outFile) {
   );
   writeFileSync(
     outFile,
-    `THIRD-PARTY LICENSES of dist/switchyard.mjs\n\nThe bundle includes these ${packages.length} npm packages (the model catalog's source is credited in THIRD_PARTY_NOTICES).\n\n${sections.join('\n')}`,
+    `THIRD-PARTY LICENSES of dist/gateway.mjs\n\nThe bundle includes these ${packages.length} npm packages (the model catalog's source is credited in THIRD_PARTY_NOTICES).\n\n${sections.join('\n')}`,
   );
   return packages.length;
 }

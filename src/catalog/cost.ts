@@ -28,10 +28,10 @@ import { type CatalogEntry, type ModelPricing, type ServiceTier, type TokenUsage
 const TOKENS_PER_PRICE_UNIT = 1e6;
 const COST_PRECISION = 1e10;
 
-/** Tokens × price per million, or null when there are tokens but no price for them. */
-function tokensCost(tokens: number, pricePerMillion: number | undefined): number | null {
+/** Tokens × price per million, or NaN when there are tokens but no price for them. */
+function tokensCost(tokens: number, pricePerMillion: number | undefined): number {
   if (tokens <= 0) return 0;
-  return pricePerMillion === undefined ? null : tokens * pricePerMillion;
+  return pricePerMillion === undefined ? Number.NaN : tokens * pricePerMillion;
 }
 
 /**
@@ -39,17 +39,20 @@ function tokensCost(tokens: number, pricePerMillion: number | undefined): number
  * (flex, priority, batch), by the hour's (off-peak), and by the long-context tier its input
  * reaches — the provider bills the whole request at that tier's prices.
  */
-function pricesFor(entry: CatalogEntry, usage: TokenUsage, at: Date): ModelPricing {
+function pricesFor(entry: CatalogEntry, usage: TokenUsage, at: Date | undefined): ModelPricing {
   const { pricing } = entry;
   let prices: ModelPricing = pricing;
   const tier = usage.serviceTier === 'scale' ? undefined : usage.serviceTier;
   const service = tier === undefined ? undefined : pricing.serviceTiers?.[tier as ServiceTier];
   if (service) prices = { ...prices, ...service };
-  const minute = at.getUTCHours() * 60 + at.getUTCMinutes();
-  const hour = pricing.timeOfDay?.find((window) => withinWindow(minute, window.startUtc, window.endUtc));
-  if (hour) prices = { ...prices, ...hour.prices };
+  if (pricing.timeOfDay) {
+    const now = at ?? new Date();
+    const minute = now.getUTCHours() * 60 + now.getUTCMinutes();
+    const hour = pricing.timeOfDay.find((window) => withinWindow(minute, window.startUtc, window.endUtc));
+    if (hour) prices = { ...prices, ...hour.prices };
+  }
   const inputTokens = tokenCount(usage.inputTokens);
-  const long = pricing.longContext?.filter((t) => inputTokens > t.aboveInputTokens).at(-1);
+  const long = pricing.longContext?.findLast((t) => inputTokens > t.aboveInputTokens);
   if (long) {
     const { aboveInputTokens: _threshold, ...longPrices } = long;
     prices = { ...prices, ...longPrices };
@@ -63,8 +66,8 @@ function withinWindow(minute: number, start: string, end: string): boolean {
   return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
 }
 
-/** USD cost of one request's usage at the entry's prices (at time `at`); null when it cannot be known. */
-export function costUsd(entry: CatalogEntry | undefined, usage: TokenUsage, at: Date = new Date()): number | null {
+/** USD cost of one request's usage at the entry's prices (at time `at`, default now); null when it cannot be known. */
+export function costUsd(entry: CatalogEntry | undefined, usage: TokenUsage, at?: Date): number | null {
   if (entry === undefined) return null;
   const { input, output, cachedInput, cacheWrite, cacheWrite1h, reasoning, imageInput, imageOutput } = pricesFor(
     entry,
@@ -84,40 +87,30 @@ export function costUsd(entry: CatalogEntry | undefined, usage: TokenUsage, at: 
   );
   const visibleOutputTokens = Math.max(0, tokenCount(usage.outputTokens) - reasoningTokens - imageOutputTokens);
 
-  const parts = [
-    tokensCost(uncachedTokens, input),
-    tokensCost(cachedTokens, cachedInput ?? input),
-    tokensCost(cacheWriteTokens - cacheWrite1hTokens, cacheWrite ?? input),
-    tokensCost(cacheWrite1hTokens, cacheWrite1h ?? cacheWrite ?? input),
-    tokensCost(imageInputTokens, imageInput ?? input),
-    tokensCost(visibleOutputTokens, output),
-    tokensCost(reasoningTokens, reasoning ?? output),
-    tokensCost(imageOutputTokens, imageOutput ?? output),
-  ];
-  let total = 0;
-  for (const part of parts) {
-    if (part === null) return null;
-    total += part;
-  }
+  // A part without its price is NaN, and so is the sum: then the cost is unknown.
+  const tokens =
+    tokensCost(uncachedTokens, input) +
+    tokensCost(cachedTokens, cachedInput ?? input) +
+    tokensCost(cacheWriteTokens - cacheWrite1hTokens, cacheWrite ?? input) +
+    tokensCost(cacheWrite1hTokens, cacheWrite1h ?? cacheWrite ?? input) +
+    tokensCost(imageInputTokens, imageInput ?? input) +
+    tokensCost(visibleOutputTokens, output) +
+    tokensCost(reasoningTokens, reasoning ?? output) +
+    tokensCost(imageOutputTokens, imageOutput ?? output);
   // Units that are not tokens are priced per unit, not per million.
-  const units = [
-    unitsCost(usage.images, imagePrice(entry, usage)),
-    unitsCost(usage.characters, entry.pricing.perCharacter),
-    unitsCost(usage.audioSeconds, entry.pricing.perSecond),
-    unitsCost(usage.queries, entry.pricing.perQuery),
-  ];
-  let unitTotal = 0;
-  for (const part of units) {
-    if (part === null) return null;
-    unitTotal += part;
-  }
-  return Math.round((total / TOKENS_PER_PRICE_UNIT + unitTotal) * COST_PRECISION) / COST_PRECISION;
+  const units =
+    unitsCost(usage.images, imagePrice(entry, usage)) +
+    unitsCost(usage.characters, entry.pricing.perCharacter) +
+    unitsCost(usage.audioSeconds, entry.pricing.perSecond) +
+    unitsCost(usage.queries, entry.pricing.perQuery);
+  const total = tokens / TOKENS_PER_PRICE_UNIT + units;
+  return Number.isNaN(total) ? null : Math.round(total * COST_PRECISION) / COST_PRECISION;
 }
 
-function unitsCost(count: number | undefined, price: number | undefined): number | null {
+function unitsCost(count: number | undefined, price: number | undefined): number {
   const units = tokenCount(count);
   if (units === 0) return 0;
-  return price === undefined ? null : units * price;
+  return price === undefined ? Number.NaN : units * price;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CacheSettings } from '../cache/cache.ts';
 import { parseRules, type Rule } from '../guardrails/rules.ts';
 import { parseEndpoints, type WebhookSettings } from '../webhooks/endpoints.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CatalogEntry } from '../catalog/types.ts';
 import { GatewayKeys, isPolicyFile } from '../limits/gateway-keys.ts';
 import type { LimitSettings } from '../limits/rate-limiter.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewayKeys } from '../limits/gateway-keys.ts';
 import { flag, isOn, optional } from './schema.ts';
 

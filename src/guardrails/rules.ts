@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PII_KINDS, type PiiKind } from './pii.ts';
 
 /** Which side of the exchange a text rule reads: the prompt, the answer, or both. */

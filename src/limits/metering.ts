@@ -123,13 +123,23 @@ export class Metering {
    * Before the call: the key's allow-lists, then one atomic reservation of the request's worst
    * case against every limit of the key and the end user. Throws the 403/429 that explains a refusal.
    */
-  async reserve(headers: IncomingHttpHeaders, ctx: RequestContext, request: MeteredRequest): Promise<void> {
+  reserve(headers: IncomingHttpHeaders, ctx: RequestContext, request: MeteredRequest): Promise<void> | undefined {
     const key = ctx.key;
     const restricted = key !== undefined && (key.models !== undefined || key.providers !== undefined);
     // Kept even when nothing is enforced: settle() prices what the answer does not report.
     ctx.metered = { request, reservation: undefined };
-    // Nothing to enforce: skip the selection and the estimate (this runs on every request).
-    if (!this.#limited && !restricted) return;
+    // Nothing to enforce: skip the selection and the estimate, and the promise (this runs on every request).
+    if (!this.#limited && !restricted) return undefined;
+    return this.#reserve(headers, ctx, request, key, restricted);
+  }
+
+  async #reserve(
+    headers: IncomingHttpHeaders,
+    ctx: RequestContext,
+    request: MeteredRequest,
+    key: RequestContext['key'],
+    restricted: boolean,
+  ): Promise<void> {
     const candidates = this.#candidates(headers, request);
     if (key && restricted) {
       ctx.allowTarget = (provider, model) => allows(key.models, key.providers, provider, model, request);
@@ -163,7 +173,7 @@ export class Metering {
       this.#metrics.rateLimited({ limit: admission.limit });
       throw new RateLimitError(admission.message, admission.headers);
     }
-    ctx.metered.reservation = admission.reservation;
+    (ctx.metered as Metered).reservation = admission.reservation;
   }
 
   /**

@@ -102,7 +102,7 @@ export class GatewayMetrics {
   /** Bound once per result: the cache counts every chat request, on the path it waits on. */
   readonly #cache: Record<'hit' | 'miss' | 'bypass', Counter.Internal>;
   readonly #guardrails: Counter<'rule' | 'action'>;
-  readonly #attributed: Counter<'user' | 'session'>;
+  readonly #attributed: CounterSeries<'user' | 'session'>;
   readonly #keyCooldowns: Counter<'provider' | 'key'>;
 
   constructor(options: MetricsOptions) {
@@ -193,12 +193,13 @@ export class GatewayMetrics {
       registers,
     });
 
-    this.#attributed = new Counter({
-      name: 'switchyard_attributed_requests_total',
-      help: 'Metered requests by where their end user came from (header, body, none) and whether they named a session. Users and sessions themselves are in the log line, never in labels.',
-      labelNames: ['user', 'session'],
-      registers,
-    });
+    // Counted on every metered request: a series, not a prom-client Counter (see series.ts).
+    this.#attributed = new CounterSeries(
+      'switchyard_attributed_requests_total',
+      'Metered requests by where their end user came from (header, body, none) and whether they named a session. Users and sessions themselves are in the log line, never in labels.',
+      ['user', 'session'],
+      registry,
+    );
 
     this.#keyCooldowns = new Counter({
       name: 'switchyard_provider_key_cooldowns_total',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CatalogEntry } from '../catalog/types.ts';
 import { jsonErrorAt } from '../config/json-error.ts';
 import { anthropicProvider } from './anthropic/index.ts';

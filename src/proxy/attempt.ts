@@ -35,14 +35,13 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
     if (deps.logger?.isLevelEnabled('debug'))
       deps.logger.debug({ request: ctx.id, attempt: attempts.length, ...done, lastChance }, 'attempt');
   };
-  const extraHeaders = {
-    ...ctx.responseHeaders,
-    'x-request-id': ctx.id,
-    'x-gateway-provider': provider.id,
-    ...(model === undefined ? {} : { 'x-gateway-model': model }),
-    'x-gateway-attempts': String(attempts.length + 1),
-    ...(exchange?.dropped.length ? { 'x-gateway-dropped-params': exchange.dropped.join(', ') } : {}),
-  };
+  // Set one by one: spreading optional parts made an object per part, on every request.
+  const extraHeaders: Record<string, string> = ctx.responseHeaders ? { ...ctx.responseHeaders } : {};
+  extraHeaders['x-request-id'] = ctx.id;
+  extraHeaders['x-gateway-provider'] = provider.id;
+  if (model !== undefined) extraHeaders['x-gateway-model'] = model;
+  extraHeaders['x-gateway-attempts'] = String(attempts.length + 1);
+  if (exchange?.dropped.length) extraHeaders['x-gateway-dropped-params'] = exchange.dropped.join(', ');
 
   if (exchange?.localResponse !== undefined) {
     record('local');

@@ -83,8 +83,9 @@ export function upstreamRequestHeaders(
 }
 
 /** The header names a `Connection` header lists: they describe this connection only. */
-function connectionOptions(value: string | undefined): Set<string> {
-  if (!value) return new Set();
+function connectionOptions(value: string | undefined): ReadonlySet<string> {
+  // Most clients send `keep-alive` (or `close`), which is hop-by-hop anyway: nothing more to drop.
+  if (!value || HOP_BY_HOP.has(value) || HOP_BY_HOP.has(value.toLowerCase())) return HOP_BY_HOP;
   return new Set(
     value
       .split(',')

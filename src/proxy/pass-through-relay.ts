@@ -146,7 +146,9 @@ export class PassThroughRelay extends Relay {
       } catch {
         // A body that does not parse is still the provider's answer: send it on unpriced.
       }
-      this.writeHead(this.#status, { ...this.#headers, ...added, 'content-length': body.length });
+      const headers = Object.assign(this.#headers, added);
+      headers['content-length'] = body.length;
+      this.writeHead(this.#status, headers);
       this.write(body, controller);
     } else if (this.#boundary) {
       const tail = this.#boundary.flush();

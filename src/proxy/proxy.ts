@@ -4,7 +4,7 @@ import type { Config } from '../config/config.ts';
 import { FormatNotSupportedError, GatewayError, InvalidRequestError } from '../errors.ts';
 import { isObject } from '../formats/common/json.ts';
 import { CLIENT_FORMATS, targetFormatOf } from '../formats/index.ts';
-import { type AnswerFilter, translatorFor } from '../formats/translate.ts';
+import { type AnswerFilter, type Translator, translatorFor } from '../formats/translate.ts';
 import { type Candidate, selectProvider, splitModelPrefix } from '../routing/select-provider.ts';
 import type { RequestEstimate } from '../routing/strategies.ts';
 import type { RequestContext } from '../server/context.ts';
@@ -70,7 +70,7 @@ export async function proxyRequest(
   ctx.selectedBy = selection.reason;
   ctx.stream =
     proxied.route?.stream ?? client.isStream?.(proxied.apiPath, request.json) ?? request.json?.stream === true;
-  if (ctx.stream) res.once('close', deps.metrics.streamOpened());
+  if (ctx.stream) res.on('close', deps.metrics.streamOpened());
 
   // X-Provider pins the provider: no strategy, no fallback. Otherwise X-Gateway-Fallback adds targets.
   const pinned = selection.reason === 'header';
@@ -134,7 +134,8 @@ function targetsOf(
   catalog: Catalog,
   filter: AnswerFilter | undefined,
 ): PreparedCandidate[] {
-  const translator = translatorFor(request.apiPath, ctx.clientFormat, request.json, request.route, filter);
+  // Made on the first candidate that needs it: most requests pass through untranslated.
+  let translator: Translator | undefined;
   const capability = CAPABILITY_OF_PATH[request.apiPath];
   const targets: PreparedCandidate[] = [];
   let refusal: unknown;
@@ -156,7 +157,11 @@ function targetsOf(
     // An answer filter reads the answer in the IR: no target gets the request passed through.
     if (native && !request.route?.translated && !filter) {
       targets.push({ ...candidate, format, exchange: undefined });
-    } else if (translator?.supports(format)) {
+    } else if (
+      (translator ??= translatorFor(request.apiPath, ctx.clientFormat, request.json, request.route, filter))?.supports(
+        format,
+      )
+    ) {
       try {
         targets.push({
           ...candidate,

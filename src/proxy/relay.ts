@@ -94,7 +94,7 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
       this.#reject = reject;
     });
     // The client hanging up cancels the upstream request, whatever stage it is in.
-    res.once('close', () => {
+    res.on('close', () => {
       if (this.#settled) return;
       this.#clientGone = true;
       this.#abort(new Error('client disconnected'));

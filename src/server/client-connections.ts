@@ -25,26 +25,27 @@ export function applyClientLimits(server: Server, config: Config): void {
   server.requestTimeout = config.clientHeadersTimeoutMs + config.clientBodyTimeoutMs;
   server.keepAliveTimeout = config.clientIdleTimeoutMs;
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  const busy = new WeakSet<Socket>();
-  // One timeout listener per connection: a silent one before its first request (or between
-  // requests) is closed; while a request is in flight the timer is off.
+  // Per connection, not per request: listeners and timers set on every request showed in profiles.
   server.on('connection', (socket: Socket) => {
+    // Silent before its first request: closed. Between requests Node's own keep-alive timer
+    // (keepAliveTimeout) takes over, which Node also clears while a request is in flight.
     socket.setTimeout(config.clientHeadersTimeoutMs, () => {
-      if (!busy.has(socket)) socket.destroy();
+      if (!(socket as SocketState)._httpMessage) socket.destroy();
+    });
+    // The FIN of a client with a request in flight: a half-close to probe, or a hang-up.
+    socket.on('end', () => {
+      const res = (socket as SocketState)._httpMessage;
+      if (res && !res.writableEnded) probeHalfClosed(res.req, res);
     });
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    busy.add(socket);
-    socket.setTimeout(0);
-    const probe = () => probeHalfClosed(req, res);
-    if (socket.readableEnded) probe();
-    else socket.once('end', probe);
-    res.once('close', () => {
-      busy.delete(socket);
-      socket.off('end', probe);
-      if (!socket.destroyed) socket.setTimeout(config.clientIdleTimeoutMs);
-    });
+    const socket = req.socket as SocketState;
+    if (!socket[FIRST_REQUEST_SEEN]) {
+      socket[FIRST_REQUEST_SEEN] = true;
+      socket.setTimeout(0);
+    }
+    // The FIN came before the request was handed over (sent in one go with it).
+    if (socket.readableEnded) probeHalfClosed(req, res);
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
@@ -63,6 +64,10 @@ export function applyClientLimits(server: Server, config: Config): void {
     );
   });
 }
+
+const FIRST_REQUEST_SEEN = Symbol('first request seen');
+/** Node's own record of the response a connection is answering (`_httpMessage`), and ours. */
+type SocketState = Socket & { _httpMessage?: ServerResponse | null; [FIRST_REQUEST_SEEN]?: boolean };
 
 /** Delays (ms after the FIN) of the probes: later ones catch a reset that takes a long round trip. */
 const PROBES_MS = [0, 20, 200, 2000];

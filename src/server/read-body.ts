@@ -36,7 +36,7 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => {
+    req.on('end', () => {
       clearTimeout(timer);
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     });
@@ -45,7 +45,7 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
       clearTimeout(timer);
       reject(new GatewayError(400, 'request_aborted', 'The client aborted the request body.', 'invalid_request_error'));
     };
-    req.once('error', aborted);
-    req.once('aborted', aborted);
+    req.on('error', aborted);
+    req.on('aborted', aborted);
   });
 }

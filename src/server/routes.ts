@@ -21,7 +21,8 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestCo
 export interface RouteDeps extends ProxyDeps {
   config: Config;
   /** Reserves the request's worst case against its key's and user's limits; throws the refusal. */
-  meter: (req: IncomingMessage, ctx: RequestContext, request: MeteredRequest) => Promise<void>;
+  /** Reserves the request against the limits; undefined when there is nothing to wait for. */
+  meter: (req: IncomingMessage, ctx: RequestContext, request: MeteredRequest) => Promise<void> | undefined;
   /** `GET /v1/gateway/keys/self`: the calling key's policy and what remains of its limits. */
   keySelf: (ctx: RequestContext) => Promise<unknown>;
   models: ModelDirectory;
@@ -334,7 +335,8 @@ function modelCallEndpoint(deps: RouteDeps): Handler {
     deps.metrics.attributed(attribute(ctx, req.headers, json));
     ctx.trace?.request(json, route.apiPath);
     if (deps.config.requestLog.payloads) capturePayloads(req, res, ctx, raw, deps.config.providers);
-    await deps.meter(req, ctx, { apiPath: route.apiPath, raw, json, model: route.model || undefined });
+    const metering = deps.meter(req, ctx, { apiPath: route.apiPath, raw, json, model: route.model || undefined });
+    if (metering) await metering;
     await proxyRequest(req, res, ctx, request, deps);
   };
 }
@@ -355,7 +357,8 @@ function modelEndpoint(deps: RouteDeps, requiresModel: boolean): Handler {
     if (requiresModel && (typeof json.model !== 'string' || json.model === '') && !pinnedWithoutModel(req, ctx, deps)) {
       throw new InvalidRequestError('missing_model', "The request body must name a 'model'.", 'model');
     }
-    await deps.meter(req, ctx, { apiPath, raw, json, model: undefined });
+    const metering = deps.meter(req, ctx, { apiPath, raw, json, model: undefined });
+    if (metering) await metering;
     await proxyRequest(req, res, ctx, request, deps);
   };
 }
@@ -382,7 +385,8 @@ function passThrough(deps: RouteDeps): Handler {
     // Uploads (transcriptions, image edits) name their model in a form field: it routes and prices them.
     const model = raw && !json ? multipartField(raw, req.headers['content-type'], 'model') : undefined;
     const apiPath = ctx.path.slice(3);
-    await deps.meter(req, ctx, { apiPath, raw, json, model });
+    const metering = deps.meter(req, ctx, { apiPath, raw, json, model });
+    if (metering) await metering;
     await proxyRequest(req, res, ctx, { apiPath, raw, json, model }, deps);
   };
 }

@@ -219,7 +219,8 @@ export function createGateway({ config, logger, catalog: builtinCatalog, worker 
     let metered = false;
     const entry = { res, ctx };
     open.add(entry);
-    res.once('close', () => {
+    // 'close' (like 'end') is emitted once: `on` spares the wrapper `once` builds for every request.
+    res.on('close', () => {
       open.delete(entry);
       // Gone before any answer (an aborted upload, a hang-up): nginx's 499, never a 200 in the logs.
       if (!res.headersSent) res.statusCode = 499;

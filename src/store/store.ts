@@ -68,8 +68,8 @@ export class RequestStore {
     // statements, which the database keeps prepared (any size would prepare one per batch).
     for (let start = 0; start < records.length; ) {
       const size = largestPowerOfTwo(Math.min(this.db.insertRows, records.length - start));
-      const chunk = records.slice(start, start + size);
-      await this.db.run(insertSql(chunk.length), chunk.flatMap(rowValues));
+      const chunk = size === records.length ? records : records.slice(start, start + size);
+      await this.db.run(insertSql(chunk.length), rowValues(chunk));
       start += size;
     }
   }

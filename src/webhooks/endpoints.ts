@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const EVENT_TYPES = ['provider.cooldown', 'provider.recovered', 'budget.threshold', 'key.expiring'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -13,7 +13,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const SQLITE_WARNING =
   /\(node:\d+\) ExperimentalWarning: SQLite is an experimental feature[^\n]*\n\(Use `node --trace-warnings \.\.\.`[^\n]*\n/g;
 /** Node's trace when V8 takes the cached code of the gateway (Node 24: "V8 code cache for ESM file:…"; Node 22: "cache for file:…"). */
-const CACHE_ACCEPTED = /cache for (ESM )?file:\S+switchyard\.mjs\?gateway was accepted/;
+const CACHE_ACCEPTED = /cache for (ESM )?file:\S+dist\/gateway\.mjs was accepted/;
 
 /**
  * Starts the built bundle, waits for its start-up line, answers /health, then stops it with

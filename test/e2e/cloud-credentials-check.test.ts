@@ -52,7 +52,7 @@ describe('credential sources in --check and at start-up', () => {
 
   beforeAll(async () => {
     mkdirSync(join(dir, 'dist'));
-    copyFileSync(resolve('dist/switchyard.mjs'), join(dir, 'dist/switchyard.mjs'));
+    for (const file of ['switchyard.mjs', 'gateway.mjs']) copyFileSync(resolve('dist', file), join(dir, 'dist', file));
     imds = await new MockImds().start();
     metadata = await new MockGoogleMetadata().start();
     identity = await new MockManagedIdentity().start();

@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { concat, eventFrame } from '../helpers/bedrock-event-stream.ts';
 import { textAnswer } from '../helpers/gemini-samples.ts';
 import { MockTokenEndpoint, makeServiceAccount } from '../helpers/google-token-endpoint.ts';
 import { chatCompletion, json, MockUpstream, sleep } from '../helpers/mock-upstream.ts';
@@ -25,8 +26,9 @@ describe('packaging', () => {
     expect(cmd.slice(0, 2)).toEqual(['node', '--']);
     const file = cmd[2]!;
     expect(existsSync(resolve(file))).toBe(true);
-    // The runtime stage copies exactly that file from the build stage.
+    // The runtime stage copies exactly that file from the build stage, and the gateway it imports.
     expect(dockerfile).toContain(`/app/${file} ./${file}`);
+    expect(dockerfile).toContain('/app/dist/gateway.mjs ./dist/gateway.mjs');
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^ENV .*HOST=0\.0\.0\.0/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/ready/m);
@@ -54,7 +56,7 @@ describe('packaging', () => {
         env: { ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE', DEMO: 'true' },
         encoding: 'utf8',
       });
-      expect(trace).toMatch(/cache for (ESM )?file:\S+switchyard\.mjs\?gateway was accepted/);
+      expect(trace).toMatch(/cache for (ESM )?file:\S+dist\/gateway\.mjs was accepted/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -68,6 +70,19 @@ describe('packaging', () => {
     upstream.handle((req, res) => {
       if (req.url.startsWith('/v1/projects/')) return json(res, 200, textAnswer('from vertex'));
       // A Converse answer for Bedrock (whose signing runs the bundled @smithy code), else OpenAI's.
+      // A ConverseStream answer: AWS event-stream framing, which the bundle decodes with code it evaluates on first use.
+      if (req.url.endsWith('/converse-stream')) {
+        res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+        return void res.end(
+          concat([
+            eventFrame('messageStart', { role: 'assistant' }),
+            eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'streamed from bedrock' } }),
+            eventFrame('contentBlockStop', { contentBlockIndex: 0 }),
+            eventFrame('messageStop', { stopReason: 'end_turn' }),
+            eventFrame('metadata', { usage: { inputTokens: 3, outputTokens: 3, totalTokens: 6 }, metrics: {} }),
+          ]),
+        );
+      }
       if (req.url.startsWith('/bedrock/')) {
         return json(res, 200, {
           output: { message: { role: 'assistant', content: [{ text: 'from bedrock' }] } },
@@ -79,7 +94,7 @@ describe('packaging', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-bundle-'));
     mkdirSync(join(dir, 'dist'));
-    copyFileSync('dist/switchyard.mjs', join(dir, 'dist/switchyard.mjs'));
+    for (const file of ['switchyard.mjs', 'gateway.mjs']) copyFileSync(join('dist', file), join(dir, 'dist', file));
     const child = spawn(process.execPath, ['dist/switchyard.mjs'], {
       cwd: dir,
       env: {
@@ -129,6 +144,19 @@ describe('packaging', () => {
       expect((await translated.json()).content).toEqual([{ type: 'text', text: 'from bedrock' }]);
       expect(upstream.last.url).toBe('/bedrock/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse');
       expect(upstream.last.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//);
+      const streamed = await fetch(`${base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0',
+          stream: true,
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      });
+      const events = await streamed.text();
+      expect(events).toContain('"content":"streamed from bedrock"');
+      expect(events).toContain('"finish_reason":"stop"');
+      expect(events.trimEnd().endsWith('data: [DONE]')).toBe(true);
       const vertex = await fetch(`${base}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -219,6 +247,7 @@ describe('release artifacts', () => {
     const tarball = join(dir, packed);
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' });
     expect(listing).toContain('package/dist/switchyard.mjs');
+    expect(listing).toContain('package/dist/gateway.mjs');
     expect(listing).toContain('package/dist/THIRD_PARTY_LICENSES');
     expect(listing).not.toMatch(/package\/(src|test|conformance|bench)\//);
     const app = join(dir, 'app');

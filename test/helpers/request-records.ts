@@ -30,7 +30,7 @@ export function requestRecord(overrides: Partial<RequestRecord> = {}): RequestRe
     bytesOut: 200,
     streamed: false,
     aborted: false,
-    gatewayHeaders: { 'x-gateway-provider': 'openai' },
+    gatewayHeaders: '{"x-gateway-provider":"openai"}',
     requestBody: null,
     responseBody: null,
     ...overrides,

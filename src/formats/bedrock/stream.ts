@@ -20,12 +20,19 @@ const MINIMUM_MESSAGE_BYTES = 16;
 /** The event-stream specification's ceiling on one message (16 MiB); a larger length is corruption. */
 const MAXIMUM_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const eventStreamCodec = new EventStreamCodec(
-  (bytes) => decoder.decode(bytes),
-  (text) => encoder.encode(text),
-);
+let eventStreamCodec: EventStreamCodec | undefined;
+/** Made on the first Bedrock stream: the bundle evaluates its package then (scripts/esbuild-options.mjs). */
+function codec(): EventStreamCodec {
+  if (!eventStreamCodec) {
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    eventStreamCodec = new EventStreamCodec(
+      (bytes) => decoder.decode(bytes),
+      (text) => encoder.encode(text),
+    );
+  }
+  return eventStreamCodec;
+}
 
 type FramingResult = { messages: Message[]; error?: string };
 
@@ -52,7 +59,7 @@ class EventStreamFramer {
       const frame = this.#pending.subarray(0, total);
       this.#pending = this.#pending.subarray(total);
       try {
-        messages.push(eventStreamCodec.decode(frame));
+        messages.push(codec().decode(frame));
       } catch (error) {
         return this.#fail(messages, (error as Error).message);
       }
