@@ -9,8 +9,9 @@
 // time a request adds). Writes bench/results/cache-and-guardrails.json.
 //
 // Environment: BENCH_DURATION (s per target, default 12), BENCH_CONNECTIONS (default 50);
-// BENCH_BASELINE=<bundle.mjs> adds that bundle's cache miss as a fifth target, loaded in the same
-// rotation, so that a change to the cache is compared with the code before it in one run.
+// BENCH_BASELINE=<dist>/switchyard.mjs (another build, its gateway.mjs beside it) adds that
+// build's cache miss as a fifth target, loaded in the same rotation, so that a change to the
+// cache is compared with the code before it in one run.
 
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
