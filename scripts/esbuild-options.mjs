@@ -188,6 +188,7 @@ const slimUndici = {
         '  const { origin, pathname, search } = new URL(url);',
         "  agent ??= new (require('undici/lib/dispatcher/agent.js'))();",
         "  const method = options.method ?? (options.body ? 'PUT' : 'GET');",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the source of a module: its template literal, as text
         '  return (options.dispatcher ?? agent).request({ ...options, origin, path: `${pathname}${search}`, method });',
         '};',
       ].join('\n'),
