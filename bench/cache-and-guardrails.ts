@@ -4,11 +4,14 @@
 // CACHE=memory with every request a miss; a request-side PII rule), loaded one at a time in
 // interleaved slices (A B C D, D C B A, …) so that a drifting machine slows all alike. Every
 // request carries a different prompt, so that each is a cache miss (looked up, answered by the
-// upstream, then filed). Writes bench/results/cache-and-guardrails.json.
+// upstream, then filed). Each target's ratio to plain is given over the whole run and, paired
+// with plain's slice of the same round, as the median and range over the rounds (with the CPU
+// time a request adds). Writes bench/results/cache-and-guardrails.json.
 //
 // Environment: BENCH_DURATION (s per target, default 12), BENCH_CONNECTIONS (default 50);
-// BENCH_BASELINE=<bundle.mjs> adds that bundle's cache miss as a fifth target, loaded in the same
-// rotation, so that a change to the cache is compared with the code before it in one run.
+// BENCH_BASELINE=<dist>/switchyard.mjs (another build, its gateway.mjs beside it) adds that
+// build's cache miss as a fifth target, loaded in the same rotation, so that a change to the
+// cache is compared with the code before it in one run.
 
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +25,7 @@ import {
   killChildren,
   post,
   spawnNode,
+  spreadOf,
   stopChild,
   waitFor200,
 } from './lib.ts';
@@ -115,31 +119,54 @@ async function main(): Promise<void> {
     });
   for (const gateway of gateways) await load(gateway.url, WARMUP_S);
   const done: Record<string, { ok: number; seconds: number; failures: number; cpu: number }> = {};
+  /** Per round: each target's requests/s and CPU µs a request (paired with plain's of the same round). */
+  const rounds: Record<string, { rps: number; cpuMicros: number }>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? gateways : [...gateways].reverse();
+    const slice: Record<string, { rps: number; cpuMicros: number }> = {};
     for (const gateway of order) {
       const cpuBefore = cpuSeconds(gateway.child.pid as number);
       const result = await load(gateway.url, DURATION_S / ROUNDS);
+      const cpu = cpuSeconds(gateway.child.pid as number) - cpuBefore;
       const slot = (done[gateway.name] ??= { ok: 0, seconds: 0, failures: 0, cpu: 0 });
-      slot.cpu += cpuSeconds(gateway.child.pid as number) - cpuBefore;
+      slot.cpu += cpu;
       slot.ok += result['2xx'];
       slot.seconds += result.duration;
       slot.failures += result.errors + result.non2xx;
+      slice[gateway.name] = {
+        rps: result['2xx'] / result.duration,
+        cpuMicros: (1e6 * cpu) / Math.max(1, result['2xx']),
+      };
     }
+    rounds.push(slice);
   }
   await Promise.all([...gateways.map((g) => stopChild(g.child, 5_000)), stopChild(mock, 2_000)]);
   closeSync(log);
 
   const rps = (name: Name) => (done[name] as { ok: number; seconds: number }).ok / done[name]!.seconds;
   const plain = rps('plain');
-  const rows = Object.keys(TARGETS).map((name) => ({
-    target: name,
-    requestsPerSec: Math.round(rps(name) * 10) / 10,
-    ratioToPlain: Math.round((rps(name) / plain) * 1000) / 1000,
-    // CPU time per request is steadier than requests/s on a machine shared with other work.
-    gatewayCpuMicrosPerRequest: Math.round((1e6 * (done[name]?.cpu ?? 0)) / (done[name]?.ok ?? 1)),
-    failures: done[name]?.failures ?? 0,
-  }));
+  // A slice slowed by other work on the machine moves every total: the ratios of each round, paired
+  // with plain's slice of that round, are read as their median and range too.
+  const paired = (of: (slice: Record<string, { rps: number; cpuMicros: number }>) => number) =>
+    spreadOf(rounds.map(of));
+  const rows = Object.keys(TARGETS).map((name) => {
+    const ratio = paired((slice) => (slice[name]?.rps ?? 0) / (slice.plain?.rps ?? 1));
+    const extraCpu = paired((slice) => (slice[name]?.cpuMicros ?? 0) - (slice.plain?.cpuMicros ?? 0));
+    return {
+      target: name,
+      requestsPerSec: Math.round(rps(name) * 10) / 10,
+      ratioToPlain: Math.round((rps(name) / plain) * 1000) / 1000,
+      // CPU time per request is steadier than requests/s on a machine shared with other work.
+      gatewayCpuMicrosPerRequest: Math.round((1e6 * (done[name]?.cpu ?? 0)) / (done[name]?.ok ?? 1)),
+      pairedRatio: { median: round3(ratio.median), min: round3(ratio.min), max: round3(ratio.max) },
+      pairedExtraCpuMicros: {
+        median: Math.round(extraCpu.median),
+        min: Math.round(extraCpu.min),
+        max: Math.round(extraCpu.max),
+      },
+      failures: done[name]?.failures ?? 0,
+    };
+  });
   const summary = {
     date: new Date().toISOString(),
     node: process.version,
@@ -152,9 +179,12 @@ async function main(): Promise<void> {
   );
   for (const row of rows)
     process.stdout.write(
-      `  ${row.target.padEnd(30)} ${String(row.requestsPerSec).padStart(8)} req/s  ${row.ratioToPlain.toFixed(3)} × plain  ${String(row.gatewayCpuMicrosPerRequest).padStart(5)} µs CPU/request${row.failures ? `  (${row.failures} failed)` : ''}\n`,
+      `  ${row.target.padEnd(30)} ${String(row.requestsPerSec).padStart(8)} req/s  ${row.ratioToPlain.toFixed(3)} × plain  ${String(row.gatewayCpuMicrosPerRequest).padStart(5)} µs CPU/request  paired by round: ${row.pairedRatio.median.toFixed(3)} × [${row.pairedRatio.min.toFixed(2)}–${row.pairedRatio.max.toFixed(2)}], ${signed(row.pairedExtraCpuMicros.median)} µs CPU [${signed(row.pairedExtraCpuMicros.min)}, ${signed(row.pairedExtraCpuMicros.max)}]${row.failures ? `  (${row.failures} failed)` : ''}\n`,
     );
 }
+
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
+const signed = (value: number) => (value >= 0 ? `+${value}` : String(value));
 
 process.on('exit', killChildren);
 main().catch((error) => {

@@ -188,7 +188,8 @@ const slimUndici = {
         '  const { origin, pathname, search } = new URL(url);',
         "  agent ??= new (require('undici/lib/dispatcher/agent.js'))();",
         "  const method = options.method ?? (options.body ? 'PUT' : 'GET');",
-        '  return (options.dispatcher ?? agent).request({ ...options, origin, path: pathname + search, method });',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the source of a module: its template literal, as text
+        '  return (options.dispatcher ?? agent).request({ ...options, origin, path: `${pathname}${search}`, method });',
         '};',
       ].join('\n'),
       loader: 'js',

@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CLIENT_FORMATS, PROVIDER_FORMATS } from '../formats/index.ts';
+import { asRecord } from '../formats/common/json.ts';
+import { CLIENT_FORMATS, type ClientFormat, PROVIDER_FORMATS } from '../formats/index.ts';
 import type { ChatRequest, ChatResponse, TokenUsage } from '../formats/ir.ts';
 import { chatSideFor } from '../formats/translate.ts';
 import { SSE_FRAMING } from '../formats/types.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { teeResponse } from '../observability/response-tee.ts';
 import { decodedBody } from '../proxy/content-encoding.ts';
 import type { ReadRequest } from '../proxy/exchange.ts';
 import type { RequestContext } from '../server/context.ts';
+import { captureAnswer } from './capture.ts';
 import { cacheKey, canonicalBody } from './key.ts';
 import { MemoryCacheStore } from './memory-store.ts';
 import { RedisCacheStore } from './redis-store.ts';
@@ -41,7 +42,8 @@ interface Entry {
 
 /** What the cache may do for one request. */
 interface Plan {
-  ir: ChatRequest;
+  /** The request read into the IR: only when a hit is replayed or a stream filed (readRequest). */
+  ir?: ChatRequest | null;
   /** The body as the key reads it. */
   body: string;
   read: boolean;
@@ -91,7 +93,13 @@ export class ResponseCache {
   ): Promise<boolean> {
     const plan = this.#plan(req, ctx, request);
     if (!plan) return false;
-    const result = plan.read ? await this.#answer(res, ctx, request, plan, first) : 'bypass';
+    let result: 'hit' | 'miss' | 'bypass' = 'bypass';
+    if (plan.read) {
+      const found = this.#store.get(this.#key(ctx, request, plan, first.provider.id, first.model));
+      // The memory store answers at once: no promise to wait on.
+      const stored = found instanceof Promise ? await found : found;
+      result = stored === undefined ? 'miss' : this.#replay(res, ctx, request, plan, stored);
+    }
     ctx.cache = result;
     this.#metrics.cacheResult(result);
     if (result === 'hit') return true;
@@ -104,29 +112,24 @@ export class ResponseCache {
     await this.#store.close();
   }
 
-  /** Undefined when the cache has nothing to do with the request (not a chat call, or one it cannot read). */
+  /**
+   * Undefined when the cache has nothing to do with the request (not a chat call). Decided from
+   * the body's top-level fields: whether the request can be replayed as asked is known only from
+   * the IR, which is read when there is an answer to replay (#replay), not on every miss.
+   */
   #plan(req: IncomingMessage, ctx: RequestContext, request: ReadRequest): Plan | undefined {
     const chat = chatSideFor(ctx.clientFormat, request.apiPath);
     // Ollama's /api/generate answers in a shape no provider side reads back: not cached.
     if (ctx.method !== 'POST' || !request.json || !chat || chat !== CLIENT_FORMATS[ctx.clientFormat].chat)
       return undefined;
-    let ir: ChatRequest;
-    try {
-      ir = chat.parseRequest(request.json, request.route);
-    } catch {
-      return undefined; // the provider answers what the gateway cannot read
-    }
-    const directives = cacheControl(req.headers['cache-control']);
     // A format the gateway cannot read answers of (Ollama's: no provider side) is never cached.
-    if (!PROVIDER_FORMATS[ctx.clientFormat]) return { ir, body: '', read: false, write: false };
-    // Several choices, or a parameter the IR does not carry (logprobs…), could not be replayed as asked.
-    const replayable = (ir.n ?? 1) === 1 && Object.keys(ir.unmapped).length === 0;
-    const sampled = ir.temperature !== undefined && ir.temperature !== 0 && !this.#settings.nondeterministic;
-    const cacheable = replayable && !sampled;
-    const read = cacheable && !directives.has('no-cache') && !directives.has('no-store');
-    const write = cacheable && !directives.has('no-store');
+    if (!PROVIDER_FORMATS[ctx.clientFormat]) return { body: '', read: false, write: false };
+    const directives = cacheControl(req.headers['cache-control']);
+    const sampled = !this.#settings.nondeterministic && isSampled(ctx.clientFormat, request.json);
+    const read = !sampled && !directives.has('no-cache') && !directives.has('no-store');
+    const write = !sampled && !directives.has('no-store');
     // A request the cache neither reads nor writes has no key to compute.
-    return { ir, body: read || write ? canonicalBody(request.json) : '', read, write };
+    return { body: read || write ? canonicalBody(request.json) : '', read, write };
   }
 
   #key(ctx: RequestContext, request: ReadRequest, plan: Plan, provider: string, model: string | undefined): string {
@@ -142,18 +145,25 @@ export class ResponseCache {
     return key;
   }
 
-  async #answer(
+  /** Answers with a stored entry, in the client's format and mode ('hit'), if it can. */
+  #replay(
     res: ServerResponse,
     ctx: RequestContext,
     request: ReadRequest,
     plan: Plan,
-    first: { provider: { id: string }; model: string | undefined },
-  ): Promise<'hit' | 'miss'> {
-    const stored = await this.#store.get(this.#key(ctx, request, plan, first.provider.id, first.model));
-    const ir = plan.ir;
-    const entry = stored === undefined ? undefined : parseEntry(stored);
-    const response = entry && readAnswer(entry.body, entry.meta.stream, ctx, ir);
-    if (!entry || !response) return 'miss';
+    stored: Buffer,
+  ): 'hit' | 'miss' | 'bypass' {
+    const entry = parseEntry(stored);
+    if (!entry) return 'miss';
+    const ir = readRequest(ctx, request, plan);
+    // Several choices, or a parameter the IR does not carry (logprobs…), cannot be replayed as
+    // asked: such a request is sent on, and its answer (as unusable) not filed again.
+    if (!ir || (ir.n ?? 1) !== 1 || Object.keys(ir.unmapped).length > 0) {
+      plan.write = false;
+      return 'bypass';
+    }
+    const response = readAnswer([entry.body], entry.meta.stream, ctx, ir);
+    if (!response) return 'miss';
     if (entry.meta.usage) response.usage = entry.meta.usage;
     const client = CLIENT_FORMATS[ctx.clientFormat].chat;
     let body: string;
@@ -189,20 +199,26 @@ export class ResponseCache {
     return 'hit';
   }
 
-  /** Keeps a copy of what the client gets; once the response is over, files it if it is a whole, successful answer. */
+  /** Keeps what the client is sent; once the response is over, files it if it is a whole, successful answer. */
   #fileAnswer(res: ServerResponse, ctx: RequestContext, request: ReadRequest, plan: Plan): void {
-    const copy = teeResponse(res, this.#maxEntryBytes + 1, (bytes) =>
+    // The chunks as written (not copied), handed to the store as they are: one copy, into the store.
+    captureAnswer(res, this.#maxEntryBytes, (chunks) =>
       // After the last byte is on its way: filing the answer is no reason to hold it.
       setImmediate(() => {
-        if (res.statusCode !== 200 || ctx.error || !ctx.provider || copy.size > this.#maxEntryBytes) return;
-        let body = bytes();
-        try {
-          body = decodedBody(body, res.getHeader('content-encoding'), this.#maxEntryBytes);
-        } catch {
-          return;
-        }
+        if (res.statusCode !== 200 || ctx.error || !ctx.provider) return;
+        let body: readonly Buffer[] = chunks;
+        const encoding = res.getHeader('content-encoding');
+        if (encoding !== undefined)
+          try {
+            body = [decodedBody(Buffer.concat(chunks), encoding, this.#maxEntryBytes)];
+          } catch {
+            return;
+          }
         // A stream is read back now: one cut short (or ending in an error) is not kept.
-        if (ctx.stream && !readAnswer(body, true, ctx, plan.ir)) return;
+        if (ctx.stream) {
+          const ir = readRequest(ctx, request, plan);
+          if (!ir || !readAnswer(body, true, ctx, ir)) return;
+        }
         const meta: Entry = {
           storedAt: Date.now(),
           provider: ctx.provider,
@@ -210,33 +226,55 @@ export class ResponseCache {
           stream: ctx.stream,
           usage: ctx.usage,
         };
-        void this.#store.set(
-          this.#key(ctx, request, plan, ctx.provider, ctx.model),
-          entryBytes(meta, body),
-          this.#settings.ttlS,
-        );
+        const parts: (Buffer | string)[] = [`${JSON.stringify(meta)}\n`];
+        for (const chunk of body) parts.push(chunk);
+        void this.#store.set(this.#key(ctx, request, plan, ctx.provider, ctx.model), parts, this.#settings.ttlS);
       }),
     );
   }
 }
 
-/** An answer as the client was sent it, read back into one IR answer; undefined unless it is complete. */
-function readAnswer(bytes: Buffer, stream: boolean, ctx: RequestContext, ir: ChatRequest): ChatResponse | undefined {
+/** The request in the IR, read once (null: the gateway cannot read it, so cannot replay an answer to it). */
+function readRequest(ctx: RequestContext, request: ReadRequest, plan: Plan): ChatRequest | null {
+  if (plan.ir !== undefined) return plan.ir;
+  try {
+    plan.ir = CLIENT_FORMATS[ctx.clientFormat].chat.parseRequest(
+      request.json as Record<string, unknown>,
+      request.route,
+    );
+  } catch {
+    plan.ir = null;
+  }
+  return plan.ir;
+}
+
+/**
+ * Whether the request asks for a sampled answer (a non-zero temperature), read where its format
+ * puts the temperature: an answer sampled once is not what the same request gets next.
+ */
+function isSampled(format: ClientFormat, body: Record<string, unknown>): boolean {
+  const temperature = format === 'gemini' ? asRecord(body.generationConfig).temperature : body.temperature;
+  return temperature !== undefined && temperature !== null && temperature !== 0;
+}
+
+/** An answer as the client was sent it (in the chunks it was written in), read back into one IR answer; undefined unless it is complete. */
+function readAnswer(
+  chunks: readonly Buffer[],
+  stream: boolean,
+  ctx: RequestContext,
+  ir: ChatRequest,
+): ChatResponse | undefined {
   // The client format read as a provider format: the same wire shape, read the other way.
   const format = PROVIDER_FORMATS[ctx.clientFormat]?.chat;
   if (!format) return undefined;
   try {
-    if (!stream) return format.decodeResponse(bytes, ir);
+    if (!stream) return format.decodeResponse(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), ir);
     const decoder = format.streamDecoder(ir);
-    return responseOf([...decoder.push(bytes), ...decoder.end()]);
+    const events = chunks.flatMap((chunk) => decoder.push(chunk));
+    return responseOf([...events, ...decoder.end()]);
   } catch {
     return undefined;
   }
-}
-
-/** The stored form: the line of JSON, then the answer's bytes. */
-function entryBytes(meta: Entry, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${JSON.stringify(meta)}\n`), body]);
 }
 
 function parseEntry(bytes: Buffer): { meta: Entry; body: Buffer } | undefined {

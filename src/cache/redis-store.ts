@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
+import { digestKey } from './key.ts';
 import type { CacheStore } from './store.ts';
 
 /** A read slower than this is a miss: the provider is asked instead of waiting on the cache. */
 const CALL_TIMEOUT_MS = 250;
 
 /**
- * Cached answers in Redis, shared by every replica (`SET … EX`, so Redis expires them itself).
+ * Cached answers in Redis, shared by every replica (`SET … EX`, so Redis expires them itself),
+ * each under a digest of its key.
  * The cache never fails a request: a command that errs or times out is a miss (or a write not
  * made), reported through `onError` once per outage. ioredis is loaded on demand, as the limits
  * module does, so gateways without a cache never pay its start-up.
@@ -37,12 +39,13 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    const value = await this.#call((client) => client.getBuffer(key));
+    const value = await this.#call((client) => client.getBuffer(digestKey(key)));
     return value ?? undefined;
   }
 
-  async set(key: string, value: Buffer, ttlS: number): Promise<void> {
-    await this.#call((client) => client.set(key, value, 'EX', ttlS));
+  async set(key: string, parts: readonly (Buffer | string)[], ttlS: number): Promise<void> {
+    const value = Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : part)));
+    await this.#call((client) => client.set(digestKey(key), value, 'EX', ttlS));
   }
 
   async close(): Promise<void> {

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKey, canonicalBody, canonicalJson } from '../../src/cache/key.ts';
+import { cacheKey, canonicalBody, canonicalJson, digestKey, hash32 } from '../../src/cache/key.ts';
 
 const key = (body: Record<string, unknown>, parts: Partial<Parameters<typeof cacheKey>[0]> = {}) =>
-  cacheKey({
-    scope: '',
-    clientFormat: 'openai',
-    provider: 'openai',
-    model: 'gpt-4o',
-    body: canonicalBody(body),
-    ...parts,
-  });
+  digestKey(
+    cacheKey({
+      scope: '',
+      clientFormat: 'openai',
+      provider: 'openai',
+      model: 'gpt-4o',
+      body: canonicalBody(body),
+      ...parts,
+    }),
+  );
 
 describe('cache key', () => {
   it('sorts keys at every depth and keeps array order', () => {
@@ -30,6 +32,16 @@ describe('cache key', () => {
     // the own __proto__ property is written as data, not lost as a prototype
     expect(canonicalBody(a)).toContain('"__proto__":{"a":2,"b":1}');
     expect(JSON.parse(canonicalBody(a))).toEqual({ ...JSON.parse(JSON.stringify(a)) });
+  });
+
+  it('orders keys as Array.prototype.sort does, for few keys and for many', () => {
+    const names = ['b', 'B', 'a', '_x', 'é', 'Z', 'aa', 'a0', '~', '😀', 'ﬀ', '-', 'A'];
+    for (const count of [2, 5, names.length, 40]) {
+      const keys = Array.from({ length: count }, (_, i) => `${names[i % names.length]}${i >= names.length ? i : ''}`);
+      const shuffled = [...keys].reverse();
+      const text = canonicalJson(Object.fromEntries(shuffled.map((k) => [k, 1])));
+      expect(Object.keys(JSON.parse(text))).toEqual([...keys].sort());
+    }
   });
 
   it('does not depend on whitespace in the request text', () => {
@@ -80,5 +92,41 @@ describe('cache key', () => {
     expect(key(body, { provider: 'groq' })).not.toBe(base);
     expect(key(body, { model: 'gpt-4o-mini' })).not.toBe(base);
     expect(base).toMatch(/^switchyard:cache:[\w-]{43}$/);
+  });
+
+  it('is the parts then the canonical body, whole; Redis names it by a digest of that', () => {
+    const whole = cacheKey({ scope: 'alice', clientFormat: 'openai', provider: 'groq', model: 'm', body: '{"a":1}' });
+    expect(whole).toBe('["alice","openai","groq","m"]{"a":1}');
+    // the parts are JSON: a scope or model holding a quote or a comma cannot pass for another
+    expect(cacheKey({ scope: 'a","b', clientFormat: 'openai', provider: 'p', model: 'm', body: '{}' })).not.toBe(
+      cacheKey({ scope: 'a', clientFormat: 'b', provider: 'openai', model: 'p', body: '{}' }),
+    );
+    expect(digestKey(whole)).toMatch(/^switchyard:cache:[\w-]{43}$/);
+    expect(digestKey(whole)).not.toContain('alice');
+  });
+});
+
+describe('hash32', () => {
+  const hex = (text: string) => (hash32(Buffer.from(text)) >>> 0).toString(16);
+
+  it('is MurmurHash3 x86 32-bit with seed 0', () => {
+    expect(hex('')).toBe('0');
+    // published reference values
+    expect(hex('hello')).toBe('248bfa47');
+    expect(hex('The quick brown fox jumps over the lazy dog')).toBe('2e4ff723');
+  });
+
+  it('reads only the first `length` bytes, and every one of them (tails of 1 to 3 bytes too)', () => {
+    const bytes = Buffer.from('hello, and more after it');
+    expect(hash32(bytes, 5)).toBe(hash32(Buffer.from('hello')));
+    const hashes = new Set(['abcd', 'abce', 'abcde', 'abcdf', 'abcdef', 'abcdeg', 'abcdefg', 'abcdefh'].map(hex));
+    expect(hashes.size).toBe(8);
+  });
+
+  it('spreads keys that differ in one character', () => {
+    const hashes = new Set(
+      Array.from({ length: 10_000 }, (_, n) => hash32(Buffer.from(`["","openai","openai","m"]{"n":${n}}`))),
+    );
+    expect(hashes.size).toBeGreaterThan(9_990);
   });
 });

@@ -330,6 +330,31 @@ describe('response cache', () => {
     expect((await postJson(`${gw.url}/v1/messages`, body)).headers.get('x-gateway-cache')).toBe('hit');
   });
 
+  it('a request that cannot be replayed as asked (n > 1, logprobs) is never answered from the cache', async () => {
+    upstream = await new MockUpstream().start();
+    upstream.handle((_req, res) => json(res, 200, chatCompletion('two of them')));
+    gw = await startGateway({
+      OPENAI_API_KEY: 'sk-cache-test',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+      CACHE: 'memory',
+    });
+    const url = `${gw.url}/v1/chat/completions`;
+    for (const extra of [{ n: 2 }, { logprobs: true, top_logprobs: 2 }]) {
+      const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: JSON.stringify(extra) }], ...extra };
+      const before = upstream.received.length;
+      // known once the request is read, which the cache does only with an answer to replay
+      expect((await postJson(url, body)).headers.get('x-gateway-cache')).toBe('miss');
+      await filed();
+      for (let i = 0; i < 2; i++) {
+        const again = await postJson(url, body);
+        expect(again.headers.get('x-gateway-cache')).toBe('bypass');
+        expect(again.json.choices[0].message.content).toBe('two of them');
+        await filed();
+      }
+      expect(upstream.received.length - before).toBe(3);
+    }
+  });
+
   it('keys sorted and the stream flag aside, two bodies that mean the same share an entry', async () => {
     const gw = await anthropicGateway();
     await postJson(
@@ -367,6 +392,44 @@ describe('response cache', () => {
     expect((await postJson(`${gw.url}/v1/messages`, body, as('sk-gw-bob-456'))).headers.get('x-gateway-cache')).toBe(
       'hit',
     );
+  });
+
+  it('CACHE_MAX_BYTES: the least recently used answers go, a kept one is served byte for byte', async () => {
+    upstream = await new MockUpstream().start();
+    // Each answer names its prompt and is ~600 bytes: with the key beside it, one entry a slab of 1 KiB.
+    upstream.handle((req, res) =>
+      json(res, 200, chatCompletion(`answer to ${req.json.messages[0].content} ${'.'.repeat(400)}`)),
+    );
+    gw = await startGateway({
+      OPENAI_API_KEY: 'sk-cache-test',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+      CACHE: 'memory',
+      CACHE_MAX_BYTES: '16384',
+    });
+    const url = `${gw.url}/v1/chat/completions`;
+    const unstamped = (text: string) => text.replace(/"created":\d+/, '"created":0');
+    const ask = (prompt: string) =>
+      postJson(url, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }] });
+    expect((await ask('kept')).headers.get('x-gateway-cache')).toBe('miss');
+    await filed();
+    const firstHit = await ask('kept');
+    expect(firstHit.headers.get('x-gateway-cache')).toBe('hit');
+    expect(firstHit.json.choices[0].message.content).toMatch(/^answer to kept \.{400}$/);
+    for (let n = 0; n < 40; n++) {
+      expect((await ask(`filler ${n}`)).headers.get('x-gateway-cache')).toBe('miss');
+      await filed();
+      // read after every new answer: `kept` is never the least recently used
+      const hit = await ask('kept');
+      expect(hit.headers.get('x-gateway-cache')).toBe('hit');
+      // the same bytes, but for `created`, which a replay sets to when it is sent
+      expect(unstamped(hit.text)).toBe(unstamped(firstHit.text));
+      expect(hit.headers.get('content-length')).toBe(firstHit.headers.get('content-length'));
+    }
+    expect(upstream.received).toHaveLength(41);
+    // 40 answers of ~1 KiB do not fit in 16 KiB: the oldest are gone, the newest are kept
+    expect((await ask('filler 0')).headers.get('x-gateway-cache')).toBe('miss');
+    expect((await ask('filler 39')).headers.get('x-gateway-cache')).toBe('hit');
+    expect(upstream.received).toHaveLength(42);
   });
 
   it('refuses CACHE=redis without REDIS_URL at start-up', async () => {
