@@ -105,7 +105,7 @@ export async function attempt(args: AttemptArgs): Promise<AttemptOutcome> {
     }
     relay = prepared.relay();
     upstream.dispatch(outgoing, relay);
-    await relay.done;
+    await relay.answered;
     provider.keyPool?.report(pooledKey, res.statusCode);
     const ttfbMs = (relay.respondedAt ?? performance.now()) - started;
     if (res.statusCode < 400 || !isRetryableStatus(res.statusCode)) router.record(candidate, { ok: true, ttfbMs });

@@ -1,8 +1,10 @@
+import type { ServerResponse } from 'node:http';
 import { usageOfRouteAnswer } from '../catalog/route-usage.ts';
 import { isObject } from '../formats/common/json.ts';
 import { CLIENT_FORMATS } from '../formats/index.ts';
+import type { ClientSide, StreamUsage } from '../formats/types.ts';
 import type { Provider } from '../providers/types.ts';
-import type { AttemptArgs, ExchangeEnv, PreparedExchange, ProxyRequest } from './exchange.ts';
+import type { AttemptArgs, ExchangeEnv, PreparedExchange, ProxyRequest, ReadRequest } from './exchange.ts';
 import { usageHeaders } from './exchange.ts';
 import { outgoingHeaderOptions, upstreamRequestHeaders } from './headers.ts';
 import { PassThroughRelay, type PassThroughRelayOptions } from './pass-through-relay.ts';
@@ -13,13 +15,13 @@ import { PassThroughRelay, type PassThroughRelayOptions } from './pass-through-r
  * its usage (and cost) is known; the answer is relayed as it comes, its usage read on the way.
  */
 export function passThroughExchange(args: AttemptArgs, env: ExchangeEnv): PreparedExchange {
-  const { req, ctx, request, candidate } = args;
+  const { req, res, ctx, request, candidate } = args;
   const { provider, model } = candidate;
   const codec = CLIENT_FORMATS[ctx.clientFormat];
   const askForUsage =
     ctx.stream && codec.asksForStreamUsage && !request.clientAskedForUsage && provider.acceptsStreamOptions;
   const streamUsage = codec.streamUsage(askForUsage);
-  const onFinish = env.relayOptions.onFinish;
+  const promise = promiseOf(request.apiPath, ctx.stream, ctx.clientFormat);
   const body = upstreamBody(
     request,
     provider,
@@ -34,27 +36,47 @@ export function passThroughExchange(args: AttemptArgs, env: ExchangeEnv): Prepar
       body: body.bytes,
       headers: upstreamRequestHeaders(req.headers, provider, candidate.format, outgoingHeaderOptions(req.headers, ctx)),
     },
+    // Reading a stored answer back (GET /v1/responses/{id}) generates nothing: it was counted when made.
     relay: () =>
-      new PassThroughRelay(args.res, {
-        ...env.relayOptions,
-        // Reading a stored answer back (GET /v1/responses/{id}) generates nothing: it was counted when made.
-        ...(ctx.method === 'GET'
-          ? {}
-          : {
-              inspectJson: (bytes: Buffer) => {
-                // Images, audio and rerank answers are priced by their own units (catalog/route-usage.ts).
-                const routeUsage = usageOfRouteAnswer(request.apiPath, request.json, bytes);
-                const answer = routeUsage ? { usage: routeUsage, model: undefined } : codec.usageOfResponse(bytes);
-                return answer ? usageHeaders(answer.usage, env.price(answer.usage, answer.model)) : {};
-              },
-            }),
-        inspectSse: (events) => streamUsage.events(events),
-        promise: promiseOf(request.apiPath, ctx.stream, ctx.clientFormat),
-        onFinish: (stats) => {
-          if (streamUsage.usage) env.price(streamUsage.usage, streamUsage.model);
-          onFinish(stats);
-        },
-      }),
+      relayOf(res, env, streamUsage, promise, ctx.method === 'GET' ? undefined : jsonUsage(request, codec, env)),
+  };
+}
+
+/**
+ * The relay, made in a scope of its own: the closures it keeps for as long as a stream lasts hold
+ * only what they use, not the request (its body, parsed or not) the exchange was prepared from.
+ */
+function relayOf(
+  res: ServerResponse,
+  env: ExchangeEnv,
+  streamUsage: StreamUsage,
+  promise: PassThroughRelayOptions['promise'],
+  inspectJson: PassThroughRelayOptions['inspectJson'],
+): PassThroughRelay {
+  const onFinish = env.relayOptions.onFinish;
+  return new PassThroughRelay(res, {
+    ...env.relayOptions,
+    inspectJson,
+    inspectSse: (events) => streamUsage.events(events),
+    promise,
+    onFinish: (stats) => {
+      if (streamUsage.usage) env.price(streamUsage.usage, streamUsage.model);
+      onFinish(stats);
+    },
+  });
+}
+
+/**
+ * Reads a whole JSON answer's usage into response headers. Made in a scope of its own too: the
+ * relay drops it, and the request it holds, once the answer turns out to be a stream.
+ */
+function jsonUsage(request: ReadRequest, codec: ClientSide, env: ExchangeEnv) {
+  const { apiPath, json } = request;
+  return (bytes: Buffer) => {
+    // Images, audio and rerank answers are priced by their own units (catalog/route-usage.ts).
+    const routeUsage = usageOfRouteAnswer(apiPath, json, bytes);
+    const answer = routeUsage ? { usage: routeUsage, model: undefined } : codec.usageOfResponse(bytes);
+    return answer ? usageHeaders(answer.usage, env.price(answer.usage, answer.model)) : {};
   };
 }
 

@@ -27,22 +27,29 @@ const SSE_START = /^\s*(data|event|id|retry)?:/;
  * response header. On the routes the gateway understands, a 200 must be what the route promises.
  */
 export class PassThroughRelay extends Relay {
-  declare protected readonly options: PassThroughRelayOptions;
+  /** Kept apart from the options so that a stream can let it go (it may hold the request's body). */
+  #inspectJson: PassThroughRelayOptions['inspectJson'];
+  readonly #inspectSse: PassThroughRelayOptions['inspectSse'];
+  readonly #promised: PassThroughRelayOptions['promise'];
   #boundary: SseBoundary | undefined;
   #held: Buffer[] | undefined;
   #heldBytes = 0;
   #status = 0;
-  #headers: OutgoingHttpHeaders = {};
+  /** The headers of a JSON answer held until its usage is read. */
+  #headers: OutgoingHttpHeaders | undefined;
   /** For a promised stream: whether its first bytes were checked, and whether its terminator came. */
   #checkedStart = false;
   #terminated = false;
 
-  constructor(res: ServerResponse, options: PassThroughRelayOptions) {
+  constructor(res: ServerResponse, { inspectJson, inspectSse, promise, ...options }: PassThroughRelayOptions) {
     super(res, options);
+    this.#inspectJson = inspectJson;
+    this.#inspectSse = inspectSse;
+    this.#promised = promise;
   }
 
   get #promise() {
-    return this.#status < 300 ? this.options.promise : undefined;
+    return this.#status < 300 ? this.#promised : undefined;
   }
 
   protected start(controller: Controller, statusCode: number, upstreamHeaders: UpstreamHeaders): void {
@@ -68,20 +75,21 @@ export class PassThroughRelay extends Relay {
       this.#boundary = new SseBoundary(this.options.maxResponseBytes, this.options.framing.separators);
     }
     Object.assign(headers, this.options.extraHeaders);
-    this.#headers = headers;
     const isJson = contentType.includes('json');
     if (promise?.kind === 'json' && !isJson) {
       this.fail(controller, this.#malformed(`a ${statusCode} with content-type '${contentType}' where JSON was due`));
       return;
     }
-    if (this.options.inspectJson && !this.sse && statusCode < 300 && isJson) {
+    if (this.#inspectJson && !this.sse && statusCode < 300 && isJson) {
       if (Number(headers['content-length'] ?? 0) > this.options.maxResponseBytes) {
         this.fail(controller, this.#tooLargeError());
         return;
       }
+      this.#headers = headers;
       this.#held = [];
       return;
     }
+    this.#inspectJson = undefined;
     this.writeHead(statusCode, headers);
   }
 
@@ -128,11 +136,11 @@ export class PassThroughRelay extends Relay {
       }
       if (!this.#terminated) for (const t of promise.terminators) if (events.includes(t)) this.#terminated = true;
     }
-    this.write(this.options.inspectSse ? this.options.inspectSse(events) : events, controller);
+    this.write(this.#inspectSse ? this.#inspectSse(events) : events, controller);
   }
 
   protected end(controller: Controller): void {
-    if (this.#held) {
+    if (this.#held && this.#headers) {
       const body = this.#held.length === 1 ? (this.#held[0] as Buffer) : Buffer.concat(this.#held, this.#heldBytes);
       this.#held = undefined;
       if (this.#promise?.kind === 'json' && !looksLikeJson(body, this.#headers['content-encoding'])) {
@@ -142,7 +150,7 @@ export class PassThroughRelay extends Relay {
       let added: Record<string, string> = {};
       try {
         const decoded = decodedBody(body, this.#headers['content-encoding'], this.options.maxResponseBytes);
-        added = this.options.inspectJson?.(decoded) ?? {};
+        added = this.#inspectJson?.(decoded) ?? {};
       } catch {
         // A body that does not parse is still the provider's answer: send it on unpriced.
       }

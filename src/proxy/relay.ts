@@ -62,11 +62,13 @@ export type UpstreamHeaders = Record<string, string | string[] | undefined>;
  * headers (an error event on a stream, an aborted connection otherwise), and the finish.
  * Subclasses decide what reaches the client: `start` on the status line, `data` per chunk, `end`.
  *
- * `done` settles once the exchange is over: resolved with the stats, or rejected with the error to
- * answer when nothing has been sent to the client yet.
+ * `answered` settles once the attempt's outcome is known: resolved as soon as the client's response
+ * has begun (a stream then goes on without the attempt waiting on it, so the request's frames and
+ * whatever they hold are freed while it lasts) or the exchange is over, and rejected with the
+ * error to answer when nothing has been sent to the client.
  */
 export abstract class Relay implements Dispatcher.DispatchHandler {
-  readonly done: Promise<RelayStats>;
+  readonly answered: Promise<void>;
   protected readonly res: ServerResponse;
   protected readonly options: RelayOptions;
   protected readonly stats: RelayStats = { firstByteAt: undefined, bytesOut: 0, error: undefined };
@@ -74,7 +76,7 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
   protected sse = false;
   /** The status line came and was not given up: a break is in the body. */
   #started = false;
-  #resolve!: (stats: RelayStats) => void;
+  #resolve!: () => void;
   #reject!: (error: GatewayError | RetryableResponse) => void;
   #controller: Controller | undefined;
   #pendingAbort: Error | undefined;
@@ -89,11 +91,12 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
   constructor(res: ServerResponse, options: RelayOptions) {
     this.res = res;
     this.options = options;
-    this.done = new Promise((resolve, reject) => {
+    this.answered = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    // The client hanging up cancels the upstream request, whatever stage it is in.
+    // The client hanging up cancels the upstream request, whatever stage it is in. ('close' comes
+    // once: `on` spares the wrapper `once` would keep for as long as a stream lasts.)
     res.on('close', () => {
       if (this.#settled) return;
       this.#clientGone = true;
@@ -113,8 +116,14 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
 
   /** The exchange will not happen (e.g. credentials could not be had): stop the header timer. */
   cancel(): void {
-    clearTimeout(this.#headersTimer);
+    this.#clearHeadersTimer();
     this.#settled = true;
+  }
+
+  /** A cleared timer object kept in a field would stay in memory as long as the stream. */
+  #clearHeadersTimer(): void {
+    clearTimeout(this.#headersTimer);
+    this.#headersTimer = undefined;
   }
 
   /** Aborts the exchange now, or as soon as undici hands over its controller. */
@@ -130,7 +139,10 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Controller, statusCode: number, upstreamHeaders: UpstreamHeaders): void {
     if (statusCode < 200) return; // 1xx informational
-    clearTimeout(this.#headersTimer);
+    this.#clearHeadersTimer();
+    // undici keeps the raw header Buffers on the controller for the exchange's life; the parsed
+    // object above is all that is read. (A stream held open would keep them as long as it lasts.)
+    controller.rawHeaders = null;
     this.respondedAt = performance.now();
     if (this.options.retryable?.(statusCode)) {
       const retryAfter = upstreamHeaders['retry-after'];
@@ -151,7 +163,7 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Controller, error: Error): void {
-    clearTimeout(this.#headersTimer);
+    this.#clearHeadersTimer();
     if (this.#settled) return;
     if (this.#clientGone || this.res.destroyed) {
       this.finish(); // the client left: its abort is what broke the exchange
@@ -197,10 +209,11 @@ export abstract class Relay implements Dispatcher.DispatchHandler {
     this.#finished = true;
     this.#settled = true;
     this.options.onFinish(this.stats);
-    this.#resolve(this.stats);
+    this.#resolve();
   }
 
   protected writeHead(statusCode: number, headers: OutgoingHttpHeaders): void {
+    this.#resolve();
     if (this.res.headersSent) return; // answered elsewhere (shutdown)
     this.res.writeHead(statusCode, headers);
     // Stream headers go out at once; when the first event follows in the same tick, with it.

@@ -1,4 +1,24 @@
 const EMPTY = Buffer.alloc(0);
+const SSE_SEPARATORS: readonly string[] = ['\n\n', '\r\n\r\n'];
+
+/** A framing's separators as bytes, and how many bytes of a previous chunk one may start in. */
+interface Separators {
+  bytes: readonly Buffer[];
+  overlap: number;
+}
+
+/** Built once per framing (its separators are a constant list), not once per stream. */
+const SEPARATORS = new WeakMap<readonly string[], Separators>();
+
+function separatorsOf(separators: readonly string[]): Separators {
+  let found = SEPARATORS.get(separators);
+  if (!found) {
+    const bytes = separators.map((separator) => Buffer.from(separator));
+    found = { bytes, overlap: Math.max(...bytes.map((separator) => separator.length)) - 1 };
+    SEPARATORS.set(separators, found);
+  }
+  return found;
+}
 
 /** One event grew past the limit without ending: the stream cannot be relayed event by event. */
 export class SseEventTooLarge extends Error {
@@ -18,25 +38,23 @@ export class SseEventTooLarge extends Error {
  */
 export class SseBoundary {
   readonly #maxEventBytes: number;
-  readonly #separators: Buffer[];
-  /** Bytes of a previous chunk a separator may start in. */
-  readonly #overlap: number;
+  readonly #separators: Separators;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
 
   /** `separators`: what ends an event (SSE's blank lines by default; a newline for NDJSON). */
-  constructor(maxEventBytes = Number.POSITIVE_INFINITY, separators: readonly string[] = ['\n\n', '\r\n\r\n']) {
+  constructor(maxEventBytes = Number.POSITIVE_INFINITY, separators: readonly string[] = SSE_SEPARATORS) {
     this.#maxEventBytes = maxEventBytes;
-    this.#separators = separators.map((separator) => Buffer.from(separator));
-    this.#overlap = Math.max(...this.#separators.map((separator) => separator.length)) - 1;
+    this.#separators = separatorsOf(separators);
   }
 
   /** Returns the complete events now available (possibly empty); keeps any incomplete tail. */
   push(chunk: Buffer): Buffer {
-    const overlap = Math.min(this.#overlap, this.#pendingBytes);
+    const { bytes: separators, overlap: maxOverlap } = this.#separators;
+    const overlap = Math.min(maxOverlap, this.#pendingBytes);
     const window = overlap ? Buffer.concat([this.#tail(overlap), chunk]) : chunk;
     let end = 0;
-    for (const separator of this.#separators) end = Math.max(end, endOfLast(window, separator));
+    for (const separator of separators) end = Math.max(end, endOfLast(window, separator));
     end -= overlap;
     // The usual chunk: whole events and nothing pending, passed on as it came.
     if (end === chunk.length && this.#pendingBytes === 0) return chunk;

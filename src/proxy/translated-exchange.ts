@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { CLIENT_FORMATS } from '../formats/index.ts';
-import { type Exchange, translatedError } from '../formats/translate.ts';
+import { type Exchange, type StreamTranscoder, translatedError } from '../formats/translate.ts';
 import type { RequestContext } from '../server/context.ts';
 import { type UpstreamClient, type UpstreamRequest, upstreamFailure } from '../upstream/client.ts';
 import type { AttemptArgs, ExchangeEnv, PreparedCandidate, PreparedExchange } from './exchange.ts';
@@ -8,7 +8,7 @@ import { usageHeaders } from './exchange.ts';
 import { outgoingHeaderOptions, upstreamRequestHeaders } from './headers.ts';
 import { RetryableResponse } from './relay.ts';
 import { isRetryableStatus } from './retry-policy.ts';
-import { TranslatedRelay } from './translated-relay.ts';
+import { TranslatedRelay, type TranslatedRelayOptions } from './translated-relay.ts';
 
 /**
  * An exchange with a provider speaking another wire format: the request translated into its
@@ -19,12 +19,10 @@ export function translatedExchange(args: AttemptArgs, exchange: Exchange, env: E
   const { req, res, ctx, deps, candidate, lastChance } = args;
   const { provider } = candidate;
   let transcoder = ctx.stream ? exchange.stream?.() : undefined;
-  const onFinish = env.relayOptions.onFinish;
   const prepared: PreparedExchange = {
     outgoing: { ...translatedRequest(req.headers, ctx, exchange, candidate), method: ctx.method },
     relay: () =>
-      new TranslatedRelay(res, {
-        ...env.relayOptions,
+      relayOf(res, env, transcoder, {
         response: (bytes) => {
           const answer = exchange.response(bytes);
           return {
@@ -33,11 +31,6 @@ export function translatedExchange(args: AttemptArgs, exchange: Exchange, env: E
           };
         },
         error: (status, bytes) => translatedErrorBody(ctx, candidate, status, bytes),
-        stream: transcoder,
-        onFinish: (stats) => {
-          if (transcoder?.usage) env.price(transcoder.usage, transcoder.model);
-          onFinish(stats);
-        },
       }),
   };
   const followStream = exchange.followStream;
@@ -66,6 +59,28 @@ export function translatedExchange(args: AttemptArgs, exchange: Exchange, env: E
       };
     };
   return prepared;
+}
+
+/**
+ * The relay, made in a scope of its own: what a stream keeps for as long as it lasts holds only
+ * what it uses, not the request or the exchange (whose `whole` readers it drops once streaming).
+ */
+function relayOf(
+  res: ServerResponse,
+  env: ExchangeEnv,
+  transcoder: StreamTranscoder | undefined,
+  whole: Pick<TranslatedRelayOptions, 'response' | 'error'>,
+): TranslatedRelay {
+  const onFinish = env.relayOptions.onFinish;
+  return new TranslatedRelay(res, {
+    ...env.relayOptions,
+    ...whole,
+    stream: transcoder,
+    onFinish: (stats) => {
+      if (transcoder?.usage) env.price(transcoder.usage, transcoder.model);
+      onFinish(stats);
+    },
+  });
 }
 
 const translatedErrorBody = (ctx: RequestContext, candidate: PreparedCandidate, status: number, bytes: Buffer) =>

@@ -21,13 +21,17 @@ export interface TranslatedRelayOptions extends RelayOptions {
   stream: StreamTranslation | undefined;
 }
 
+type WholeAnswer = Pick<TranslatedRelayOptions, 'response' | 'error'>;
+
 /**
  * Relays an answer from a provider speaking another format: a stream is rewritten event by event
  * as it arrives, a whole body (answer or error) is read (up to MAX_RESPONSE_BYTES, decompressed
  * if the provider compressed it anyway), then rewritten once.
  */
 export class TranslatedRelay extends Relay {
-  declare protected readonly options: TranslatedRelayOptions;
+  /** Kept apart from the options so that a stream can let them go (they hold the exchange). */
+  #whole: WholeAnswer | undefined;
+  #stream: StreamTranslation | undefined;
   #transcoder: StreamTranslation | undefined;
   #held: Buffer[] = [];
   #heldBytes = 0;
@@ -35,8 +39,10 @@ export class TranslatedRelay extends Relay {
   #headers: OutgoingHttpHeaders = {};
   #encoding: OutgoingHttpHeaders[string];
 
-  constructor(res: ServerResponse, options: TranslatedRelayOptions) {
+  constructor(res: ServerResponse, { response, error, stream, ...options }: TranslatedRelayOptions) {
     super(res, options);
+    this.#whole = { response, error };
+    this.#stream = stream;
   }
 
   protected start(_controller: Controller, statusCode: number, upstreamHeaders: UpstreamHeaders): void {
@@ -47,10 +53,13 @@ export class TranslatedRelay extends Relay {
     delete headers['content-encoding'];
     Object.assign(headers, this.options.extraHeaders);
     this.#status = statusCode;
-    this.#headers = headers;
-    if (statusCode >= 300 || !this.options.stream) return;
+    if (statusCode >= 300 || !this.#stream) {
+      this.#headers = headers;
+      return;
+    }
     this.sse = true;
-    this.#transcoder = this.options.stream;
+    this.#transcoder = this.#stream;
+    this.#whole = undefined;
     Object.assign(headers, {
       'content-type': this.options.framing.contentType,
       'cache-control': 'no-cache',
@@ -99,10 +108,11 @@ export class TranslatedRelay extends Relay {
         this.fail(controller, new UpstreamMalformedError(this.options.providerId, (error as Error).message));
         return;
       }
-      if (this.#status >= 300) body = this.options.error(this.#status, held);
+      const whole = this.#whole as WholeAnswer;
+      if (this.#status >= 300) body = whole.error(this.#status, held);
       else {
         try {
-          ({ body, headers: added } = this.options.response(held));
+          ({ body, headers: added } = whole.response(held));
         } catch (error) {
           this.giveUp(error as GatewayError); // nothing sent yet: answered as an error in the client's shape
           return;

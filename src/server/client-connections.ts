@@ -8,7 +8,8 @@ import { CLIENT_FORMATS } from '../formats/index.ts';
  * Client-side limits on the server's connections, so that clients that send nothing, trickle
  * their headers, or break HTTP cannot hold descriptors or get empty answers:
  * - a connection that has not sent a whole request head within CLIENT_HEADERS_TIMEOUT_MS is
- *   closed (Node's own headersTimeout only applies once a request has begun);
+ *   closed (Node's own headersTimeout only applies once a request has begun; one shared timer,
+ *   `IdleSockets`, watches those that have not sent their first request);
  * - idle keep-alive connections close after CLIENT_IDLE_TIMEOUT_MS;
  * - Node's own rejections (malformed request, headers too large, timeout) get an error body in
  *   the OpenAI error shape (the path, hence the client's format, is unknown by then).
@@ -25,28 +26,20 @@ export function applyClientLimits(server: Server, config: Config): void {
   server.requestTimeout = config.clientHeadersTimeoutMs + config.clientBodyTimeoutMs;
   server.keepAliveTimeout = config.clientIdleTimeoutMs;
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  const unanswered = new IdleSockets(Math.min(1000, Math.ceil(config.clientHeadersTimeoutMs / 4)));
   // Per connection, not per request: listeners and timers set on every request showed in profiles.
   server.on('connection', (socket: Socket) => {
     // Silent before its first request: closed. Between requests Node's own keep-alive timer
     // (keepAliveTimeout) takes over, which Node also clears while a request is in flight.
-    socket.setTimeout(config.clientHeadersTimeoutMs, () => {
-      if (!(socket as SocketState)._httpMessage) socket.destroy();
-    });
-    // The FIN of a client with a request in flight: a half-close to probe, or a hang-up.
-    socket.on('end', () => {
-      const res = (socket as SocketState)._httpMessage;
-      if (res && !res.writableEnded) probeHalfClosed(res.req, res);
-    });
+    unanswered.watch(socket, config.clientHeadersTimeoutMs);
+    socket.on('end', onClientEnd);
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket as SocketState;
-    if (!socket[FIRST_REQUEST_SEEN]) {
-      socket[FIRST_REQUEST_SEEN] = true;
-      socket.setTimeout(0);
-    }
+    unanswered.release(req.socket);
     // The FIN came before the request was handed over (sent in one go with it).
-    if (socket.readableEnded) probeHalfClosed(req, res);
+    if (req.socket.readableEnded) probeHalfClosed(req, res);
   });
+  server.once('close', () => unanswered.close());
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
@@ -65,9 +58,64 @@ export function applyClientLimits(server: Server, config: Config): void {
   });
 }
 
-const FIRST_REQUEST_SEEN = Symbol('first request seen');
-/** Node's own record of the response a connection is answering (`_httpMessage`), and ours. */
-type SocketState = Socket & { _httpMessage?: ServerResponse | null; [FIRST_REQUEST_SEEN]?: boolean };
+/** Node's own record of the response a connection is answering. */
+type SocketState = Socket & { _httpMessage?: ServerResponse | null };
+
+/** The FIN of a client with a request in flight: a half-close to probe, or a hang-up. */
+function onClientEnd(this: SocketState): void {
+  const res = this._httpMessage;
+  if (res && !res.writableEnded) probeHalfClosed(res.req, res);
+}
+
+/**
+ * Connections that have not sent their first request, closed after `timeoutMs` without a byte
+ * from the client (as `socket.setTimeout` would), checked by one shared timer every `intervalMs`
+ * (so a connection closes up to that late) rather than a timer per socket: a socket's timer
+ * object, bound callback and timeout listener would otherwise stay with every open stream.
+ */
+class IdleSockets {
+  readonly #watched = new Map<Socket, { timeoutMs: number; deadline: number; bytesRead: number }>();
+  readonly #intervalMs: number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs;
+  }
+
+  watch(socket: Socket, timeoutMs: number): void {
+    this.#watched.set(socket, { timeoutMs, deadline: performance.now() + timeoutMs, bytesRead: socket.bytesRead });
+    if (!this.#timer) {
+      this.#timer = setInterval(() => this.#sweep(), this.#intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  release(socket: Socket): void {
+    this.#watched.delete(socket);
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#watched.clear();
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const [socket, watch] of this.#watched) {
+      if (socket.destroyed) this.#watched.delete(socket);
+      else if (socket.bytesRead !== watch.bytesRead) {
+        // Bytes came (a request head under way, which Node's headersTimeout then bounds): not silent.
+        watch.bytesRead = socket.bytesRead;
+        watch.deadline = now + watch.timeoutMs;
+      } else if (now >= watch.deadline) {
+        this.#watched.delete(socket);
+        socket.destroy();
+      }
+    }
+    if (this.#watched.size === 0) this.close();
+  }
+}
 
 /** Delays (ms after the FIN) of the probes: later ones catch a reset that takes a long round trip. */
 const PROBES_MS = [0, 20, 200, 2000];

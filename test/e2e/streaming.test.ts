@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -68,6 +70,27 @@ describe('streaming', () => {
     for (let i = 0; i < 100 && upstreamClosedAt === 0; i++) await sleep(10);
     expect(upstreamClosedAt).toBeGreaterThan(0);
     expect(upstreamClosedAt - abortedAt).toBeLessThan(1000);
+  });
+
+  it('a client that half-closes once the stream has begun is a hang-up: the upstream is closed', async () => {
+    await setUp();
+    let upstreamClosedAt = 0;
+    upstream.handle(async (_req, res, raw) => {
+      raw.socket.once('close', () => (upstreamClosedAt = performance.now()));
+      await streamEvents(res, chatCompletionChunks(Array.from({ length: 100 }, (_, i) => `${i} `)), 100);
+    });
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    await once(socket, 'data');
+    const finAt = performance.now();
+    socket.end(); // FIN only: the socket stays open for reading
+    for (let i = 0; i < 100 && upstreamClosedAt === 0; i++) await sleep(10);
+    socket.destroy();
+    expect(upstreamClosedAt).toBeGreaterThan(0);
+    expect(upstreamClosedAt - finAt).toBeLessThan(1000);
   });
 
   it('a mid-stream upstream reset becomes a final SSE error event', async () => {

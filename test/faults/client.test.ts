@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { postJson, rawRequest, startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { chatCompletion, json } from '../helpers/mock-upstream.ts';
+import { chatCompletion, chatCompletionChunks, json } from '../helpers/mock-upstream.ts';
 import { rawExchange } from '../helpers/raw-client.ts';
-import { ScriptedProvider } from '../helpers/scripted-provider.ts';
+import { behave, ScriptedProvider } from '../helpers/scripted-provider.ts';
 
 /** Clients misbehaving on purpose (raw sockets where an HTTP library would refuse): each gets a clear answer or a closed connection, never a hang. */
 
@@ -66,6 +66,22 @@ describe('client timeouts (issue 15 item 5)', () => {
     const seen = await rawExchange(port, ['GET /health HTTP/1.1\r\nhost: x\r\n\r\n'], { timeoutMs: 3000 });
     expect(seen.text).toMatch(/^HTTP\/1\.1 200/);
     expect(seen.closed).toBe(true);
+  });
+
+  it('a stream outlasting both client timeouts is relayed whole, then its idle connection is closed', async () => {
+    // Five gaps of 250 ms: well past CLIENT_HEADERS_TIMEOUT_MS and CLIENT_IDLE_TIMEOUT_MS (400 ms).
+    provider.script(behave.stream(chatCompletionChunks(['a', 'b', 'c', 'd']), 250));
+    const payload = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    const seen = await rawExchange(port, [post('/v1/chat/completions', [], payload)], { timeoutMs: 8000 });
+    expect(seen.text).toMatch(/^HTTP\/1\.1 200/);
+    for (const part of ['"a"', '"b"', '"c"', '"d"', '"stop"', '[DONE]']) expect(seen.text).toContain(part);
+    expect(seen.text).not.toContain('"error"');
+    expect(seen.closed).toBe(true);
+    expect(seen.closedAfterMs).toBeGreaterThan(1250);
+    // Closed by Node's keep-alive timer: CLIENT_IDLE_TIMEOUT_MS after the stream, plus Node's
+    // keepAliveTimeoutBuffer (1 s), plus slack for a loaded machine.
+    expect(seen.closedAfterMs).toBeLessThan(1250 + 400 + 1000 + 3000);
+    provider.script((_req, res) => json(res, 200, chatCompletion('hello')));
   });
 });
 

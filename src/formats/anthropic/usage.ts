@@ -1,11 +1,20 @@
 import type { TokenUsage } from '../../catalog/types.ts';
 import { tokenCount } from '../../catalog/types.ts';
 import { isObject } from '../common/json.ts';
-import { eventData, eventEnd, eventStart, firstStringValue, lastObjectValue, objectKeyAt } from '../common/sse.ts';
+import {
+  eventData,
+  eventEnd,
+  eventStart,
+  firstStringValue,
+  lastObjectValue,
+  objectKey,
+  objectKeyAt,
+} from '../common/sse.ts';
 import type { ResponseUsage, StreamUsage } from '../types.ts';
 import type { AnthropicUsage } from './wire.ts';
 
 const USAGE_KEY = Buffer.from('"usage":');
+const USAGE_OBJECT = objectKey('usage');
 const MODEL_KEY = Buffer.from('"model":"');
 
 /** The usage of a whole Messages API answer (its last `usage` object is the message's own). */
@@ -29,7 +38,7 @@ export class StreamUsageReader implements StreamUsage {
   }
 
   events(bytes: Buffer): Buffer {
-    for (let at = objectKeyAt(bytes, USAGE_KEY, 0); at >= 0; ) {
+    for (let at = objectKeyAt(bytes, USAGE_OBJECT, 0); at >= 0; ) {
       const end = eventEnd(bytes, at);
       const event = eventData(bytes.subarray(eventStart(bytes, at), end).toString('utf8'));
       if (event?.type === 'message_start' && isObject(event.message)) {
@@ -38,7 +47,7 @@ export class StreamUsageReader implements StreamUsage {
       } else if (event?.type === 'message_delta' && isObject(event.usage)) {
         this.#usage = { ...this.#usage, ...stripNulls(event.usage) };
       }
-      at = objectKeyAt(bytes, USAGE_KEY, end);
+      at = objectKeyAt(bytes, USAGE_OBJECT, end);
     }
     return bytes;
   }

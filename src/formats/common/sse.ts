@@ -43,14 +43,25 @@ export const sseEvent = (data: unknown, event?: string) =>
 
 const SEPARATORS = ['\n\n', '\r\n\r\n', '\r\r'].map((s) => Buffer.from(s));
 
+/**
+ * A JSON key followed by an object value, as the bytes to look for: `"<name>":{`, and
+ * `"<name>": {` as some providers space it. A `"usage":null` in every chunk is then no match at all.
+ */
+export interface ObjectKey {
+  readonly compact: Buffer;
+  readonly spaced: Buffer;
+}
+
+export const objectKey = (name: string): ObjectKey => ({
+  compact: Buffer.from(`"${name}":{`),
+  spaced: Buffer.from(`"${name}": {`),
+});
+
 /** Where the next `"<key>":` with an object value (not null) is, at or after `from`, or -1. */
-export function objectKeyAt(bytes: Buffer, key: Buffer, from: number): number {
-  for (let at = bytes.indexOf(key, from); at >= 0; at = bytes.indexOf(key, at + 1)) {
-    let next = at + key.length;
-    while (bytes[next] === 0x20) next++;
-    if (bytes[next] === 0x7b /* { */) return at;
-  }
-  return -1;
+export function objectKeyAt(bytes: Buffer, key: ObjectKey, from: number): number {
+  const compact = bytes.indexOf(key.compact, from);
+  const spaced = bytes.indexOf(key.spaced, from);
+  return compact < 0 ? spaced : spaced < 0 ? compact : Math.min(compact, spaced);
 }
 
 /** Start of the SSE event holding byte `at`: just after the previous blank line. */
@@ -75,13 +86,28 @@ export function eventEnd(bytes: Buffer, at: number): number {
 
 /** The JSON object of an event's `data:` lines, if it has one and it parses. */
 export function eventData(event: string): Json | undefined {
-  const data = event
-    .split(/\r\n|\n|\r/)
-    .filter((line) => line.startsWith('data:'))
-    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
-    .join('\n');
+  // The usual event is one `data:` line (perhaps after an `event:` line), parsed as it is (JSON
+  // skips the blank line after it); any other is joined line by line first.
+  const at = event.startsWith('data:') ? 0 : event.indexOf('\ndata:') + 1;
+  if (at > 0 || event.startsWith('data:')) {
+    const newline = event.indexOf('\n', at);
+    if (newline < 0 || newline >= event.trimEnd().length) {
+      const value = jsonObject(event.slice(at + (event.startsWith('data: ', at) ? 6 : 5)));
+      if (value) return value;
+    }
+  }
+  return jsonObject(
+    event
+      .split(/\r\n|\n|\r/)
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+      .join('\n'),
+  );
+}
+
+function jsonObject(text: string): Json | undefined {
   try {
-    const value: unknown = JSON.parse(data);
+    const value: unknown = JSON.parse(text);
     return isObject(value) ? (value as Json) : undefined;
   } catch {
     return undefined;

@@ -12,7 +12,7 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { GatewayError } from '../../errors.ts';
 import { errorTypeOf, incompleteStream } from '../common/errors.ts';
 import { isObject, type Json } from '../common/json.ts';
-import { firstStringValue, lastObjectValue, SseEventReader } from '../common/sse.ts';
+import { eventEnd, firstStringValue, lastObjectValue, objectKey, SseEventReader } from '../common/sse.ts';
 import { WholeToolCalls } from '../common/tool-calls.ts';
 import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../ir.ts';
 import type { ClientRoute, StreamDecoder, StreamEncoder, StreamUsage } from '../types.ts';
@@ -230,19 +230,29 @@ export class ChatStreamEncoder implements StreamEncoder {
 }
 
 const USAGE_KEY = Buffer.from('"usageMetadata":');
+const USAGE_OBJECT = objectKey('usageMetadata');
 const MODEL_KEY = Buffer.from('"modelVersion":"');
 
-/** Reads a relayed Gemini SSE stream's usage: each chunk's usageMetadata is cumulative, the last one whole. */
+/**
+ * Reads a relayed Gemini stream's usage: each chunk's usageMetadata is cumulative, the last one
+ * whole, so only the last is kept (as bytes) and parsed once, when the stream's usage is asked for.
+ */
 export class StreamUsageReader implements StreamUsage {
   #usage: TokenUsage | undefined;
+  #last: Buffer | undefined;
   model: string | undefined;
 
   get usage(): TokenUsage | undefined {
+    if (this.#last) this.#usage = usageOf(lastObjectValue(this.#last, USAGE_KEY)) ?? this.#usage;
+    this.#last = undefined;
     return this.#usage;
   }
 
   events(bytes: Buffer): Buffer {
-    this.#usage = usageOf(lastObjectValue(bytes, USAGE_KEY)) ?? this.#usage;
+    // An object value only: a later `"usageMetadata": null` must not hide the last counts.
+    const at = Math.max(bytes.lastIndexOf(USAGE_OBJECT.compact), bytes.lastIndexOf(USAGE_OBJECT.spaced));
+    // A copy: a view would keep the whole chunk it came in.
+    if (at >= 0) this.#last = Buffer.from(bytes.subarray(at, eventEnd(bytes, at)));
     this.model ??= firstStringValue(bytes, MODEL_KEY);
     return bytes;
   }

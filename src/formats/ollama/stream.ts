@@ -69,12 +69,16 @@ export class ChatStreamEncoder implements StreamEncoder {
   }
 }
 
+const PROMPT_EVAL_COUNT = Buffer.from('"prompt_eval_count"');
+
 /** Reads a relayed Ollama stream's usage from its last line (`done: true`), which carries the counts. */
 export class StreamUsageReader implements StreamUsage {
   usage: TokenUsage | undefined;
   model: string | undefined;
 
   events(bytes: Buffer): Buffer {
+    // Only the last line has the counts: the others pass without being decoded.
+    if (!bytes.includes(PROMPT_EVAL_COUNT)) return bytes;
     for (const line of bytes.toString('utf8').split('\n')) {
       if (!line.includes('"prompt_eval_count"')) continue;
       const answer = usageOfResponse(Buffer.from(line));

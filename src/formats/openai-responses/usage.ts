@@ -1,11 +1,20 @@
 /** Where usage hides in Responses API answers relayed untranslated: the response's `usage`, and `response.completed`'s. */
 import type { TokenUsage } from '../../catalog/types.ts';
 import { isObject } from '../common/json.ts';
-import { eventData, eventEnd, eventStart, firstStringValue, lastObjectValue, objectKeyAt } from '../common/sse.ts';
+import {
+  eventData,
+  eventEnd,
+  eventStart,
+  firstStringValue,
+  lastObjectValue,
+  objectKey,
+  objectKeyAt,
+} from '../common/sse.ts';
 import type { ResponseUsage, StreamUsage } from '../types.ts';
 import { tokenUsageOf } from './response.ts';
 
 const USAGE_KEY = Buffer.from('"usage":');
+const USAGE_OBJECT = objectKey('usage');
 const MODEL_KEY = Buffer.from('"model":"');
 
 /**
@@ -28,7 +37,7 @@ export class StreamUsageReader implements StreamUsage {
   model: string | undefined;
 
   events(bytes: Buffer): Buffer {
-    for (let at = objectKeyAt(bytes, USAGE_KEY, 0); at >= 0; ) {
+    for (let at = objectKeyAt(bytes, USAGE_OBJECT, 0); at >= 0; ) {
       const end = eventEnd(bytes, at);
       const event = eventData(bytes.subarray(eventStart(bytes, at), end).toString('utf8'));
       const response = isObject(event?.response) ? event.response : undefined;
@@ -37,7 +46,7 @@ export class StreamUsageReader implements StreamUsage {
         this.usage = usage;
         if (typeof response?.model === 'string') this.model = response.model;
       }
-      at = objectKeyAt(bytes, USAGE_KEY, end);
+      at = objectKeyAt(bytes, USAGE_OBJECT, end);
     }
     return bytes;
   }

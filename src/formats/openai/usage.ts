@@ -1,7 +1,15 @@
 import type { TokenUsage } from '../../catalog/types.ts';
 import { tokenCount } from '../../catalog/types.ts';
 import { isObject } from '../common/json.ts';
-import { eventData, eventEnd, eventStart, firstStringValue, lastObjectValue, objectKeyAt } from '../common/sse.ts';
+import {
+  eventData,
+  eventEnd,
+  eventStart,
+  firstStringValue,
+  lastObjectValue,
+  objectKey,
+  objectKeyAt,
+} from '../common/sse.ts';
 import type { ResponseUsage, StreamUsage } from '../types.ts';
 import type { OpenAIChatUsage } from './wire.ts';
 
@@ -21,6 +29,7 @@ export function tokenUsageOf(body: { usage?: unknown; x_groq?: { usage?: unknown
 }
 
 const USAGE_KEY = Buffer.from('"usage":');
+const USAGE_OBJECT = objectKey('usage');
 const MODEL_KEY = Buffer.from('"model":"');
 const SERVICE_TIER_KEY = Buffer.from('"service_tier":"');
 
@@ -57,7 +66,7 @@ export class StreamUsageReader implements StreamUsage {
 
   /** Takes whole SSE events; returns the bytes to pass on. */
   events(bytes: Buffer): Buffer {
-    let at = objectKeyAt(bytes, USAGE_KEY, 0);
+    let at = objectKeyAt(bytes, USAGE_OBJECT, 0);
     if (at < 0) return bytes; // the hot path: most chunks carry no usage
     const kept: Buffer[] = [];
     let keptUpTo = 0;
@@ -75,7 +84,7 @@ export class StreamUsageReader implements StreamUsage {
           keptUpTo = end;
         }
       }
-      at = objectKeyAt(bytes, USAGE_KEY, end);
+      at = objectKeyAt(bytes, USAGE_OBJECT, end);
     }
     if (keptUpTo === 0) return bytes;
     kept.push(bytes.subarray(keptUpTo));

@@ -235,3 +235,34 @@ describe('Gemini stream: what the gateway never asks for', () => {
     expect(events.at(-1)).toMatchObject({ status: 502, message: expect.stringContaining('partialArgs') });
   });
 });
+
+describe('Gemini stream usage (relayed untranslated)', () => {
+  const event = (usage: object | undefined, text = 'hi') =>
+    `data: ${JSON.stringify({
+      candidates: [{ content: { role: 'model', parts: [{ text }] } }],
+      ...(usage ? { usageMetadata: usage } : {}),
+      modelVersion: 'gemini-2.5-flash',
+    })}\r\n\r\n`;
+
+  it('reads the last usageMetadata of the stream (each is cumulative), passing every byte unchanged', () => {
+    const reader = geminiFormat.client!.streamUsage();
+    const first = Buffer.from(event({ promptTokenCount: 5, candidatesTokenCount: 1 }));
+    expect(reader.events(first)).toBe(first);
+    const rest = Buffer.from(
+      event({ promptTokenCount: 5, candidatesTokenCount: 2 }) +
+        event(undefined) +
+        event({ promptTokenCount: 5, candidatesTokenCount: 9, thoughtsTokenCount: 3 }),
+    );
+    expect(reader.events(rest)).toBe(rest);
+    expect(reader.events(Buffer.from(event(undefined)))).toBeDefined();
+    expect(reader.usage).toEqual({ inputTokens: 5, outputTokens: 12, reasoningTokens: 3 });
+    expect(reader.model).toBe('gemini-2.5-flash');
+  });
+
+  it('keeps the usage read so far when a later usageMetadata is not an object', () => {
+    const reader = geminiFormat.client!.streamUsage();
+    reader.events(Buffer.from(event({ promptTokenCount: 2, candidatesTokenCount: 4 })));
+    reader.events(Buffer.from('data: {"usageMetadata": null}\r\n\r\n'));
+    expect(reader.usage).toEqual({ inputTokens: 2, outputTokens: 4 });
+  });
+});

@@ -163,6 +163,10 @@ describe('IR → Ollama answers and streams', () => {
       Buffer.from('{"done":false}\n{"model":"llama3.2","done":true,"prompt_eval_count":3,"eval_count":9}\n'),
     );
     expect(reader.usage).toEqual({ inputTokens: 3, outputTokens: 9 });
+    // Lines without counts pass as they are, and leave the usage read so far.
+    const plain = Buffer.from('{"model":"llama3.2","done":false}\n');
+    expect(reader.events(plain)).toBe(plain);
+    expect(reader.usage).toEqual({ inputTokens: 3, outputTokens: 9 });
   });
 
   it('embeddings: /api/embed lists, /api/embeddings answers one', () => {

@@ -73,6 +73,28 @@ describe('OpenAIStreamUsage', () => {
     expect(strip.usage).toMatchObject({ inputTokens: 1, outputTokens: 2 });
   });
 
+  it('finds a usage object written with a space after the colon, and passes "usage":null chunks untouched', () => {
+    const tap = new StreamUsageReader(true);
+    const spaced = `data: {"choices": [], "model": "m-1", "usage": {"prompt_tokens": 7, "completion_tokens": 8}}\n\n`;
+    const nulls = chunk({ choices: [{ index: 0, delta: { content: 'x' } }], usage: null });
+    expect(tap.events(Buffer.from(nulls)).toString()).toBe(nulls);
+    expect(tap.usage).toBeUndefined();
+    expect(tap.events(Buffer.from(`${nulls}${spaced}`)).toString()).toBe(nulls);
+    expect(tap.usage).toMatchObject({ inputTokens: 7, outputTokens: 8 });
+    expect(tap.model).toBe('m-1');
+  });
+
+  it('reads a usage event with an event line first, or with its JSON over several data lines', () => {
+    const named = new StreamUsageReader(true);
+    const withName = `event: chunk\nid: 9\n${usageOnly}`;
+    expect(named.events(Buffer.from(withName)).toString()).toBe('');
+    expect(named.usage).toMatchObject({ inputTokens: 3, outputTokens: 4 });
+    const split = new StreamUsageReader(true);
+    const lines = `data: {"choices":[],\ndata: "usage":{"prompt_tokens":5,"completion_tokens":6}}\n\n`;
+    expect(split.events(Buffer.from(lines)).toString()).toBe('');
+    expect(split.usage).toMatchObject({ inputTokens: 5, outputTokens: 6 });
+  });
+
   it('handles CRLF framing and a final event without its blank line', () => {
     const tap = new StreamUsageReader(true);
     const crlf = usageOnly.replace('\n\n', '\r\n\r\n');
