@@ -5,10 +5,10 @@ import type { ChatRequest, ChatResponse, TokenUsage } from '../formats/ir.ts';
 import { chatSideFor } from '../formats/translate.ts';
 import { SSE_FRAMING } from '../formats/types.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
+import { teeResponse } from '../observability/response-tee.ts';
 import { decodedBody } from '../proxy/content-encoding.ts';
 import type { ReadRequest } from '../proxy/exchange.ts';
 import type { RequestContext } from '../server/context.ts';
-import { captureAnswer } from './capture.ts';
 import { cacheKey, canonicalBody } from './key.ts';
 import { MemoryCacheStore } from './memory-store.ts';
 import { RedisCacheStore } from './redis-store.ts';
@@ -202,10 +202,10 @@ export class ResponseCache {
   /** Keeps what the client is sent; once the response is over, files it if it is a whole, successful answer. */
   #fileAnswer(res: ServerResponse, ctx: RequestContext, request: ReadRequest, plan: Plan): void {
     // The chunks as written (not copied), handed to the store as they are: one copy, into the store.
-    captureAnswer(res, this.#maxEntryBytes, (chunks) =>
+    teeResponse(res, this.#maxEntryBytes + 1, ({ chunks, size }) =>
       // After the last byte is on its way: filing the answer is no reason to hold it.
       setImmediate(() => {
-        if (res.statusCode !== 200 || ctx.error || !ctx.provider) return;
+        if (res.statusCode !== 200 || ctx.error || !ctx.provider || size > this.#maxEntryBytes) return;
         let body: readonly Buffer[] = chunks;
         const encoding = res.getHeader('content-encoding');
         if (encoding !== undefined)

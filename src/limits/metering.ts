@@ -127,19 +127,21 @@ export class Metering {
     const key = ctx.key;
     const restricted = key !== undefined && (key.models !== undefined || key.providers !== undefined);
     // Kept even when nothing is enforced: settle() prices what the answer does not report.
-    ctx.metered = { request, reservation: undefined };
+    const metered: Metered = { request, reservation: undefined };
+    ctx.metered = metered;
     // Nothing to enforce: skip the selection and the estimate, and the promise (this runs on every request).
     if (!this.#limited && !restricted) return undefined;
-    return this.#reserve(headers, ctx, request, key, restricted);
+    return this.#reserve(headers, ctx, metered, key, restricted);
   }
 
   async #reserve(
     headers: IncomingHttpHeaders,
     ctx: RequestContext,
-    request: MeteredRequest,
+    metered: Metered,
     key: RequestContext['key'],
     restricted: boolean,
   ): Promise<void> {
+    const { request } = metered;
     const candidates = this.#candidates(headers, request);
     if (key && restricted) {
       ctx.allowTarget = (provider, model) => allows(key.models, key.providers, provider, model, request);
@@ -173,7 +175,7 @@ export class Metering {
       this.#metrics.rateLimited({ limit: admission.limit });
       throw new RateLimitError(admission.message, admission.headers);
     }
-    (ctx.metered as Metered).reservation = admission.reservation;
+    metered.reservation = admission.reservation;
   }
 
   /**

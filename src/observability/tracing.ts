@@ -3,7 +3,7 @@ import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { Sampler as SamplerSetting, TracingConfig } from '../config/observability.ts';
 import type { RequestContext } from '../server/context.ts';
 import { inputMessages, responseSummary } from './genai-response.ts';
-import { teeResponse } from './response-tee.ts';
+import { type ResponseTee, teeResponse } from './response-tee.ts';
 
 /**
  * OpenTelemetry traces of the gateway, after the GenAI semantic conventions: one SERVER span per
@@ -125,7 +125,7 @@ interface PendingAttempt {
 
 class SpanRequestTrace implements RequestTrace {
   readonly #attempts: PendingAttempt[] = [];
-  #response: (() => Buffer) | undefined;
+  #response: ResponseTee | undefined;
   #operation: string | undefined;
   #body: Record<string, unknown> | undefined;
 
@@ -136,7 +136,7 @@ class SpanRequestTrace implements RequestTrace {
     readonly ctx: RequestContext,
   ) {
     // The response as the client gets it, for its id and finish reasons: only for recorded spans.
-    if (span.isRecording()) this.#response = teeResponse(res, MAX_CAPTURED_BYTES).bytes;
+    if (span.isRecording()) this.#response = teeResponse(res, MAX_CAPTURED_BYTES);
   }
 
   request(body: Record<string, unknown> | undefined, apiPath: string): void {
@@ -185,7 +185,7 @@ class SpanRequestTrace implements RequestTrace {
 
   end(res: ServerResponse, route: string): void {
     const { ctx, span } = this;
-    const answer = this.#response?.();
+    const answer = this.#response?.bytes();
     const summary = answer?.length ? responseSummary(answer, ctx.clientFormat) : undefined;
     const outcome: Attributes = {};
     if (ctx.model !== undefined) outcome['gen_ai.request.model'] = ctx.model;

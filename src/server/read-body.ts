@@ -36,15 +36,17 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.on('end', () => {
+    const onEnd = () => {
       clearTimeout(timer);
       // The request object lives as long as its answer (a stream may stay open for minutes):
       // nothing of the reading (listeners, timer, chunk list) should stay with it.
       req.off('data', onData);
+      req.off('end', onEnd);
       req.off('error', aborted);
       req.off('aborted', aborted);
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    });
+    };
+    req.on('end', onEnd);
     // An upload the client gave up on is the client's doing, not a gateway failure.
     const aborted = () => {
       clearTimeout(timer);

@@ -20,8 +20,10 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestCo
 
 export interface RouteDeps extends ProxyDeps {
   config: Config;
-  /** Reserves the request's worst case against its key's and user's limits; throws the refusal. */
-  /** Reserves the request against the limits; undefined when there is nothing to wait for. */
+  /**
+   * Reserves the request's worst case against its key's and user's limits; throws the refusal.
+   * Undefined when nothing is enforced: nothing to wait for.
+   */
   meter: (req: IncomingMessage, ctx: RequestContext, request: MeteredRequest) => Promise<void> | undefined;
   /** `GET /v1/gateway/keys/self`: the calling key's policy and what remains of its limits. */
   keySelf: (ctx: RequestContext) => Promise<unknown>;

@@ -40,7 +40,7 @@ export function capturePayloads(
   const payloads: NonNullable<RequestContext['payloads']> = (ctx.payloads = {});
   if (raw?.length) payloads.request = scrub(raw.toString('utf8'));
 
-  teeResponse(res, MAX_BODY_CHARS, (bytes) => {
-    payloads.response = scrub(bytes().toString('utf8'));
+  teeResponse(res, MAX_BODY_CHARS, (tee) => {
+    payloads.response = scrub(tee.bytes().toString('utf8'));
   });
 }
