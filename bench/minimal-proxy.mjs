@@ -7,7 +7,8 @@
 import { createServer } from 'node:http';
 import { Pool } from 'undici';
 
-const upstream = process.argv[2];
+// Or, from the gateway's own variables, as bench/compare.ts starts a bundle: OPENAI_BASE_URL's origin.
+const upstream = process.argv[2] ?? (process.env.OPENAI_BASE_URL && new URL(process.env.OPENAI_BASE_URL).origin);
 if (!upstream) throw new Error('usage: minimal-proxy.mjs <upstream origin>');
 // No connection cap: each open stream holds one upstream connection, as in the gateway.
 const pool = new Pool(upstream, { keepAliveTimeout: 30_000 });
