@@ -19,6 +19,8 @@ import { Pool } from 'undici';
 
 const base = new URL(process.env.OPENAI_BASE_URL ?? 'http://127.0.0.1:1/v1');
 const key = process.env.OPENAI_API_KEY ?? '';
+// Requests come to /v1/…; the provider's base URL says where its /v1 is.
+const basePath = base.pathname.replace(/\/$/, '');
 const pool = new Pool(base.origin, { keepAliveTimeout: 30_000 });
 
 // The log: lines gathered during one turn of the event loop, then one write.
@@ -69,7 +71,7 @@ const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, (req, r
       return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_json"}');
     }
     const id = `${Date.now().toString(36)}-${(counter++).toString(36)}`;
-    const path = `${base.pathname.replace(/\/$/, '')}${(req.url ?? '/').replace(/^\/v1/, '')}`;
+    const path = `${basePath}${(req.url ?? '/').replace(/^\/v1/, '')}`;
     pool
       .request({
         method: req.method,
@@ -84,14 +86,17 @@ const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, (req, r
             'content-type': typeof type === 'string' ? type : 'application/json',
             'x-request-id': id,
           });
-          let tail = Buffer.alloc(0);
+          // The last two chunks: where a JSON answer or a stream puts its usage (joined once, at the end).
+          let before;
+          let last;
           answer.on('data', (chunk) => {
-            // The last 512 bytes: where a JSON answer or a stream puts its usage.
-            tail = chunk.length >= 512 ? chunk : Buffer.concat([tail, chunk]).subarray(-512);
+            before = last;
+            last = chunk;
             res.write(chunk);
           });
           answer.on('end', () => {
             res.end();
+            const tail = before && last ? Buffer.concat([before, last]) : (last ?? Buffer.alloc(0));
             finished(id, req, model, statusCode, started, body.length, tail);
           });
           answer.on('error', () => res.destroy());
